@@ -1,0 +1,40 @@
+# hipviz developer tasks.  `make run` to launch, `make test` to run the test suite.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv sysdeps run test bench meshes clean
+
+# (Re)install the package only when pyproject.toml changed since the last install.
+venv: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e '.[test]'
+	touch $@
+
+sysdeps:
+	scripts/install-system-deps.sh
+
+run: venv
+	$(BIN)/hipviz
+
+# pytest-xvfb starts Xvfb itself (hence sysdeps); GUI tests run on its display.
+test: sysdeps venv
+	$(BIN)/python -m pytest
+
+bench: venv
+	$(BIN)/python -m hipviz.bench
+
+meshes: venv
+	$(BIN)/pip install -e '.[build]'
+	$(BIN)/hipviz build-meshes
+	$(BIN)/hipviz build-muscles
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .hypothesis .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,5 @@
+"""Allow ``python -m hipviz``."""
+
+from hipviz.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Numpy-only anatomical and muscle model; must import nothing but numpy and the stdlib."""

@@ -1,0 +1,207 @@
+"""The hip model: pose in, bone transforms, muscle lengths and moment arms out.
+
+:class:`HipModel` holds the current pose, notifies subscribers when it changes (the
+GUI, the renderer), and evaluates one pose or many at once. Pure numpy, no Qt: scripts
+drive it exactly as the window does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hipviz.core import kinematics as kin
+from hipviz.core.muscles import MuscleSet, load_muscles
+from hipviz.core.pose import SIDES, Pose, SidePose
+
+log = logging.getLogger(__name__)
+
+#: finite-difference step for moment arms, rad (central differences, error ~1e-9 mm)
+ANGLE_STEP_RAD = 1e-5
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Everything the model says about one pose.
+
+    Attributes
+    ----------
+    requested : Pose
+        The pose asked for.
+    reached : Pose
+        The pose actually reached (equal to ``requested`` unless a GT was out of reach).
+    angles_deg : dict side -> (3,) float
+        Hip flexion, abduction and internal rotation, degrees.
+    reasons : dict side -> list of str
+        Why a side's GT request was not met (empty when it was).
+    transforms : dict body -> (4, 4) float
+        Neutral frame -> room, for ``pelvis``, ``femur_right``, ``femur_left``.
+    lengths_mm, rest_lengths_mm, change_mm, change_pct : (n_paths,) float
+    moment_arms_mm : dict action -> (n_paths,) float
+        ``flexion``, ``abduction``, ``rotation`` (internal): -dL/d(angle in rad), mm.
+    """
+
+    requested: Pose
+    reached: Pose
+    angles_deg: dict[str, np.ndarray]
+    reasons: dict[str, list[str]]
+    transforms: dict[str, np.ndarray]
+    keys: tuple[str, ...]
+    lengths_mm: np.ndarray
+    rest_lengths_mm: np.ndarray
+    moment_arms_mm: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def change_mm(self) -> np.ndarray:
+        return self.lengths_mm - self.rest_lengths_mm
+
+    @property
+    def change_pct(self) -> np.ndarray:
+        return 100.0 * self.change_mm / self.rest_lengths_mm
+
+    def rows(self) -> list[dict]:
+        """One dict per path: muscle, side, lengths, change and moment arms."""
+        rows = []
+        for i, key in enumerate(self.keys):
+            side, muscle = key.split(".")
+            row = {
+                "muscle": muscle,
+                "side": side,
+                "rest_length_mm": round(float(self.rest_lengths_mm[i]), 3),
+                "length_mm": round(float(self.lengths_mm[i]), 3),
+                "change_mm": round(float(self.change_mm[i]), 3),
+                "change_pct": round(float(self.change_pct[i]), 3),
+            }
+            for action, values in self.moment_arms_mm.items():
+                row[f"moment_arm_{action}_mm"] = round(float(values[i]), 3)
+            rows.append(row)
+        return rows
+
+
+class HipModel:
+    """Anatomy + muscles + the current pose, with change notification.
+
+    Parameters
+    ----------
+    anatomy : kinematics.Anatomy
+    muscles : MuscleSet
+    """
+
+    def __init__(self, anatomy: kin.Anatomy, muscles: MuscleSet):
+        self.anatomy = anatomy
+        self.muscles = muscles
+        self._pose = Pose()
+        self._solution: Solution | None = None
+        self._subscribers: list[Callable[[Solution], None]] = []
+
+    @classmethod
+    def load(cls, mesh_dir: Path | None = None, muscles_path: Path | None = None) -> HipModel:
+        """The model of the shipped anatomy (landmarks from ``meshes/``, paths from the package)."""
+        from hipviz.io.meshes import load_landmarks
+
+        anatomy = kin.Anatomy.from_landmarks(load_landmarks(mesh_dir))
+        return cls(anatomy, MuscleSet(load_muscles(muscles_path, anatomy.hip_centre)))
+
+    # --- state -----------------------------------------------------------------------------
+    @property
+    def pose(self) -> Pose:
+        return self._pose
+
+    @property
+    def solution(self) -> Solution:
+        if self._solution is None:
+            self._solution = self.solve(self._pose)
+        return self._solution
+
+    def subscribe(self, callback: Callable[[Solution], None]) -> None:
+        """Call ``callback(solution)`` after every pose change."""
+        self._subscribers.append(callback)
+
+    def set_pose(self, pose: Pose) -> None:
+        """Change the whole pose; an unchanged pose does nothing."""
+        if pose == self._pose:
+            return
+        self._pose = pose
+        self._solution = None
+        solution = self.solution
+        for callback in list(self._subscribers):
+            callback(solution)
+
+    def set(self, key: str, value: float) -> None:
+        """Set one ``side.key`` (validated, see :mod:`hipviz.core.pose`)."""
+        self.set_pose(self._pose.with_value(key, value))
+
+    def reset(self, side: str | None = None) -> None:
+        """Neutral pose for one side, or both."""
+        if side is None:
+            self.set_pose(Pose())
+        else:
+            self.set_pose(Pose(**{**{s: self._pose.side(s) for s in SIDES}, side: SidePose()}))
+
+    # --- evaluation ------------------------------------------------------------------------
+    def solve(self, pose: Pose, moment_arms: bool = True) -> Solution:
+        """Bone transforms, lengths and moment arms for one pose."""
+        a = self.anatomy
+        pelvis = kin.pelvis_transform(a, pose.right.iliac_crest_superior_mm,
+                                      pose.left.iliac_crest_superior_mm)
+        transforms = {"pelvis": pelvis}
+        angles, reasons, reached = {}, {}, {}
+        for side in SIDES:
+            sp = pose.side(side)
+            flex = np.radians(sp.hip_flexion_deg)
+            add, rot, status = kin.solve_gt(a, side, pelvis, flex, sp.gt_superior_mm, sp.gt_anterior_mm)
+            femur = kin.femur_transform(a, side, pelvis, flex, add, rot)
+            transforms[f"femur_{side}"] = femur
+            angles[side] = np.degrees([flex, -add, rot])
+            reasons[side] = kin.status_reasons(int(status))
+            gt = kin.gt_position(a, side, femur)
+            neutral = kin.neutral_gt(a, side, flex)
+            if side == "left":
+                neutral = kin.MIRROR @ neutral
+            reached[side] = SidePose(
+                gt_superior_mm=float(gt[1] - neutral[1]), gt_anterior_mm=float(gt[0] - neutral[0]),
+                iliac_crest_superior_mm=sp.iliac_crest_superior_mm,
+                hip_flexion_deg=sp.hip_flexion_deg)
+            if not reasons[side]:  # exact within round-off: report what was asked
+                reached[side] = sp
+        lengths = self.muscles.lengths(transforms)
+        arms = self._moment_arms(pelvis, angles) if moment_arms else {}
+        return Solution(pose, Pose(**reached), angles, reasons, transforms, self.muscles.keys,
+                        lengths, self.muscles.rest_lengths, arms)
+
+    def _moment_arms(self, pelvis: np.ndarray, angles_deg: dict[str, np.ndarray]) -> dict:
+        """-dL/d(angle) by central differences on a 7-pose batch (both sides at once)."""
+        h = ANGLE_STEP_RAD
+        steps = np.array([[0, 0, 0], [h, 0, 0], [-h, 0, 0], [0, h, 0], [0, -h, 0], [0, 0, h], [0, 0, -h]])
+        transforms = {"pelvis": np.broadcast_to(pelvis, (7, 4, 4))}
+        for side in SIDES:
+            flex, abd, rot = np.radians(angles_deg[side])
+            transforms[f"femur_{side}"] = kin.femur_transform(
+                self.anatomy, side, pelvis, flex + steps[:, 0], -(abd + steps[:, 1]), rot + steps[:, 2])
+        lengths = self.muscles.lengths(transforms)
+        d = lambda i: -(lengths[2 * i + 1] - lengths[2 * i + 2]) / (2 * h)  # noqa: E731
+        return {"flexion": d(0), "abduction": d(1), "rotation": d(2)}
+
+    def sweep(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        """Lengths (n, n_paths) for many poses at once; ``values`` maps ``side.key`` -> (n,) arrays.
+
+        Keys not given stay at the current pose's values. No validation: for scripts and
+        plots that generate their own in-range values.
+        """
+        base = self._pose.as_dict()
+        n = max(np.size(v) for v in values.values())
+        v = {k: np.broadcast_to(np.asarray(values.get(k, base[k]), float), (n,)) for k in base}
+        a = self.anatomy
+        pelvis = kin.pelvis_transform(a, v["right.iliac_crest_superior_mm"],
+                                      v["left.iliac_crest_superior_mm"])
+        transforms = {"pelvis": pelvis}
+        for side in SIDES:
+            flex = np.radians(v[f"{side}.hip_flexion_deg"])
+            add, rot, _ = kin.solve_gt(a, side, pelvis, flex, v[f"{side}.gt_superior_mm"],
+                                       v[f"{side}.gt_anterior_mm"])
+            transforms[f"femur_{side}"] = kin.femur_transform(a, side, pelvis, flex, add, rot)
+        return self.muscles.lengths(transforms)

@@ -1,0 +1,1 @@
+"""Mesh loading and build-time tools; may import hipviz.core and trimesh, never pyvista/Qt."""

@@ -1,0 +1,765 @@
+"""Carry the myo-sim hip muscle paths onto the hipviz bones and write ``muscles.json``.
+
+For each bone (the pelvis as one rigid body made of both hemipelvises and the sacrum, and
+each femur) the coarse myo-sim bone mesh is registered onto the hipviz mesh:
+
+1. a similarity transform (rotation, translation, uniform scale; Umeyama 1991) from
+   corresponding landmarks (:func:`hipviz.io.myosim.pelvis_landmarks`,
+   :func:`hipviz.io.myosim.femur_landmarks` against ``meshes/landmarks.json``);
+2. a fixed number of similarity ICP iterations: symmetric closest-point pairs between
+   dense, seeded surface samples of both meshes (scipy ``cKDTree``), matched part to part
+   (right hemipelvis to right hemipelvis, ...), pairs with opposed normals rejected and
+   the farthest pairs trimmed.
+
+The muscle sites are mapped with the bone's transform. Origins and insertions are then
+put on the hipviz bone surface: the closest surface point whose outward normal agrees
+with the myo-sim surface normal at the site (so a site on the outer face of the thin
+iliac wing stays on the outer face), moved 1 mm outward along the normal. Via points
+keep their mapped position unless it is inside a bone, in which case they are pushed
+out the same way. Straight segments of each path are then checked against all five
+bones at neutral; segments passing through bone are only reported (wrapping is added
+elsewhere).
+
+Everything is deterministic (seeded sampling, fixed iteration counts), so the written
+file is byte-identical on a rerun. Only numpy, scipy and trimesh (for reading meshes)
+are needed: closest points, winding numbers and segment/triangle intersections are
+computed here in numpy (trimesh's versions need the optional ``rtree``/``embree``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from hipviz.io import myosim
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+#: distance an origin/insertion (or a via point found inside bone) is set outside bone, mm
+OUTWARD_OFFSET_MM = 1.0
+#: similarity ICP iterations (fixed, for a deterministic result)
+ICP_ITERATIONS = 30
+#: fraction of closest-point pairs kept in each ICP iteration (the rest are outliers)
+ICP_KEEP = 0.9
+#: mean spacing of the surface samples used by ICP, mm
+SAMPLE_SPACING_MM = 2.5
+SEED = 20240601
+#: landmarks used for the initial similarity transform (names as in landmarks.json)
+PELVIS_LANDMARKS = ("hip_centre", "asis", "psis", "pubic_symphysis")
+#: the femur fit is refined on its proximal part, down to this far below the hip centre, mm
+FEMUR_REGION_MM = 110.0
+FEMUR_LANDMARKS = ("femoral_head_centre", "greater_trochanter", "lateral_epicondyle",
+                   "medial_epicondyle")
+#: hipviz bone parts (= mesh file stems), pelvis parts first
+PARTS = ("pelvis_right", "pelvis_left", "sacrum", "femur_right", "femur_left")
+PELVIS_PARTS = ("pelvis_right", "pelvis_left", "sacrum")
+FRAME = ("mm; pelvis points in the pelvis (world-at-neutral) frame: origin midway between hip "
+         "centres, x anterior, y superior, z right; femur points in that side's femur frame: "
+         "same axes at neutral, origin at that side's hip centre")
+LICENCE = ("Apache-2.0, Copyright 2020 Vikash Kumar, Vittorio Caggiano, Huawei Wang; "
+           "modified: registered onto hipviz bones")
+SOURCE = ("myo-sim 0.2.4 (MyoSuite), models/leg/assets/myolegs_tendon.xml + "
+          "myolegs_chain.xml")
+METHOD = (
+    "Sites of the gait2392 (Delp 1990) paths glmed1-3, glmin1-3 and piri of both legs read "
+    "from myo-sim (metres -> mm). Per bone (pelvis = both hemipelvises + sacrum as one body; "
+    "each femur) the myo-sim bone mesh was registered onto the hipviz mesh: a similarity "
+    "transform (Umeyama) from landmarks (pelvis: hip centres, ASIS, PSIS, pubic symphysis; "
+    f"femur: head centre, greater trochanter, epicondyles), then {ICP_ITERATIONS} iterations "
+    "of symmetric, trimmed, normal-compatible similarity ICP on seeded surface samples "
+    f"(femurs: then {ICP_ITERATIONS} more on the proximal femur, down to "
+    f"{FEMUR_REGION_MM:g} mm below the hip centre, where the muscles attach). "
+    "Sites were mapped with their bone's transform; origins and insertions were moved to the "
+    "closest hipviz bone surface point with a compatible normal and set "
+    f"{OUTWARD_OFFSET_MM:g} mm outside along the surface normal; via points kept their mapped "
+    "position (pushed out of bone if inside). No wrapping surfaces; femur points are in the "
+    "femur frame at neutral."
+)
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+@dataclass(frozen=True)
+class Similarity:
+    """``x -> scale * rotation @ x + translation``.
+
+    Attributes
+    ----------
+    scale : float
+        Uniform scale (dimensionless).
+    rotation : (3, 3) float
+        Proper rotation matrix.
+    translation : (3,) float
+        mm.
+    """
+
+    scale: float
+    rotation: np.ndarray
+    translation: np.ndarray
+
+    def apply(self, points: np.ndarray) -> np.ndarray:
+        """Map points, (n, 3) mm -> (n, 3) mm."""
+        return self.scale * np.asarray(points, dtype=float) @ self.rotation.T + self.translation
+
+    def rotate(self, vectors: np.ndarray) -> np.ndarray:
+        """Map directions (rotation only), (n, 3) -> (n, 3)."""
+        return np.asarray(vectors, dtype=float) @ self.rotation.T
+
+    def then(self, other: Similarity) -> Similarity:
+        """The composition ``other(self(x))``."""
+        return Similarity(other.scale * self.scale, other.rotation @ self.rotation,
+                          other.apply(self.translation[None])[0])
+
+
+def umeyama(src: np.ndarray, dst: np.ndarray, with_scale: bool = True) -> Similarity:
+    """Least-squares similarity (or rigid) transform taking ``src`` onto ``dst``.
+
+    Parameters
+    ----------
+    src, dst : (n, 3) float
+        Corresponding points, mm; n >= 3, not collinear.
+    with_scale : bool
+        Estimate a uniform scale (else scale = 1).
+
+    Returns
+    -------
+    Similarity
+        Minimises ``sum |dst - T(src)|^2`` (Umeyama 1991).
+    """
+    src, dst = np.asarray(src, dtype=float), np.asarray(dst, dtype=float)
+    mu_s, mu_d = src.mean(0), dst.mean(0)
+    a, b = src - mu_s, dst - mu_d
+    cov = b.T @ a / len(src)
+    u, d, vt = np.linalg.svd(cov)
+    sign = np.eye(3)
+    if np.linalg.det(u) * np.linalg.det(vt) < 0:
+        sign[2, 2] = -1.0
+    rot = u @ sign @ vt
+    scale = float(np.trace(np.diag(d) @ sign) / (a**2).sum(1).mean()) if with_scale else 1.0
+    return Similarity(scale, rot, mu_d - scale * rot @ mu_s)
+
+
+def face_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Unit face normals (zero for degenerate faces), (f, 3)."""
+    tri = vertices[faces]
+    n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    length = np.linalg.norm(n, axis=1, keepdims=True)
+    return np.divide(n, length, out=np.zeros_like(n), where=length > 0)
+
+
+def sample_surface(vertices: np.ndarray, faces: np.ndarray, spacing: float,
+                   seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Area-weighted random points on a triangle mesh, seeded.
+
+    Parameters
+    ----------
+    vertices : (v, 3) float
+        mm.
+    faces : (f, 3) int
+    spacing : float
+        Mean point spacing, mm (``area / spacing**2`` points).
+    seed : int
+
+    Returns
+    -------
+    points : (n, 3) float
+        mm.
+    normals : (n, 3) float
+        Unit face normal at each point.
+    """
+    tri = vertices[faces]
+    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    n = max(int(area.sum() / spacing**2), 100)
+    rng = np.random.default_rng(seed)
+    face = rng.choice(len(faces), size=n, p=area / area.sum())
+    r = rng.random((n, 2))
+    flip = r.sum(1) > 1.0
+    r[flip] = 1.0 - r[flip]
+    t = tri[face]
+    points = t[:, 0] + r[:, :1] * (t[:, 1] - t[:, 0]) + r[:, 1:] * (t[:, 2] - t[:, 0])
+    return points, face_normals(vertices, faces)[face]
+
+
+def _closest_on_triangles(p: np.ndarray, a: np.ndarray, b: np.ndarray,
+                          c: np.ndarray) -> np.ndarray:
+    """Closest points on triangles (Ericson, Real-Time Collision Detection 5.1.5).
+
+    ``p`` (..., 3) broadcast against triangle corners ``a, b, c`` (..., 3); returns (..., 3).
+    """
+    ab, ac = b - a, c - a
+    ap, bp, cp = p - a, p - b, p - c
+    d1, d2 = (ab * ap).sum(-1), (ac * ap).sum(-1)
+    d3, d4 = (ab * bp).sum(-1), (ac * bp).sum(-1)
+    d5, d6 = (ab * cp).sum(-1), (ac * cp).sum(-1)
+    va, vb, vc = d3 * d6 - d5 * d4, d5 * d2 - d1 * d6, d1 * d4 - d3 * d2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        denom = va + vb + vc
+        v, w = vb / denom, vc / denom
+        res = a + ab * v[..., None] + ac * w[..., None]
+        t = d1 / (d1 - d3)
+        res = np.where(((vc <= 0) & (d1 >= 0) & (d3 <= 0))[..., None], a + ab * t[..., None], res)
+        t = d2 / (d2 - d6)
+        res = np.where(((vb <= 0) & (d2 >= 0) & (d6 <= 0))[..., None], a + ac * t[..., None], res)
+        e, f = d4 - d3, d5 - d6
+        t = e / (e + f)
+        res = np.where(((va <= 0) & (e >= 0) & (f >= 0))[..., None], b + (c - b) * t[..., None],
+                       res)
+    res = np.where(((d1 <= 0) & (d2 <= 0))[..., None], a, res)
+    res = np.where(((d3 >= 0) & (d4 <= d3))[..., None], b, res)
+    res = np.where(((d6 >= 0) & (d5 <= d6))[..., None], c, res)
+    return np.where(np.isfinite(res), res, a)
+
+
+def closest_point(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray,
+                  face_mask: np.ndarray | None = None,
+                  k: int = 32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Closest points on a triangle mesh.
+
+    Exact over all faces for small meshes (< 4000 faces); otherwise exact over the ``k``
+    faces with the nearest centroids and the faces around the nearest vertex (exact for
+    the fairly regular hipviz meshes).
+
+    Parameters
+    ----------
+    points : (n, 3) float
+        Query points, mm.
+    vertices : (v, 3) float
+        mm.
+    faces : (f, 3) int
+    face_mask : (f,) bool, optional
+        Only these faces are considered.
+    k : int
+        Candidate faces per point for large meshes.
+
+    Returns
+    -------
+    closest : (n, 3) float
+        mm.
+    distance : (n,) float
+        mm.
+    face : (n,) int
+        Index (into ``faces``) of the face holding the closest point.
+    """
+    points = np.atleast_2d(np.asarray(points, dtype=float))
+    index = np.arange(len(faces)) if face_mask is None else np.flatnonzero(face_mask)
+    tri = vertices[faces[index]]
+    if len(index) < 4000:
+        cand = np.broadcast_to(np.arange(len(index)), (len(points), len(index)))
+    else:
+        centroid_tree = cKDTree(tri.mean(1))
+        _, cand = centroid_tree.query(points, k=min(k, len(index)))
+        # faces around the nearest vertex (guards against long, thin triangles)
+        corner = faces[index].ravel()
+        order = np.argsort(corner, kind="stable")
+        owner = order // 3  # candidate face (position in index) of each sorted corner
+        start = np.searchsorted(corner[order], np.arange(len(vertices) + 1))
+        used = np.unique(corner)
+        _, nv = cKDTree(vertices[used]).query(points)
+        nv = used[nv]
+        width = int((start[nv + 1] - start[nv]).max())
+        offs = np.minimum(start[nv, None] + np.arange(width), start[nv + 1, None] - 1)
+        cand = np.concatenate([cand, owner[offs]], axis=1)
+    out_p = np.empty((len(points), 3))
+    out_d = np.empty(len(points))
+    out_f = np.empty(len(points), dtype=np.int64)
+    step = max(1, 400_000 // cand.shape[1])
+    for s in range(0, len(points), step):
+        c = cand[s:s + step]
+        t = tri[c]  # (m, k, 3, 3)
+        p = points[s:s + step, None, :]
+        q = _closest_on_triangles(p, t[..., 0, :], t[..., 1, :], t[..., 2, :])
+        d = np.linalg.norm(q - p, axis=-1)
+        j = d.argmin(1)
+        rows = np.arange(len(j))
+        out_p[s:s + step] = q[rows, j]
+        out_d[s:s + step] = d[rows, j]
+        out_f[s:s + step] = index[c[rows, j]]
+    return out_p, out_d, out_f
+
+
+def winding_number(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Generalised winding number of a closed, outward-wound mesh at points.
+
+    About 1 inside, 0 outside (solid angles, van Oosterom & Strackee 1983).
+
+    Parameters
+    ----------
+    points : (n, 3) float
+        mm.
+    vertices : (v, 3) float
+    faces : (f, 3) int
+
+    Returns
+    -------
+    (n,) float
+    """
+    points = np.atleast_2d(np.asarray(points, dtype=float))
+    tri = vertices[faces]
+    out = np.empty(len(points))
+    step = max(1, 2_000_000 // len(faces))
+    for s in range(0, len(points), step):
+        r = tri[None] - points[s:s + step, None, None, :]  # (m, f, 3, 3)
+        a, b, c = r[..., 0, :], r[..., 1, :], r[..., 2, :]
+        la, lb, lc = (np.linalg.norm(x, axis=-1) for x in (a, b, c))
+        det = (a * np.cross(b, c)).sum(-1)
+        den = la * lb * lc + (a * b).sum(-1) * lc + (b * c).sum(-1) * la + (c * a).sum(-1) * lb
+        out[s:s + step] = np.arctan2(det, den).sum(1) / (2.0 * np.pi)
+    return out
+
+
+def segment_hits(p0: np.ndarray, p1: np.ndarray, vertices: np.ndarray,
+                 faces: np.ndarray) -> np.ndarray:
+    """Parameters ``t`` in (0, 1) where the segment ``p0 + t (p1 - p0)`` crosses triangles.
+
+    Moller-Trumbore against every face.
+
+    Returns
+    -------
+    (h,) float
+        Sorted.
+    """
+    tri = vertices[faces]
+    d = np.asarray(p1, dtype=float) - p0
+    e1, e2 = tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]
+    pv = np.cross(d, e2)
+    det = (e1 * pv).sum(1)
+    ok = np.abs(det) > 1e-12
+    inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+    tv = p0 - tri[:, 0]
+    u = (tv * pv).sum(1) * inv
+    qv = np.cross(tv, e1)
+    v = (qv @ d) * inv
+    t = (qv * e2).sum(1) * inv
+    hit = ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 0) & (t < 1)
+    return np.sort(t[hit])
+
+
+def inside_intervals(p0: np.ndarray, p1: np.ndarray, vertices: np.ndarray,
+                     faces: np.ndarray) -> list[tuple[float, float]]:
+    """Parts of a segment inside a closed mesh, as ``(t0, t1)`` parameter intervals.
+
+    Breakpoints are the triangle crossings; each piece is classified by the winding
+    number at its midpoint (robust to crossings counted twice on shared edges).
+    """
+    t = np.concatenate([[0.0], segment_hits(p0, p1, vertices, faces), [1.0]])
+    t = t[np.concatenate([[True], np.diff(t) > 1e-9])]
+    if len(t) < 2:
+        return []
+    mid = 0.5 * (t[:-1] + t[1:])
+    inside = winding_number(p0 + mid[:, None] * (p1 - p0), vertices, faces) > 0.5
+    out: list[tuple[float, float]] = []
+    for a, b, flag in zip(t[:-1], t[1:], inside):
+        if flag:
+            if out and abs(out[-1][1] - a) < 1e-9:
+                out[-1] = (out[-1][0], float(b))
+            else:
+                out.append((float(a), float(b)))
+    return out
+
+
+# ------------------------------------------------------------------------ registration
+
+
+@dataclass
+class _Part:
+    """Surface samples of one part: myo-sim (source, own frame) and hipviz (target)."""
+
+    name: str
+    src_points: np.ndarray
+    src_normals: np.ndarray
+    dst_points: np.ndarray
+    dst_normals: np.ndarray
+    dst_tree: cKDTree
+
+
+def icp_similarity(parts: list[_Part], init: Similarity, iterations: int = ICP_ITERATIONS,
+                   keep: float = ICP_KEEP) -> Similarity:
+    """Symmetric, trimmed similarity ICP, matching each source part only to its target part.
+
+    Each iteration pairs every source sample with its nearest target sample and every
+    target sample with its nearest (mapped) source sample, drops pairs whose normals
+    point apart (cosine < 0) and the ``1 - keep`` farthest pairs, and re-solves the
+    similarity (Umeyama) from all remaining pairs.
+
+    Parameters
+    ----------
+    parts : list of _Part
+    init : Similarity
+        Initial source -> target transform.
+    iterations : int
+    keep : float
+        Fraction of pairs kept.
+
+    Returns
+    -------
+    Similarity
+    """
+    tf = init
+    for _ in range(iterations):
+        src_all, dst_all = [], []
+        for part in parts:
+            moved = tf.apply(part.src_points)
+            moved_n = tf.rotate(part.src_normals)
+            _, j = part.dst_tree.query(moved)
+            ok = (moved_n * part.dst_normals[j]).sum(1) > 0.0
+            src_all.append(part.src_points[ok])
+            dst_all.append(part.dst_points[j][ok])
+            _, i = cKDTree(moved).query(part.dst_points)
+            ok = (moved_n[i] * part.dst_normals).sum(1) > 0.0
+            src_all.append(part.src_points[i][ok])
+            dst_all.append(part.dst_points[ok])
+        src, dst = np.concatenate(src_all), np.concatenate(dst_all)
+        dist = np.linalg.norm(tf.apply(src) - dst, axis=1)
+        sel = dist <= np.quantile(dist, keep)
+        tf = umeyama(src[sel], dst[sel])
+    return tf
+
+
+def surface_rms(tf: Similarity, src_v: np.ndarray, src_f: np.ndarray, dst_v: np.ndarray,
+                dst_f: np.ndarray, seed: int, min_y: float | None = None) -> dict[str, float]:
+    """Distances between the mapped myo-sim surface and the hipviz surface.
+
+    Parameters
+    ----------
+    tf : Similarity
+        myo-sim -> hipviz.
+    src_v, src_f : (v, 3) float, (f, 3) int
+        myo-sim mesh, mm.
+    dst_v, dst_f : (v, 3) float, (f, 3) int
+        hipviz mesh, mm.
+    seed : int
+        Sampling seed.
+    min_y : float, optional
+        Only sample points with ``y >= min_y`` (hipviz frame, mm) are measured.
+
+    Returns
+    -------
+    dict
+        ``rms_mm`` (symmetric: seeded 3 mm samples of each surface to the exact closest
+        point of the other surface), ``median_mm`` and ``p95_mm`` of the same distances.
+    """
+    mv = tf.apply(src_v)
+    a, _ = sample_surface(mv, src_f, 3.0, seed)
+    b, _ = sample_surface(dst_v, dst_f, 3.0, seed + 1)
+    if min_y is not None:
+        a, b = a[a[:, 1] >= min_y], b[b[:, 1] >= min_y]
+    d = np.concatenate([closest_point(a, dst_v, dst_f)[1], closest_point(b, mv, src_f)[1]])
+    return {"rms_mm": float(np.sqrt((d**2).mean())), "median_mm": float(np.median(d)),
+            "p95_mm": float(np.quantile(d, 0.95))}
+
+
+def register_bone(names: tuple[str, ...], source: dict[str, myosim.BoneMesh],
+                  target: dict[str, tuple[np.ndarray, np.ndarray]], src_landmarks: np.ndarray,
+                  dst_landmarks: np.ndarray,
+                  region_min_y: float | None = None) -> tuple[Similarity, dict]:
+    """Register the myo-sim parts ``names`` (one rigid body) onto the hipviz parts.
+
+    Parameters
+    ----------
+    names : tuple of str
+        Part names present in both ``source`` and ``target``.
+    source : dict of str to BoneMesh
+        myo-sim meshes, body frame, mm.
+    target : dict of str to (vertices (v, 3), faces (f, 3))
+        hipviz meshes, world at neutral, mm.
+    src_landmarks, dst_landmarks : (n, 3) float
+        Corresponding landmarks, mm.
+    region_min_y : float, optional
+        If given, a second ICP stage refines the fit on the region ``y >= region_min_y``
+        of the hipviz frame only (the proximal femur, where the muscles attach); source
+        samples are selected by their position after the first stage.
+
+    Returns
+    -------
+    tf : Similarity
+        myo-sim body frame -> hipviz world.
+    report : dict
+        Scales, landmark residual and surface distances (mm) after each stage, per part
+        (``landmarks``, ``icp``) and, with a region, within the region (``icp``,
+        ``regional_icp``).
+    """
+    init = umeyama(src_landmarks, dst_landmarks)
+    lm_res = np.linalg.norm(init.apply(src_landmarks) - dst_landmarks, axis=1)
+    parts = []
+    for k, name in enumerate(names):
+        sp, sn = sample_surface(source[name].vertices, source[name].faces, SAMPLE_SPACING_MM,
+                                SEED + k)
+        dp, dn = sample_surface(*target[name], SAMPLE_SPACING_MM, SEED + 100 + k)
+        parts.append(_Part(name, sp, sn, dp, dn, cKDTree(dp)))
+    tf = icp_similarity(parts, init)
+    report: dict = {
+        "landmark_scale": init.scale,
+        "landmark_residual_mm": float(np.sqrt((lm_res**2).mean())),
+        "icp_scale": tf.scale,
+        "parts": {},
+    }
+    for k, name in enumerate(names):
+        s, t = source[name], target[name]
+        report["parts"][name] = {
+            "landmarks": surface_rms(init, s.vertices, s.faces, *t, SEED + 200 + k),
+            "icp": surface_rms(tf, s.vertices, s.faces, *t, SEED + 200 + k),
+        }
+    if region_min_y is not None:
+        regional = []
+        for part in parts:
+            ks = tf.apply(part.src_points)[:, 1] >= region_min_y
+            kd = part.dst_points[:, 1] >= region_min_y
+            regional.append(_Part(part.name, part.src_points[ks], part.src_normals[ks],
+                                  part.dst_points[kd], part.dst_normals[kd],
+                                  cKDTree(part.dst_points[kd])))
+        tf_region = icp_similarity(regional, tf)
+        report["region_min_y_mm"] = region_min_y
+        report["region"] = {}
+        for k, name in enumerate(names):
+            s, t = source[name], target[name]
+            report["region"][name] = {
+                stage: surface_rms(x, s.vertices, s.faces, *t, SEED + 300 + k, region_min_y)
+                for stage, x in (("icp", tf), ("regional_icp", tf_region))
+            }
+            report["parts"][name]["regional_icp"] = surface_rms(
+                tf_region, s.vertices, s.faces, *t, SEED + 200 + k)
+        tf = tf_region
+    report["scale"] = tf.scale
+    log.info("registered %s: scale %.4f (landmarks %.4f); surface RMS mm %s%s",
+             "+".join(names), tf.scale, init.scale,
+             ", ".join(f"{n} " + " -> ".join(f"{x['rms_mm']:.1f}" for x in v.values())
+                       for n, v in report["parts"].items()),
+             "" if region_min_y is None else "; in region " + ", ".join(
+                 f"{n} " + " -> ".join(f"{x['rms_mm']:.1f}" for x in v.values())
+                 for n, v in report["region"].items()))
+    return tf, report
+
+
+# ------------------------------------------------------------------------------ build
+
+
+def _load_targets(mesh_dir: Path) -> tuple[dict, dict]:
+    from hipviz.io.meshes import load_bones, load_landmarks
+
+    bones = load_bones(mesh_dir)
+    landmarks = load_landmarks(mesh_dir)
+    return {n: (b.vertices, b.faces) for n, b in bones.items()}, landmarks
+
+
+def _snap(point: np.ndarray, normal: np.ndarray | None, vertices: np.ndarray,
+          faces: np.ndarray, normals: np.ndarray) -> tuple[np.ndarray, float]:
+    """Closest surface point (normal-compatible if ``normal`` given) + outward offset."""
+    mask = None
+    if normal is not None:
+        mask = normals @ normal > 0.0
+    cp, dist, face = closest_point(point[None], vertices, faces, face_mask=mask)
+    return cp[0] + OUTWARD_OFFSET_MM * normals[face[0]], float(dist[0])
+
+
+def _r(x: float) -> float:
+    return round(float(x), 2) + 0.0
+
+
+def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
+    """Register the myo-sim paths onto the hipviz bones and write ``muscles.json``.
+
+    Parameters
+    ----------
+    mesh_dir : path
+        Folder with the five hipviz PLY meshes and ``landmarks.json``.
+    out_path : path
+        Output JSON file (``hipviz/data/muscles.json``).
+
+    Returns
+    -------
+    dict
+        ``registration`` (per bone: scale, landmark residual, surface RMS per part, mm),
+        ``lengths`` (per path: neutral length here and in myo-sim, raw and scaled, mm),
+        ``adjustments`` (points moved onto/out of bone) and ``penetrations`` (path
+        segments passing through bone at neutral: inside length and maximum depth, mm).
+    """
+    mesh_dir, out_path = Path(mesh_dir), Path(out_path)
+    target, landmarks = _load_targets(mesh_dir)
+    normals = {n: face_normals(*target[n]) for n in PARTS}
+    models = myosim.models_dir()
+    source = myosim.bone_meshes(models)
+    _, femur_offsets = myosim.read_chain(models)
+    paths = myosim.muscle_paths(models)
+    src_pelvis_lm = myosim.pelvis_landmarks(source, femur_offsets)
+
+    # --- registration: body name -> transform (myo-sim body frame -> hipviz world)
+    transforms: dict[str, Similarity] = {}
+    registration: dict[str, dict] = {}
+    sides = ("right", "left")
+    src = np.array([src_pelvis_lm[s][n] for s in sides for n in PELVIS_LANDMARKS])
+    dst = np.array([landmarks[s][n] for s in sides for n in PELVIS_LANDMARKS])
+    transforms["pelvis"], registration["pelvis"] = register_bone(
+        PELVIS_PARTS, source, target, src, dst)
+    for suffix, side in myosim.SIDES.items():
+        part = f"femur_{side}"
+        lm = myosim.femur_landmarks(source[part], side)
+        src = np.array([lm[n] for n in FEMUR_LANDMARKS])
+        dst = np.array([landmarks[side][n] for n in FEMUR_LANDMARKS])
+        transforms[f"femur_{suffix}"], registration[part] = register_bone(
+            (part,), source, target, src, dst,
+            region_min_y=float(landmarks[side]["hip_centre"][1]) - FEMUR_REGION_MM)
+
+    body_parts = {"pelvis": PELVIS_PARTS, "femur_r": ("femur_right",),
+                  "femur_l": ("femur_left",)}
+    hip = {s: np.asarray(landmarks[s]["hip_centre"], dtype=float) for s in sides}
+    muscles, adjustments, lengths, penetrations = [], [], [], []
+    world_paths = {}
+    for path in paths:
+        points_world, entries = [], []
+        for i, site in enumerate(path.sites):
+            role = "origin" if i == 0 else "insertion" if i == len(path.sites) - 1 else "via"
+            tf = transforms[site.body]
+            p = tf.apply(site.position[None])[0]
+            if role == "via":
+                inside = [n for n in PARTS
+                          if winding_number(p[None], *target[n])[0] > 0.5]
+                if inside:
+                    n = inside[0]
+                    q, _ = _snap(p, None, *target[n], normals[n])
+                    adjustments.append({"muscle": path.muscle, "side": path.side,
+                                        "point": site.name, "action": f"pushed out of {n}",
+                                        "moved_mm": _r(np.linalg.norm(q - p))})
+                    p = q
+            else:
+                # the myo-sim part the site sits on, and its outward normal there
+                cands = []
+                for n in body_parts[site.body]:
+                    s = source[n]
+                    _, d, f = closest_point(site.position[None], s.vertices, s.faces)
+                    cands.append((d[0], n, face_normals(s.vertices, s.faces)[f[0]]))
+                src_dist, n, src_normal = min(cands, key=lambda c: c[0])
+                q, _ = _snap(p, tf.rotate(src_normal[None])[0], *target[n], normals[n])
+                adjustments.append({
+                    "muscle": path.muscle, "side": path.side, "point": site.name,
+                    "action": f"moved onto {n} surface + {OUTWARD_OFFSET_MM:g} mm",
+                    "moved_mm": _r(np.linalg.norm(q - p)),
+                    "myosim_site_to_bone_mm": _r(src_dist),
+                })
+                p = q
+            points_world.append(p)
+            body = "pelvis" if site.body == "pelvis" else "femur"
+            local = p if body == "pelvis" else p - hip[path.side]
+            entries.append({"name": site.name, "body": body, "role": role,
+                            "position_mm": [_r(c) for c in local]})
+        world = np.array(points_world)
+        world_paths[(path.muscle, path.side)] = world
+        muscles.append({"muscle": path.muscle, "side": path.side,
+                        "source_sites": [s.name for s in path.sites], "points": entries})
+
+        # neutral lengths, here and in myo-sim (femur sites + pelvis->femur offset)
+        suffix = path.side[0]
+        raw = np.array([s.position + (femur_offsets[s.body] if s.body != "pelvis" else 0.0)
+                        for s in path.sites])
+        raw_len = float(np.linalg.norm(np.diff(raw, axis=0), axis=1).sum())
+        scale = float(np.sqrt(transforms["pelvis"].scale * transforms[f"femur_{suffix}"].scale))
+        lengths.append({"muscle": path.muscle, "side": path.side,
+                        "hipviz_mm": _r(np.linalg.norm(np.diff(world, axis=0), axis=1).sum()),
+                        "myosim_mm": _r(raw_len), "myosim_scaled_mm": _r(raw_len * scale),
+                        "scale": round(scale, 4)})
+
+        # straight segments through bone at neutral (world frame)
+        for i in range(len(world) - 1):
+            p0, p1 = world[i], world[i + 1]
+            for n in PARTS:
+                iv = inside_intervals(p0, p1, *target[n])
+                if not iv:
+                    continue
+                seg_len = float(np.linalg.norm(p1 - p0))
+                inside_len = sum(b - a for a, b in iv) * seg_len
+                ts = np.concatenate([np.linspace(a, b, max(3, int((b - a) * seg_len / 0.5)))
+                                     for a, b in iv])
+                depth = closest_point(p0 + ts[:, None] * (p1 - p0), *target[n])[1].max()
+                penetrations.append({
+                    "muscle": path.muscle, "side": path.side,
+                    "segment": [path.sites[i].name, path.sites[i + 1].name], "bone": n,
+                    "inside_length_mm": _r(inside_len), "max_depth_mm": _r(depth),
+                    "segment_length_mm": _r(seg_len),
+                })
+
+    key = lambda d: (d["muscle"], d["side"])  # noqa: E731
+    muscles.sort(key=key)
+    adjustments.sort(key=lambda d: (d["muscle"], d["side"], d["point"]))
+    rms = {}
+    for bone, rep in registration.items():
+        rms[bone] = {"scale": round(rep["scale"], 4),
+                     "landmark_residual": _r(rep["landmark_residual_mm"])}
+        for part, stages in rep["parts"].items():
+            rms[bone][part] = {stage: _r(v["rms_mm"]) for stage, v in stages.items()}
+        for part, stages in rep.get("region", {}).items():
+            rms[bone][f"{part}_proximal_{FEMUR_REGION_MM:g}mm"] = {
+                stage: _r(v["rms_mm"]) for stage, v in stages.items()}
+    data = {
+        "format": FORMAT,
+        "frame": FRAME,
+        "provenance": {
+            "source": SOURCE,
+            "licence": LICENCE,
+            "method": METHOD,
+            "registration_rms_mm": rms,
+            "adjustments": adjustments,
+        },
+        "muscles": muscles,
+    }
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    log.info("wrote %s (%d paths)", out_path, len(muscles))
+    return {
+        "registration": registration,
+        "lengths": sorted(lengths, key=key),
+        "adjustments": adjustments,
+        "penetrations": sorted(penetrations, key=lambda d: (d["muscle"], d["side"],
+                                                            d["segment"], d["bone"])),
+        "out_path": str(out_path),
+    }
+
+
+def default_out_path() -> Path:
+    """``hipviz/data/muscles.json`` inside the package."""
+    return Path(__file__).resolve().parents[1] / "data" / "muscles.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: build ``muscles.json`` and print a summary."""
+    from hipviz.io.meshes import default_mesh_dir
+
+    parser = argparse.ArgumentParser(prog="hipviz build-muscles", description=__doc__.split("\n")[0])
+    parser.add_argument("--mesh-dir", type=Path, default=None,
+                        help="folder with the hipviz bone meshes (default: meshes/)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output JSON (default: hipviz/data/muscles.json)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    report = build_muscles(args.mesh_dir or default_mesh_dir(), args.out or default_out_path())
+    print(f"wrote {report['out_path']}")
+    for bone, rep in report["registration"].items():
+        print(f"{bone}: scale {rep['scale']:.3f} (landmarks {rep['landmark_scale']:.3f}, "
+              f"landmark residual {rep['landmark_residual_mm']:.1f} mm)")
+        for group in ("parts", "region"):
+            for part, stages in rep.get(group, {}).items():
+                where = part if group == "parts" else f"{part} proximal"
+                print(f"  surface RMS {where}: " + ", ".join(
+                    f"{k} {v['rms_mm']:.2f}" for k, v in stages.items()) + " mm")
+    print("neutral length mm (hipviz / myo-sim / myo-sim scaled):")
+    for row in report["lengths"]:
+        print(f"  {row['muscle']:27s} {row['side']:5s} {row['hipviz_mm']:7.1f} "
+              f"{row['myosim_mm']:7.1f} {row['myosim_scaled_mm']:7.1f}")
+    print(f"segments through bone at neutral: {len(report['penetrations'])}")
+    for row in report["penetrations"]:
+        print(f"  {row['muscle']} {row['side']} {row['segment'][0]}->{row['segment'][1]} "
+              f"{row['bone']}: {row['inside_length_mm']:.1f} mm inside, "
+              f"max depth {row['max_depth_mm']:.1f} mm")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

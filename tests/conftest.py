@@ -1,0 +1,63 @@
+"""Shared pytest fixtures for hipviz.
+
+Plotting is *not* forced off-screen globally: the GUI tests render on the Xvfb
+display that pytest-xvfb provides. Tests that only need an image use the
+``offscreen_plotter`` fixture.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+import pyvista
+
+# A fixed theme so screenshots do not depend on the user's pyvista defaults.
+pyvista.set_plot_theme("document")
+pyvista.global_theme.window_size = [800, 600]
+
+
+def _plotter_registry() -> dict | None:
+    """pyvista's registry of open plotters (``_ALL_PLOTTERS`` in pyvista 0.49).
+
+    ``BasePlotter.__init__`` adds every plotter (including pyvistaqt's
+    ``QtInteractor``/``BackgroundPlotter``) and ``BasePlotter.close`` removes it.
+    """
+    registry = getattr(pyvista.plotting.plotter, "_ALL_PLOTTERS", None)
+    return registry if isinstance(registry, dict) else None
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_plotters():
+    """Fail a test that leaves a pyvista plotter open (closing it so others are unaffected)."""
+    registry = _plotter_registry()
+    if registry is None:
+        yield
+        return
+    before = set(registry)
+    yield
+    leaked = {
+        name: plotter
+        for name, plotter in list(registry.items())
+        if name not in before and not getattr(plotter, "_closed", False)
+    }
+    for plotter in leaked.values():
+        with contextlib.suppress(Exception):  # best-effort cleanup before failing
+            plotter.close()
+    if leaked:
+        kinds = ", ".join(sorted(type(p).__name__ for p in leaked.values()))
+        pytest.fail(
+            f"test left {len(leaked)} pyvista plotter(s) open: {kinds}; close them "
+            "(or use the offscreen_plotter fixture / qtbot.addWidget)",
+            pytrace=False,
+        )
+
+
+@pytest.fixture
+def offscreen_plotter():
+    """An off-screen 800x600 ``pyvista.Plotter``, closed after the test."""
+    plotter = pyvista.Plotter(off_screen=True, window_size=(800, 600))
+    try:
+        yield plotter
+    finally:
+        plotter.close()
