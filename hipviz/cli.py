@@ -39,12 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("gui", help="open the interactive window (the default)")
+    p = sub.add_parser("gui", help="open the interactive window (the default)")
+    p.add_argument("scene", nargs="?", type=Path, help="scene file (TOML) to open")
 
     p = sub.add_parser("render", help="render an image off-screen (no display needed)")
     p.add_argument("-o", "--output", required=True, type=Path, help="PNG file to write")
     p.add_argument("--size", type=_size, default=(1600, 1000), help="WxH pixels (default 1600x1000)")
-    p.add_argument("--view", choices=list(VIEWS), default=DEFAULT_VIEW, help="camera view")
+    p.add_argument("--view", choices=list(VIEWS), default=None,
+                   help=f"camera view (default: the scene's, else {DEFAULT_VIEW})")
     p.add_argument("--transparent", action="store_true", help="transparent background")
     _add_pose_args(p)
 
@@ -61,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_pose_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scene", type=Path, default=None, help="start from this scene file (TOML)")
     p.add_argument("--set", action="append", default=[], metavar="SIDE.KEY=VALUE",
                    help="pose value, e.g. right.gt_superior_mm=8 (repeatable)")
 
@@ -80,6 +83,18 @@ def parse_settings(items: list[str]) -> dict[str, float]:
     return out
 
 
+def _pose(args: argparse.Namespace):
+    """The pose from ``--scene`` (if given) with every ``--set`` applied on top; UsageError if bad."""
+    from hipviz.core.pose import Pose, PoseError
+    from hipviz.io.scene import SceneError, read_scene
+
+    try:
+        pose = read_scene(args.scene).pose if args.scene else Pose()
+        return pose.with_values(parse_settings(args.set))
+    except (PoseError, SceneError) as exc:
+        raise UsageError(str(exc)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
@@ -89,20 +104,26 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     from hipviz.io.meshes import MeshError
+    from hipviz.io.scene import SceneError
 
     try:
         return _run(args)
+    except SceneError as exc:
+        print(f"hipviz: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except (MeshError, UsageError) as exc:
         print(f"hipviz: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, UsageError) else 1
 
 
 def _run(args: argparse.Namespace) -> int:
+    from hipviz.render.views import DEFAULT_VIEW
+
     command = args.command or "gui"
     if command == "gui":
         from hipviz.gui.app import run
 
-        return run()
+        return run(getattr(args, "scene", None))
     if command == "build-meshes":
         from hipviz.io.build_meshes import build
         from hipviz.io.meshes import default_mesh_dir
@@ -121,13 +142,15 @@ def _run(args: argparse.Namespace) -> int:
         from hipviz.io.meshes import load_bones
         from hipviz.render.scene import render_image
 
-        settings = parse_settings(args.set)
-        render_image(args.output, load_bones(), view=args.view, size=args.size,
-                     transparent=args.transparent, settings=settings)
-        print(f"wrote {args.output} ({args.size[0]}x{args.size[1]}, {args.view} view)")
+        from hipviz.io.scene import read_scene
+
+        view = args.view or (read_scene(args.scene).camera.view if args.scene else DEFAULT_VIEW)
+        render_image(args.output, load_bones(), view=view, size=args.size,
+                     transparent=args.transparent, settings=_pose(args).as_dict())
+        print(f"wrote {args.output} ({args.size[0]}x{args.size[1]}, {view} view)")
         return 0
     if command == "report":
         from hipviz.report import print_report
 
-        return print_report(parse_settings(args.set), args.format)
+        return print_report(_pose(args), args.format)
     raise AssertionError(command)

@@ -119,8 +119,9 @@ class Similarity:
                           other.apply(self.translation[None])[0])
 
 
-def umeyama(src: np.ndarray, dst: np.ndarray, with_scale: bool = True) -> Similarity:
-    """Least-squares similarity (or rigid) transform taking ``src`` onto ``dst``.
+def umeyama(src: np.ndarray, dst: np.ndarray, with_scale: bool = True,
+            weights: np.ndarray | None = None) -> Similarity:
+    """Weighted least-squares similarity (or rigid) transform taking ``src`` onto ``dst``.
 
     Parameters
     ----------
@@ -128,22 +129,26 @@ def umeyama(src: np.ndarray, dst: np.ndarray, with_scale: bool = True) -> Simila
         Corresponding points, mm; n >= 3, not collinear.
     with_scale : bool
         Estimate a uniform scale (else scale = 1).
+    weights : (n,) float, optional
+        Non-negative pair weights; equal by default.
 
     Returns
     -------
     Similarity
-        Minimises ``sum |dst - T(src)|^2`` (Umeyama 1991).
+        Minimises ``sum w |dst - T(src)|^2`` (Umeyama 1991).
     """
     src, dst = np.asarray(src, dtype=float), np.asarray(dst, dtype=float)
-    mu_s, mu_d = src.mean(0), dst.mean(0)
+    w = np.ones(len(src)) if weights is None else np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    mu_s, mu_d = w @ src, w @ dst
     a, b = src - mu_s, dst - mu_d
-    cov = b.T @ a / len(src)
+    cov = (b * w[:, None]).T @ a
     u, d, vt = np.linalg.svd(cov)
     sign = np.eye(3)
     if np.linalg.det(u) * np.linalg.det(vt) < 0:
         sign[2, 2] = -1.0
     rot = u @ sign @ vt
-    scale = float(np.trace(np.diag(d) @ sign) / (a**2).sum(1).mean()) if with_scale else 1.0
+    scale = float(np.trace(np.diag(d) @ sign) / (w @ (a**2).sum(1))) if with_scale else 1.0
     return Similarity(scale, rot, mu_d - scale * rot @ mu_s)
 
 
@@ -607,11 +612,19 @@ def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
             (part,), source, target, src, dst,
             region_min_y=float(landmarks[side]["hip_centre"][1]) - FEMUR_REGION_MM)
 
+    # diagnostics: where the myo-sim joint centres land (should be near ours)
+    registration["pelvis"]["hip_centre_offset_mm"] = {
+        side: float(np.linalg.norm(transforms["pelvis"].apply(femur_offsets[f"femur_{x}"][None])[0]
+                                   - landmarks[side]["hip_centre"]))
+        for x, side in myosim.SIDES.items()}
+    for x, side in myosim.SIDES.items():
+        registration[f"femur_{side}"]["head_centre_offset_mm"] = float(np.linalg.norm(
+            transforms[f"femur_{x}"].translation - landmarks[side]["femoral_head_centre"]))
+
     body_parts = {"pelvis": PELVIS_PARTS, "femur_r": ("femur_right",),
                   "femur_l": ("femur_left",)}
     hip = {s: np.asarray(landmarks[s]["hip_centre"], dtype=float) for s in sides}
     muscles, adjustments, lengths, penetrations = [], [], [], []
-    world_paths = {}
     for path in paths:
         points_world, entries = [], []
         for i, site in enumerate(path.sites):
@@ -624,10 +637,17 @@ def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
                 if inside:
                     n = inside[0]
                     q, _ = _snap(p, None, *target[n], normals[n])
-                    adjustments.append({"muscle": path.muscle, "side": path.side,
-                                        "point": site.name, "action": f"pushed out of {n}",
-                                        "moved_mm": _r(np.linalg.norm(q - p))})
-                    p = q
+                    action = f"pushed out of {n}"
+                else:
+                    q, action = p, "kept (outside bone)"
+                near = {n: closest_point(q[None], *target[n])[1][0] for n in PARTS}
+                nearest = min(near, key=near.get)
+                adjustments.append({"muscle": path.muscle, "side": path.side,
+                                    "point": site.name, "action": action,
+                                    "moved_mm": _r(np.linalg.norm(q - p)),
+                                    "nearest_bone": nearest,
+                                    "nearest_bone_mm": _r(near[nearest])})
+                p = q
             else:
                 # the myo-sim part the site sits on, and its outward normal there
                 cands = []
@@ -650,7 +670,6 @@ def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
             entries.append({"name": site.name, "body": body, "role": role,
                             "position_mm": [_r(c) for c in local]})
         world = np.array(points_world)
-        world_paths[(path.muscle, path.side)] = world
         muscles.append({"muscle": path.muscle, "side": path.side,
                         "source_sites": [s.name for s in path.sites], "points": entries})
 
@@ -696,6 +715,11 @@ def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
         for part, stages in rep.get("region", {}).items():
             rms[bone][f"{part}_proximal_{FEMUR_REGION_MM:g}mm"] = {
                 stage: _r(v["rms_mm"]) for stage, v in stages.items()}
+        if "hip_centre_offset_mm" in rep:
+            rms[bone]["mapped_hip_centre_offset"] = {
+                k: _r(v) for k, v in rep["hip_centre_offset_mm"].items()}
+        if "head_centre_offset_mm" in rep:
+            rms[bone]["mapped_head_centre_offset"] = _r(rep["head_centre_offset_mm"])
     data = {
         "format": FORMAT,
         "frame": FRAME,
@@ -726,24 +750,36 @@ def default_out_path() -> Path:
     return Path(__file__).resolve().parents[1] / "data" / "muscles.json"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: build ``muscles.json`` and print a summary."""
+def main(out: Path | str | None = None, mesh_dir: Path | str | None = None) -> int:
+    """Build ``muscles.json`` and print a summary (the ``hipviz build-muscles`` command).
+
+    Parameters
+    ----------
+    out : path, optional
+        Output JSON; :func:`default_out_path` by default.
+    mesh_dir : path, optional
+        hipviz bone meshes; :func:`hipviz.io.meshes.default_mesh_dir` by default.
+
+    Returns
+    -------
+    int
+        Exit status (0).
+    """
     from hipviz.io.meshes import default_mesh_dir
 
-    parser = argparse.ArgumentParser(prog="hipviz build-muscles", description=__doc__.split("\n")[0])
-    parser.add_argument("--mesh-dir", type=Path, default=None,
-                        help="folder with the hipviz bone meshes (default: meshes/)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="output JSON (default: hipviz/data/muscles.json)")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    report = build_muscles(args.mesh_dir or default_mesh_dir(), args.out or default_out_path())
+    from hipviz.io.build_wraps import add_wraps
+
+    report = build_muscles(mesh_dir or default_mesh_dir(), out or default_out_path())
+    wraps = add_wraps(report["out_path"], mesh_dir or default_mesh_dir())
     print(f"wrote {report['out_path']}")
     for bone, rep in report["registration"].items():
         print(f"{bone}: scale {rep['scale']:.3f} (landmarks {rep['landmark_scale']:.3f}, "
               f"landmark residual {rep['landmark_residual_mm']:.1f} mm)")
+        if "hip_centre_offset_mm" in rep:
+            print("  mapped myo-sim hip centres from ours: " + ", ".join(
+                f"{k} {v:.1f} mm" for k, v in rep["hip_centre_offset_mm"].items()))
+        if "head_centre_offset_mm" in rep:
+            print(f"  mapped myo-sim head centre from ours: {rep['head_centre_offset_mm']:.1f} mm")
         for group in ("parts", "region"):
             for part, stages in rep.get(group, {}).items():
                 where = part if group == "parts" else f"{part} proximal"
@@ -758,8 +794,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {row['muscle']} {row['side']} {row['segment'][0]}->{row['segment'][1]} "
               f"{row['bone']}: {row['inside_length_mm']:.1f} mm inside, "
               f"max depth {row['max_depth_mm']:.1f} mm")
+    print("adjusted so no path enters bone across the control ranges:")
+    for row in wraps:
+        print(f"  {row['muscle']} {row['side']}: {row['action']}; deepest contact "
+              f"{row['deepest_contact_mm']:.2f} mm, neutral length {row['neutral_length_change_mm']:+.2f} mm")
     return 0
 
 
+def _command_line(argv: list[str] | None = None) -> int:
+    """``python -m hipviz.io.build_muscles [--out FILE] [--mesh-dir DIR] [-v]``."""
+    parser = argparse.ArgumentParser(prog="python -m hipviz.io.build_muscles",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--mesh-dir", type=Path, default=None,
+                        help="folder with the hipviz bone meshes (default: meshes/)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output JSON (default: hipviz/data/muscles.json)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    return main(args.out, args.mesh_dir)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(_command_line())

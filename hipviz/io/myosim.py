@@ -350,8 +350,8 @@ def pelvis_landmarks(
 
     * ``hip_centre``: the femur body origin (the pelvis -> femur offset). A sphere fit to
       the hemipelvis vertices within 32 mm of it is logged as a check.
-    * ``asis``: most anterior (max x) vertex among vertices at least 60 % of the way up
-      from ``h`` to ``top``.
+    * ``asis``: most anterior (max x) vertex among vertices at least 40 % of the way up
+      from ``h`` to ``top`` (above the anterior inferior iliac spine).
     * ``psis``: most posterior (min x) vertex in the same upper region.
     * ``pubic_symphysis``: most anterior vertex among the 15 mm most medial
       (``|z|`` smallest) of the hemipelvis.
@@ -374,7 +374,7 @@ def pelvis_landmarks(
         v = meshes[f"pelvis_{side}"].vertices
         hip = femur_offsets[f"femur_{suffix}"]
         top = v[np.argmax(v[:, 1])]
-        upper = v[v[:, 1] >= hip[1] + 0.6 * (top[1] - hip[1])]
+        upper = v[v[:, 1] >= hip[1] + 0.4 * (top[1] - hip[1])]
         absz = np.abs(v[:, 2])
         medial = v[absz <= absz.min() + 15.0]
         near = v[np.linalg.norm(v - hip, axis=1) < 32.0]

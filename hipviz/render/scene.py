@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import logging
+import weakref
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyvista as pv
 
 from hipviz.io.meshes import Bone
+from hipviz.render.colours import DEFAULT_LIMIT_PCT
+from hipviz.render.landmarks import LandmarkLabels
+from hipviz.render.muscle_layer import MuscleLayer
 from hipviz.render.views import DEFAULT_VIEW, camera_position
+
+if TYPE_CHECKING:
+    from hipviz.core.model import HipModel, Solution
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +29,36 @@ BONE_COLOURS = {
     "femur_right": "#efe5d0",
     "femur_left": "#efe5d0",
 }
+#: the model body (key of ``Solution.transforms``) each bone moves with
+BONE_BODIES = {
+    "pelvis_right": "pelvis",
+    "pelvis_left": "pelvis",
+    "sacrum": "pelvis",
+    "femur_right": "femur_right",
+    "femur_left": "femur_left",
+}
 BACKGROUND = ("#3b4654", "#141a21")  # bottom, top: a quiet slate gradient
+#: background name (as in scene files) -> (bottom, top or None); "transparent" shows white
+#: on screen and is transparent in saved images
+BACKGROUNDS = {
+    "slate": BACKGROUND,
+    "white": ("white", None),
+    "black": ("black", None),
+    "transparent": ("white", None),
+}
+#: legend (text, panel) on the slate background, and on a transparent export (for paper)
+LEGEND_ON_BACKGROUND = ("#eef2f6", "#18202a")
+LEGEND_ON_TRANSPARENT = ("#1a1f24", "#ffffff")
+
+
+def subscribe_weakly(model: HipModel, method: Callable[[Solution], None]) -> None:
+    """Subscribe a bound method to a model without keeping its object alive.
+
+    The model has no unsubscribe; a closed window or scene must not be kept (or drawn)
+    by it, so the subscription lapses once the object is gone.
+    """
+    ref = weakref.WeakMethod(method)
+    model.subscribe(lambda solution: (m := ref()) is not None and m(solution))
 
 
 def bone_polydata(bone: Bone) -> pv.PolyData:
@@ -30,7 +68,7 @@ def bone_polydata(bone: Bone) -> pv.PolyData:
 
 
 class HipScene:
-    """Bones (and, later, muscles) on a pyvista plotter; actors are built once.
+    """Bones, muscles and landmark labels on a pyvista plotter; actors are built once.
 
     Parameters
     ----------
@@ -38,11 +76,25 @@ class HipScene:
         Any plotter: off-screen, or pyvistaqt's ``QtInteractor``.
     bones : dict of str to Bone
         The five bones from :func:`hipviz.io.meshes.load_bones`.
+    model : HipModel, optional
+        Draw its muscles, place the bones from its pose and follow its changes (the
+        scene subscribes to it). Without a model only the neutral bones are drawn.
+    landmarks : dict, optional
+        From :func:`hipviz.io.meshes.load_landmarks`; enables :meth:`set_landmarks_visible`.
+    colour_limit_pct : float, default: 10.0
+        Half-width of the symmetric length-change colour range, % of neutral.
     """
 
-    def __init__(self, plotter: pv.Plotter, bones: dict[str, Bone]):
+    def __init__(self, plotter: pv.Plotter, bones: dict[str, Bone], model: HipModel | None = None,
+                 landmarks: dict[str, dict] | None = None,
+                 colour_limit_pct: float = DEFAULT_LIMIT_PCT):
         self.plotter = plotter
         self.view = DEFAULT_VIEW
+        self.model = model
+        #: called instead of ``plotter.render()`` when set: a GUI uses it to coalesce the
+        #: renders of several changes into one per pass of its event loop
+        self.render_hook: Callable[[], None] | None = None
+        self.background = "slate"
         plotter.set_background(BACKGROUND[0], top=BACKGROUND[1])
         self.bone_actors = {
             name: plotter.add_mesh(
@@ -55,29 +107,161 @@ class HipScene:
                 specular_power=20.0,
                 name=name,
                 reset_camera=False,
+                render=False,
             )
             for name, bone in bones.items()
         }
+        self.bone_opacity = 1.0
+        self.muscles: MuscleLayer | None = None
+        self.landmarks = LandmarkLabels(plotter, landmarks) if landmarks is not None else None
+        if model is not None:
+            solution = model.solution
+            self.muscles = MuscleLayer(plotter, solution.keys,
+                                       model.muscles.polylines(solution.transforms),
+                                       solution.change_pct, colour_limit_pct)
+            self.update(solution, render=False)
+            subscribe_weakly(model, self.update)
+        self.set_legend_colours(*LEGEND_ON_BACKGROUND)
         self.set_view(DEFAULT_VIEW, render=False)
 
+    def render(self) -> None:
+        """Render now, or ask :attr:`render_hook` to."""
+        if self.closed:
+            return
+        (self.render_hook or self.plotter.render)()
+
+    # --- camera ----------------------------------------------------------------------------
     def set_view(self, name: str, render: bool = True) -> None:
         """Move the camera to a named view (see :data:`hipviz.render.views.VIEWS`)."""
         w, h = self.plotter.window_size
+        aspect = w / h if w > 0 and h > 0 else 1.6  # a widget not yet shown has no size
         self.plotter.camera_position = camera_position(
-            name, self.plotter.camera.view_angle, aspect=w / max(h, 1)
+            name, self.plotter.camera.view_angle, aspect=aspect
         )
         self.plotter.reset_camera_clipping_range()
         self.view = name
         if render:
-            self.plotter.render()
+            self.render()
 
+    # --- pose ------------------------------------------------------------------------------
     def set_bone_transform(self, name: str, transform: np.ndarray) -> None:
         """Place a bone with a 4x4 transform (in place: no new actor)."""
         self.bone_actors[name].user_matrix = transform
 
+    def update(self, solution: Solution, render: bool = True) -> None:
+        """Show a model solution: bone placement, muscle paths and colours, labels; in place.
+
+        The camera does not move.
+        """
+        if self.closed:
+            return
+        for name in self.bone_actors:
+            self.set_bone_transform(name, solution.transforms[BONE_BODIES[name]])
+        if self.muscles is not None and self.model is not None:
+            self.muscles.update(self.model.muscles.polylines(solution.transforms),
+                                solution.change_pct)
+        if self.landmarks is not None:
+            self.landmarks.update(solution.transforms)
+        if render:
+            self.render()
+
+    @property
+    def closed(self) -> bool:
+        return bool(getattr(self.plotter, "_closed", False))
+
+    # --- appearance ------------------------------------------------------------------------
+    def set_bone_opacity(self, opacity: float, render: bool = True) -> None:
+        """Bone opacity, 0.05 (nearly clear, muscles show through) to 1 (solid)."""
+        if not 0.05 <= opacity <= 1.0:
+            raise ValueError(f"bone opacity must be between 0.05 and 1, got {opacity}")
+        self.bone_opacity = float(opacity)
+        for actor in self.bone_actors.values():
+            actor.prop.opacity = self.bone_opacity
+            # Unsorted translucent surfaces blend in drawing order; culling the back faces
+            # leaves one layer per bone, which hides most ordering artefacts. (Depth peeling
+            # would sort them properly but renders nothing on software OpenGL here.)
+            actor.prop.backface_culling = self.bone_opacity < 1.0
+        if render:
+            self.render()
+
+    def set_background(self, name: str, render: bool = True) -> None:
+        """``"slate"`` (the default gradient), ``"white"``, ``"black"`` or ``"transparent"``."""
+        if name not in BACKGROUNDS:
+            raise ValueError(f"unknown background '{name}'; allowed: {', '.join(BACKGROUNDS)}")
+        bottom, top = BACKGROUNDS[name]
+        self.plotter.set_background(bottom, top=top)
+        self.background = name
+        light = name in ("white", "transparent")
+        self.set_legend_colours(*(LEGEND_ON_TRANSPARENT if light else LEGEND_ON_BACKGROUND))
+        if render:
+            self.render()
+
+    def set_legend_colours(self, text, panel) -> None:
+        """Legend text and panel colours (light on dark for the screen, dark on white for print)."""
+        if self.muscles is not None:
+            self.muscles.set_legend_colours(text, panel)
+
+    def set_landmarks_visible(self, visible: bool, render: bool = True) -> None:
+        """Show or hide the landmark labels (ASIS, PSIS, iliac crest, GT, sacrum)."""
+        if self.landmarks is None:
+            log.warning("no landmarks were given to the scene; cannot show labels")
+            return
+        self.landmarks.set_visible(visible)
+        if render:
+            self.render()
+
+    def _muscle_layer(self) -> MuscleLayer:
+        if self.muscles is None:
+            raise RuntimeError("this scene has no muscles (it was built without a model)")
+        return self.muscles
+
+    def set_muscle_style(self, style: str, render: bool = True) -> None:
+        """``"tubes"`` or ``"lines"`` (thin-line mode)."""
+        self._muscle_layer().set_style(style)
+        if render:
+            self.render()
+
+    def set_colour_limit(self, limit_pct: float, render: bool = True) -> None:
+        """Symmetric colour range ``±limit_pct`` % of neutral length (legend follows)."""
+        self._muscle_layer().set_limit(limit_pct)
+        if render:
+            self.render()
+
+    def set_muscle_visible(self, key: str, visible: bool, render: bool = True) -> None:
+        """Show or hide one muscle path, e.g. ``"right.piriformis"``."""
+        self._muscle_layer().set_visible(key, visible)
+        if render:
+            self.render()
+
+    def set_attachments_visible(self, visible: bool, render: bool = True) -> None:
+        self._muscle_layer().set_attachments_visible(visible)
+        if render:
+            self.render()
+
+    def set_legend_visible(self, visible: bool, render: bool = True) -> None:
+        self._muscle_layer().set_legend_visible(visible)
+        if render:
+            self.render()
+
+    def set_highlight(self, key: str | None, render: bool = True) -> None:
+        """Outline one muscle path (``None`` for none)."""
+        self._muscle_layer().set_highlight(key)
+        if render:
+            self.render()
+
+    def pick_muscle(self, x: float, y: float, tolerance_px: float = 8.0) -> str | None:
+        """The muscle path drawn at display pixel (x, y) (origin bottom left), or ``None``."""
+        if self.muscles is None:
+            return None
+        return self.muscles.pick(self.plotter.renderer, x, y, tolerance_px)
+
+    # --- output ----------------------------------------------------------------------------
     def screenshot(self, path: Path | str | None = None, transparent: bool = False) -> np.ndarray:
-        """Render and return the image as an (h, w, 3 or 4) uint8 array; save it if ``path`` is given."""
-        self.set_view(self.view, render=False)
+        """Render and return the image, an (h, w, 3 or 4) uint8 array; save it if ``path`` is given.
+
+        The camera stays where it is (call :meth:`set_view` first for a standard view).
+        """
+        self.plotter.render()  # pyvista grabs the last frame; make it the current state
         image = self.plotter.screenshot(
             filename=None if path is None else str(path), transparent_background=transparent
         )
@@ -90,12 +274,59 @@ def render_image(
     view: str = DEFAULT_VIEW,
     size: tuple[int, int] = (1600, 1000),
     transparent: bool = False,
+    settings: dict[str, float] | None = None,
+    model: HipModel | None = None,
+    muscles: bool = True,
+    landmarks: dict[str, dict] | None = None,
+    colour_limit_pct: float = DEFAULT_LIMIT_PCT,
 ) -> np.ndarray:
-    """Render the scene off-screen (no display needed) and optionally save it as PNG."""
+    """Render the scene off-screen (no display needed) and optionally save it as PNG.
+
+    Parameters
+    ----------
+    path : Path or str or None
+        PNG file to write; ``None`` only returns the image.
+    bones : dict of str to Bone
+    view : str, default: "anterior"
+        A key of :data:`hipviz.render.views.VIEWS`.
+    size : (int, int), default: (1600, 1000)
+        Width and height, pixels.
+    transparent : bool, default: False
+        Transparent background (RGBA image); the legend text turns dark for a white page.
+    settings : dict of str to float, optional
+        Pose values such as ``{"right.gt_superior_mm": 8.0}``; raises
+        :class:`hipviz.core.pose.PoseError` on a bad key or value.
+    model : HipModel, optional
+        The model to draw; loaded from the shipped data when needed and not given.
+    muscles : bool, default: True
+        Draw the muscles and their legend (needs the muscle data); ``False`` draws bones
+        only, at neutral, and ignores ``settings``.
+    landmarks : dict, optional
+        Landmarks to label (from :func:`hipviz.io.meshes.load_landmarks`).
+    colour_limit_pct : float, default: 10.0
+
+    Returns
+    -------
+    (h, w, 3) or (h, w, 4) uint8
+    """
+    if muscles and model is None:
+        from hipviz.core.model import HipModel
+
+        model = HipModel.load()
+    if model is not None and settings:
+        from hipviz.core.pose import Pose
+
+        model.set_pose(Pose.from_dict(settings))
     plotter = pv.Plotter(off_screen=True, window_size=list(size))
     try:
-        scene = HipScene(plotter, bones)
-        scene.view = view
+        scene = HipScene(plotter, bones, model=model if muscles else None, landmarks=landmarks,
+                         colour_limit_pct=colour_limit_pct)
+        if landmarks is not None:
+            scene.set_landmarks_visible(True, render=False)
+        if transparent:
+            # a gradient is drawn opaque; a plain white one blends edges toward the page
+            scene.set_background("transparent", render=False)
+        scene.set_view(view, render=False)
         return scene.screenshot(path, transparent=transparent)
     finally:
         plotter.close()

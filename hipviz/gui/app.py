@@ -1,0 +1,88 @@
+"""Start the window: load the bones, landmarks and muscle data, then run Qt's event loop.
+
+Whatever a user can fix (a missing or damaged mesh, muscle data or scene file) is shown in
+a message box naming the file and the command that rebuilds it, and ``run`` returns 1.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from importlib import resources
+from pathlib import Path
+
+from PyQt5.QtWidgets import QApplication, QMessageBox
+
+log = logging.getLogger(__name__)
+
+MUSCLE_REBUILD_HINT = "rebuild with: hipviz build-muscles  (after pip install -e '.[build]')"
+
+
+class StartupError(RuntimeError):
+    """hipviz cannot open its window; the message says which file and what to do."""
+
+
+def application() -> QApplication:
+    """The running QApplication, or a new one."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1] or ["hipviz"])
+        app.setApplicationName("hipviz")
+    return app
+
+
+def load_window(scene_path: Path | str | None = None):
+    """Load everything and build the :class:`~hipviz.gui.window.MainWindow` (not shown).
+
+    Raises
+    ------
+    StartupError
+        A mesh, landmark, muscle data or scene file cannot be used.
+    """
+    from hipviz.core.model import HipModel
+    from hipviz.gui.window import MainWindow
+    from hipviz.io.meshes import MeshError, load_bones, load_landmarks
+    from hipviz.io.scene import SceneError, read_scene
+
+    try:
+        bones = load_bones()
+        landmarks = load_landmarks()
+    except MeshError as exc:
+        raise StartupError(str(exc)) from exc
+    try:
+        model = HipModel.load()
+    except MeshError as exc:
+        raise StartupError(str(exc)) from exc
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # missing, not JSON, wrong shape
+        data = resources.files("hipviz.data").joinpath("muscles.json")
+        raise StartupError(f"{data}: cannot read the muscle data ({exc}); "
+                           f"{MUSCLE_REBUILD_HINT}") from exc
+    try:
+        scene = read_scene(scene_path) if scene_path is not None else None
+    except SceneError as exc:
+        raise StartupError(str(exc)) from exc
+    window = MainWindow(model, bones, landmarks)
+    if scene is not None:
+        window.apply_scene(scene)
+    return window
+
+
+def run(scene_path: Path | str | None = None) -> int:
+    """Open the hipviz window (optionally on a scene file) and run until it is closed.
+
+    Returns
+    -------
+    int
+        The exit code: 0 after a normal close, 1 if hipviz could not start (the reason
+        was shown in a message box).
+    """
+    app = application()
+    try:
+        window = load_window(scene_path)
+    except StartupError as exc:
+        log.error("%s", exc)
+        QMessageBox.critical(None, "hipviz cannot start", str(exc))
+        return 1
+    window.show()
+    code = app.exec_()
+    return int(code)

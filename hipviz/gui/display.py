@@ -1,0 +1,200 @@
+"""What is drawn and how: muscle style, colour range, visibility per muscle and group,
+bone opacity, landmark labels. Every widget calls a public setter of the scene.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PyQt5.QtCore import Qt, pyqtSignal
+from PyQt5.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QRadioButton,
+    QSlider,
+    QSpinBox,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hipviz.core.muscles import GROUPS
+from hipviz.core.pose import SIDES
+from hipviz.gui.names import GROUP_LABELS, muscle_label
+from hipviz.render.scene import HipScene
+
+log = logging.getLogger(__name__)
+
+COLOUR_RANGE_PCT = (1.0, 50.0)
+OPACITY_PCT = (10, 100)
+
+
+class DisplayPanel(QWidget):
+    """Display options for a :class:`~hipviz.render.scene.HipScene` with muscles.
+
+    Signals
+    -------
+    visibility_changed()
+        A muscle was shown or hidden.
+    colour_limit_changed(float)
+        The symmetric colour range changed (percent).
+    """
+
+    visibility_changed = pyqtSignal()
+    colour_limit_changed = pyqtSignal(float)
+
+    def __init__(self, scene: HipScene, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.scene = scene
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._muscle_box())
+        layout.addWidget(self._tree_box())
+        layout.addWidget(self._bone_box())
+        layout.addStretch(1)
+
+    # --- building ----------------------------------------------------------------------------
+    def _muscle_box(self) -> QGroupBox:
+        box = QGroupBox("Muscles")
+        form = QFormLayout(box)
+        self.tubes_radio = QRadioButton("Tubes")
+        self.lines_radio = QRadioButton("Thin lines")
+        self.tubes_radio.setChecked(True)
+        self.tubes_radio.setToolTip("Shaded tubes along each muscle's line of action")
+        self.lines_radio.setToolTip("Thin lines: see the bone underneath")
+        style = QButtonGroup(self)
+        style.addButton(self.tubes_radio)
+        style.addButton(self.lines_radio)
+        self.lines_radio.toggled.connect(
+            lambda lines: self.scene.set_muscle_style("lines" if lines else "tubes"))
+        row = QHBoxLayout()
+        row.addWidget(self.tubes_radio)
+        row.addWidget(self.lines_radio)
+        row.addStretch(1)
+        form.addRow("Draw as:", row)
+
+        self.range_spin = QDoubleSpinBox()
+        self.range_spin.setRange(*COLOUR_RANGE_PCT)
+        self.range_spin.setDecimals(1)
+        self.range_spin.setSingleStep(1.0)
+        self.range_spin.setPrefix("\N{PLUS-MINUS SIGN} ")
+        self.range_spin.setSuffix(" %")
+        self.range_spin.setKeyboardTracking(False)
+        self.range_spin.setValue(self.scene.muscles.limit_pct)
+        self.range_spin.setToolTip("Length change at the ends of the colour scale, % of the "
+                                   "neutral length; larger changes take the end colours")
+        self.range_spin.valueChanged.connect(self._range_changed)
+        form.addRow("Colour range:", self.range_spin)
+
+        self.attachments_check = QCheckBox("Attachments")
+        self.attachments_check.setChecked(True)
+        self.attachments_check.setToolTip("Mark origins and insertions with small spheres")
+        self.attachments_check.toggled.connect(self.scene.set_attachments_visible)
+        self.legend_check = QCheckBox("Legend")
+        self.legend_check.setChecked(True)
+        self.legend_check.setToolTip("The colour legend at the bottom of the view")
+        self.legend_check.toggled.connect(self.scene.set_legend_visible)
+        row = QHBoxLayout()
+        row.addWidget(self.attachments_check)
+        row.addWidget(self.legend_check)
+        row.addStretch(1)
+        form.addRow(row)
+        return box
+
+    def _tree_box(self) -> QGroupBox:
+        box = QGroupBox("Show")
+        layout = QVBoxLayout(box)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderHidden(True)
+        self.tree.setToolTip("Show or hide a muscle (both sides) or a whole group")
+        self.group_items: dict[str, QTreeWidgetItem] = {}
+        self.muscle_items: dict[str, QTreeWidgetItem] = {}
+        for group, members in GROUPS.items():
+            parent = QTreeWidgetItem(self.tree, [GROUP_LABELS[group]])
+            parent.setFlags(parent.flags() | Qt.ItemIsUserCheckable | Qt.ItemIsAutoTristate)
+            parent.setCheckState(0, Qt.Checked)
+            self.group_items[group] = parent
+            if len(members) > 1:
+                for muscle in members:
+                    child = QTreeWidgetItem(parent, [muscle_label(muscle).split(", ")[-1]])
+                    child.setFlags(child.flags() | Qt.ItemIsUserCheckable)
+                    child.setCheckState(0, Qt.Checked)
+                    child.setData(0, Qt.UserRole, muscle)
+                    self.muscle_items[muscle] = child
+            else:
+                parent.setData(0, Qt.UserRole, members[0])
+                self.muscle_items[members[0]] = parent
+        self.tree.expandAll()
+        rows = len(self.group_items) + sum(len(m) for m in GROUPS.values() if len(m) > 1)
+        self.tree.setMinimumHeight(rows * (self.tree.fontMetrics().height() + 4) + 8)
+        self.tree.itemChanged.connect(self._item_changed)
+        layout.addWidget(self.tree)
+        return box
+
+    def _bone_box(self) -> QGroupBox:
+        box = QGroupBox("Bones")
+        form = QFormLayout(box)
+        self.opacity_slider = QSlider(Qt.Horizontal)
+        self.opacity_slider.setRange(*OPACITY_PCT)
+        self.opacity_slider.setValue(round(self.scene.bone_opacity * 100))
+        self.opacity_spin = QSpinBox()
+        self.opacity_spin.setRange(*OPACITY_PCT)
+        self.opacity_spin.setSuffix(" %")
+        self.opacity_spin.setValue(self.opacity_slider.value())
+        for widget in (self.opacity_slider, self.opacity_spin):
+            widget.setToolTip("Bone opacity: lower it to see muscles behind the bones")
+        self.opacity_slider.valueChanged.connect(self.opacity_spin.setValue)
+        self.opacity_spin.valueChanged.connect(self.opacity_slider.setValue)
+        self.opacity_slider.valueChanged.connect(
+            lambda pct: self.scene.set_bone_opacity(pct / 100.0))
+        row = QHBoxLayout()
+        row.addWidget(self.opacity_slider, 1)
+        row.addWidget(self.opacity_spin)
+        form.addRow("Opacity:", row)
+        self.labels_check = QCheckBox("Landmark labels")
+        self.labels_check.setToolTip("Name the landmarks a therapist palpates: ASIS, PSIS, "
+                                     "iliac crest, greater trochanter, sacrum")
+        self.labels_check.setEnabled(self.scene.landmarks is not None)
+        self.labels_check.toggled.connect(self.scene.set_landmarks_visible)
+        form.addRow(self.labels_check)
+        return box
+
+    # --- handlers ----------------------------------------------------------------------------
+    def _range_changed(self, value: float) -> None:
+        self.scene.set_colour_limit(value)
+        self.colour_limit_changed.emit(value)
+
+    def _item_changed(self, item: QTreeWidgetItem, _column: int) -> None:
+        muscle = item.data(0, Qt.UserRole)
+        if muscle is None:  # a group: Qt's auto-tristate already set its children
+            return
+        shown = item.checkState(0) == Qt.Checked
+        for side in SIDES:
+            self.scene.set_muscle_visible(f"{side}.{muscle}", shown, render=False)
+        self.scene.render()
+        self.visibility_changed.emit()
+
+    # --- public ------------------------------------------------------------------------------
+    def sync_tree(self) -> None:
+        """Tick the tree from the scene (a muscle shown on one side only is partly ticked)."""
+        blocked = self.tree.blockSignals(True)
+        try:
+            for muscle, item in self.muscle_items.items():
+                shown = [self.scene.muscles.is_visible(f"{side}.{muscle}") for side in SIDES]
+                state = (Qt.Checked if all(shown) else Qt.PartiallyChecked if any(shown)
+                         else Qt.Unchecked)
+                item.setCheckState(0, state)
+        finally:
+            self.tree.blockSignals(blocked)
+
+    def set_muscle_shown(self, muscle: str, shown: bool) -> None:
+        """Tick or untick one muscle (both sides), as a user would."""
+        self.muscle_items[muscle].setCheckState(0, Qt.Checked if shown else Qt.Unchecked)
+
+    def set_group_shown(self, group: str, shown: bool) -> None:
+        """Tick or untick a whole group (medius, minimus, piriformis)."""
+        self.group_items[group].setCheckState(0, Qt.Checked if shown else Qt.Unchecked)

@@ -1,0 +1,174 @@
+"""Keep the registered muscle paths outside bone across the whole control range.
+
+The source paths are straight lines from pelvis to femur (piriformis with one via
+point in the greater sciatic notch). Straight, they cut through the greater
+trochanter or the acetabular rim when the hip is flexed, rotated or tilted far. Each
+path gets what the real muscle has:
+
+- a via point fixed to the femur where the muscle leaves the greater trochanter:
+  on the neutral line of action, ``exit_mm`` from the insertion, pushed out to
+  ``offset_mm`` outside the bone (so at neutral the path is unchanged, or runs just
+  over the trochanter instead of through it);
+- a sphere wrap fixed to the pelvis at the hip centre (the hip capsule, with the
+  short external rotators over it) on the segment that crosses the joint.
+
+For each path the exit distance, offset and capsule radius are chosen by a small,
+deterministic search that minimises the deepest bone contact over poses spanning
+every control's range (:func:`hipviz.io.clearance.range_poses`), then the change of
+neutral length. The choice and its reason go into the data file's provenance.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import numpy as np
+
+from hipviz.core.model import HipModel
+from hipviz.core.muscles import MuscleSet, Wrap
+from hipviz.io.clearance import TOLERANCE_MM, Clearance, range_poses
+
+log = logging.getLogger(__name__)
+
+EXIT_MM = (10.0, 15.0, 20.0, 25.0)
+OFFSET_MM = (2.0, 3.0, 4.0)
+CAPSULE_RADIUS_MM = tuple(float(r) for r in range(28, 46, 2))
+#: fallback capsule centres, offset from the hip centre (posterior, superior), mm: the
+#: posterior acetabular rim and ilium stand farther out than a hip-centred sphere reaches
+CENTRE_OFFSETS_MM = tuple((dx, dy, 0.0) for dx in (0.0, -5.0, -10.0, -15.0) for dy in (0.0, 5.0, 10.0, 15.0))
+FALLBACK_RADIUS_MM = (28.0, 32.0, 36.0, 40.0)
+
+
+def _with_wrap(path, hip: np.ndarray, clearance: Clearance, exit_mm: float, offset_mm: float,
+               radius_mm: float, centre_offset=(0.0, 0.0, 0.0)):
+    """A copy of ``path`` with a trochanter exit point and a capsule wrap."""
+    femur = path.bodies[-1]
+    side_sign = np.array([1.0, 1.0, 1.0 if path.side == "right" else -1.0])
+    insertion, previous = path.points[-1], path.points[-2]
+    u = (previous - insertion) / np.linalg.norm(previous - insertion)
+    via = insertion + exit_mm * u
+    for _ in range(20):  # push out along the distance gradient to the wanted offset
+        d = clearance.signed_distance(femur, via[None])[0]
+        if d >= offset_mm - 0.05:
+            break
+        via = via + clearance.gradient(femur, via) * (offset_mm - d)
+    points = np.vstack([path.points[:-1], via, insertion])
+    return replace(
+        path,
+        names=(*path.names[:-1], f"{path.muscle}_trochanter_exit", path.names[-1]),
+        roles=(*path.roles[:-1], "via", "insertion"),
+        bodies=(*path.bodies[:-1], femur, femur),
+        points=points,
+        wraps=(Wrap(len(points) - 3, "pelvis", hip + np.asarray(centre_offset) * side_sign, radius_mm),),
+    )
+
+
+def _fits(path, radius: float) -> bool:
+    """The capsule sphere must leave both ends of its segment outside."""
+    centre = path.wraps[0].centre
+    return all(np.linalg.norm(p - centre) > radius + 3.0 for p in path.points[-3:-1])
+
+
+def design(model: HipModel, clearance: Clearance) -> tuple[HipModel, list[dict]]:
+    """Choose a trochanter exit and capsule wrap for every path.
+
+    Returns the adjusted model and one provenance record per path.
+    """
+    poses = range_poses()
+    paths = list(model.muscles.paths)
+    records = []
+    chosen: dict[str, dict] = {}  # muscle -> design of its right side
+    for i, path in enumerate(model.muscles.paths):
+        hip = model.anatomy.hip_centre[path.side]
+        rest = model.muscles.rest_lengths[i]
+
+        def score(exit_mm, offset_mm, radius_mm, centre=(0.0, 0.0, 0.0)):
+            candidate = _with_wrap(path, hip, clearance, exit_mm, offset_mm, radius_mm, centre)
+            if not _fits(candidate, radius_mm):
+                return (np.inf, np.inf), candidate, 0.0
+            trial = HipModel(model.anatomy, MuscleSet(tuple(paths[:i] + [candidate] + paths[i + 1:])))
+            worst = clearance.worst(trial, poses, [i])
+            depth = worst[0].depth_mm if worst else 0.0
+            change = abs(trial.muscles.rest_lengths[i] - rest)
+            return (round(max(depth - TOLERANCE_MM, 0.0), 2), round(change, 2)), candidate, depth
+
+        mirror = chosen.get(path.muscle)
+        if mirror is not None:
+            # the left side takes the right side's design, mirrored, so the two stay twins
+            best = dict(mirror)
+            _, cand, depth = score(best["exit"], best["offset"], best["radius"], best["centre"])
+        else:
+            # coordinate search, deterministic: radius, then exit distance, then offset
+            best = {"exit": 15.0, "offset": 3.0, "radius": 32.0, "centre": (0.0, 0.0, 0.0)}
+            for name, values in (("radius", CAPSULE_RADIUS_MM), ("exit", EXIT_MM),
+                                 ("offset", OFFSET_MM), ("radius", CAPSULE_RADIUS_MM)):
+                results = []
+                for v in values:
+                    trial = {**best, name: v}
+                    s, cand, depth = score(trial["exit"], trial["offset"], trial["radius"])
+                    results.append((s, v, cand, depth))
+                s, v, cand, depth = min(results, key=lambda r: (r[0], r[1]))
+                best[name] = v
+            if depth > TOLERANCE_MM:
+                results = []
+                for centre in CENTRE_OFFSETS_MM:
+                    for radius in FALLBACK_RADIUS_MM:
+                        s2, cand2, depth2 = score(best["exit"], best["offset"], radius, centre)
+                        results.append((s2, centre, radius, cand2, depth2))
+                s2, centre, radius, cand2, depth2 = min(results, key=lambda r: (r[0], r[1], r[2]))
+                if depth2 < depth:
+                    cand, depth, best["centre"], best["radius"] = cand2, depth2, centre, radius
+            chosen[path.muscle] = best
+        paths[i] = cand
+        new_rest = MuscleSet((cand,)).rest_lengths[0]
+        record = {
+            "muscle": path.muscle, "side": path.side,
+            "point": cand.names[-2],
+            "action": (f"added a femur via point where the muscle leaves the greater trochanter "
+                       f"({best['exit']:g} mm from the insertion, {best['offset']:g} mm outside "
+                       f"bone) and a {best['radius']:g} mm hip-capsule sphere wrap "
+                       + (f"at the hip centre" if not any(best["centre"]) else
+                          f"centred {abs(best['centre'][0]):g} mm posterior and {best['centre'][1]:g} mm "
+                          f"superior of the hip centre (over the posterior acetabular rim)")
+                       + ", so the path runs over bone, not through it, across the control ranges"),
+            "deepest_contact_mm": round(depth, 2),
+            "neutral_length_change_mm": round(float(new_rest - rest), 2),
+        }
+        records.append(record)
+        log.info("%s.%s: exit %g mm, offset %g mm, capsule %g mm; deepest contact %.2f mm",
+                 path.side, path.muscle, best["exit"], best["offset"], best["radius"], depth)
+    return HipModel(model.anatomy, MuscleSet(tuple(paths))), records
+
+
+def add_wraps(json_path, mesh_dir) -> list[dict]:
+    """Design wraps for the registered paths in ``json_path`` and rewrite it in place."""
+    import json
+    from pathlib import Path
+
+    from hipviz.core import kinematics as kin
+    from hipviz.core.muscles import load_muscles
+    from hipviz.io.meshes import load_bones, load_landmarks
+
+    json_path = Path(json_path)
+    anatomy = kin.Anatomy.from_landmarks(load_landmarks(mesh_dir))
+    model = HipModel(anatomy, MuscleSet(load_muscles(json_path, anatomy.hip_centre)))
+    adjusted, records = design(model, Clearance(load_bones(mesh_dir)))
+    data = json.loads(json_path.read_text())
+    by_key = {(p.side, p.muscle): p for p in adjusted.muscles.paths}
+    for entry in data["muscles"]:
+        path = by_key[entry["side"], entry["muscle"]]
+        hip = anatomy.hip_centre[path.side]
+        local = lambda body, p: p if body == "pelvis" else p - hip  # noqa: E731
+        entry["points"] = [
+            {"name": n, "role": r, "body": "pelvis" if b == "pelvis" else "femur",
+             "position_mm": [round(float(c), 2) + 0.0 for c in local(b, p)]}
+            for n, r, b, p in zip(path.names, path.roles, path.bodies, path.points)]
+        entry["wraps"] = [
+            {"name": "hip capsule", "segment": w.segment, "body": "pelvis",
+             "centre_mm": [round(float(c), 2) + 0.0 for c in w.centre], "radius_mm": w.radius}
+            for w in path.wraps]
+    data["provenance"]["adjustments"] = data["provenance"]["adjustments"] + records
+    data["provenance"]["method"] += " " + " ".join(__doc__.split()).split(" The choice")[0].strip()
+    json_path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    return records

@@ -1,0 +1,307 @@
+"""Muscle paths on a pyvista plotter: tubes or thin lines, attachments, highlight, legend.
+
+Every actor is built once. A pose change only writes new point coordinates and length
+changes into the arrays the VTK pipelines read (one polyline data set holding all paths
+-> ``vtkTubeFilter`` -> mapper) and marks them modified; nothing is removed or re-added.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+import pyvista as pv
+from vtkmodules.vtkFiltersCore import vtkGlyph3D, vtkTubeFilter
+from vtkmodules.vtkFiltersSources import vtkSphereSource
+from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
+
+from hipviz.render.colours import DEFAULT_LIMIT_PCT, N_COLOURS, diverging_colormap, rgb_uint8
+from hipviz.render.legend import Legend
+from hipviz.render.projection import distance_to_polyline, world_to_display
+
+log = logging.getLogger(__name__)
+
+#: tube radius, mm (a real gluteus medius is far thicker; this keeps the bones visible)
+TUBE_RADIUS_MM = 2.5
+TUBE_SIDES = 14
+#: thin-line mode width, pixels
+LINE_WIDTH_PX = 3.0
+#: attachment sphere radius, mm
+ATTACHMENT_RADIUS_MM = 3.2
+ATTACHMENT_COLOUR = "#1d2731"
+#: highlight: a wider tube drawn with its front faces culled, so only a rim shows round the
+#: muscle; its radius, mm, for each muscle style
+HIGHLIGHT_RADIUS_MM = {"tubes": 4.6, "lines": 2.0}
+HIGHLIGHT_COLOUR = "#ffe14d"
+SCALARS = "change_pct"
+
+
+def lookup_table(limit_pct: float) -> pv.LookupTable:
+    """The length-change lookup table over ``-limit_pct .. +limit_pct``."""
+    lut = pv.LookupTable()
+    rgba = np.full((N_COLOURS, 4), 255, dtype=np.uint8)
+    rgba[:, :3] = rgb_uint8(diverging_colormap(N_COLOURS))
+    lut.values = rgba
+    lut.scalar_range = (-limit_pct, limit_pct)
+    return lut
+
+
+class MuscleLayer:
+    """The muscle actors of a scene.
+
+    Parameters
+    ----------
+    plotter : pyvista.Plotter
+    keys : sequence of str
+        Path keys (``"right.piriformis"``, ...), in the order of the polylines.
+    polylines : list of (m, 3) float
+        Each path's points in the room (from ``MuscleSet.polylines``), at the start pose.
+    change_pct : (n_paths,) float
+        Length change of each path, % of neutral.
+    limit_pct : float, default: 10.0
+        Half-width of the symmetric colour range.
+    """
+
+    def __init__(self, plotter: pv.Plotter, keys: Sequence[str], polylines: list[np.ndarray],
+                 change_pct: np.ndarray, limit_pct: float = DEFAULT_LIMIT_PCT):
+        self.plotter = plotter
+        self.keys = tuple(keys)
+        self.limit_pct = float(limit_pct)
+        self.style = "tubes"
+        self.highlighted: str | None = None
+        self._visible = np.ones(len(self.keys), dtype=bool)
+        self._attachments_on = True
+        self._polylines = [np.asarray(p, dtype=float) for p in polylines]
+        self._change = np.asarray(change_pct, dtype=float).copy()
+        self.lut = lookup_table(self.limit_pct)
+
+        self.lines = pv.PolyData()
+        self._write_lines(rebuild=True)
+        self.tube_filter = vtkTubeFilter()
+        self.tube_filter.SetInputData(self.lines)
+        self.tube_filter.SetRadius(TUBE_RADIUS_MM)
+        self.tube_filter.SetNumberOfSides(TUBE_SIDES)
+        self.tube_filter.CappingOn()
+        self.tube_filter.SidesShareVerticesOn()
+        self.tube_actor = self._add_coloured(self.tube_filter, "muscle_tubes")
+        self.line_actor = self._add_coloured(self.lines, "muscle_lines")
+        self.line_actor.prop.line_width = LINE_WIDTH_PX
+        self.line_actor.prop.lighting = False
+        self.line_actor.visibility = False
+
+        self.attachments = pv.PolyData()
+        self._write_attachments(rebuild=True)
+        sphere = vtkSphereSource()
+        sphere.SetRadius(1.0)
+        sphere.SetThetaResolution(16)
+        sphere.SetPhiResolution(12)
+        glyphs = vtkGlyph3D()
+        glyphs.SetInputData(self.attachments)
+        glyphs.SetSourceConnection(sphere.GetOutputPort())
+        glyphs.SetScaleModeToScaleByScalar()
+        glyphs.SetInputArrayToProcess(0, 0, 0, 0, "scale")  # hidden muscles' spheres get size 0
+        glyphs.SetScaleFactor(ATTACHMENT_RADIUS_MM)
+        self.attachment_actor = self._add_plain(glyphs, ATTACHMENT_COLOUR, "muscle_attachments")
+
+        self.highlight_line = pv.PolyData()
+        self._write_highlight(rebuild=True)
+        self.halo_filter = vtkTubeFilter()
+        self.halo_filter.SetInputData(self.highlight_line)
+        self.halo_filter.SetRadius(HIGHLIGHT_RADIUS_MM[self.style])
+        self.halo_filter.SetNumberOfSides(TUBE_SIDES)
+        self.halo_filter.CappingOn()
+        self.highlight_actor = self._add_plain(self.halo_filter, HIGHLIGHT_COLOUR,
+                                               "muscle_highlight")
+        self.highlight_actor.prop.culling = "front"
+        self.highlight_actor.prop.lighting = False
+        self.highlight_actor.visibility = False
+
+        self.legend = Legend(plotter, self.limit_pct)
+
+    # --- building (once) ---------------------------------------------------------------------
+    def _add_coloured(self, source, name: str) -> pv.Actor:
+        mapper = vtkPolyDataMapper()
+        if isinstance(source, pv.DataSet):
+            mapper.SetInputData(source)
+        else:
+            mapper.SetInputConnection(source.GetOutputPort())
+        mapper.SetScalarModeToUsePointFieldData()
+        mapper.SelectColorArray(SCALARS)
+        mapper.SetLookupTable(self.lut)
+        mapper.UseLookupTableScalarRangeOn()
+        mapper.ScalarVisibilityOn()
+        actor = pv.Actor(mapper=mapper)
+        actor.prop.interpolation = "phong"
+        actor.prop.ambient = 0.2
+        actor.prop.diffuse = 0.8
+        actor.prop.specular = 0.3
+        actor.prop.specular_power = 25.0
+        self.plotter.add_actor(actor, reset_camera=False, name=name, pickable=False, render=False)
+        return actor
+
+    def _add_plain(self, source, colour: str, name: str) -> pv.Actor:
+        mapper = vtkPolyDataMapper()
+        mapper.SetInputConnection(source.GetOutputPort())
+        mapper.ScalarVisibilityOff()
+        actor = pv.Actor(mapper=mapper)
+        actor.prop.color = colour
+        actor.prop.interpolation = "phong"
+        actor.prop.specular = 0.3
+        self.plotter.add_actor(actor, reset_camera=False, name=name, pickable=False, render=False)
+        return actor
+
+    # --- arrays (written in place) -----------------------------------------------------------
+    def _write_lines(self, rebuild: bool = False) -> None:
+        counts = np.array([len(p) for p in self._polylines])
+        points = np.vstack(self._polylines)
+        scalars = np.repeat(self._change, counts)
+        if rebuild or len(points) != self.lines.n_points:
+            # the number of points changed (a wrap engaged): same data set, new arrays
+            self._counts = counts
+            self.lines.points = points
+            self.lines.point_data[SCALARS] = scalars
+            self._write_connectivity()
+        else:
+            if not np.array_equal(counts, self._counts):
+                self._counts = counts
+                self._write_connectivity()
+            self.lines.points[:] = points
+            self.lines.point_data[SCALARS][:] = scalars
+            self.lines.GetPoints().Modified()
+            self.lines.GetPointData().GetArray(SCALARS).Modified()
+        self.lines.Modified()
+
+    def _write_connectivity(self) -> None:
+        starts = np.concatenate([[0], np.cumsum(self._counts)[:-1]])
+        cells = [np.concatenate([[n], np.arange(s, s + n)])
+                 for n, s, shown in zip(self._counts, starts, self._visible, strict=True) if shown]
+        self.lines.lines = np.concatenate(cells) if cells else np.empty(0, dtype=int)
+
+    def _attachment_points(self) -> np.ndarray:
+        return np.array([p[i] for p in self._polylines for i in (0, -1)])
+
+    def _write_attachments(self, rebuild: bool = False) -> None:
+        points = self._attachment_points()
+        scale = np.repeat(self._visible & self._attachments_on, 2).astype(float)
+        if rebuild:
+            self.attachments.points = points
+            self.attachments.point_data["scale"] = scale
+        else:
+            self.attachments.points[:] = points
+            self.attachments.point_data["scale"][:] = scale
+            self.attachments.GetPoints().Modified()
+            self.attachments.GetPointData().GetArray("scale").Modified()
+        self.attachments.Modified()
+
+    def _write_highlight(self, rebuild: bool = False) -> None:
+        key = self.highlighted
+        points = (self._polylines[self.keys.index(key)] if key is not None
+                  else self._polylines[0])
+        if rebuild or len(points) != self.highlight_line.n_points:
+            self.highlight_line.points = points
+            self.highlight_line.lines = np.concatenate([[len(points)], np.arange(len(points))])
+        else:
+            self.highlight_line.points[:] = points
+            self.highlight_line.GetPoints().Modified()
+        self.highlight_line.Modified()
+
+    # --- public ------------------------------------------------------------------------------
+    def update(self, polylines: list[np.ndarray], change_pct: np.ndarray) -> None:
+        """New path points (same order as :attr:`keys`) and length changes (%); in place."""
+        self._polylines = [np.asarray(p, dtype=float) for p in polylines]
+        self._change = np.asarray(change_pct, dtype=float).copy()
+        self._write_lines()
+        self._write_attachments()
+        self._write_highlight()
+
+    @property
+    def polylines(self) -> list[np.ndarray]:
+        """Each path's points as currently drawn, (m, 3) mm."""
+        return list(self._polylines)
+
+    @property
+    def change_pct(self) -> np.ndarray:
+        """Each path's length change as currently coloured, %."""
+        return self._change.copy()
+
+    def set_style(self, style: str) -> None:
+        """``"tubes"`` (shaded, 2.5 mm radius) or ``"lines"`` (thin, unlit)."""
+        if style not in ("tubes", "lines"):
+            raise ValueError(f"muscle style must be 'tubes' or 'lines', got '{style}'")
+        self.style = style
+        self.tube_actor.visibility = style == "tubes"
+        self.line_actor.visibility = style == "lines"
+        self.halo_filter.SetRadius(HIGHLIGHT_RADIUS_MM[style])
+
+    def set_limit(self, limit_pct: float) -> None:
+        """Colour range ``-limit_pct .. +limit_pct`` (% of neutral), shared by the legend."""
+        if not limit_pct > 0:
+            raise ValueError(f"colour range must be a positive percentage, got {limit_pct}")
+        self.limit_pct = float(limit_pct)
+        self.lut.scalar_range = (-self.limit_pct, self.limit_pct)
+        self.legend.set_limit(self.limit_pct)
+
+    def set_visible(self, key: str, visible: bool) -> None:
+        """Show or hide one path (its tube or line, its attachments and its highlight)."""
+        i = self._index(key)
+        if self._visible[i] == bool(visible):
+            return
+        self._visible[i] = bool(visible)
+        self._write_connectivity()
+        self.lines.Modified()
+        self._write_attachments()
+        self._show_highlight()
+
+    def is_visible(self, key: str) -> bool:
+        return bool(self._visible[self._index(key)])
+
+    def set_attachments_visible(self, visible: bool) -> None:
+        self._attachments_on = bool(visible)
+        self._write_attachments()
+
+    def set_legend_visible(self, visible: bool) -> None:
+        self.legend.set_visible(visible)
+
+    def set_highlight(self, key: str | None) -> None:
+        """Outline one path (``None``: none)."""
+        if key is not None:
+            self._index(key)
+        self.highlighted = key
+        self._write_highlight()
+        self._show_highlight()
+
+    def _show_highlight(self) -> None:
+        key = self.highlighted
+        self.highlight_actor.visibility = key is not None and self.is_visible(key)
+
+    def _index(self, key: str) -> int:
+        try:
+            return self.keys.index(key)
+        except ValueError:
+            raise KeyError(f"unknown muscle path '{key}'; known: {', '.join(self.keys)}") from None
+
+    def pick(self, renderer, x: float, y: float, tolerance_px: float = 8.0) -> str | None:
+        """The visible path drawn nearest display point (x, y) (VTK pixels, origin bottom left).
+
+        Returns ``None`` when no path's centre line passes within ``tolerance_px``.
+        Occlusion by bone is ignored: the paths run over the bones' surfaces.
+        """
+        shown = [i for i, on in enumerate(self._visible) if on]
+        if not shown:
+            return None
+        # one projection for all points (this runs on every mouse move)
+        screen = world_to_display(renderer, np.vstack([self._polylines[i] for i in shown]))
+        ends = np.cumsum([len(self._polylines[i]) for i in shown])[:-1]
+        where = np.array([x, y], dtype=float)
+        distances = [distance_to_polyline(line, where) for line in np.split(screen, ends)]
+        best = int(np.argmin(distances))
+        return self.keys[shown[best]] if distances[best] <= tolerance_px else None
+
+    def set_legend_colours(self, text, panel) -> None:
+        self.legend.set_colours(text, panel)
+
+    @property
+    def actors(self) -> list:
+        return [self.tube_actor, self.line_actor, self.attachment_actor, self.highlight_actor,
+                *self.legend.actors]

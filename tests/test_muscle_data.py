@@ -1,0 +1,138 @@
+"""Checks of the committed muscle path data, ``hipviz/data/muscles.json``.
+
+The file is built by ``python -m hipviz.io.build_muscles`` (myo-sim paths registered onto
+the hipviz bones); these tests only need the JSON and the bone meshes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hipviz.io.build_muscles import closest_point, segment_hits, winding_number
+from hipviz.io.meshes import default_mesh_dir, load_bones, load_landmarks
+
+DATA = Path(__file__).resolve().parents[1] / "hipviz" / "data" / "muscles.json"
+MUSCLES = {
+    "gluteus_medius_anterior", "gluteus_medius_middle", "gluteus_medius_posterior",
+    "gluteus_minimus_anterior", "gluteus_minimus_middle", "gluteus_minimus_posterior",
+    "piriformis",
+}
+PELVIS_PARTS = ("pelvis_right", "pelvis_left", "sacrum")
+#: Left/right mirror tolerance, mm. The hipviz pelvis is a mean shape that is not exactly
+#: symmetric: mirrored (z -> -z), its left hemipelvis lies up to 2.7 mm (RMS 0.7 mm) from the
+#: right one and the paired landmarks differ by up to 2.6 mm (iliac crest top); the femurs
+#: are mirror images (0.35 mm). Points snapped to these surfaces can differ by as much; the
+#: built data differ by at most 1.4 mm.
+MIRROR_TOL_MM = 3.0
+
+
+@pytest.fixture(scope="module")
+def data() -> dict:
+    return json.loads(DATA.read_text())
+
+
+@pytest.fixture(scope="module")
+def bones() -> dict:
+    return {n: (b.vertices, b.faces) for n, b in load_bones(default_mesh_dir()).items()}
+
+
+@pytest.fixture(scope="module")
+def landmarks() -> dict:
+    return load_landmarks(default_mesh_dir())
+
+
+def _paths(data: dict) -> dict[tuple[str, str], dict]:
+    return {(m["muscle"], m["side"]): m for m in data["muscles"]}
+
+
+def _world(point: dict, side: str, landmarks: dict) -> np.ndarray:
+    p = np.array(point["position_mm"], dtype=float)
+    return p + landmarks[side]["hip_centre"] if point["body"] == "femur" else p
+
+
+def _nearest_part(p: np.ndarray, parts: tuple[str, ...], bones: dict) -> tuple[str, float]:
+    d = {n: closest_point(p[None], *bones[n])[1][0] for n in parts}
+    best = min(d, key=d.get)
+    return best, d[best]
+
+
+def _ray_hits(p: np.ndarray, direction: np.ndarray, mesh: tuple) -> int:
+    return len(segment_hits(p, p + 300.0 * np.asarray(direction, dtype=float), *mesh))
+
+
+def test_fourteen_paths_with_exact_names(data):
+    assert data["format"] == 1
+    keys = [(m["muscle"], m["side"]) for m in data["muscles"]]
+    assert len(keys) == 14
+    assert set(keys) == {(m, s) for m in MUSCLES for s in ("left", "right")}
+    assert keys == sorted(keys)
+    for key in ("source", "licence", "method", "registration_rms_mm", "adjustments"):
+        assert key in data["provenance"]
+
+
+def test_paths_run_from_pelvis_to_femur(data):
+    for m in data["muscles"]:
+        pts = m["points"]
+        # every source site, plus the trochanter exit point the wrap design adds
+        assert [p["name"] for p in pts if not p["name"].endswith("_trochanter_exit")] == m["source_sites"]
+        assert len(pts) == len(m["source_sites"]) + 1
+        assert (pts[0]["body"], pts[0]["role"]) == ("pelvis", "origin")
+        assert (pts[-1]["body"], pts[-1]["role"]) == ("femur", "insertion")
+        assert all(p["role"] == "via" for p in pts[1:-1])
+        assert all(len(p["position_mm"]) == 3 for p in pts)
+
+
+def test_attachments_on_bone_surface(data, bones, landmarks):
+    for m in data["muscles"]:
+        for point in (m["points"][0], m["points"][-1]):
+            p = _world(point, m["side"], landmarks)
+            parts = PELVIS_PARTS if point["body"] == "pelvis" else (f"femur_{m['side']}",)
+            part, dist = _nearest_part(p, parts, bones)
+            assert dist <= 3.0, (m["muscle"], m["side"], point["name"], part, dist)
+            # just outside bone, not inside
+            assert winding_number(p[None], *bones[part])[0] < 0.5, (m["muscle"], point["name"])
+
+
+def test_left_right_mirror_images(data):
+    paths = _paths(data)
+    for muscle in MUSCLES:
+        right, left = paths[(muscle, "right")], paths[(muscle, "left")]
+        assert len(right["points"]) == len(left["points"])
+        for a, b in zip(right["points"], left["points"]):
+            assert a["body"] == b["body"] and a["role"] == b["role"]
+            pa = np.array(a["position_mm"])
+            pb = np.array(b["position_mm"]) * [1.0, 1.0, -1.0]
+            assert np.linalg.norm(pa - pb) <= MIRROR_TOL_MM, (muscle, a["name"], pa, pb)
+
+
+def test_piriformis_sacrum_to_greater_trochanter(data, bones, landmarks):
+    for side in ("right", "left"):
+        m = _paths(data)[("piriformis", side)]
+        origin = _world(m["points"][0], side, landmarks)
+        part, _ = _nearest_part(origin, PELVIS_PARTS, bones)
+        assert part == "sacrum"
+        # anterior (pelvic) side: nothing of the sacrum in front, the sacrum behind
+        assert _ray_hits(origin, [1.0, 0.0, 0.0], bones["sacrum"]) == 0
+        assert _ray_hits(origin, [-1.0, 0.0, 0.0], bones["sacrum"]) > 0
+        insertion = _world(m["points"][-1], side, landmarks)
+        gt = landmarks[side]["greater_trochanter"]
+        assert np.linalg.norm(insertion - gt) <= 25.0
+
+
+def test_gluteus_medius_origins_on_outer_ilium(data, bones, landmarks):
+    for side, lateral in (("right", 1.0), ("left", -1.0)):
+        hip = landmarks[side]["hip_centre"]
+        radius = landmarks[side]["acetabulum_radius"]
+        for bundle in ("anterior", "middle", "posterior"):
+            m = _paths(data)[(f"gluteus_medius_{bundle}", side)]
+            origin = _world(m["points"][0], side, landmarks)
+            part, _ = _nearest_part(origin, PELVIS_PARTS, bones)
+            assert part == f"pelvis_{side}"
+            assert origin[1] > hip[1] + radius  # above the acetabulum
+            # outer face of the iliac wing: bone medially, none laterally
+            assert _ray_hits(origin, [0.0, 0.0, lateral], bones[part]) == 0
+            assert _ray_hits(origin, [0.0, 0.0, -lateral], bones[part]) > 0

@@ -1,0 +1,88 @@
+"""``hipviz report``: what a script or a student reads from the command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from hipviz.cli import main
+
+NAMES = {"gluteus_medius_anterior", "gluteus_medius_middle", "gluteus_medius_posterior",
+         "gluteus_minimus_anterior", "gluteus_minimus_middle", "gluteus_minimus_posterior", "piriformis"}
+
+
+def run(capsys, *args):
+    code = main(["report", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_json_report_has_pose_and_every_path(capsys):
+    code, out, _ = run(capsys, "--set", "right.gt_superior_mm=8", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["pose"]["right.gt_superior_mm"] == 8.0
+    assert data["pose"]["left.gt_superior_mm"] == 0.0
+    assert data["pose"]["right.hip_abduction_deg"] > 5  # superior GT = abduction
+    rows = data["muscles"]
+    assert {r["muscle"] for r in rows} == NAMES and {r["side"] for r in rows} == {"left", "right"}
+    assert len(rows) == 14
+    piri = next(r for r in rows if r["muscle"] == "piriformis" and r["side"] == "right")
+    assert piri["change_mm"] < 0 and piri["change_pct"] < 0  # superior GT shortens piriformis
+    assert piri["length_mm"] == pytest.approx(piri["rest_length_mm"] + piri["change_mm"], abs=0.002)
+    left = next(r for r in rows if r["muscle"] == "piriformis" and r["side"] == "left")
+    assert left["change_mm"] == 0.0
+
+
+def test_csv_and_table_formats(capsys):
+    code, out, _ = run(capsys, "--set", "left.gt_anterior_mm=-5", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 14
+    assert list(rows[0])[:6] == ["muscle", "side", "rest_length_mm", "length_mm", "change_mm", "change_pct"]
+    code, out, _ = run(capsys, "--set", "left.hip_flexion_deg=45")
+    assert code == 0
+    assert "hip flexion  45.0" in out and "piriformis" in out
+
+
+def test_scene_file_then_set_overrides(capsys, tmp_path):
+    scene = tmp_path / "case.toml"
+    scene.write_text('hipviz_scene = 1\n[pose.right]\ngt_superior_mm = 6.0\ngt_anterior_mm = 4.0\n')
+    code, out, _ = run(capsys, "--scene", str(scene), "--set", "right.gt_anterior_mm=-3", "--format", "json")
+    assert code == 0
+    pose = json.loads(out)["pose"]
+    assert pose["right.gt_superior_mm"] == 6.0 and pose["right.gt_anterior_mm"] == -3.0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--set", "right.gt_up_mm=3"], "unknown pose key 'right.gt_up_mm'"),
+    (["--set", "right.gt_superior_mm=abc"], "'abc' is not a number"),
+    (["--set", "right.gt_superior_mm=40"], "out of range (allowed -25 to 25 mm)"),
+    (["--set", "left.hip_flexion_deg=nan"], "out of range (allowed 0 to 90 deg)"),
+    (["--set", "right.gt_superior_mm"], "expected SIDE.KEY=VALUE"),
+])
+def test_bad_input_is_a_clear_message_and_exit_code_2(capsys, args, message):
+    code, out, err = run(capsys, *args)
+    assert code == 2 and out == ""
+    assert message in err and "Traceback" not in err
+
+
+def test_unreachable_request_reports_the_pose_reached_and_why(capsys):
+    code, out, _ = run(capsys, "--set", "right.iliac_crest_superior_mm=25", "--set", "right.gt_superior_mm=-25",
+                       "--format", "json")
+    pose = json.loads(out)["pose"]
+    assert code == 0
+    assert pose["right.gt_superior_mm"] > -25
+    assert "adduction" in pose["right.note"]
+
+
+def test_console_script_runs_as_a_process():
+    proc = subprocess.run([sys.executable, "-m", "hipviz", "report", "--format", "csv"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("\n") == 15
