@@ -6,13 +6,8 @@ import pytest
 
 from hipviz.core.model import HipModel
 from hipviz.core.pose import Pose
-from hipviz.io.clearance import TOLERANCE_MM, Clearance, range_poses
+from hipviz.io.clearance import CLAMPED_TOLERANCE_MM, TOLERANCE_MM, Clearance, range_poses
 from hipviz.io.meshes import load_bones
-
-# Where a request is beyond the joint's reach the model shows the nearest pose; there
-# (45 deg abduction with rotation) piriformis crosses the posterior acetabular rim by up
-# to ~2 mm: the sphere wrap is a simplification of that rim (see muscles.json provenance).
-CLAMPED_TOLERANCE_MM = 2.5
 
 
 @pytest.fixture(scope="module")

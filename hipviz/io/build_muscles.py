@@ -76,11 +76,12 @@ METHOD = (
     "of symmetric, trimmed, normal-compatible similarity ICP on seeded surface samples "
     f"(femurs: then {ICP_ITERATIONS} more on the proximal femur, down to "
     f"{FEMUR_REGION_MM:g} mm below the hip centre, where the muscles attach). "
-    "Sites were mapped with their bone's transform; origins and insertions were moved to the "
+    "Sites were mapped with their bone's transform, pelvic sites then shifted by the offset "
+    "between that side's mapped myo-sim hip centre and ours (so each path keeps its course "
+    "relative to the hip centre, which sets its moment arms); origins and insertions were moved to the "
     "closest hipviz bone surface point with a compatible normal and set "
     f"{OUTWARD_OFFSET_MM:g} mm outside along the surface normal; via points kept their mapped "
-    "position (pushed out of bone if inside). No wrapping surfaces; femur points are in the "
-    "femur frame at neutral."
+    "position (pushed out of bone if inside). Femur points are in the femur frame at neutral."
 )
 
 
@@ -624,6 +625,12 @@ def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
     body_parts = {"pelvis": PELVIS_PARTS, "femur_r": ("femur_right",),
                   "femur_l": ("femur_left",)}
     hip = {s: np.asarray(landmarks[s]["hip_centre"], dtype=float) for s in sides}
+    # The two pelvises differ in shape, so the best surface fit leaves myo-sim's hip centres
+    # ~10 mm from ours. A muscle's action depends on where it runs relative to the hip
+    # centre, so each side's pelvic sites move with its hip centre before they are put on
+    # our bone (this keeps the source's rotation moment arms; see docs/validation.md).
+    hip_shift = {side: hip[side] - transforms["pelvis"].apply(femur_offsets[f"femur_{x}"][None])[0]
+                 for x, side in myosim.SIDES.items()}
     muscles, adjustments, lengths, penetrations = [], [], [], []
     for path in paths:
         points_world, entries = [], []
@@ -631,6 +638,8 @@ def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
             role = "origin" if i == 0 else "insertion" if i == len(path.sites) - 1 else "via"
             tf = transforms[site.body]
             p = tf.apply(site.position[None])[0]
+            if site.body == "pelvis":
+                p = p + hip_shift[path.side]
             if role == "via":
                 inside = [n for n in PARTS
                           if winding_number(p[None], *target[n])[0] > 0.5]

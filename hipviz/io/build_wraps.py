@@ -36,8 +36,9 @@ OFFSET_MM = (2.0, 3.0, 4.0)
 CAPSULE_RADIUS_MM = tuple(float(r) for r in range(28, 46, 2))
 #: fallback capsule centres, offset from the hip centre (posterior, superior), mm: the
 #: posterior acetabular rim and ilium stand farther out than a hip-centred sphere reaches
-CENTRE_OFFSETS_MM = tuple((dx, dy, 0.0) for dx in (0.0, -5.0, -10.0, -15.0) for dy in (0.0, 5.0, 10.0, 15.0))
-FALLBACK_RADIUS_MM = (28.0, 32.0, 36.0, 40.0)
+CENTRE_OFFSETS_MM = tuple((dx, dy, 0.0) for dx in (-10.0, -15.0, -20.0) for dy in (10.0, 15.0, 20.0))
+FALLBACK_RADIUS_MM = (26.0, 28.0, 30.0)
+FALLBACK_EXIT_MM = (10.0, 15.0)
 
 
 def _with_wrap(path, hip: np.ndarray, clearance: Clearance, exit_mm: float, offset_mm: float,
@@ -71,74 +72,72 @@ def _fits(path, radius: float) -> bool:
 
 
 def design(model: HipModel, clearance: Clearance) -> tuple[HipModel, list[dict]]:
-    """Choose a trochanter exit and capsule wrap for every path.
+    """Choose a trochanter exit and capsule wrap for every muscle, the same on both sides.
 
     Returns the adjusted model and one provenance record per path.
     """
     poses = range_poses()
     paths = list(model.muscles.paths)
+    keys = model.muscles.keys
     records = []
-    chosen: dict[str, dict] = {}  # muscle -> design of its right side
-    for i, path in enumerate(model.muscles.paths):
-        hip = model.anatomy.hip_centre[path.side]
-        rest = model.muscles.rest_lengths[i]
+    for muscle in dict.fromkeys(p.muscle for p in paths):
+        pair = [keys.index(f"{side}.{muscle}") for side in ("right", "left")]
 
         def score(exit_mm, offset_mm, radius_mm, centre=(0.0, 0.0, 0.0)):
-            candidate = _with_wrap(path, hip, clearance, exit_mm, offset_mm, radius_mm, centre)
-            if not _fits(candidate, radius_mm):
-                return (np.inf, np.inf), candidate, 0.0
-            trial = HipModel(model.anatomy, MuscleSet(tuple(paths[:i] + [candidate] + paths[i + 1:])))
-            worst = clearance.worst(trial, poses, [i])
-            depth = worst[0].depth_mm if worst else 0.0
-            change = abs(trial.muscles.rest_lengths[i] - rest)
-            return (round(max(depth - TOLERANCE_MM, 0.0), 2), round(change, 2)), candidate, depth
+            trial_paths = list(paths)
+            for i in pair:
+                hip = model.anatomy.hip_centre[paths[i].side]
+                trial_paths[i] = _with_wrap(paths[i], hip, clearance, exit_mm, offset_mm, radius_mm, centre)
+                if not _fits(trial_paths[i], radius_mm):
+                    return (np.inf, np.inf, np.inf), None, np.inf
+            trial = HipModel(model.anatomy, MuscleSet(tuple(trial_paths)))
+            excess, deepest = clearance.excess(trial, poses, pair)
+            change = max(abs(trial.muscles.rest_lengths[i] - model.muscles.rest_lengths[i]) for i in pair)
+            # past the allowance first, then the deepest contact, then the neutral change
+            return (round(max(excess, 0.0), 2), round(deepest, 1), round(change, 2)), trial_paths, deepest
 
-        mirror = chosen.get(path.muscle)
-        if mirror is not None:
-            # the left side takes the right side's design, mirrored, so the two stay twins
-            best = dict(mirror)
-            _, cand, depth = score(best["exit"], best["offset"], best["radius"], best["centre"])
-        else:
-            # coordinate search, deterministic: radius, then exit distance, then offset
-            best = {"exit": 15.0, "offset": 3.0, "radius": 32.0, "centre": (0.0, 0.0, 0.0)}
-            for name, values in (("radius", CAPSULE_RADIUS_MM), ("exit", EXIT_MM),
-                                 ("offset", OFFSET_MM), ("radius", CAPSULE_RADIUS_MM)):
-                results = []
-                for v in values:
-                    trial = {**best, name: v}
-                    s, cand, depth = score(trial["exit"], trial["offset"], trial["radius"])
-                    results.append((s, v, cand, depth))
-                s, v, cand, depth = min(results, key=lambda r: (r[0], r[1]))
-                best[name] = v
-            if depth > TOLERANCE_MM:
-                results = []
-                for centre in CENTRE_OFFSETS_MM:
-                    for radius in FALLBACK_RADIUS_MM:
-                        s2, cand2, depth2 = score(best["exit"], best["offset"], radius, centre)
-                        results.append((s2, centre, radius, cand2, depth2))
-                s2, centre, radius, cand2, depth2 = min(results, key=lambda r: (r[0], r[1], r[2]))
-                if depth2 < depth:
-                    cand, depth, best["centre"], best["radius"] = cand2, depth2, centre, radius
-            chosen[path.muscle] = best
-        paths[i] = cand
-        new_rest = MuscleSet((cand,)).rest_lengths[0]
-        record = {
-            "muscle": path.muscle, "side": path.side,
-            "point": cand.names[-2],
-            "action": (f"added a femur via point where the muscle leaves the greater trochanter "
-                       f"({best['exit']:g} mm from the insertion, {best['offset']:g} mm outside "
-                       f"bone) and a {best['radius']:g} mm hip-capsule sphere wrap "
-                       + (f"at the hip centre" if not any(best["centre"]) else
-                          f"centred {abs(best['centre'][0]):g} mm posterior and {best['centre'][1]:g} mm "
-                          f"superior of the hip centre (over the posterior acetabular rim)")
-                       + ", so the path runs over bone, not through it, across the control ranges"),
-            "deepest_contact_mm": round(depth, 2),
-            "neutral_length_change_mm": round(float(new_rest - rest), 2),
-        }
-        records.append(record)
-        log.info("%s.%s: exit %g mm, offset %g mm, capsule %g mm; deepest contact %.2f mm",
-                 path.side, path.muscle, best["exit"], best["offset"], best["radius"], depth)
+        # coordinate search, deterministic: radius, then exit distance, then offset
+        best = {"exit": 15.0, "offset": 3.0, "radius": 32.0, "centre": (0.0, 0.0, 0.0)}
+        for name, values in (("radius", CAPSULE_RADIUS_MM), ("exit", EXIT_MM),
+                             ("offset", OFFSET_MM), ("radius", CAPSULE_RADIUS_MM)):
+            results = [(score(**_args({**best, name: v})), v) for v in values]
+            (s, trial_paths, depth), v = min(results, key=lambda r: (r[0][0], r[1]))
+            best[name] = v
+        if depth > TOLERANCE_MM:  # try capsule centres over the posterior rim
+            results = [(score(**_args({**best, "centre": c, "radius": r, "exit": e})), c, r, e)
+                       for e in FALLBACK_EXIT_MM for c in CENTRE_OFFSETS_MM for r in FALLBACK_RADIUS_MM]
+            (s2, trial2, depth2), centre, radius, exit_mm = min(
+                results, key=lambda r: (r[0][0], r[1], r[2], r[3]))
+            if s2 < s:
+                s, trial_paths, depth = s2, trial2, depth2
+                best.update(centre=centre, radius=radius, exit=exit_mm)
+        for i in pair:
+            new_rest = MuscleSet((trial_paths[i],)).rest_lengths[0]
+            records.append({
+                "muscle": muscle, "side": paths[i].side, "point": trial_paths[i].names[-2],
+                "action": _describe(best),
+                "deepest_contact_mm": round(float(depth), 2),
+                "neutral_length_change_mm": round(float(new_rest - model.muscles.rest_lengths[i]), 2),
+            })
+            paths[i] = trial_paths[i]
+        log.info("%s: exit %g mm, offset %g mm, capsule %g mm at %s; deepest contact %.2f mm",
+                 muscle, best["exit"], best["offset"], best["radius"], best["centre"], depth)
     return HipModel(model.anatomy, MuscleSet(tuple(paths))), records
+
+
+def _args(best: dict) -> dict:
+    return {"exit_mm": best["exit"], "offset_mm": best["offset"], "radius_mm": best["radius"],
+            "centre": best["centre"]}
+
+
+def _describe(best: dict) -> str:
+    where = ("at the hip centre" if not any(best["centre"]) else
+             f"centred {abs(best['centre'][0]):g} mm posterior and {best['centre'][1]:g} mm superior "
+             f"of the hip centre (over the posterior acetabular rim)")
+    return (f"added a femur via point where the muscle leaves the greater trochanter "
+            f"({best['exit']:g} mm from the insertion, {best['offset']:g} mm outside bone) and a "
+            f"{best['radius']:g} mm hip-capsule sphere wrap {where}, so the path runs over bone, "
+            f"not through it, across the control ranges")
 
 
 def add_wraps(json_path, mesh_dir) -> list[dict]:

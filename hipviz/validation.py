@@ -1,0 +1,823 @@
+"""The validation page: hip moment arms of the model beside published values.
+
+``hipviz validate`` (or ``python -m hipviz.validation``) writes ``docs/validation.md``
+from the code, so the page cannot drift from the model:
+
+* **ours**: :meth:`hipviz.core.model.HipModel.solve` at 0, 45 and 90 deg flexion (no
+  abduction, no rotation), the muscle paths as shipped (via points and wraps included);
+* **the source model on its own bones**: the gait2392 (Delp 1990) paths read from
+  ``myo-sim`` (:mod:`hipviz.io.myosim`), straight lines through their sites, moved with the
+  same joint-angle conventions about the source model's own hip centre;
+* **the literature**: ``hipviz/data/literature_moment_arms.json``: published cadaver
+  values, and the published attachment coordinates of Dostal & Andrews (1981) from which
+  the straight-line moment arms of Dostal et al. (1986) are recomputed here.
+
+``--check`` exits 1 when the committed page differs from what would be written. The page
+holds no date or version, and every number is rounded to 0.1 mm, so it is deterministic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from hipviz.core.kinematics import femur_rotation
+from hipviz.core.muscles import MUSCLES
+
+log = logging.getLogger(__name__)
+
+#: hip flexion angles the page reports, degrees
+FLEXIONS_DEG = (0, 45, 90)
+#: flexion angles at which the sign of a moment arm is tested against the literature
+SIGN_FLEXIONS_DEG = (0, 90)
+#: moment-arm actions compared: rotation at every flexion, abduction at neutral only
+ACTIONS = ("rotation", "abduction")
+#: central-difference step for straight-line moment arms, rad
+STEP_RAD = 1e-6
+#: the page, relative to the repository root
+PAGE = Path("docs") / "validation.md"
+
+LABELS = {
+    "gluteus_medius_anterior": "Gluteus medius, anterior part",
+    "gluteus_medius_middle": "Gluteus medius, middle part",
+    "gluteus_medius_posterior": "Gluteus medius, posterior part",
+    "gluteus_minimus_anterior": "Gluteus minimus, anterior part",
+    "gluteus_minimus_middle": "Gluteus minimus, middle part",
+    "gluteus_minimus_posterior": "Gluteus minimus, posterior part",
+    "piriformis": "Piriformis",
+}
+#: short names of the literature sources, as the page's tables show them
+SHORT = {
+    "delp1999": "Delp 1999",
+    "dostal1981": "Dostal",
+    "blemker2005": "Blemker & Delp 2005",
+}
+_WORDS = {"rotation": ("internal", "external"), "abduction": ("abductor", "adductor")}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One literature value for one muscle, action and flexion.
+
+    Attributes
+    ----------
+    value_mm : float
+        Moment arm, mm (positive = abducts / internally rotates).
+    tolerance_mm : float
+        The spread between specimens when the source gives one, else the uncertainty of
+        reading or rounding the number, mm.
+    kind : str
+        ``"cadaver"`` or ``"model"``.
+    source : str
+        Key in the literature file's ``sources``.
+    spread_known : bool
+        True when ``tolerance_mm`` is a spread between specimens.
+    """
+
+    value_mm: float
+    tolerance_mm: float
+    kind: str
+    source: str
+    spread_known: bool = False
+
+
+@dataclass(frozen=True)
+class SignCase:
+    """A moment-arm sign the literature states unambiguously."""
+
+    muscle: str
+    action: str
+    flexion_deg: int
+    sign: int
+    evidence: str
+
+
+# --- numbers --------------------------------------------------------------------------------
+def polyline_moment_arms(points: np.ndarray, on_femur: Sequence[bool], hip_centre: np.ndarray,
+                         flexion_deg: float) -> dict[str, float]:
+    """Moment arms of a straight-line path through fixed points, by central differences.
+
+    Parameters
+    ----------
+    points : (k, 3) float
+        Path points (origin first) at neutral, in the pelvis frame (x anterior, y superior,
+        z right), mm. Femur points move with the femur, pelvis points stay.
+    on_femur : (k,) bool
+        Which points are fixed to the femur.
+    hip_centre : (3,) float
+        Centre of rotation, pelvis frame, mm.
+    flexion_deg : float
+        Hip flexion at which to evaluate (no adduction, no rotation).
+
+    Returns
+    -------
+    dict
+        ``flexion``, ``abduction``, ``rotation`` (internal): -dL/d(angle), mm. Angles are
+        those of :func:`hipviz.core.kinematics.femur_rotation` (right hip).
+    """
+    p = np.asarray(points, float)
+    femur = np.asarray(on_femur, bool)
+    h = np.asarray(hip_centre, float)
+    flex = math.radians(flexion_deg)
+    e = STEP_RAD
+    steps = np.array([[e, 0, 0], [-e, 0, 0], [0, e, 0], [0, -e, 0], [0, 0, e], [0, 0, -e]])
+    rot = femur_rotation(flex + steps[:, 0], steps[:, 1], steps[:, 2])  # (6, 3, 3)
+    moved = np.broadcast_to(p, (6,) + p.shape).copy()
+    moved[:, femur] = h + (p[femur] - h) @ np.swapaxes(rot, -1, -2)
+    lengths = np.linalg.norm(np.diff(moved, axis=1), axis=-1).sum(-1)
+    d = (lengths[0::2] - lengths[1::2]) / (2 * e)  # dL/d(flexion, adduction, rotation)
+    # abduction is minus adduction, so its moment arm -dL/d(abduction) is +dL/d(adduction)
+    return {"flexion": float(-d[0]), "abduction": float(d[1]), "rotation": float(-d[2])}
+
+
+def load_literature(path: Path | None = None) -> dict:
+    """The literature file (``hipviz/data/literature_moment_arms.json`` by default)."""
+    text = (Path(path).read_text() if path is not None else
+            resources.files("hipviz.data").joinpath("literature_moment_arms.json").read_text())
+    return json.loads(text)
+
+
+def straight_line_model_values(literature: dict, name: str = "dostal1981",
+                               flexions: Sequence[float] = FLEXIONS_DEG) -> dict:
+    """Moment arms of a published straight-line model, with their rounding bound.
+
+    The bound is how far the moment arm can move when every published coordinate moves
+    by up to its rounding (``coordinate_rounding_mm``), to first order: the sum of the
+    absolute changes from moving each coordinate alone.
+
+    Returns
+    -------
+    dict
+        ``(muscle, flexion_deg) -> {action: (value_mm, bound_mm)}`` for every action of
+        :func:`polyline_moment_arms`.
+    """
+    model = literature["straight_line_models"][name]
+    scale = {"cm": 10.0, "mm": 1.0}[model["units"]]
+    r = float(model["coordinate_rounding_mm"])
+    out = {}
+    for muscle, m in model["muscles"].items():
+        pts = np.array([m["origin_" + model["units"]], m["insertion_" + model["units"]]]) * scale
+        on_femur = [False, True]
+        for f in flexions:
+            base = polyline_moment_arms(pts, on_femur, np.zeros(3), f)
+            bound = dict.fromkeys(base, 0.0)
+            for idx in np.ndindex(pts.shape):
+                shifted = pts.copy()
+                shifted[idx] += r
+                moved = polyline_moment_arms(shifted, on_femur, np.zeros(3), f)
+                for k in bound:
+                    bound[k] += abs(moved[k] - base[k])
+            out[(muscle, int(f))] = {k: (base[k], bound[k]) for k in base}
+    return out
+
+
+def literature_references(literature: dict) -> dict[tuple[str, str, int], list[Reference]]:
+    """Every literature value per ``(muscle, action, flexion_deg)``: cadaver ones first."""
+    refs: dict[tuple[str, str, int], list[Reference]] = {}
+    for c in literature.get("cadaver", []):
+        spread = c.get("spread_mm")
+        tol = float(spread) if spread is not None else float(c["reading_uncertainty_mm"])
+        key = (c["muscle"], c["action"], int(c["flexion_deg"]))
+        refs.setdefault(key, []).append(
+            Reference(float(c["value_mm"]), tol, "cadaver", c["source"], spread is not None))
+    for name, model in literature.get("straight_line_models", {}).items():
+        values = straight_line_model_values(literature, name)
+        for (muscle, f), actions in values.items():
+            for action in ACTIONS:
+                value, bound = actions[action]
+                refs.setdefault((muscle, action, f), []).append(
+                    Reference(value, bound, "model", model["source"]))
+    return refs
+
+
+def fibre_ranges(literature: dict) -> list[dict]:
+    """Published ranges over a whole muscle's fibres, read at 0 deg from digitised edges.
+
+    Returns
+    -------
+    list of dict
+        ``muscle_group``, ``action``, ``flexion_deg``, ``low_mm``, ``high_mm``,
+        ``uncertainty_mm``, ``source``.
+    """
+    out = []
+    for fr in literature.get("fibre_ranges", []):
+        edges = []
+        for name in ("upper_edge_points", "lower_edge_points"):
+            (x0, y0), (x1, y1) = fr[name]
+            edges.append(10.0 * fr["sign"] * (y0 + (0.0 - x0) * (y1 - y0) / (x1 - x0)))  # cm->mm
+        out.append({"muscle_group": fr["muscle_group"], "action": fr["action"],
+                    "flexion_deg": int(fr["flexion_deg"]), "low_mm": min(edges),
+                    "high_mm": max(edges), "uncertainty_mm": float(fr["reading_uncertainty_mm"]),
+                    "source": fr["source"]})
+    return out
+
+
+def model_values(model) -> dict[tuple[str, str, str, int], float]:
+    """Our moment arms: ``(side, muscle, action, flexion_deg) -> mm`` (both sides)."""
+    from hipviz.core.pose import Pose
+
+    out = {}
+    for f in FLEXIONS_DEG:
+        sol = model.solve(Pose.from_dict({"right.hip_flexion_deg": f, "left.hip_flexion_deg": f}))
+        for i, key in enumerate(sol.keys):
+            side, muscle = key.split(".")
+            for action in ACTIONS:
+                out[(side, muscle, action, f)] = float(sol.moment_arms_mm[action][i])
+    return out
+
+
+def source_model_values(models_dir: Path | None = None) -> dict[tuple[str, str, int], float]:
+    """The gait2392 paths on their own bones (myo-sim), right side.
+
+    Returns ``(muscle, action, flexion_deg) -> mm``.
+
+    Straight lines through the sites (the source has no wrapping surfaces on these
+    muscles), about the ``femur_r`` body origin, which is the source model's hip centre.
+    """
+    from hipviz.io import myosim
+
+    sites, offsets = myosim.read_chain(models_dir)
+    hip = offsets["femur_r"]
+    out = {}
+    for path in myosim.muscle_paths(models_dir):
+        if path.side != "right":
+            continue
+        pts = np.array([s.position if s.body == "pelvis" else hip + s.position for s in path.sites])
+        on_femur = [s.body != "pelvis" for s in path.sites]
+        for f in FLEXIONS_DEG:
+            arms = polyline_moment_arms(pts, on_femur, hip, f)
+            for action in ACTIONS:
+                out[(path.muscle, action, f)] = arms[action]
+    return out
+
+
+def attachment_shifts(model, models_dir: Path | None = None) -> dict[str, dict[str, np.ndarray]]:
+    """Where each path's origin and insertion sit relative to the hip centre, ours minus source.
+
+    The source positions are scaled by the registration scale of their bone (from the
+    provenance of ``muscles.json``, 1 when it is not recorded), so the difference is what
+    the registration and the surface projection moved, not the overall size.
+
+    Returns
+    -------
+    dict
+        ``muscle -> {"origin": (3,), "insertion": (3,)}``, mm, right side; components
+        anterior, superior, lateral.
+    """
+    from hipviz.io import myosim
+
+    scales = _registration_scales()
+    sites, offsets = myosim.read_chain(models_dir)
+    hip_source = offsets["femur_r"]
+    hip_ours = np.asarray(model.anatomy.hip_centre["right"], float)
+    ours = {p.muscle: p for p in model.muscles.paths if p.side == "right"}
+    out = {}
+    for path in myosim.muscle_paths(models_dir):
+        if path.side != "right" or path.muscle not in ours:
+            continue
+        mine = ours[path.muscle]
+        by_name = dict(zip(mine.names, mine.points, strict=True))
+        shifts = {}
+        for role, site in (("origin", path.sites[0]), ("insertion", path.sites[-1])):
+            if site.name not in by_name:
+                continue
+            rel_source = (site.position - hip_source if site.body == "pelvis" else site.position)
+            rel_source = rel_source * scales["pelvis" if site.body == "pelvis" else "femur"]
+            shifts[role] = (by_name[site.name] - hip_ours) - rel_source
+        out[path.muscle] = shifts
+    return out
+
+
+def _registration_scales() -> dict[str, float]:
+    data = json.loads(resources.files("hipviz.data").joinpath("muscles.json").read_text())
+    reg = data.get("provenance", {}).get("registration_rms_mm", {})
+    return {"pelvis": float(reg.get("pelvis", {}).get("scale", 1.0)),
+            "femur": float(reg.get("femur_right", {}).get("scale", 1.0))}
+
+
+def _path_adjustments_for_moment_arms() -> list[str]:
+    """Provenance entries of ``muscles.json`` that say a path was changed for its moment arms."""
+    data = json.loads(resources.files("hipviz.data").joinpath("muscles.json").read_text())
+    found = []
+    for a in data.get("provenance", {}).get("adjustments", []):
+        text = json.dumps(a).lower()
+        if "moment arm" in text or "moment_arm" in text:
+            found.append(f"{a.get('side', '?')} {a.get('muscle', '?')}: {a.get('action', '')}")
+    return found
+
+
+def unambiguous_signs(literature: dict,
+                      flexions: Sequence[int] = SIGN_FLEXIONS_DEG) -> list[SignCase]:
+    """Signs the literature states unambiguously: a cadaver value and a model value agree.
+
+    A case counts when there is at least one cadaver and one model value for it, all of the
+    same sign, each larger in size than its spread (or, when no spread is given, its
+    reading or rounding uncertainty).
+    """
+    cases = []
+    for (muscle, action, f), refs in sorted(literature_references(literature).items()):
+        if f not in flexions:
+            continue
+        kinds = {r.kind for r in refs}
+        signs = {int(np.sign(r.value_mm)) for r in refs}
+        if {"cadaver", "model"} <= kinds and len(signs) == 1 and 0 not in signs and all(
+                abs(r.value_mm) > r.tolerance_mm for r in refs):
+            evidence = "; ".join(f"{SHORT.get(r.source, r.source)} ({r.kind}) {_num(r.value_mm)} mm"
+                                 for r in refs)
+            cases.append(SignCase(muscle, action, f, signs.pop(), evidence))
+    return cases
+
+
+# --- words ----------------------------------------------------------------------------------
+def _num(x: float, signed: bool = True) -> str:
+    """Fixed rounding to 0.1 mm, no negative zero, a true minus sign."""
+    x = round(float(x), 1)
+    if x == 0.0:
+        return "0.0"
+    text = f"{x:+.1f}" if signed else f"{abs(x):.1f}"
+    return text.replace("-", "−")
+
+
+def _word(action: str, value: float) -> str:
+    pos, neg = _WORDS[action]
+    return pos if value > 0 else neg
+
+
+def verdict(ours: float, ref: Reference, action: str) -> tuple[str, str]:
+    """Plain-language verdict of our value against one reference.
+
+    Returns
+    -------
+    category : str
+        ``"agrees"``, ``"magnitude"`` or ``"sign"``.
+    text : str
+    """
+    diff = ours - ref.value_mm
+    tol = ref.tolerance_mm
+    if abs(diff) <= tol:
+        if ref.spread_known:
+            return "agrees", "agrees (within the spread between specimens)"
+        return "agrees", f"agrees (within the ±{_num(tol, False)} mm uncertainty of the reference)"
+    if abs(ref.value_mm) <= tol:
+        return "magnitude", (f"reference ≈ 0; ours is {_num(abs(ours), False)} mm "
+                             f"{_word(action, ours)}")
+    if abs(ours) > tol and np.sign(ours) != np.sign(ref.value_mm):
+        return "sign", (f"disagrees in sign (ours {_word(action, ours)}, "
+                        f"reference {_word(action, ref.value_mm)})")
+    change = abs(ours) - abs(ref.value_mm)
+    return "magnitude", (f"same sign, {'stronger' if change > 0 else 'weaker'} by "
+                         f"{_num(abs(change), False)} mm")
+
+
+def _ref_cell(refs: list[Reference], kind: str) -> str:
+    cells = []
+    for r in refs:
+        if r.kind != kind:
+            continue
+        if kind == "cadaver":
+            spread = (f"spread ±{_num(r.tolerance_mm, False)}" if r.spread_known
+                      else "no spread given")
+            cells.append(f"{_num(r.value_mm)} ({SHORT.get(r.source, r.source)}; {spread})")
+        else:
+            cells.append(f"{_num(r.value_mm)} ±{_num(r.tolerance_mm, False)} "
+                         f"({SHORT.get(r.source, r.source)})")
+    return "<br>".join(cells) if cells else "—"
+
+
+def _reference(refs: list[Reference]) -> Reference | None:
+    """The value a verdict is given against: a measurement if there is one, else a model."""
+    for kind in ("cadaver", "model"):
+        for r in refs:
+            if r.kind == kind:
+                return r
+    return None
+
+
+@dataclass(frozen=True)
+class Row:
+    muscle: str
+    action: str
+    flexion_deg: int
+    ours: float
+    source: float
+    refs: tuple[Reference, ...]
+    category: str
+    verdict: str
+    against: Reference | None
+
+
+def compare(ours: dict, source: dict, refs: dict) -> list[Row]:
+    """One row per muscle, action and flexion (abduction at neutral only)."""
+    rows = []
+    for muscle in MUSCLES:
+        for action in ACTIONS:
+            for f in FLEXIONS_DEG if action == "rotation" else (0,):
+                r = refs.get((muscle, action, f), [])
+                value = ours[("right", muscle, action, f)]
+                against = _reference(r)
+                category, text = verdict(value, against, action) if against else ("none", "—")
+                rows.append(Row(muscle, action, f, value, source[(muscle, action, f)], tuple(r),
+                                category, text, against))
+    return rows
+
+
+# --- the page -------------------------------------------------------------------------------
+INTRO = """\
+# Validation: hip moment arms against the literature
+
+*Generated by `hipviz validate` from the code and from
+`hipviz/data/literature_moment_arms.json`; do not edit by hand. `hipviz validate --check`
+(run by the test suite) fails when this page is out of date.*
+
+## What a moment arm is
+
+A muscle turns the thigh about the hip with a leverage called its **moment arm**: the
+force times the moment arm is the turning effect. The model computes it the way
+cadaver studies measure it, from how fast the muscle's length changes as the joint turns:
+moment arm = −(change of length) / (change of angle in radians), in millimetres. A
+muscle that shortens when the hip turns one way pulls the hip that way.
+
+Sign convention on this page (the right hip; the left mirrors it):
+
+* **rotation**: positive = the muscle rotates the thigh **internally** (the knee turns
+  in), negative = **externally** (the knee turns out). Rotation is about the femur's own
+  long axis, so at 90° flexion it is the rotation a therapist tests in sitting;
+* **abduction**: positive = the muscle **abducts** (lifts the thigh out to the side),
+  negative = it adducts. Reported with the hip straight.
+
+Flexion is bent forward with no abduction and no rotation, the greater trochanter in its
+neutral place for that flexion. The angle conventions are those of the gait2392 model
+(flexion, then ab/adduction about the flexed front-to-back axis, then rotation about the
+femur's long axis), which is also how Delp et al. (1999) report rotation against flexion.
+"""
+
+
+def build_page(model=None, literature: dict | None = None, models_dir: Path | None = None) -> str:
+    """The Markdown page (deterministic text)."""
+    if model is None:
+        from hipviz.core.model import HipModel
+
+        model = HipModel.load()
+    literature = load_literature() if literature is None else literature
+    ours = model_values(model)
+    source = source_model_values(models_dir)
+    refs = literature_references(literature)
+    rows = compare(ours, source, refs)
+    out = [INTRO]
+    out += _sources_section(literature, model)
+    out += _reading_section()
+    out += _summary_section(rows)
+    for muscle in MUSCLES:
+        out += _muscle_section(muscle, [r for r in rows if r.muscle == muscle])
+    out += _fibre_section(literature, ours)
+    shifts = attachment_shifts(model, models_dir)
+    what_if = origins_restored_values(model, shifts)
+    out += _carrying_section(rows, shifts, what_if)
+    out += _left_section(ours)
+    out += _sign_section(literature, ours)
+    out += _disagreement_section(rows, what_if)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _sources_section(literature: dict, model) -> list[str]:
+    src = literature["sources"]
+    right = [p for p in model.muscles.paths if p.side == "right"]
+    vias = sum(role == "via" for p in right for role in p.roles)
+    wraps = sum(len(p.wraps) for p in right)
+    lines = ["## Where the numbers come from", "",
+             "* **Ours**: the hipviz model as shipped: the gait2392 paths carried onto our bones "
+             f"(`hipviz/data/muscles.json`; on the right, {len(right)} paths with {vias} via "
+             f"point{'s' if vias != 1 else ''} and {wraps} wrapping surface"
+             f"{'s' if wraps != 1 else ''}, as its provenance describes), moment arms from "
+             "`HipModel.solve`.",
+             "* **Source model**: the same gait2392 paths (Delp et al. 1990, read from myo-sim "
+             "0.2.4) on their own bones: straight lines through their sites, turned about "
+             "their own hip centre with the same angle conventions. The difference between "
+             "this column and ours is what carrying the paths onto our bones changed.",
+             "* **Cadaver**: moment arms measured on cadaver hips, with the spread between "
+             "specimens when the source gives one.",
+             "* **Literature model**: the straight-line model of "
+             f"{src['dostal1981']['citation']} Its attachment coordinates (one dry-bone "
+             "specimen) are in the literature file; the moment arms are recomputed here the "
+             "way Dostal, Soderberg & Andrews (1986) did (straight lines), at our angles. The "
+             "± is how far rounding the published coordinates (to 1 mm) can move the value.",
+             "", "Sources:", ""]
+    for key in sorted(src):
+        s = src[key]
+        lines.append(f"* `{key}`: {s['citation']} *{s['kind']}*"
+                     + (f". Accessed: {s['accessed']}" if "accessed" in s else ""))
+    lines += ["", "Each cadaver number in the literature file records how it was read:", ""]
+    for c in literature.get("cadaver", []):
+        lines.append(f"* {LABELS[c['muscle']]}, {c['action']} at {c['flexion_deg']}°: "
+                     f"{_num(c['value_mm'])} mm, {c['source']} via {c.get('via', 'the paper')}; "
+                     f"{c['how_read']} ({c['statistic']}; "
+                     f"read to ±{c['reading_uncertainty_mm']} mm).")
+    lines += ["", "Looked for and not found (so not on this page):", ""]
+    lines += [f"* {s}" for s in literature.get("sought_not_found", [])]
+    lines += ["", f"Compartments: {src['delp1999']['compartments']}", ""]
+    return lines
+
+
+def _reading_section() -> list[str]:
+    return ["## How to read the verdicts", "",
+            "Each verdict compares our value with one reference: the cadaver measurement "
+            "where there is one, otherwise the literature model. *Agrees* means the "
+            "difference is within the spread between specimens (or, where no spread is "
+            "published, within the uncertainty of the reference number). *Same sign, "
+            "weaker/stronger by X mm* means the muscle does the same thing with less or more "
+            "leverage. *Disagrees in sign* means the model has the muscle turning the hip "
+            "the other way.", ""]
+
+
+def _summary_section(rows: list[Row]) -> list[str]:
+    lines = ["## Summary", "",
+             "| Muscle | Rotation 0° | Rotation 45° | Rotation 90° | Abduction 0° |",
+             "|---|---|---|---|---|"]
+    for muscle in MUSCLES:
+        cells = []
+        for action, f in (("rotation", 0), ("rotation", 45), ("rotation", 90), ("abduction", 0)):
+            cells.append(_row(rows, muscle, action, f).verdict)
+        lines.append(f"| {LABELS[muscle]} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+def _row(rows: list[Row], muscle: str, action: str, flexion_deg: int) -> Row:
+    key = (muscle, action, flexion_deg)
+    return next(r for r in rows if (r.muscle, r.action, r.flexion_deg) == key)
+
+
+def _table(rows: list[Row]) -> list[str]:
+    lines = ["| Hip flexion | Ours | Source model (own bones) | Cadaver | Literature model "
+             "| Ours − reference | Verdict |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if r.against is None:
+            diff = "—"
+        else:
+            name = SHORT.get(r.against.source, r.against.source)
+            diff = f"{_num(r.ours - r.against.value_mm)} (vs {name})"
+        lines.append(f"| {r.flexion_deg}° | {_num(r.ours)} | {_num(r.source)} | "
+                     f"{_ref_cell(list(r.refs), 'cadaver')} | {_ref_cell(list(r.refs), 'model')} | "
+                     f"{diff} | {r.verdict} |")
+    return lines
+
+
+def _muscle_section(muscle: str, rows: list[Row]) -> list[str]:
+    lines = [f"## {LABELS[muscle]}", "",
+             "Rotation moment arm, mm (+ internal, − external):", ""]
+    lines += _table([r for r in rows if r.action == "rotation"])
+    lines += ["", "Abduction moment arm with the hip straight, mm (+ abducts):", ""]
+    lines += _table([r for r in rows if r.action == "abduction"])
+    return lines + [""]
+
+
+def _fibre_section(literature: dict, ours: dict) -> list[str]:
+    ranges = fibre_ranges(literature)
+    if not ranges:
+        return []
+    lines = ["## Gluteus medius as a whole", "",
+             "Blemker & Delp (2005) modelled gluteus medius as a 3D muscle whose fibres have a "
+             "range of moment arms; our three parts are three lines through that muscle, so "
+             "each should lie within (or near) the range of its fibres. Read with the hip "
+             "straight from the digitised edges of the published band (±1 mm).", "",
+             "| Action | Fibres (Blemker & Delp 2005), mm | Ours anterior / middle / posterior, mm "
+             "| Outside the fibre range |", "|---|---|---|---|"]
+    for fr in ranges:
+        parts = [m for m in MUSCLES if m.startswith(fr["muscle_group"])]
+        values = [ours[("right", m, fr["action"], fr["flexion_deg"])] for m in parts]
+        outside = []
+        for m, v in zip(parts, values, strict=True):
+            below = fr["low_mm"] - fr["uncertainty_mm"] - v
+            above = v - fr["high_mm"] - fr["uncertainty_mm"]
+            if below > 0:
+                outside.append(f"{m.rsplit('_', 1)[1]} by {_num(below, False)} mm")
+            elif above > 0:
+                outside.append(f"{m.rsplit('_', 1)[1]} by {_num(above, False)} mm")
+        lines.append(f"| {fr['action']} | {_num(fr['low_mm'])} to {_num(fr['high_mm'])} | "
+                     + " / ".join(_num(v) for v in values) + " | "
+                     + ("; ".join(outside) if outside else "none") + " |")
+    return lines + [""]
+
+
+def _carrying_section(rows: list[Row], shifts: dict, what_if: dict) -> list[str]:
+    lines = ["## What carrying the paths onto our bones changed", "",
+             "Ours minus the source model on its own bones, mm:", "",
+             "| Muscle | Rotation 0° | Rotation 45° | Rotation 90° | Abduction 0° |",
+             "|---|---|---|---|---|"]
+    for muscle in MUSCLES:
+        cells = []
+        for action, f in (("rotation", 0), ("rotation", 45), ("rotation", 90), ("abduction", 0)):
+            r = _row(rows, muscle, action, f)
+            cells.append(_num(r.ours - r.source))
+        lines.append(f"| {LABELS[muscle]} | " + " | ".join(cells) + " |")
+    scales = _registration_scales()
+    lines += ["", "Moment arms depend on where a muscle's ends sit relative to the hip centre. "
+              "Ours minus the source model's, relative to each model's own hip centre (the "
+              f"source scaled by its registration scale: pelvis {scales['pelvis']:.3f}, femur "
+              f"{scales['femur']:.3f}), mm, + = anterior / superior / lateral:", "",
+              "| Muscle | Origin (pelvis) | Insertion (femur) |", "|---|---|---|"]
+    for muscle in MUSCLES:
+        s = shifts.get(muscle, {})
+        cells = [" / ".join(_num(v) for v in s[role]) if role in s else "—"
+                 for role in ("origin", "insertion")]
+        lines.append(f"| {LABELS[muscle]} | {cells[0]} | {cells[1]} |")
+    origins = np.array([s["origin"] for s in shifts.values() if "origin" in s])
+    inserts = np.array([s["insertion"] for s in shifts.values() if "insertion" in s])
+    if len(origins) and len(inserts):
+        o, i = origins.mean(0), inserts.mean(0)
+        lines += ["", f"On average the origins sit {_towards(o[0], 'anterior', 'posterior')} "
+                  f"and {_towards(o[1], 'superior', 'inferior')} of where the source model has "
+                  "them relative to the hip centre, the insertions "
+                  f"{_towards(i[0], 'anterior', 'posterior')} and "
+                  f"{_towards(i[1], 'superior', 'inferior')}."]
+    lines += ["", "What if the pelvic points sat where the source model has them relative to the "
+              "hip centre (every pelvis-fixed point of a path moved back by its origin's shift "
+              "above; a calculation, not a proposed path: the moved points are not projected "
+              "onto our bone):", "",
+              "| Muscle | Rotation 0° | Rotation 45° | Rotation 90° | Abduction 0° |",
+              "|---|---|---|---|---|"]
+    for muscle in MUSCLES:
+        cells = []
+        for action, f in (("rotation", 0), ("rotation", 45), ("rotation", 90), ("abduction", 0)):
+            r = _row(rows, muscle, action, f)
+            cells.append(f"{_num(what_if[('right', muscle, action, f)])} "
+                         f"(now {_num(r.ours)}, source {_num(r.source)})")
+        lines.append(f"| {LABELS[muscle]} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+def _towards(value: float, positive: str, negative: str) -> str:
+    return f"{_num(abs(value), False)} mm {positive if value >= 0 else negative}"
+
+
+def origins_restored_values(model, shifts: dict) -> dict:
+    """Our moment arms with every right pelvis-fixed path point moved back by its origin's shift.
+
+    Parameters
+    ----------
+    model : HipModel
+    shifts : dict
+        From :func:`attachment_shifts`.
+
+    Returns
+    -------
+    dict
+        As :func:`model_values`.
+    """
+    from dataclasses import replace
+
+    from hipviz.core.model import HipModel
+    from hipviz.core.muscles import MuscleSet
+
+    paths = []
+    for p in model.muscles.paths:
+        shift = shifts.get(p.muscle, {}).get("origin") if p.side == "right" else None
+        if shift is not None:
+            moved = p.points.copy()
+            moved[[b == "pelvis" for b in p.bodies]] -= shift
+            p = replace(p, points=moved)
+        paths.append(p)
+    return model_values(HipModel(model.anatomy, MuscleSet(tuple(paths))))
+
+
+def _left_section(ours: dict) -> list[str]:
+    worst, where = 0.0, None
+    for (side, muscle, action, f), v in ours.items():
+        if side != "right" or (action == "abduction" and f != 0):  # only what the page shows
+            continue
+        d = abs(ours[("left", muscle, action, f)] - v)
+        if d > worst:
+            worst, where = d, (muscle, action, f)
+    text = (f"The left side mirrors the right. The largest left/right difference of any moment "
+            f"arm on this page is {_num(worst, False)} mm")
+    if where:
+        text += f" ({LABELS[where[0]].lower()}, {where[1]} at {where[2]}° flexion)"
+    return ["## Left side", "", text + "; it comes from the two sides' meshes, which are "
+            "not exact mirror images.", ""]
+
+
+def _sign_section(literature: dict, ours: dict) -> list[str]:
+    cases = unambiguous_signs(literature)
+    lines = ["## Signs the literature is sure of", "",
+             "Where a cadaver measurement and a literature model agree in sign, each larger "
+             "than its spread or uncertainty, the model must have the same sign (the test "
+             "suite checks this at 0° and 90° flexion):", ""]
+    if not cases:
+        return lines + ["* none with the numbers available", ""]
+    for c in cases:
+        v = ours[("right", c.muscle, c.action, c.flexion_deg)]
+        ok = "same sign" if np.sign(v) == c.sign else "**opposite sign**"
+        lines.append(f"* {LABELS[c.muscle]}, {c.action} at {c.flexion_deg}°: literature "
+                     f"{_word(c.action, c.sign)} ({c.evidence}); ours {_num(v)} mm, {ok}.")
+    return lines + [""]
+
+
+def _disagreement_section(rows: list[Row], what_if: dict) -> list[str]:
+    lines = ["## Disagreements, and why the paths stay as they are for now", ""]
+    groups = [
+        ("Opposite sign to the reference:", [r for r in rows if r.category == "sign"]),
+        ("Differ from a measurement by more than the spread between specimens:",
+         [r for r in rows if r.category != "agrees" and r.against is not None
+          and r.against.kind == "cadaver" and r.against.spread_known]),
+        ("Differ from a measurement whose spread between specimens is not published (so the "
+         "difference cannot be judged against it):",
+         [r for r in rows if r.category != "agrees" and r.against is not None
+          and r.against.kind == "cadaver" and not r.against.spread_known]),
+    ]
+    for title, chosen in groups:
+        lines += [title, ""]
+        lines += [f"* {LABELS[r.muscle]}, {r.action} at {r.flexion_deg}°: ours {_num(r.ours)} mm, "
+                  f"{SHORT.get(r.against.source, r.against.source)} ({r.against.kind}) "
+                  f"{_num(r.against.value_mm)} mm: {r.verdict}." for r in chosen] or ["* none"]
+        lines.append("")
+    adjusted = _path_adjustments_for_moment_arms()
+    if adjusted:
+        lines += ["Paths adjusted for their moment arms (from the provenance of `muscles.json`): "
+                  + "; ".join(adjusted) + ".", ""]
+    else:
+        lines += ["No path has been adjusted to match these moment arms (the provenance of "
+                  "`muscles.json` records none).", ""]
+    vs_model = [(r.ours, ref.value_mm) for r in rows if r.action == "rotation"
+                for ref in r.refs if ref.kind == "model"]
+    more_external = [m - o for o, m in vs_model if o < m]
+    straight = [r for r in rows if r.action == "rotation" and r.flexion_deg == 0]
+    vs_source = [r for r in straight if r.ours < r.source]
+    gap_now = np.mean([abs(r.ours - r.source) for r in straight])
+    gap_if = np.mean([abs(what_if[("right", r.muscle, "rotation", 0)] - r.source)
+                      for r in straight])
+    sign_rows = [r for r in rows if r.category == "sign"]
+    if not sign_rows:
+        signs = "There is no disagreement in sign."
+    elif all(r.against.kind == "model" for r in sign_rows):
+        signs = ("The sign disagreements are all with the straight-line model of a single "
+                 "specimen, none with a measurement.")
+    else:
+        signs = ("Some sign disagreements are with cadaver measurements; those paths need a "
+                 "closer look.")
+    cause = ("So the shared shift comes mostly from where the registration placed the pelvic "
+             "attachments relative to the hip centre, not from a via point or wrap missing from "
+             "one path." if gap_if < 0.5 * gap_now else
+             "So the pelvic attachments explain little of it; the cause is elsewhere.")
+    lines.append(
+        f"Why they stay: in {len(more_external)} of {len(vs_model)} rotation comparisons with "
+        "the literature model ours is the more external value"
+        + (f" (by {_num(float(np.mean(more_external)), False)} mm on average)" if more_external
+           else "")
+        + f", and with the hip straight {len(vs_source)} of {len(straight)} parts are more "
+        "external than in the source model on its own bones. Their mean difference from the "
+        f"source model with the hip straight is {_num(gap_now, False)} mm as shipped and "
+        f"{_num(gap_if, False)} mm with the pelvic points put back where the source model has "
+        "them relative to the hip centre (see *What carrying the paths onto our bones "
+        "changed*). " + cause + " " + signs + " Adjusting each path by hand towards one "
+        "specimen would hide a shared cause, so the paths stay until it is corrected.")
+    return lines + [""]
+
+
+# --- command line ---------------------------------------------------------------------------
+def default_page_path() -> Path:
+    """``docs/validation.md`` of the source tree this package runs from."""
+    return Path(__file__).resolve().parents[1] / PAGE
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the page, or with ``--check`` exit 1 if the committed page is out of date."""
+    parser = argparse.ArgumentParser(prog="hipviz validate", description=__doc__.split("\n")[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--check", action="store_true",
+                        help="do not write; exit 1 if the page differs from what would be written")
+    parser.add_argument("-o", "--output", type=Path, default=None,
+                        help=f"page to write or check (default: {PAGE})")
+
+
+def run(args: argparse.Namespace) -> int:
+    path = args.output or default_page_path()
+    text = build_page()
+    if args.check:
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != text:
+            print(f"hipviz validate: {path} is out of date; run `hipviz validate` to regenerate it",
+                  file=sys.stderr)
+            return 1
+        print(f"{path} is up to date")
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
