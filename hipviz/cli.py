@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="hipviz",
-        description="Interactive 3D hip anatomy: greater trochanter, iliac crest and muscle lengths.",
+        description="Interactive 3D hip anatomy: greater trochanter, iliac crest and muscle "
+                    "lengths.",
     )
     parser.add_argument("--version", action="version", version=f"hipviz {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
@@ -42,23 +43,63 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gui", help="open the interactive window (the default)")
     p.add_argument("scene", nargs="?", type=Path, help="scene file (TOML) to open")
 
-    p = sub.add_parser("render", help="render an image off-screen (no display needed)")
-    p.add_argument("-o", "--output", required=True, type=Path, help="PNG file to write")
-    p.add_argument("--size", type=_size, default=(1600, 1000), help="WxH pixels (default 1600x1000)")
+    p = sub.add_parser(
+        "render", help="render scenes as figures off-screen (no display needed)",
+        description="Render one or more scene files (or the neutral pose) as PNG, SVG or PDF "
+                    "figures. One scene: OUT is the file. Several: OUT is a folder, and each "
+                    "figure is named after its scene file.")
+    p.add_argument("scenes", nargs="*", type=Path, metavar="SCENE.toml", help="scene files")
+    p.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
+                   help="figure file (one scene) or folder (several)")
+    p.add_argument("--size", type=_size, default=None,
+                   help="WxH pixels (default 1600x1000)")
+    p.add_argument("--scale", type=float, default=1.0,
+                   help="pixel density: the image has size x scale pixels (default 1)")
+    p.add_argument("--format", choices=["png", "svg", "pdf"], default=None,
+                   help="figure format (default: from OUT's suffix, else png)")
     p.add_argument("--view", choices=list(VIEWS), default=None,
                    help=f"camera view (default: the scene's, else {DEFAULT_VIEW})")
     p.add_argument("--transparent", action="store_true", help="transparent background")
+    p.add_argument("--no-legend", action="store_true", help="leave out the colour legend")
+    p.add_argument("--no-title", action="store_true", help="leave out the scene's title")
+    p.add_argument("--no-caption", action="store_true", help="leave out the scene's caption")
     _add_pose_args(p)
+
+    p = sub.add_parser(
+        "animate", help="render a slider sweep as an animated GIF or MP4",
+        description="Step one pose value from --from to --to and write the frames as .gif "
+                    "or .mp4 (the ffmpeg of the imageio-ffmpeg package; no system ffmpeg).")
+    p.add_argument("scene", nargs="?", type=Path, metavar="SCENE.toml",
+                   help="scene to start from (default: neutral)")
+    p.add_argument("--param", required=True, metavar="SIDE.KEY",
+                   help="pose value to sweep, e.g. right.gt_superior_mm")
+    p.add_argument("--from", dest="start", type=float, required=True, help="first value")
+    p.add_argument("--to", dest="stop", type=float, required=True, help="last value")
+    p.add_argument("-o", "--output", required=True, type=Path, help=".gif or .mp4 file")
+    p.add_argument("--frames", type=int, default=31, help="frames from start to end (default 31)")
+    p.add_argument("--fps", type=float, default=10.0, help="frames per second (default 10)")
+    p.add_argument("--bounce", action="store_true", help="sweep there and back (loops smoothly)")
+    p.add_argument("--size", type=_size, default=None, help="WxH pixels (default 960x540)")
+    p.add_argument("--view", choices=list(VIEWS), default=None, help="camera view")
+    p.add_argument("--no-legend", action="store_true", help="leave out the colour legend")
 
     p = sub.add_parser("report", help="print the pose reached and every muscle's length")
     _add_pose_args(p)
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
-    p = sub.add_parser("build-meshes", help="rebuild meshes/ from musculoskeletal-models (build extra)")
+    p = sub.add_parser("build-meshes",
+                       help="rebuild meshes/ from musculoskeletal-models (build extra)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: meshes/)")
 
-    p = sub.add_parser("build-muscles", help="rebuild hipviz/data/muscles.json from myo-sim (build extra)")
+    p = sub.add_parser("build-muscles",
+                       help="rebuild hipviz/data/muscles.json from myo-sim (build extra)")
     p.add_argument("--out", type=Path, default=None, help="output file")
+
+    p = sub.add_parser("validate",
+                       help="write docs/validation.md: moment arms against the literature")
+    from hipviz.validation import add_arguments as add_validate_arguments
+
+    add_validate_arguments(p)
     return parser
 
 
@@ -69,12 +110,16 @@ def _add_pose_args(p: argparse.ArgumentParser) -> None:
 
 
 def parse_settings(items: list[str]) -> dict[str, float]:
-    """``["right.gt_superior_mm=8", ...]`` -> ``{"right.gt_superior_mm": 8.0}``; UsageError if malformed."""
+    """``["right.gt_superior_mm=8", ...]`` -> ``{"right.gt_superior_mm": 8.0}``.
+
+    UsageError if an item is malformed.
+    """
     out: dict[str, float] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep:
-            raise UsageError(f"--set '{item}': expected SIDE.KEY=VALUE, e.g. right.gt_superior_mm=8")
+            raise UsageError(f"--set '{item}': expected SIDE.KEY=VALUE, "
+                             "e.g. right.gt_superior_mm=8")
         try:
             number = float(value)
         except ValueError:
@@ -84,7 +129,7 @@ def parse_settings(items: list[str]) -> dict[str, float]:
 
 
 def _pose(args: argparse.Namespace):
-    """The pose from ``--scene`` (if given) with every ``--set`` applied on top; UsageError if bad."""
+    """The pose from ``--scene`` (if given) with every ``--set`` on top; UsageError if bad."""
     from hipviz.core.pose import Pose, PoseError
     from hipviz.io.scene import SceneError, read_scene
 
@@ -103,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    from hipviz.io.figure_files import FigureFileError
     from hipviz.io.meshes import MeshError
     from hipviz.io.scene import SceneError
 
@@ -111,14 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     except SceneError as exc:
         print(f"hipviz: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (MeshError, UsageError) as exc:
+    except (MeshError, UsageError, FigureFileError) as exc:
         print(f"hipviz: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, UsageError) else 1
 
 
 def _run(args: argparse.Namespace) -> int:
-    from hipviz.render.views import DEFAULT_VIEW
-
     command = args.command or "gui"
     if command == "gui":
         from hipviz.gui.app import run
@@ -139,18 +183,115 @@ def _run(args: argparse.Namespace) -> int:
 
         return build_muscles(args.out)
     if command == "render":
-        from hipviz.io.meshes import load_bones
-        from hipviz.render.scene import render_image
-
-        from hipviz.io.scene import read_scene
-
-        view = args.view or (read_scene(args.scene).camera.view if args.scene else DEFAULT_VIEW)
-        render_image(args.output, load_bones(), view=view, size=args.size,
-                     transparent=args.transparent, settings=_pose(args).as_dict())
-        print(f"wrote {args.output} ({args.size[0]}x{args.size[1]}, {view} view)")
-        return 0
+        return _render(args)
+    if command == "animate":
+        return _animate(args)
     if command == "report":
         from hipviz.report import print_report
 
         return print_report(_pose(args), args.format)
+    if command == "validate":
+        from hipviz.validation import run as validate
+
+        return validate(args)
     raise AssertionError(command)
+
+
+# --- render and animate ----------------------------------------------------------------------
+def _scene_for(path: Path | None, args: argparse.Namespace):
+    """The scene from ``path`` (or neutral) with ``--set`` and ``--view`` applied."""
+    from dataclasses import replace
+
+    from hipviz.core.pose import PoseError
+    from hipviz.io.scene import Camera, Scene, read_scene
+
+    scene = read_scene(path) if path is not None else Scene()
+    try:
+        scene = replace(scene, pose=scene.pose.with_values(parse_settings(args.set)))
+    except PoseError as exc:
+        raise UsageError(str(exc)) from None
+    if args.view is not None:
+        scene = replace(scene, camera=Camera(view=args.view))
+    return scene
+
+
+def _progress_bar(done: int, total: int, label: str = "") -> None:
+    """A one-line text progress bar on stderr (redrawn in place on a terminal)."""
+    width = 24
+    filled = round(width * done / total)
+    bar = "#" * filled + "-" * (width - filled)
+    end = "\n" if done == total or not sys.stderr.isatty() else ""
+    print(f"\r[{bar}] {done}/{total} {label}", end=end, file=sys.stderr, flush=True)
+
+
+def _render(args: argparse.Namespace) -> int:
+    from hipviz.io.figure_files import FORMATS
+    from hipviz.render.export import FigureError, FigureOptions, render_many
+
+    paths = list(args.scenes)
+    if args.scene is not None:
+        paths.insert(0, args.scene)
+    scenes = [_scene_for(p, args) for p in paths] or [_scene_for(None, args)]
+    options = FigureOptions(size=args.size or (1600, 1000), scale=args.scale,
+                            transparent=args.transparent,
+                            legend=False if args.no_legend else None,
+                            title=not args.no_title, caption=not args.no_caption)
+    try:
+        options.check()
+    except FigureError as exc:
+        raise UsageError(str(exc)) from None
+    out: Path = args.output
+    suffix = out.suffix.lower().lstrip(".")
+    if len(scenes) == 1 and not out.is_dir():
+        fmt = args.format or (suffix if suffix in FORMATS else None)
+        if fmt is None:
+            raise UsageError(f"{out}: cannot tell the format from '{out.suffix}'; name the file "
+                             f".png, .svg or .pdf, or give --format")
+        if suffix in FORMATS and suffix != fmt:
+            raise UsageError(f"{out}: the suffix says {suffix} but --format says {fmt}")
+        targets = [out]
+    else:
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"{out}: several scenes need a folder for OUT, not a file")
+        fmt = args.format or "png"
+        stems = [p.stem for p in paths] or ["neutral"]
+        if len(set(stems)) != len(stems):
+            raise UsageError("two scene files have the same name; their figures would "
+                             "overwrite each other")
+        out.mkdir(parents=True, exist_ok=True)
+        targets = [out / f"{stem}.{fmt}" for stem in stems]
+    if not targets[0].parent.is_dir():
+        raise UsageError(f"{targets[0].parent}: no such folder")
+    many = len(targets) > 1
+    written = render_many(list(zip(scenes, targets, strict=True)), options, fmt,
+                          progress=(lambda i, n, p: _progress_bar(i, n, p.name)) if many
+                          else None)
+    w, h = options.pixel_size
+    for path in written:
+        print(f"wrote {path} ({w}x{h}, {fmt})")
+    return 0
+
+
+def _animate(args: argparse.Namespace) -> int:
+    from hipviz.render.animation import (
+        DEFAULT_ANIMATION_SIZE,
+        AnimationError,
+        render_animation,
+        sweep_values,
+    )
+    from hipviz.render.export import FigureError, FigureOptions
+
+    args.set = []
+    scene = _scene_for(args.scene, args)
+    options = FigureOptions(size=args.size or DEFAULT_ANIMATION_SIZE,
+                            legend=False if args.no_legend else None)
+    try:
+        values = sweep_values(args.param, args.start, args.stop, args.frames, args.bounce)
+        if not args.output.parent.is_dir():
+            raise UsageError(f"{args.output.parent}: no such folder")
+        render_animation(scene, args.param, values, args.output, options, fps=args.fps,
+                         progress=lambda i, n: _progress_bar(i, n, "frames"))
+    except (AnimationError, FigureError) as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {args.output} ({len(values)} frames, {args.fps:g} fps)")
+    return 0

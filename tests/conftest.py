@@ -7,10 +7,20 @@ display that pytest-xvfb provides. Tests that only need an image use the
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import os
+import shutil
+import tempfile
 
 import pytest
 import pyvista
+
+# Qt settings (recent scene files, export choices) go to a throw-away folder, never the
+# user's ~/.config; set before any QSettings is made (Qt reads it once)
+_CONFIG_HOME = tempfile.mkdtemp(prefix="hipviz-test-config-")
+os.environ["XDG_CONFIG_HOME"] = _CONFIG_HOME
+atexit.register(shutil.rmtree, _CONFIG_HOME, ignore_errors=True)
 
 # A fixed theme so screenshots do not depend on the user's pyvista defaults.
 pyvista.set_plot_theme("document")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -62,17 +64,39 @@ def apply(transform: np.ndarray, points: np.ndarray) -> np.ndarray:
     return p @ transform[:3, :3].T + transform[:3, 3]
 
 
+def is_scalar(*values) -> bool:
+    """True if every value is one number (a float, an int, a numpy scalar or a 0-d array).
+
+    The kinematics takes plain-float fast paths for one pose; ``np.ndim`` itself costs
+    a few microseconds per call on a Python float, which is why this exists.
+    """
+    for v in values:
+        if not (isinstance(v, (float, int, np.generic))
+                or (isinstance(v, np.ndarray) and v.ndim == 0)):
+            return False
+    return True
+
+
+#: axis -> (the axis' index, the two indices its rotation mixes, in right-handed order)
+_AXES = {"x": (0, 1, 2), "y": (1, 2, 0), "z": (2, 0, 1)}
+
+
 def rotation(axis: str, angle_rad: np.ndarray | float) -> np.ndarray:
     """Rotation matrix about a coordinate axis ('x', 'y' or 'z'), right-handed.
 
     ``angle_rad`` may be an array of shape (...,); the result is (..., 3, 3).
     """
+    k, i, j = _AXES[axis]
     a = np.asarray(angle_rad, dtype=float)
-    c, s = np.cos(a), np.sin(a)
-    o, i = np.zeros_like(a), np.ones_like(a)
-    rows = {
-        "x": [[i, o, o], [o, c, -s], [o, s, c]],
-        "y": [[c, o, s], [o, i, o], [-s, o, c]],
-        "z": [[c, -s, o], [s, c, o], [o, o, i]],
-    }[axis]
-    return np.moveaxis(np.array(rows, dtype=float), (0, 1), (-2, -1))
+    if a.ndim == 0:  # one pose (a slider step): math is ten times faster than numpy here
+        c, s = math.cos(a), math.sin(a)
+        out = np.zeros((3, 3))
+    else:
+        c, s = np.cos(a), np.sin(a)
+        out = np.zeros(a.shape + (3, 3))
+    out[..., k, k] = 1.0
+    out[..., i, i] = c
+    out[..., j, j] = c
+    out[..., i, j] = -s
+    out[..., j, i] = s
+    return out

@@ -12,14 +12,17 @@ All functions broadcast over leading array dimensions (many poses at once).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from hipviz.core.geometry import rotation
+from hipviz.core.geometry import is_scalar, rotation
 
 MIRROR = np.diag([1.0, 1.0, -1.0])
 MIRROR4 = np.diag([1.0, 1.0, -1.0, 1.0])
+#: MIRROR4 @ t @ MIRROR4 == t * MIRROR4_SIGNS exactly (each entry is only negated or kept)
+MIRROR4_SIGNS = np.outer(np.diag(MIRROR4), np.diag(MIRROR4))
 
 #: joint limits used when a GT position is asked for, degrees
 ABDUCTION_RANGE_DEG = (-30.0, 45.0)
@@ -56,14 +59,33 @@ class Anatomy:
         return cls(pick("hip_centre"), pick("greater_trochanter"), pick("iliac_crest_top"))
 
     def right_like(self, side: str, name: str) -> np.ndarray:
-        """A landmark of ``side`` in right-like coordinates (mirrored if left)."""
-        p = getattr(self, name)[side]
-        return p if side == "right" else MIRROR @ p
+        """A landmark of ``side`` in right-like coordinates (mirrored if left), read-only."""
+        # every solve asks for these: computed once (the anatomy is frozen)
+        cache = self.__dict__.setdefault("_right_like", {})
+        if (side, name) not in cache:
+            p = np.array(getattr(self, name)[side], dtype=float)
+            p = p if side == "right" else MIRROR @ p
+            p.flags.writeable = False
+            cache[side, name] = p
+        return cache[side, name]
+
+    def gt_geometry(self, side: str) -> tuple[tuple[float, ...], tuple[float, ...], float]:
+        """Right-like hip centre, GT tip relative to it, and their distance (mm), as floats.
+
+        For the one-pose GT solve, which works on plain floats; computed on first use.
+        """
+        cache = self.__dict__.setdefault("_gt_geometry", {})
+        if side not in cache:
+            h0 = self.right_like(side, "hip_centre")
+            g0 = self.right_like(side, "greater_trochanter") - h0
+            cache[side] = (tuple(map(float, h0)), tuple(map(float, g0)),
+                           float(np.linalg.norm(g0)))
+        return cache[side]
 
 
 def mirror_transform(t: np.ndarray) -> np.ndarray:
     """Mirror 4x4 transforms (..., 4, 4) through z = 0 (an involution)."""
-    return MIRROR4 @ t @ MIRROR4
+    return t * MIRROR4_SIGNS
 
 
 def pelvis_transform(anatomy: Anatomy, crest_right_mm, crest_left_mm) -> np.ndarray:
@@ -78,10 +100,20 @@ def pelvis_transform(anatomy: Anatomy, crest_right_mm, crest_left_mm) -> np.ndar
     (..., 4, 4) float
         Pelvis-frame to room transform.
     """
-    cr, cl = np.broadcast_arrays(np.asarray(crest_right_mm, float), np.asarray(crest_left_mm, float))
     top_r, top_l = anatomy.iliac_crest_top["right"], anatomy.iliac_crest_top["left"]
     width = top_r[2] - top_l[2]
     centre = 0.5 * (top_r + top_l)
+    if is_scalar(crest_right_mm, crest_left_mm):  # one pose: plain floats
+        cr, cl = float(crest_right_mm), float(crest_left_mm)
+        theta = -math.asin(min(max((cr - cl) / width, -1.0), 1.0))
+        c, s = math.cos(theta), math.sin(theta)
+        _, y, z = centre.tolist()
+        return np.array([[1.0, 0.0, 0.0, 0.0],
+                         [0.0, c, -s, y - (c * y - s * z) + 0.5 * (cr + cl)],
+                         [0.0, s, c, z - (s * y + c * z)],
+                         [0.0, 0.0, 0.0, 1.0]])
+    cr, cl = np.broadcast_arrays(np.asarray(crest_right_mm, float),
+                                 np.asarray(crest_left_mm, float))
     theta = -np.arcsin(np.clip((cr - cl) / width, -1.0, 1.0))
     r = rotation("x", theta)
     t = np.zeros(cr.shape + (4, 4))
@@ -94,21 +126,64 @@ def pelvis_transform(anatomy: Anatomy, crest_right_mm, crest_left_mm) -> np.ndar
 
 def femur_rotation(flexion_rad, adduction_rad, rotation_rad) -> np.ndarray:
     """Right-like femur orientation in the pelvis frame: Rz(flexion) Rx(adduction) Ry(rotation)."""
+    if is_scalar(flexion_rad, adduction_rad, rotation_rad):
+        # one pose: the product written out (numpy's overhead on 3x3 arrays dominates)
+        cf, sf = math.cos(flexion_rad), math.sin(flexion_rad)
+        ca, sa = math.cos(adduction_rad), math.sin(adduction_rad)
+        cr, sr = math.cos(rotation_rad), math.sin(rotation_rad)
+        a0 = (cr, 0.0, sr)  # rows of Rx(adduction) Ry(rotation)
+        a1 = (sa * sr, ca, -sa * cr)
+        a2 = (-ca * sr, sa, ca * cr)
+        return np.array([[cf * a0[k] - sf * a1[k] for k in range(3)],
+                         [sf * a0[k] + cf * a1[k] for k in range(3)],
+                         a2])
     return rotation("z", flexion_rad) @ rotation("x", adduction_rad) @ rotation("y", rotation_rad)
 
 
 def femur_transform(anatomy: Anatomy, side: str, pelvis: np.ndarray,
                     flexion_rad, adduction_rad, rotation_rad) -> np.ndarray:
     """Neutral-frame femur points -> room, (..., 4, 4), with the head centred in the acetabulum."""
+    if pelvis.shape == (4, 4) and is_scalar(flexion_rad, adduction_rad, rotation_rad):
+        return _femur_transform_one(anatomy, side, pelvis, float(flexion_rad),
+                                    float(adduction_rad), float(rotation_rad))
     p = pelvis if side == "right" else mirror_transform(pelvis)
     h0 = anatomy.right_like(side, "hip_centre")
-    r = p[..., :3, :3] @ femur_rotation(flexion_rad, adduction_rad, rotation_rad)
-    hip = (p[..., :3, :3] @ h0) + p[..., :3, 3]
+    rp = p[..., :3, :3]
+    r = rp @ femur_rotation(flexion_rad, adduction_rad, rotation_rad)
     t = np.zeros(r.shape[:-2] + (4, 4))
     t[..., :3, :3] = r
-    t[..., :3, 3] = hip - r @ h0
+    t[..., :3, 3] = (rp @ h0) + p[..., :3, 3] - r @ h0  # the hip centre stays where it was
     t[..., 3, 3] = 1.0
     return t if side == "right" else mirror_transform(t)
+
+
+def _femur_transform_one(anatomy: Anatomy, side: str, pelvis: np.ndarray, flexion_rad: float,
+                         adduction_rad: float, rotation_rad: float) -> np.ndarray:
+    """:func:`femur_transform` for one pose, on Python floats (a slider step)."""
+    p = pelvis.tolist()
+    if side != "right":  # right-like: mirror through z = 0 (negate the z row and column)
+        p = [[p[0][0], p[0][1], -p[0][2], p[0][3]], [p[1][0], p[1][1], -p[1][2], p[1][3]],
+             [-p[2][0], -p[2][1], p[2][2], -p[2][3]]]
+    h0, h1, h2 = anatomy.gt_geometry(side)[0]
+    cf, sf = math.cos(flexion_rad), math.sin(flexion_rad)
+    ca, sa = math.cos(adduction_rad), math.sin(adduction_rad)
+    cr, sr = math.cos(rotation_rad), math.sin(rotation_rad)
+    a0, a1, a2 = (cr, 0.0, sr), (sa * sr, ca, -sa * cr), (-ca * sr, sa, ca * cr)  # Rx Ry
+    f = ([cf * a0[k] - sf * a1[k] for k in range(3)],  # Rz(flexion) Rx Ry
+         [sf * a0[k] + cf * a1[k] for k in range(3)], a2)
+    rows = []
+    for i in range(3):
+        p0, p1, p2, p3 = p[i]
+        r0 = p0 * f[0][0] + p1 * f[1][0] + p2 * f[2][0]
+        r1 = p0 * f[0][1] + p1 * f[1][1] + p2 * f[2][1]
+        r2 = p0 * f[0][2] + p1 * f[1][2] + p2 * f[2][2]
+        # the hip centre stays where the pelvis puts it: hip - r @ h0
+        rows.append([r0, r1, r2, (p0 * h0 + p1 * h1 + p2 * h2 + p3) - (r0 * h0 + r1 * h1 + r2 * h2)])
+    if side != "right":  # back to the left side
+        rows[0][2], rows[1][2] = -rows[0][2], -rows[1][2]
+        rows[2] = [-rows[2][0], -rows[2][1], rows[2][2], -rows[2][3]]
+    rows.append([0.0, 0.0, 0.0, 1.0])
+    return np.array(rows)
 
 
 def neutral_gt(anatomy: Anatomy, side: str, flexion_rad) -> np.ndarray:
@@ -141,6 +216,9 @@ def solve_gt(anatomy: Anatomy, side: str, pelvis: np.ndarray, flexion_rad,
     status : (...,) int
         Bit mask of the flags in this module (``OK`` when the GT is exactly there).
     """
+    if pelvis.shape == (4, 4) and is_scalar(flexion_rad, gt_superior_mm, gt_anterior_mm):
+        return _solve_gt_one(anatomy, side, pelvis, float(flexion_rad), float(gt_superior_mm),
+                             float(gt_anterior_mm))
     flex, sup, ant = np.broadcast_arrays(
         np.asarray(flexion_rad, float), np.asarray(gt_superior_mm, float),
         np.asarray(gt_anterior_mm, float))
@@ -185,6 +263,67 @@ def solve_gt(anatomy: Anatomy, side: str, pelvis: np.ndarray, flexion_rad,
     status[rot < rot_lo] |= EXTERNAL_LIMIT
     add = np.clip(add, -abd_hi, -abd_lo)
     rot = np.clip(rot, rot_lo, rot_hi)
+    return add, rot, status
+
+
+def _solve_gt_one(anatomy: Anatomy, side: str, pelvis: np.ndarray, flex: float, sup: float,
+                  ant: float) -> tuple[float, float, int]:
+    """:func:`solve_gt` for one pose, step for step, on Python floats.
+
+    A slider step solves one pose; numpy's per-call overhead on (3,) arrays made this
+    the largest part of a solve. The vectorised solve checks this one in the tests.
+    """
+    (h0x, h0y, h0z), (g0x, g0y, g0z), radius = anatomy.gt_geometry(side)
+    p = pelvis.tolist()
+    if side != "right":  # mirror through z = 0: negate the z row and column once
+        p = [[p[0][0], p[0][1], -p[0][2], p[0][3]], [p[1][0], p[1][1], -p[1][2], p[1][3]],
+             [-p[2][0], -p[2][1], p[2][2], -p[2][3]], p[3]]
+    (r00, r01, r02, t0), (r10, r11, r12, t1), (r20, r21, r22, _t2) = p[0], p[1], p[2]
+    hip_x = r00 * h0x + r01 * h0y + r02 * h0z + t0
+    hip_y = r10 * h0x + r11 * h0y + r12 * h0z + t1
+    cf, sf = math.cos(flex), math.sin(flex)
+    target_x = h0x + cf * g0x - sf * g0y + ant  # neutral_gt, then the palpated offset
+    target_y = h0y + sf * g0x + cf * g0y + sup
+
+    status = OK
+    vx, vy = target_x - hip_x, target_y - hip_y
+    reach = math.hypot(vx, vy)
+    limit = radius * 0.999
+    if reach > limit:
+        status |= BEYOND_REACH
+        scale = limit / max(reach, 1e-12)
+        vx, vy = vx * scale, vy * scale
+    vz = math.sqrt(max(radius**2 - (vx * vx + vy * vy), 0.0))
+    # into the pelvis frame (transpose of the rotation), then undo flexion
+    px = r00 * vx + r10 * vy + r20 * vz
+    py = r01 * vx + r11 * vy + r21 * vz
+    pz = r02 * vx + r12 * vy + r22 * vz
+    w0, w1, w2 = cf * px + sf * py, -sf * px + cf * py, pz
+
+    rho = math.hypot(g0x, g0z)
+    phi = math.atan2(g0z, g0x)
+    ratio = w0 / rho
+    if abs(ratio) > 1.0:
+        status |= BEYOND_REACH
+    rot = phi - math.acos(min(max(ratio, -1.0), 1.0))
+    rot = (rot + math.pi) % (2 * math.pi) - math.pi
+    cr, sr = math.cos(rot), math.sin(rot)
+    u1, u2 = g0y, -sr * g0x + cr * g0z
+    add = math.atan2(w2, w1) - math.atan2(u2, u1)
+    add = (add + math.pi) % (2 * math.pi) - math.pi
+
+    abd_lo, abd_hi = math.radians(ABDUCTION_RANGE_DEG[0]), math.radians(ABDUCTION_RANGE_DEG[1])
+    rot_lo, rot_hi = math.radians(ROTATION_RANGE_DEG[0]), math.radians(ROTATION_RANGE_DEG[1])
+    if -add > abd_hi:
+        status |= ABDUCTION_LIMIT
+    if -add < abd_lo:
+        status |= ADDUCTION_LIMIT
+    if rot > rot_hi:
+        status |= INTERNAL_LIMIT
+    if rot < rot_lo:
+        status |= EXTERNAL_LIMIT
+    add = min(max(add, -abd_hi), -abd_lo)
+    rot = min(max(rot, rot_lo), rot_hi)
     return add, rot, status
 
 

@@ -8,7 +8,8 @@ drive it exactly as the window does.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,44 @@ log = logging.getLogger(__name__)
 
 #: finite-difference step for moment arms, rad (central differences, error ~1e-9 mm)
 ANGLE_STEP_RAD = 1e-5
+
+
+class MomentArms(Mapping):
+    """``action -> (n_paths,) float`` moment arms, mm, computed on first access.
+
+    A slider step needs the lengths at once but the moment arms only when a panel shows
+    them; they cost more than the rest of a solve (seven more poses), so they wait.
+    Behaves as a read-only dict.
+    """
+
+    def __init__(self, compute: Callable[[], dict[str, np.ndarray]]):
+        self._compute: Callable[[], dict[str, np.ndarray]] | None = compute
+        self._values: dict[str, np.ndarray] = {}
+
+    def _resolved(self) -> dict[str, np.ndarray]:
+        if self._compute is not None:
+            self._values, self._compute = self._compute(), None  # drop the closure's pose
+        return self._values
+
+    @property
+    def computed(self) -> bool:
+        """Whether the values have been computed yet."""
+        return self._compute is None
+
+    def __getitem__(self, action: str) -> np.ndarray:
+        return self._resolved()[action]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._resolved())
+
+    def __len__(self) -> int:
+        return len(self._resolved())
+
+    def __repr__(self) -> str:
+        return f"MomentArms({self._resolved()!r})"
+
+    def __reduce__(self):  # pickle and copy as the plain dict it stands for
+        return (dict, (self._resolved(),))
 
 
 @dataclass(frozen=True)
@@ -41,8 +80,9 @@ class Solution:
     transforms : dict body -> (4, 4) float
         Neutral frame -> room, for ``pelvis``, ``femur_right``, ``femur_left``.
     lengths_mm, rest_lengths_mm, change_mm, change_pct : (n_paths,) float
-    moment_arms_mm : dict action -> (n_paths,) float
+    moment_arms_mm : mapping action -> (n_paths,) float
         ``flexion``, ``abduction``, ``rotation`` (internal): -dL/d(angle in rad), mm.
+        Computed when first read (:class:`MomentArms`); empty if not asked for.
     """
 
     requested: Pose
@@ -53,7 +93,7 @@ class Solution:
     keys: tuple[str, ...]
     lengths_mm: np.ndarray
     rest_lengths_mm: np.ndarray
-    moment_arms_mm: dict[str, np.ndarray] = field(default_factory=dict)
+    moment_arms_mm: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def change_mm(self) -> np.ndarray:
@@ -144,7 +184,11 @@ class HipModel:
 
     # --- evaluation ------------------------------------------------------------------------
     def solve(self, pose: Pose, moment_arms: bool = True) -> Solution:
-        """Bone transforms, lengths and moment arms for one pose."""
+        """Bone transforms, lengths and moment arms for one pose.
+
+        The moment arms are computed when first read (see :class:`MomentArms`);
+        ``moment_arms=False`` leaves them empty.
+        """
         a = self.anatomy
         pelvis = kin.pelvis_transform(a, pose.right.iliac_crest_superior_mm,
                                       pose.left.iliac_crest_superior_mm)
@@ -152,24 +196,25 @@ class HipModel:
         angles, reasons, reached = {}, {}, {}
         for side in SIDES:
             sp = pose.side(side)
-            flex = np.radians(sp.hip_flexion_deg)
+            flex = math.radians(sp.hip_flexion_deg)
             add, rot, status = kin.solve_gt(a, side, pelvis, flex, sp.gt_superior_mm, sp.gt_anterior_mm)
             femur = kin.femur_transform(a, side, pelvis, flex, add, rot)
             transforms[f"femur_{side}"] = femur
             angles[side] = np.degrees([flex, -add, rot])
             reasons[side] = kin.status_reasons(int(status))
-            gt = kin.gt_position(a, side, femur)
-            neutral = kin.neutral_gt(a, side, flex)
-            if side == "left":
-                neutral = kin.MIRROR @ neutral
-            reached[side] = SidePose(
-                gt_superior_mm=float(gt[1] - neutral[1]), gt_anterior_mm=float(gt[0] - neutral[0]),
-                iliac_crest_superior_mm=sp.iliac_crest_superior_mm,
-                hip_flexion_deg=sp.hip_flexion_deg)
-            if not reasons[side]:  # exact within round-off: report what was asked
-                reached[side] = sp
+            reached[side] = sp  # exact within round-off when nothing was clamped
+            if reasons[side]:  # report where the GT really went
+                gt = kin.gt_position(a, side, femur)
+                neutral = kin.neutral_gt(a, side, flex)
+                if side == "left":
+                    neutral = kin.MIRROR @ neutral
+                reached[side] = SidePose(
+                    gt_superior_mm=float(gt[1] - neutral[1]),
+                    gt_anterior_mm=float(gt[0] - neutral[0]),
+                    iliac_crest_superior_mm=sp.iliac_crest_superior_mm,
+                    hip_flexion_deg=sp.hip_flexion_deg)
         lengths = self.muscles.lengths(transforms)
-        arms = self._moment_arms(pelvis, angles) if moment_arms else {}
+        arms = MomentArms(lambda: self._moment_arms(pelvis, angles)) if moment_arms else {}
         return Solution(pose, Pose(**reached), angles, reasons, transforms, self.muscles.keys,
                         lengths, self.muscles.rest_lengths, arms)
 

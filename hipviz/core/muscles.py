@@ -119,18 +119,24 @@ def transform_points(transforms: dict[str, np.ndarray], bodies: tuple[str, ...],
     return out
 
 
-def sphere_wrap_length(p: np.ndarray, q: np.ndarray, centre: np.ndarray, radius: float) -> np.ndarray:
+def sphere_wrap_length(p: np.ndarray, q: np.ndarray, centre: np.ndarray, radius) -> np.ndarray:
     """Shortest length from p to q (..., 3) that does not enter a sphere.
+
+    ``centre`` is (..., 3) and ``radius`` (mm) a float or a (...,) array, so many
+    spheres are wrapped in one call.
 
     Straight if the segment misses the sphere; otherwise tangent + great-circle arc +
     tangent in the plane through p, q and the centre. Continuous, with a continuous
     first derivative, where the wrap engages.
     """
-    a, b = p - centre, q - centre
-    da, db = np.linalg.norm(a, axis=-1), np.linalg.norm(b, axis=-1)
-    straight = np.linalg.norm(q - p, axis=-1)
-    ra, rb = np.clip(radius / da, -1.0, 1.0), np.clip(radius / db, -1.0, 1.0)
-    gamma = np.arccos(np.clip((a * b).sum(-1) / (da * db), -1.0, 1.0))
+    # written with sqrt, minimum and maximum rather than norm and clip (the same numbers):
+    # on the 14 wraps of one pose numpy's per-call overhead is most of the cost
+    a, b, pq = p - centre, q - centre, q - p
+    da, db = np.sqrt((a * a).sum(-1)), np.sqrt((b * b).sum(-1))
+    straight = np.sqrt((pq * pq).sum(-1))
+    ra = np.minimum(np.maximum(radius / da, -1.0), 1.0)
+    rb = np.minimum(np.maximum(radius / db, -1.0), 1.0)
+    gamma = np.arccos(np.minimum(np.maximum((a * b).sum(-1) / (da * db), -1.0), 1.0))
     arc = gamma - np.arccos(ra) - np.arccos(rb)
     wrapped = np.sqrt(np.maximum(da**2 - radius**2, 0)) + np.sqrt(np.maximum(db**2 - radius**2, 0)) \
         + radius * np.maximum(arc, 0.0)
@@ -157,6 +163,11 @@ def sphere_wrap_points(p: np.ndarray, q: np.ndarray, centre: np.ndarray, radius:
 class MuscleSet:
     """All paths, evaluated together for one pose or many.
 
+    The points of all paths are stacked once, at construction, into one array per body,
+    so a pose's lengths are three small matrix products, one vectorised norm and one
+    vectorised wrap: no per-path Python loop and no tiny-array numpy calls, which
+    dominate the cost for a single pose (a slider step).
+
     Parameters
     ----------
     paths : tuple of MusclePath
@@ -165,39 +176,128 @@ class MuscleSet:
     def __init__(self, paths: tuple[MusclePath, ...]):
         self.paths = paths
         self.keys = tuple(p.key for p in paths)
+        counts = [len(p.points) for p in paths]
+        if any(n < 2 for n in counts):
+            raise ValueError("every muscle path needs at least two points")
+        # Every point and every wrap-sphere centre gets a slot, those of one body together.
+        items = [(b, pt) for p in paths for b, pt in zip(p.bodies, p.points, strict=True)]
+        items += [(w.body, w.centre) for p in paths for w in p.wraps]
+        order = sorted(range(len(items)), key=lambda i: BODIES.index(items[i][0])
+                       if items[i][0] in BODIES else len(BODIES))
+        slot = np.empty(len(items), dtype=int)
+        slot[order] = np.arange(len(items))
+        neutral = np.array([items[i][1] for i in order], dtype=float).reshape(-1, 3)
+        self._n_slots = len(items)
+        #: (body, slice of its slots, its neutral points (k, 3) mm)
+        self._bodies: list[tuple[str, slice, np.ndarray]] = []
+        for body in dict.fromkeys(items[i][0] for i in order):
+            where = np.flatnonzero([items[i][0] == body for i in order])
+            sl = slice(int(where[0]), int(where[-1]) + 1)
+            self._bodies.append((body, sl, neutral[sl]))
+        n_pts = sum(counts)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
+        # segment j of path i runs from point starts[i] + j to the next point
+        seg = np.concatenate([s + np.arange(n - 1) for s, n in zip(starts, counts, strict=True)])
+        seg_from, seg_to = slot[seg.astype(int)], slot[seg.astype(int) + 1]
+        self._seg_starts = np.concatenate([[0], np.cumsum(np.subtract(counts, 1))[:-1]]
+                                          ).astype(int)
+        wraps = [(int(self._seg_starts[i]) + w.segment, w) for i, p in enumerate(paths)
+                 for w in p.wraps]
+        self._wrap_seg = np.array([g for g, _ in wraps], dtype=int)
+        self._wrap_radius = np.array([w.radius for _, w in wraps], dtype=float)
+        # All bodies' neutral points, homogeneous and padded to one (n_bodies, k, 4) array,
+        # so placing every point for a pose is one matrix product; ``_flat`` says where
+        # each slot's room point lands in that product's (n_bodies * k) rows.
+        k = max(sl.stop - sl.start for _, sl, _ in self._bodies)
+        self._homogeneous = np.zeros((len(self._bodies), k, 4))
+        self._flat = np.empty(self._n_slots, dtype=int)
+        for b, (_, sl, neutral) in enumerate(self._bodies):
+            self._homogeneous[b, : len(neutral), :3] = neutral
+            self._homogeneous[b, : len(neutral), 3] = 1.0
+            self._flat[sl] = b * k + np.arange(len(neutral))
+        self._path_rows = self._flat[slot[:n_pts]]
+        self._path_starts = starts
+        # rows for lengths, in one gather: segment ends, then wrap start, end and centre
+        n_seg, n_wrap = len(seg_from), len(wraps)
+        self._length_rows = self._flat[np.concatenate([
+            seg_to, seg_from, seg_from[self._wrap_seg], seg_to[self._wrap_seg],
+            slot[n_pts:]]).astype(int)]
+        cuts = np.cumsum([0, n_seg, n_seg, n_wrap, n_wrap, n_wrap])
+        self._parts = [slice(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
         identity = {b: np.eye(4) for b in BODIES}
         self.rest_lengths = self.lengths(identity)
 
+    def _rows(self, transforms: dict[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
+        """Room coordinates (..., len(rows), 3) of the given rows of every body's points."""
+        ts = [transforms[body] for body, _, _ in self._bodies]
+        if len({t.shape for t in ts}) > 1:
+            shape = np.broadcast_shapes(*(t.shape for t in ts))
+            ts = [np.broadcast_to(t, shape) for t in ts]
+        t = np.stack(ts, axis=-3)  # (..., n_bodies, 4, 4)
+        moved = self._homogeneous @ np.swapaxes(t, -1, -2)  # (..., n_bodies, k, 4)
+        return moved.reshape(moved.shape[:-3] + (-1, 4))[..., rows, :3]
+
     def world_points(self, transforms: dict[str, np.ndarray]) -> list[np.ndarray]:
         """Each path's points in the room, (..., k, 3)."""
-        return [transform_points(transforms, p.bodies, p.points) for p in self.paths]
+        points = self._rows(transforms, self._path_rows)
+        return np.split(points, self._path_starts[1:], axis=-2)
 
     def lengths(self, transforms: dict[str, np.ndarray]) -> np.ndarray:
         """Path lengths, mm: (..., n_paths) for body transforms of shape (..., 4, 4)."""
-        out = []
-        for path, pts in zip(self.paths, self.world_points(transforms)):
-            seg = np.linalg.norm(np.diff(pts, axis=-2), axis=-1)
-            for w in path.wraps:
-                t = transforms[w.body]
-                centre = t[..., :3, :3] @ w.centre + t[..., :3, 3]
-                seg[..., w.segment] = sphere_wrap_length(
-                    pts[..., w.segment, :], pts[..., w.segment + 1, :], centre, w.radius)
-            out.append(seg.sum(-1))
-        return np.stack(out, axis=-1)
+        rows = self._rows(transforms, self._length_rows)
+        to, start, wrap_from, wrap_to, centre = (rows[..., part, :] for part in self._parts)
+        d = to - start
+        seg = np.sqrt((d * d).sum(-1))
+        n = len(self._wrap_seg)
+        if n:
+            # sphere_wrap_length for every wrap at once, the two ends stacked: half the
+            # numpy calls (their overhead is the cost for one pose), the same numbers
+            ends = rows[..., self._parts[2].start:self._parts[3].stop, :]
+            ab = ends.reshape(ends.shape[:-2] + (2, n, 3)) - centre[..., None, :, :]
+            dist = np.sqrt((ab * ab).sum(-1))  # (..., 2, n): centre to each end
+            da, db = dist[..., 0, :], dist[..., 1, :]
+            gamma = np.arccos(np.minimum(np.maximum(
+                (ab[..., 0, :, :] * ab[..., 1, :, :]).sum(-1) / (da * db), -1.0), 1.0))
+            tangent = np.arccos(np.minimum(np.maximum(self._wrap_radius / dist, -1.0), 1.0))
+            arc = gamma - tangent[..., 0, :] - tangent[..., 1, :]
+            lines = np.sqrt(np.maximum(dist**2 - self._wrap_radius**2, 0))
+            wrapped = lines[..., 0, :] + lines[..., 1, :] + self._wrap_radius * np.maximum(arc, 0.0)
+            seg[..., self._wrap_seg] = np.where(arc > 0.0, wrapped, seg[..., self._wrap_seg])
+        return np.add.reduceat(seg, self._seg_starts, axis=-1)
 
-    def polylines(self, transforms: dict[str, np.ndarray]) -> list[np.ndarray]:
-        """Each path as drawn (one pose): (m, 3) points with wrap arcs sampled."""
+    def polylines(self, transforms: dict[str, np.ndarray], samples: int = 12) -> list[np.ndarray]:
+        """Each path as drawn (one pose): (m, 3) points with wrap arcs sampled.
+
+        The same points as :func:`sphere_wrap_points` path by path (``samples`` per arc),
+        with every wrap of every path worked out at once: this runs on every slider step.
+        """
+        rows = self._rows(transforms, self._length_rows)
+        p, q, centre = (rows[..., part, :] for part in self._parts[2:])
+        radius = self._wrap_radius[:, None]
+        a, b = p - centre, q - centre
+        da = np.sqrt((a * a).sum(-1))[:, None]
+        db = np.sqrt((b * b).sum(-1))[:, None]
+        gamma = np.arccos(np.minimum(np.maximum((a * b).sum(-1)[:, None] / (da * db), -1.0),
+                                     1.0))
+        ta, tb = np.arccos(np.minimum(radius / da, 1.0)), np.arccos(np.minimum(radius / db, 1.0))
+        engaged = ((gamma - ta - tb > 0.0) & (gamma >= 1e-9))[:, 0]
+        e1 = a / da
+        e2 = b - (b * e1).sum(-1)[:, None] * e1
+        with np.errstate(invalid="ignore", divide="ignore"):  # p, q, centre in line: not engaged
+            e2 /= np.sqrt((e2 * e2).sum(-1))[:, None]
+        angles = np.linspace(ta[:, 0], (gamma - tb)[:, 0], samples, axis=-1)[..., None]
+        arcs = centre[:, None, :] + radius[..., None] * (np.cos(angles) * e1[:, None, :]
+                                                         + np.sin(angles) * e2[:, None, :])
         lines = []
-        for path, pts in zip(self.paths, self.world_points(transforms)):
-            wraps = {w.segment: w for w in path.wraps}
-            out = [pts[0]]
+        points = self.world_points(transforms)
+        wrap_of = iter(range(len(self._wrap_seg)))
+        for path, pts in zip(self.paths, points, strict=True):
+            wrapped = {w.segment: next(wrap_of) for w in path.wraps}
+            parts = [pts[:1]]
             for i in range(len(pts) - 1):
-                if i in wraps:
-                    w = wraps[i]
-                    t = transforms[w.body]
-                    centre = t[:3, :3] @ w.centre + t[:3, 3]
-                    out.extend(sphere_wrap_points(pts[i], pts[i + 1], centre, w.radius)[1:])
-                else:
-                    out.append(pts[i + 1])
-            lines.append(np.array(out))
+                w = wrapped.get(i)
+                if w is not None and engaged[w]:
+                    parts.append(arcs[w])
+                parts.append(pts[i + 1:i + 2])
+            lines.append(np.concatenate(parts))
         return lines

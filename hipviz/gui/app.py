@@ -64,6 +64,7 @@ def load_window(scene_path: Path | str | None = None):
     window = MainWindow(model, bones, landmarks)
     if scene is not None:
         window.apply_scene(scene)
+        window.files.mark_open(scene_path)
     return window
 
 

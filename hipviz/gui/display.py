@@ -10,6 +10,7 @@ from PyQt5.QtCore import Qt, pyqtSignal
 from PyQt5.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -26,12 +27,16 @@ from PyQt5.QtWidgets import (
 from hipviz.core.muscles import GROUPS
 from hipviz.core.pose import SIDES
 from hipviz.gui.names import GROUP_LABELS, muscle_label
+from hipviz.gui.overlay_panel import OverlayPanel
 from hipviz.render.scene import HipScene
 
 log = logging.getLogger(__name__)
 
 COLOUR_RANGE_PCT = (1.0, 50.0)
-OPACITY_PCT = (10, 100)
+OPACITY_PCT = (5, 100)  # as scene files allow: 0.05 to 1
+#: background name (as in scene files) -> menu text
+BACKGROUND_LABELS = {"slate": "Slate (dark)", "white": "White", "black": "Black",
+                     "transparent": "White (transparent in figures)"}
 
 
 class DisplayPanel(QWidget):
@@ -55,6 +60,10 @@ class DisplayPanel(QWidget):
         layout.addWidget(self._muscle_box())
         layout.addWidget(self._tree_box())
         layout.addWidget(self._bone_box())
+        # trigger points and the self-care ball (gui/overlay_panel.py)
+        self.overlay = OverlayPanel(scene) if scene.overlay is not None else None
+        if self.overlay is not None:
+            layout.addWidget(self.overlay)
         layout.addStretch(1)
 
     # --- building ----------------------------------------------------------------------------
@@ -161,6 +170,15 @@ class DisplayPanel(QWidget):
         self.labels_check.setEnabled(self.scene.landmarks is not None)
         self.labels_check.toggled.connect(self.scene.set_landmarks_visible)
         form.addRow(self.labels_check)
+        self.background_combo = QComboBox()
+        for name, label in BACKGROUND_LABELS.items():
+            self.background_combo.addItem(label, name)
+        self.background_combo.setCurrentIndex(self.background_combo.findData(self.scene.background))
+        self.background_combo.setToolTip("Behind the bones: slate for screens and projectors, "
+                                         "white or black for figures")
+        self.background_combo.currentIndexChanged.connect(
+            lambda i: self.scene.set_background(self.background_combo.itemData(i)))
+        form.addRow("Background:", self.background_combo)
         return box
 
     # --- handlers ----------------------------------------------------------------------------
@@ -180,7 +198,11 @@ class DisplayPanel(QWidget):
 
     # --- public ------------------------------------------------------------------------------
     def sync_tree(self) -> None:
-        """Tick the tree from the scene (a muscle shown on one side only is partly ticked)."""
+        """Tick the tree from the scene (a muscle shown on one side only is partly ticked).
+
+        Call it after showing or hiding muscles on the scene directly (a scene file did);
+        it tells :attr:`visibility_changed` listeners too (the length plot).
+        """
         blocked = self.tree.blockSignals(True)
         try:
             for muscle, item in self.muscle_items.items():
@@ -190,6 +212,33 @@ class DisplayPanel(QWidget):
                 item.setCheckState(0, state)
         finally:
             self.tree.blockSignals(blocked)
+        self.visibility_changed.emit()
+
+    def sync_from_scene(self) -> None:
+        """Set every widget from the scene's state without calling the scene back.
+
+        After a scene file was applied to the scene directly: the widgets show its values
+        (a colour range of 10.25 % shows as 10.3 but stays 10.25 in the scene until edited).
+        """
+        scene, muscles = self.scene, self.scene.muscles
+        widgets = (self.range_spin, self.opacity_slider, self.opacity_spin, self.labels_check,
+                   self.tubes_radio, self.lines_radio, self.attachments_check,
+                   self.legend_check, self.background_combo)
+        blocked = [w.blockSignals(True) for w in widgets]
+        try:
+            self.range_spin.setValue(muscles.limit_pct)
+            self.opacity_slider.setValue(round(scene.bone_opacity * 100))
+            self.opacity_spin.setValue(round(scene.bone_opacity * 100))
+            self.labels_check.setChecked(scene.landmarks is not None and scene.landmarks.visible)
+            (self.tubes_radio if muscles.style == "tubes" else self.lines_radio).setChecked(True)
+            self.legend_check.setChecked(muscles.legend.visible)
+            self.background_combo.setCurrentIndex(self.background_combo.findData(scene.background))
+        finally:
+            for widget, was in zip(widgets, blocked, strict=True):
+                widget.blockSignals(was)
+        self.sync_tree()
+        if self.overlay is not None:
+            self.overlay.sync_from_scene()
 
     def set_muscle_shown(self, muscle: str, shown: bool) -> None:
         """Tick or untick one muscle (both sides), as a user would."""

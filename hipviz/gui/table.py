@@ -30,7 +30,13 @@ from PyQt5.QtWidgets import (
 from hipviz.core.muscles import MUSCLES
 from hipviz.core.pose import SIDES
 from hipviz.gui.names import muscle_label
-from hipviz.render.colours import DEFAULT_LIMIT_PCT, colour_for_change, rgb_uint8, text_colour_on
+from hipviz.render.colours import (
+    DEFAULT_LIMIT_PCT,
+    colour_index,
+    diverging_colormap,
+    rgb_uint8,
+    text_colour_on,
+)
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +112,9 @@ class ReadoutTable(QWidget):
         super().__init__(parent)
         self.colour_limit_pct = DEFAULT_LIMIT_PCT
         self.solution = None
+        #: colour-map index -> (background, text) brushes; the map has few colours, and
+        #: working a colour out costs more than the rest of a cell's update
+        self._brushes: dict[int, tuple[QBrush, QBrush]] = {}
         self.model = QStandardItemModel(len(MUSCLES), len(COLUMNS), self)
         self.model.setHorizontalHeaderLabels([c[0] for c in COLUMNS])
         for r, muscle in enumerate(MUSCLES):
@@ -173,9 +182,18 @@ class ReadoutTable(QWidget):
                 item.setData(_text(value, quantity), Qt.DisplayRole)
                 item.setData(value, SORT_ROLE)
                 if quantity == "change_pct":
-                    rgb = colour_for_change(value, self.colour_limit_pct)
-                    item.setBackground(QBrush(QColor(*rgb_uint8(rgb))))
-                    item.setForeground(QBrush(QColor(text_colour_on(rgb))))
+                    background, text = self._cell_brushes(value)
+                    item.setBackground(background)
+                    item.setForeground(text)
+
+    def _cell_brushes(self, pct: float) -> tuple[QBrush, QBrush]:
+        """Background (the view's colour for ``pct``) and readable text brushes of a % cell."""
+        index = int(colour_index(pct, self.colour_limit_pct))
+        if index not in self._brushes:
+            rgb = diverging_colormap()[index]
+            self._brushes[index] = (QBrush(QColor(*rgb_uint8(rgb))),
+                                    QBrush(QColor(text_colour_on(rgb))))
+        return self._brushes[index]
 
     def set_colour_limit(self, limit_pct: float) -> None:
         """Colour the % cells on the same scale as the view."""

@@ -15,8 +15,8 @@ from PyQt5.QtCore import QEvent, QObject, QPoint, Qt, QTimer
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (
     QAction,
+    QApplication,
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -33,8 +33,14 @@ from hipviz.gui.controls import PoseControls
 from hipviz.gui.display import DisplayPanel
 from hipviz.gui.inspect_panel import InspectPanel
 from hipviz.gui.names import path_label
+from hipviz.gui.plot_panel import LengthPlotPanel
+from hipviz.gui.scene_files import SceneFiles, SceneInfoPanel
 from hipviz.gui.table import ReadoutTable
+from hipviz.gui.workshop import WorkshopController
 from hipviz.io.meshes import Bone
+from hipviz.io.scene import ALL_PATHS, Camera, Display, Scene, validate_scene
+from hipviz.render.export import FigureOptions
+from hipviz.render.overlay import apply_overlay, overlay_state
 from hipviz.render.scene import HipScene, subscribe_weakly
 from hipviz.render.views import DEFAULT_VIEW, VIEWS
 
@@ -78,7 +84,10 @@ class MainWindow(QMainWindow):
         # No auto-render timer (the scene renders when something changed) and FXAA instead of
         # multisampling: on a software renderer 8x MSAA triples the time of a frame.
         self.plotter = QtInteractor(self, auto_update=False, multi_samples=0)
-        self.plotter.enable_anti_aliasing("fxaa")
+        if QApplication.platformName().startswith("wayland"):  # EGL: pyvista picks SSAA
+            self.plotter.enable_anti_aliasing("fxaa")
+        else:  # straight on: pyvista's EGL probe builds a throwaway window (0.1 s at start)
+            self.plotter.renderer.SetUseFXAA(True)
         self.setCentralWidget(self.plotter)
         self.scene = HipScene(self.plotter, bones, model=model, landmarks=landmarks)
         # Ask Qt to repaint instead of rendering at once: the paint renders the scene, and Qt
@@ -87,6 +96,11 @@ class MainWindow(QMainWindow):
         self.scene.render_hook = self.plotter.update
         self._view_camera = None  # the camera the last standard view set
         self.plotter.installEventFilter(self)
+        self.bones, self.landmarks = bones, landmarks  # figures are rendered off-screen from them
+        #: the open scene file (None until opened or saved), and the scene's title and caption
+        self.scene_path: Path | None = None
+        self.scene_title = ""
+        self.scene_caption = ""
 
         self.controls = PoseControls(model)
         self.display = DisplayPanel(self.scene)
@@ -102,14 +116,24 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
         self.setCorner(Qt.BottomRightCorner, Qt.BottomDockWidgetArea)
         self.resizeDocks([self.docks["pose"], self.docks["inspect"]], [520, 260], Qt.Vertical)
+        self.scene_info = SceneInfoPanel()
+        self.docks["scene"] = self._dock("Scene", self.scene_info, Qt.RightDockWidgetArea)
+        self.splitDockWidget(self.docks["scene"], self.docks["display"], Qt.Vertical)
+        self.resizeDocks([self.docks["scene"], self.docks["display"]], [170, 600], Qt.Vertical)
+        self.files = SceneFiles(self)
+        self.scene_info.edit_requested.connect(self.files.details_dialog)
 
         self.view_label = QLabel()
         self.statusBar().addPermanentWidget(self.view_label)
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
+        self._build_plot_and_workshop()
 
         self.controls.message.connect(self.show_message)
+        for control in self.controls.controls.values():  # light frames while a slider is dragged
+            control.slider.sliderPressed.connect(self._slider_pressed)
+            control.slider.sliderReleased.connect(self._slider_released)
         self.table.message.connect(self.show_message)
         self.table.path_selected.connect(self.select_path)
         self.display.colour_limit_changed.connect(self.table.set_colour_limit)
@@ -156,15 +180,17 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        self.open_action = self._action(
-            "&Open scene\N{HORIZONTAL ELLIPSIS}", self.open_scene_dialog, QKeySequence.Open,
-            "Open a teaching case (scene file)")
-        self.save_image_action = self._action(
-            "Save &image\N{HORIZONTAL ELLIPSIS}", self.save_image_dialog, QKeySequence.Save,
-            "Save the view as a PNG image")
-        self.export_action = self._action("&Export table as CSV\N{HORIZONTAL ELLIPSIS}",
-                                          self.table.export_dialog, "Ctrl+E",
-                                          "Save the muscle-length table as CSV")
+        # scene files: Ctrl+O, Ctrl+S, Ctrl+Shift+S and the recent list (gui/scene_files.py)
+        self.open_action = self.files.open_action
+        self.save_action = self.files.save_action
+        self.save_as_action = self.files.save_as_action
+        self.export_figure_action = self._action(
+            "&Export figure\N{HORIZONTAL ELLIPSIS}", self.export_dialog, "Ctrl+E",
+            "Save the view as a figure: PNG, SVG or PDF, up to 4K, with legend, title and "
+            "caption")
+        self.export_csv_action = self._action(
+            "Export table as &CSV\N{HORIZONTAL ELLIPSIS}", self.table.export_dialog,
+            "Ctrl+Shift+E", "Save the muscle-length table as CSV")
         self.quit_action = self._action("&Quit", self.close, QKeySequence("Ctrl+Q"),
                                         "Close hipviz")
         self.view_actions = {
@@ -189,11 +215,32 @@ class MainWindow(QMainWindow):
             "Ctrl+T", "Draw muscles as thin lines", checkable=True)
         self.display.lines_radio.toggled.connect(self._sync_lines_action)
         self.about_action = self._action("&About hipviz", self.about)
+        # teaching overlays (gui/overlay_panel.py): trigger points and the self-care ball
+        self.trigger_points_action = self._action(
+            "T&rigger points", lambda on: self.display.overlay.set_trigger_points_visible(on),
+            "Ctrl+Shift+T", "Show common trigger-point regions of the hip muscles",
+            checkable=True)
+        self.display.overlay.trigger_points_toggled.connect(self._sync_trigger_points_action)
+        self.ball_action = self._action(
+            "Self-care &ball\N{HORIZONTAL ELLIPSIS}", self._choose_ball, "Ctrl+Shift+B",
+            "Choose a ball and the trigger point it rolls around")
 
     def _sync_labels_action(self, on: bool) -> None:
         blocked = self.labels_action.blockSignals(True)
         self.labels_action.setChecked(on)
         self.labels_action.blockSignals(blocked)
+
+    def _sync_trigger_points_action(self, on: bool) -> None:
+        blocked = self.trigger_points_action.blockSignals(True)
+        self.trigger_points_action.setChecked(on)
+        self.trigger_points_action.blockSignals(blocked)
+
+    def _choose_ball(self) -> None:
+        """Bring the display panel forward at its ball choice."""
+        self.docks["display"].show()
+        self.docks["display"].raise_()
+        self.display.overlay.ball_combo.setFocus()
+        self.display.overlay.ball_combo.showPopup()
 
     def _sync_lines_action(self, on: bool) -> None:
         blocked = self.lines_action.blockSignals(True)
@@ -203,8 +250,14 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        for action in (self.open_action, self.save_image_action, self.export_action):
+        file_menu.addAction(self.open_action)
+        file_menu.addMenu(self.files.recent_menu)
+        file_menu.addSeparator()
+        for action in (self.save_action, self.save_as_action, self.files.details_action):
             file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_figure_action)
+        file_menu.addAction(self.export_csv_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         view_menu = bar.addMenu("&View")
@@ -213,6 +266,8 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.labels_action)
         view_menu.addAction(self.lines_action)
+        view_menu.addAction(self.trigger_points_action)  # teaching overlays
+        view_menu.addAction(self.ball_action)
         view_menu.addSeparator()
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
@@ -236,6 +291,28 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.TopToolBarArea, toolbar)
         self.toolbar = toolbar
 
+    def _build_plot_and_workshop(self) -> None:
+        """The length plot dock (hidden until asked for) and workshop mode, in the View menu."""
+        self.plot = LengthPlotPanel(self.model, self.scene)
+        dock = self._dock("Length plot", self.plot, Qt.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["table"], dock)
+        dock.hide()
+        self.docks["plot"] = dock
+        toggle = dock.toggleViewAction()
+        toggle.setShortcut(QKeySequence("Ctrl+G"))
+        toggle.setShortcutContext(Qt.WindowShortcut)
+        toggle.setToolTip("Length change of each muscle against one control (Ctrl+G)")
+        toggle.triggered.connect(lambda on: on and dock.raise_())  # in front of its tab
+        self.addAction(toggle)
+        self.plot.message.connect(self.show_message)
+        self.display.visibility_changed.connect(self.plot.visibility_changed)
+        self.workshop = WorkshopController(self)
+        view_menu = self.menus["view"]
+        view_menu.addAction(toggle)
+        view_menu.addSeparator()
+        view_menu.addAction(self.workshop.toggle_action)
+        view_menu.addMenu(self.workshop.menu)
+
     # --- model -> widgets --------------------------------------------------------------------
     def _on_solution(self, solution: Solution) -> None:
         self.controls.sync(solution)
@@ -246,6 +323,12 @@ class MainWindow(QMainWindow):
         if abs(pct) >= 0.05:
             self.show_message(f"Largest change: {path_label(solution.keys[i]).lower()} "
                               f"{pct:+.1f} % ({change_word(pct)})")
+
+    def _slider_pressed(self) -> None:
+        self.scene.set_interactive(True)
+
+    def _slider_released(self) -> None:
+        self.scene.set_interactive(False)
 
     def _refresh_inspected(self) -> None:
         key = self.hovered or self.selected
@@ -316,56 +399,134 @@ class MainWindow(QMainWindow):
         return super().eventFilter(obj, event)
 
     # --- files -------------------------------------------------------------------------------
-    def apply_scene(self, scene) -> None:
-        """Show a teaching case (:class:`hipviz.io.scene.Scene`): pose, camera and display."""
-        display = scene.display
+    def apply_scene(self, scene: Scene) -> None:
+        """Show a teaching case: pose, camera, display, title and caption; all or nothing.
+
+        The scene is checked as a file would be first (:func:`~hipviz.io.scene.validate_scene`),
+        so a bad one raises :class:`~hipviz.io.scene.SceneError` before anything changes; if
+        showing it fails part way, the previous scene is put back and the error re-raised.
+        """
+        scene = validate_scene(scene)
+        previous = self.current_scene()
+        try:
+            self._show_scene(scene)
+        except Exception:
+            log.exception("could not show the scene; putting the previous one back")
+            self._show_scene(previous)
+            raise
+
+    def _show_scene(self, scene: Scene) -> None:
+        d, hs = scene.display, self.scene
         self.model.set_pose(scene.pose)
-        self.display.range_spin.setValue(display.colour_range_pct)
-        self.display.opacity_slider.setValue(round(display.bone_opacity * 100))
-        self.display.labels_check.setChecked(display.labels)
-        (self.display.tubes_radio if display.tubes else self.display.lines_radio).setChecked(True)
-        for key in self.model.solution.keys:
-            self.scene.set_muscle_visible(key, key in display.muscles, render=False)
-        self.display.sync_tree()
-        self.scene.set_background(display.background, render=False)
+        # the scene's own setters take the exact values (a spin box would round them) ...
+        hs.set_colour_limit(d.colour_range_pct, render=False)
+        hs.set_bone_opacity(d.bone_opacity, render=False)
+        hs.set_muscle_style("tubes" if d.tubes else "lines", render=False)
+        shown = set(d.muscles)
+        for key in hs.muscles.keys:
+            hs.set_muscle_visible(key, key in shown, render=False)
+        hs.set_legend_visible(d.legend, render=False)
+        if hs.landmarks is not None:
+            hs.set_landmarks_visible(d.labels, render=False)
+        hs.set_background(d.background, render=False)
+        # ... and the widgets follow without echoing back
+        self.display.attachments_check.setChecked(d.attachments)
+        apply_overlay(hs.overlay, scene.overlay)  # [overlay]: before the widgets follow
+        self.display.sync_from_scene()
+        self._sync_trigger_points_action(hs.overlay.trigger_points_on)
+        self.table.set_colour_limit(d.colour_range_pct)
+        self._sync_labels_action(self.display.labels_check.isChecked())
+        self._sync_lines_action(not d.tubes)
         camera = scene.camera
         if camera.position is not None:
             self.plotter.camera_position = [camera.position, camera.focal_point, camera.up]
             self.plotter.reset_camera_clipping_range()
-            self.plotter.render()
+            self.scene.view = camera.view
+            self._view_camera = None  # a saved camera is kept when the view is resized
+            self.view_label.setText("Saved camera")
         else:
             self.set_view(camera.view)
-        title = f"{TITLE} \N{EN DASH} {scene.title}" if scene.title else TITLE
-        self.setWindowTitle(title)
-        if scene.caption:
-            self.show_message(scene.caption)
+        self.set_scene_text(scene.title, scene.caption)
+        hs.render()
 
-    def open_scene(self, path: Path | str) -> None:
-        """Read and show a scene file; a :class:`~hipviz.io.scene.SceneError` is reported."""
-        from hipviz.io.scene import SceneError, read_scene
+    def current_scene(self) -> Scene:
+        """What the window shows, as a :class:`~hipviz.io.scene.Scene` (what Ctrl+S saves).
 
-        try:
-            scene = read_scene(path)
-        except SceneError as exc:
-            QMessageBox.warning(self, "Cannot open scene", str(exc))
-            return
-        self.apply_scene(scene)
+        The camera is the named view while it has not been moved, else explicit.
+        """
+        hs, muscles = self.scene, self.scene.muscles
+        display = Display(
+            muscles=tuple(k for k in ALL_PATHS if muscles.is_visible(k)),
+            colour_range_pct=float(muscles.limit_pct),
+            bone_opacity=float(hs.bone_opacity),
+            labels=bool(hs.landmarks is not None and hs.landmarks.visible),
+            tubes=muscles.style == "tubes",
+            background=hs.background,
+            legend=bool(muscles.legend.visible),
+            attachments=self.display.attachments_check.isChecked(),
+        )
+        position = self.plotter.camera_position
+        if self._view_camera is not None and position == self._view_camera:
+            camera = Camera(view=hs.view)
+        else:
+            camera = Camera(view=hs.view, position=tuple(float(v) for v in position[0]),
+                            focal_point=tuple(float(v) for v in position[1]),
+                            up=tuple(float(v) for v in position[2]))
+        return Scene(title=self.scene_title, caption=self.scene_caption, pose=self.model.pose,
+                     camera=camera, display=display, overlay=overlay_state(hs.overlay))
+
+    def set_scene_text(self, title: str, caption: str) -> None:
+        """The scene's title and caption (saved with it, drawn on figures, shown in its dock)."""
+        self.scene_title, self.scene_caption = title, caption
+        self.scene_info.set_text(title, caption)
+        self.update_window_title()
+
+    def update_window_title(self) -> None:
+        parts = [TITLE]
+        if self.scene_title:
+            parts.append(self.scene_title)
+        if self.scene_path is not None:
+            parts.append(self.scene_path.name)
+        self.setWindowTitle(" \N{EN DASH} ".join(parts))
+
+    def open_scene(self, path: Path | str) -> bool:
+        """Read and show a scene file; a bad file is reported in a message box, changing nothing."""
+        return self.files.open(path)
 
     def open_scene_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open scene", "", "Scene files (*.toml)")
-        if path:
-            self.open_scene(path)
+        self.files.open_dialog()
+
+    def save_scene(self, path: Path | str | None = None) -> bool:
+        """Save the scene (atomically) to ``path``, or to the open scene file."""
+        return self.files.save(path)
 
     def save_image(self, path: Path | str) -> None:
-        """Save the view (as shown) as PNG."""
+        """Save the view exactly as shown (window size) as PNG; see :meth:`export_figure`."""
         self.scene.screenshot(path)
         self.show_message(f"Saved the view to {path}")
 
-    def save_image_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save image", "hipviz.png",
-                                              "PNG images (*.png)")
-        if path:
-            self.save_image(path)
+    def export_figure(self, path: Path | str, options: FigureOptions | None = None,
+                      fmt: str | None = None) -> Path:
+        """Render the window's scene off-screen as a figure and write it (PNG, SVG or PDF).
+
+        The figure has the options' size whatever the window's size; the camera, pose and
+        display are the window's (:meth:`current_scene`).
+        """
+        from hipviz.render.export import FigureRenderer
+
+        scene = self.current_scene()
+        with FigureRenderer(self.bones, self.model, self.landmarks) as renderer:
+            renderer.show(scene, options)
+            written = renderer.write(path, fmt)
+        w, h = renderer.options.pixel_size
+        self.show_message(f"Exported {written} ({w} \N{MULTIPLICATION SIGN} {h} px)")
+        return written
+
+    def export_dialog(self) -> None:
+        from hipviz.gui.export_dialog import ExportDialog
+
+        dialog = ExportDialog(self)
+        dialog.exec_()
 
     def about(self) -> None:
         QMessageBox.about(

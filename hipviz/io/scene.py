@@ -20,10 +20,16 @@ opening one can only ever change what is on screen. Example::
     bone_opacity = 1.0
     labels = true
     background = "slate"
+
+Every key is optional except ``hipviz_scene``; README.md ("Scene files") lists each key
+with its allowed values. Reading is strict: an unknown key, a wrong type, a value out of
+range or NaN is a :class:`SceneError` naming the file, the key (or the line, for a TOML
+syntax error) and what is allowed.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import sys
@@ -33,18 +39,29 @@ from pathlib import Path
 from typing import Any
 
 from hipviz.core.muscles import MUSCLES
-from hipviz.core.pose import POSE_KEYS, SIDES, Pose, PoseError, check_value
+from hipviz.core.pose import POSE_KEYS, RANGES, SIDES, Pose, PoseError, check_value
+from hipviz.io.trigger_points import BALL_CHOICES, DEFAULT_BALL_AT, trigger_point_ids
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+log = logging.getLogger(__name__)
+
 FORMAT_VERSION = 1
 VIEWS = ("anterior", "posterior", "right", "left", "superior")
 BACKGROUNDS = ("slate", "white", "black", "transparent")
 COLOUR_MAPS = ("cool-warm",)
 ALL_PATHS = tuple(f"{s}.{m}" for s in SIDES for m in MUSCLES)
+#: longest title and caption, characters (a title is one line on a figure)
+TITLE_MAX = 200
+CAPTION_MAX = 2000
+#: limits of the display numbers: (low, high) as in the GUI
+COLOUR_RANGE_PCT = (1.0, 50.0)
+BONE_OPACITY = (0.05, 1.0)
+#: explicit camera coordinates must be within this many mm of the origin
+CAMERA_LIMIT_MM = 1e5
 
 
 class SceneError(ValueError):
@@ -72,6 +89,18 @@ class Display:
     labels: bool = False
     tubes: bool = True
     background: str = "slate"
+    legend: bool = True
+    attachments: bool = True
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """Teaching overlays: trigger-point regions and the self-care ball."""
+
+    trigger_points: bool = False
+    labels: bool = False
+    ball: str = "none"
+    ball_at: str = DEFAULT_BALL_AT
 
 
 @dataclass(frozen=True)
@@ -83,6 +112,7 @@ class Scene:
     pose: Pose = field(default_factory=Pose)
     camera: Camera = field(default_factory=Camera)
     display: Display = field(default_factory=Display)
+    overlay: Overlay = field(default_factory=Overlay)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -102,16 +132,22 @@ def parse_scene(text: str, source: str = "<scene>") -> Scene:
     """Validate scene TOML text (``source`` names it in messages)."""
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except tomllib.TOMLDecodeError as exc:  # its message ends "(at line L, column C)"
         raise SceneError(f"{source}: not valid TOML: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # a 5000-digit number, arrays nested 1000 deep
+        raise SceneError(f"{source}: not a usable TOML file ({str(exc)[:80]})") from None
     check = _Checker(source)
-    check.keys(data, "", {"hipviz_scene", "title", "caption", "pose", "camera", "display"})
+    check.keys(data, "", {"hipviz_scene", "title", "caption", "pose", "camera", "display",
+                          "overlay"})
     version = data.get("hipviz_scene")
-    if version != FORMAT_VERSION or isinstance(version, bool):
-        raise SceneError(f"{source}: key 'hipviz_scene' must be {FORMAT_VERSION} (the format version), "
-                         f"got {version!r}")
-    title = check.string(data, "title")
-    caption = check.string(data, "caption")
+    if type(version) is int and version > FORMAT_VERSION:
+        raise SceneError(f"{source}: hipviz_scene: format {version} is newer than this hipviz "
+                         f"reads ({FORMAT_VERSION}); update hipviz")
+    if type(version) is not int or version != FORMAT_VERSION:
+        raise SceneError(f"{source}: hipviz_scene: must be {FORMAT_VERSION} (the format version, "
+                         f"the first line of a scene file), got {_show(version)}")
+    title = check.string(data, "title", TITLE_MAX, one_line=True)
+    caption = check.string(data, "caption", CAPTION_MAX)
 
     pose_table = check.table(data, "pose")
     check.keys(pose_table, "pose", set(SIDES))
@@ -120,10 +156,14 @@ def parse_scene(text: str, source: str = "<scene>") -> Scene:
         side_table = check.table(pose_table, side, prefix="pose")
         check.keys(side_table, f"pose.{side}", set(POSE_KEYS))
         for key, value in side_table.items():
+            if type(value) is int and abs(value) > 1e6:  # float() of a huge int overflows
+                low, high, unit, _ = RANGES.get(key, (0, 0, "", ""))
+                check.fail(f"pose.{side}.{key}", f"a huge number is out of range "
+                                                 f"(allowed {low:g} to {high:g} {unit})")
             try:
                 values[f"{side}.{key}"] = check_value(f"{side}.{key}", value)
             except PoseError as exc:
-                raise SceneError(f"{source}: pose.{exc}") from None
+                raise SceneError(f"{source}: pose.{_clip(str(exc))}") from None
     pose = Pose.from_dict(values)
 
     cam = check.table(data, "camera")
@@ -142,27 +182,39 @@ def parse_scene(text: str, source: str = "<scene>") -> Scene:
     names = {f.name for f in fields(Display)}
     check.keys(disp, "display", names)
     muscles = disp.get("muscles", "all")
-    if muscles == "all":
+    if isinstance(muscles, str) and muscles == "all":
         muscles = ALL_PATHS
     elif isinstance(muscles, list) and all(isinstance(m, str) for m in muscles):
         unknown = [m for m in muscles if m not in ALL_PATHS]
         if unknown:
-            raise SceneError(f"{source}: display.muscles: unknown path '{unknown[0]}'; allowed: 'all' "
-                             f"or a list of SIDE.MUSCLE with SIDE in {', '.join(SIDES)} and MUSCLE in "
-                             f"{', '.join(MUSCLES)}")
+            raise SceneError(f"{source}: display.muscles: unknown path {_show(unknown[0])}; "
+                             f"allowed: 'all' or a list of SIDE.MUSCLE with SIDE in "
+                             f"{', '.join(SIDES)} and MUSCLE in {', '.join(MUSCLES)}")
         muscles = tuple(m for m in ALL_PATHS if m in muscles)
     else:
-        raise SceneError(f"{source}: display.muscles must be 'all' or a list of path names")
+        raise SceneError(f"{source}: display.muscles: must be 'all' or a list of path names "
+                         f"such as [\"right.piriformis\", \"left.piriformis\"]")
     display = Display(
         muscles=muscles,
         colour_map=check.choice(disp, "colour_map", COLOUR_MAPS, "cool-warm", prefix="display"),
-        colour_range_pct=check.number(disp, "colour_range_pct", 1.0, 50.0, 10.0, "display"),
-        bone_opacity=check.number(disp, "bone_opacity", 0.05, 1.0, 1.0, "display"),
+        colour_range_pct=check.number(disp, "colour_range_pct", *COLOUR_RANGE_PCT, 10.0, "display"),
+        bone_opacity=check.number(disp, "bone_opacity", *BONE_OPACITY, 1.0, "display"),
         labels=check.boolean(disp, "labels", False, "display"),
         tubes=check.boolean(disp, "tubes", True, "display"),
         background=check.choice(disp, "background", BACKGROUNDS, "slate", prefix="display"),
+        legend=check.boolean(disp, "legend", True, "display"),
+        attachments=check.boolean(disp, "attachments", True, "display"),
     )
-    return Scene(title, caption, pose, camera, display)
+    over = check.table(data, "overlay")
+    check.keys(over, "overlay", {f.name for f in fields(Overlay)})
+    overlay = Overlay(
+        trigger_points=check.boolean(over, "trigger_points", False, "overlay"),
+        labels=check.boolean(over, "labels", False, "overlay"),
+        ball=check.choice(over, "ball", BALL_CHOICES, "none", prefix="overlay"),
+        ball_at=check.choice(over, "ball_at", trigger_point_ids(), DEFAULT_BALL_AT,
+                             prefix="overlay"),
+    )
+    return Scene(title, caption, pose, camera, display, overlay)
 
 
 class _Checker:
@@ -186,32 +238,45 @@ class _Checker:
             self.fail(f"{prefix}.{key}" if prefix else key, "must be a table ([section])")
         return value
 
-    def string(self, data: dict, key: str) -> str:
+    def string(self, data: dict, key: str, limit: int, one_line: bool = False) -> str:
         value = data.get(key, "")
         if not isinstance(value, str):
-            self.fail(key, "must be a string")
-        if len(value) > 2000:
-            self.fail(key, "is longer than 2000 characters")
+            self.fail(key, f"must be a string in quotes, got {_show(value)}")
+        if len(value) > limit:
+            self.fail(key, f"is {len(value)} characters long; at most {limit} allowed")
+        if one_line and ("\n" in value or "\r" in value):
+            self.fail(key, "must be one line (no line breaks)")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: cannot be saved again
+            self.fail(key, "contains a character that is not valid Unicode text")
         return value
 
-    def number(self, data: dict, key: str, low: float, high: float, default: float, prefix: str) -> float:
+    def number(self, data: dict, key: str, low: float, high: float, default: float,
+               prefix: str) -> float:
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(f"{prefix}.{key}", f"must be a number from {low:g} to {high:g}")
-        if math.isnan(value) or not low <= value <= high:
-            self.fail(f"{prefix}.{key}", f"{value} is out of range (allowed {low:g} to {high:g})")
+            self.fail(f"{prefix}.{key}", f"must be a number from {low:g} to {high:g}, "
+                                         f"got {_show(value)}")
+        if math.isnan(value):
+            self.fail(f"{prefix}.{key}", f"nan is not allowed; a number from {low:g} to {high:g}")
+        if not low <= value <= high:
+            self.fail(f"{prefix}.{key}", f"{_show(value)} is out of range "
+                                         f"(allowed {low:g} to {high:g})")
         return float(value)
 
     def boolean(self, data: dict, key: str, default: bool, prefix: str) -> bool:
         value = data.get(key, default)
         if not isinstance(value, bool):
-            self.fail(f"{prefix}.{key}", "must be true or false")
+            self.fail(f"{prefix}.{key}", f"must be true or false, got {_show(value)}")
         return value
 
-    def choice(self, data: dict, key: str, allowed: tuple[str, ...], default: str, prefix: str) -> str:
+    def choice(self, data: dict, key: str, allowed: tuple[str, ...], default: str,
+               prefix: str) -> str:
         value = data.get(key, default)
-        if value not in allowed:
-            self.fail(f"{prefix}.{key}", f"'{value}' is not allowed; allowed: {', '.join(allowed)}")
+        if not isinstance(value, str) or value not in allowed:
+            self.fail(f"{prefix}.{key}", f"{_show(value)} is not allowed; allowed: "
+                                         f"{', '.join(allowed)}")
         return value
 
     def vector(self, data: dict, key: str, prefix: str):
@@ -220,9 +285,34 @@ class _Checker:
             return None
         if (not isinstance(value, list) or len(value) != 3
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-                or not all(math.isfinite(v) and abs(v) < 1e5 for v in value)):
-            self.fail(f"{prefix}.{key}", "must be three finite numbers (mm), e.g. [0.0, 0.0, 900.0]")
+                or not all(abs(v) < CAMERA_LIMIT_MM and math.isfinite(v) for v in value)):
+            self.fail(f"{prefix}.{key}", f"must be three finite numbers (mm, each within "
+                                         f"{CAMERA_LIMIT_MM:g}), e.g. [0.0, 0.0, 900.0]; "
+                                         f"got {_show(value)}")
         return tuple(float(v) for v in value)
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    """A value for an error message: TOML-like, and short even when the value is huge."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, (int, float)) and abs(value) > 1e15:
+        text = "a huge number"
+    elif isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, dict):
+        text = "a table"
+    elif isinstance(value, list):
+        text = "a list"
+    elif value is None:
+        text = "nothing"
+    else:
+        text = repr(value)
+    return _clip(text, limit)
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -240,6 +330,8 @@ def format_scene(scene: Scene) -> str:
         if k == "muscles" and tuple(v) == ALL_PATHS:
             v = "all"
         lines.append(f"{k} = {_toml(v)}")
+    lines += ["", "[overlay]"]
+    lines += [f"{k} = {_toml(v)}" for k, v in asdict(scene.overlay).items()]
     return "\n".join(lines) + "\n"
 
 
@@ -251,19 +343,36 @@ def _toml(value: Any) -> str:
     if isinstance(value, str):
         escaped = (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
                    .replace("\t", "\\t").replace("\r", "\\r"))
-        escaped = "".join(c if c.isprintable() or c in "\\" else f"\\u{ord(c):04x}" for c in escaped)
+        escaped = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF
+                          else f"\\U{ord(c):08x}" for c in escaped)
         return f'"{escaped}"'
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     raise TypeError(value)
 
 
+def validate_scene(scene: Scene, source: str = "<scene>") -> Scene:
+    """The scene as a file would give it back, or :class:`SceneError` if it breaks a file rule.
+
+    A scene built in code (not read from a file) passes the same checks as a file before
+    it is shown or saved, so what is saved can always be opened again.
+    """
+    try:
+        text = format_scene(scene)
+    except (TypeError, AttributeError, ValueError) as exc:
+        raise SceneError(f"{source}: cannot be written as a scene ({exc})") from None
+    return parse_scene(text, source)
+
+
 def write_scene(scene: Scene, path: Path | str) -> None:
     """Write atomically: a temporary file in the same folder, then rename over the target.
 
-    If anything fails, the previous file (if any) is left exactly as it was.
+    The scene is checked first (:func:`validate_scene`): a scene that could not be read
+    back is not written. If anything fails, the previous file (if any) is left exactly as
+    it was and no temporary file remains.
     """
     path = Path(path)
+    validate_scene(scene, str(path))
     text = format_scene(scene)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -278,7 +387,9 @@ def write_scene(scene: Scene, path: Path | str) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise SceneError(f"{path}: cannot write scene ({exc.strerror or exc})") from None
+    log.info("wrote scene %s", path)
 
 
 def with_pose(scene: Scene, pose: Pose) -> Scene:
+    """A copy of ``scene`` with another pose."""
     return replace(scene, pose=pose)

@@ -10,11 +10,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyvista as pv
+from vtkmodules.vtkCommonSystem import vtkTimerLog
+from vtkmodules.vtkFiltersCore import vtkQuadricClustering
+from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 
 from hipviz.io.meshes import Bone
 from hipviz.render.colours import DEFAULT_LIMIT_PCT
 from hipviz.render.landmarks import LandmarkLabels
 from hipviz.render.muscle_layer import MuscleLayer
+from hipviz.render.overlay import OverlayLayer  # trigger points, self-care ball
 from hipviz.render.views import DEFAULT_VIEW, camera_position
 
 if TYPE_CHECKING:
@@ -49,6 +53,13 @@ BACKGROUNDS = {
 #: legend (text, panel) on the slate background, and on a transparent export (for paper)
 LEGEND_ON_BACKGROUND = ("#eef2f6", "#18202a")
 LEGEND_ON_TRANSPARENT = ("#1a1f24", "#ffffff")
+#: bones while the user drags: vertices merged on a grid of cells this size, mm (about a
+#: quarter of the triangles); full detail returns on release
+DRAG_BONE_CELL_MM = 5.0
+
+# VTK logs the start and end of every render step into a global event log nobody reads;
+# with a system call per mark it costs a few per cent of a frame on a software renderer.
+vtkTimerLog.LoggingOff()
 
 
 def subscribe_weakly(model: HipModel, method: Callable[[Solution], None]) -> None:
@@ -65,6 +76,37 @@ def bone_polydata(bone: Bone) -> pv.PolyData:
     """A pyvista surface with smooth point normals for one bone."""
     mesh = pv.PolyData.from_regular_faces(bone.vertices, bone.faces)
     return mesh.compute_normals(cell_normals=False, split_vertices=False, consistent_normals=False)
+
+
+def drag_polydata(mesh: pv.PolyData, cell_mm: float = DRAG_BONE_CELL_MM) -> pv.PolyData:
+    """A lighter copy of a bone surface (with point normals) for frames drawn while dragging.
+
+    Quadric clustering (one pass, milliseconds) keeps one of the surface's own vertices
+    per cell of a grid. Those vertices keep their smooth normals from the full surface,
+    and a triangle the clustering turned inside out is turned back (two-sided lighting
+    would draw it dark), so the light copy is shaded like the full one.
+    """
+    cluster = vtkQuadricClustering()
+    cluster.SetInputData(mesh)
+    size = np.ptp(np.asarray(mesh.bounds).reshape(3, 2), axis=1)
+    cluster.SetNumberOfDivisions(*(max(2, int(np.ceil(s / cell_mm))) for s in size))
+    cluster.AutoAdjustNumberOfDivisionsOff()
+    cluster.UseInputPointsOn()
+    cluster.Update()
+    light = pv.wrap(cluster.GetOutput())
+    points = np.asarray(light.points)
+    faces = np.asarray(light.faces).reshape(-1, 4)[:, 1:].copy()
+    # the kept vertices are input vertices (maybe stored in single precision): find them
+    index = {p.tobytes(): i for i, p in enumerate(np.asarray(mesh.points, dtype=np.float32))}
+    kept = [index[p.tobytes()] for p in points.astype(np.float32)]
+    normals = np.asarray(mesh.point_data["Normals"])[kept]
+    a, b, c = (points[faces[:, k]] for k in range(3))
+    inside_out = (np.cross(b - a, c - a) * normals[faces].sum(axis=1)).sum(axis=1) < 0
+    faces[inside_out] = faces[inside_out][:, ::-1]
+    out = pv.PolyData.from_regular_faces(points, faces)
+    out.point_data["Normals"] = normals
+    out.point_data.active_normals_name = "Normals"
+    return out
 
 
 class HipScene:
@@ -112,8 +154,18 @@ class HipScene:
             for name, bone in bones.items()
         }
         self.bone_opacity = 1.0
+        self._bone_transforms: dict[str, np.ndarray] = {}  # as last placed
+        #: True while the user drags (see :meth:`set_interactive`)
+        self.interactive = False
+        self._full_mappers = {name: actor.GetMapper() for name, actor in self.bone_actors.items()}
+        self._drag_mappers: dict | None = None  # built on first use
+        self._fxaa_when_still = False
+        self._watch_camera_drags()
         self.muscles: MuscleLayer | None = None
         self.landmarks = LandmarkLabels(plotter, landmarks) if landmarks is not None else None
+        # teaching overlays (hipviz/render/overlay.py): built when first shown
+        self.overlay = (OverlayLayer(plotter, bones, model.muscles.paths, model.solution.transforms)
+                        if model is not None else None)
         if model is not None:
             solution = model.solution
             self.muscles = MuscleLayer(plotter, solution.keys,
@@ -147,6 +199,7 @@ class HipScene:
     def set_bone_transform(self, name: str, transform: np.ndarray) -> None:
         """Place a bone with a 4x4 transform (in place: no new actor)."""
         self.bone_actors[name].user_matrix = transform
+        self._bone_transforms[name] = np.array(transform, dtype=float)
 
     def update(self, solution: Solution, render: bool = True) -> None:
         """Show a model solution: bone placement, muscle paths and colours, labels; in place.
@@ -156,18 +209,74 @@ class HipScene:
         if self.closed:
             return
         for name in self.bone_actors:
-            self.set_bone_transform(name, solution.transforms[BONE_BODIES[name]])
+            transform = solution.transforms[BONE_BODIES[name]]
+            if not np.array_equal(self._bone_transforms.get(name), transform):  # a GT step
+                self.set_bone_transform(name, transform)  # moves one femur, not the pelvis
         if self.muscles is not None and self.model is not None:
             self.muscles.update(self.model.muscles.polylines(solution.transforms),
                                 solution.change_pct)
         if self.landmarks is not None:
             self.landmarks.update(solution.transforms)
+        if self.overlay is not None:  # teaching overlays follow their bones
+            self.overlay.update(solution.transforms)
         if render:
             self.render()
 
     @property
     def closed(self) -> bool:
         return bool(getattr(self.plotter, "_closed", False))
+
+    # --- level of detail ---------------------------------------------------------------------
+    def set_interactive(self, interactive: bool, render: bool = True) -> None:
+        """Draw lighter frames while the user drags a slider or the camera.
+
+        On a software renderer a full frame (smooth edges by FXAA, every bone triangle)
+        takes a large part of a second. While dragging, the bones are drawn with about a
+        quarter of their triangles and without FXAA; ``False`` (the release) brings full
+        detail back, and the still picture is exactly as before. Pose, colours, camera
+        and everything else are the same at both levels.
+        """
+        interactive = bool(interactive)
+        if interactive == self.interactive or self.closed:
+            return
+        self.interactive = interactive
+        renderer = self.plotter.renderer
+        if interactive:
+            self._fxaa_when_still = bool(renderer.GetUseFXAA())
+            renderer.SetUseFXAA(False)
+            mappers = self._bone_drag_mappers()
+        else:
+            renderer.SetUseFXAA(self._fxaa_when_still)
+            mappers = self._full_mappers
+        for name, actor in self.bone_actors.items():
+            actor.SetMapper(mappers[name])
+        if render and not interactive:  # the drag's next change renders the light frame
+            self.render()
+
+    def _watch_camera_drags(self) -> None:
+        """Light frames while the mouse turns, pans or zooms the camera, too."""
+        iren = getattr(self.plotter, "iren", None)
+        if iren is None or not hasattr(iren, "add_observer"):
+            return  # an off-screen plotter: nobody drags
+        ref = weakref.ref(self)  # the interactor must not keep a closed scene alive
+        iren.add_observer("StartInteractionEvent",
+                          lambda *_: (scene := ref()) is not None and scene.set_interactive(True))
+        iren.add_observer("EndInteractionEvent",
+                          lambda *_: (scene := ref()) is not None and scene.set_interactive(False))
+
+    def prepare_interactive(self) -> None:
+        """Build the lighter bones now (a few tens of ms) rather than at the first drag."""
+        self._bone_drag_mappers()
+
+    def _bone_drag_mappers(self) -> dict:
+        if self._drag_mappers is None:
+            self._drag_mappers = {}
+            for name, full in self._full_mappers.items():
+                mapper = vtkPolyDataMapper()
+                mapper.SetInputData(drag_polydata(pv.wrap(full.GetInput())))
+                mapper.ScalarVisibilityOff()
+                self._drag_mappers[name] = mapper
+        return self._drag_mappers
 
     # --- appearance ------------------------------------------------------------------------
     def set_bone_opacity(self, opacity: float, render: bool = True) -> None:
@@ -220,6 +329,28 @@ class HipScene:
         self._muscle_layer().set_style(style)
         if render:
             self.render()
+
+    def set_tube_radius(self, radius_mm: float, render: bool = True) -> None:
+        """Muscle tube radius, mm (2.5 by default; workshop mode thickens them)."""
+        self._muscle_layer().set_tube_radius(radius_mm)
+        if render:
+            self.render()
+
+    @property
+    def tube_radius_mm(self) -> float:
+        return float(self._muscle_layer().tube_filter.GetRadius())
+
+    def set_line_width(self, width_px: float, render: bool = True) -> None:
+        """Width of the thin-line muscle style, pixels (3 by default)."""
+        if not width_px > 0:
+            raise ValueError(f"line width must be a positive number of pixels, got {width_px}")
+        self._muscle_layer().line_actor.prop.line_width = float(width_px)
+        if render:
+            self.render()
+
+    @property
+    def line_width_px(self) -> float:
+        return float(self._muscle_layer().line_actor.prop.line_width)
 
     def set_colour_limit(self, limit_pct: float, render: bool = True) -> None:
         """Symmetric colour range ``±limit_pct`` % of neutral length (legend follows)."""

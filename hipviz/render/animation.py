@@ -1,0 +1,178 @@
+"""Slider sweeps as animations: one pose value stepped from A to B, written as GIF or MP4.
+
+Every frame is a figure (:mod:`hipviz.render.export`) of the same scene with one pose value
+changed and the title replaced by a readout of that value, rendered off-screen by one
+plotter (actors built once). GIF is written with Pillow (one palette for all frames, so
+the colours do not flicker); MP4 (H.264) with the ffmpeg executable that the
+``imageio-ffmpeg`` package ships, so no system ffmpeg is needed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from hipviz.core.pose import RANGES, check_value, split_key
+from hipviz.io.scene import Scene
+from hipviz.render.export import FigureOptions, FigureRenderer
+
+log = logging.getLogger(__name__)
+
+ANIMATION_FORMATS = ("gif", "mp4")
+DEFAULT_ANIMATION_SIZE = (960, 540)
+MAX_FRAMES = 600
+
+
+class AnimationError(ValueError):
+    """An animation request that cannot be made; the message says what is allowed."""
+
+
+def animation_format(path: Path | str) -> str:
+    """``"gif"`` or ``"mp4"`` from the file's suffix, or :class:`AnimationError`."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in ANIMATION_FORMATS:
+        raise AnimationError(f"{path}: an animation is written as .gif or .mp4, not '.{suffix}'")
+    return suffix
+
+
+def sweep_values(key: str, start: float, stop: float, frames: int,
+                 bounce: bool = False) -> np.ndarray:
+    """The values of ``key`` frame by frame, ``(n,) float``, checked against the key's range.
+
+    Parameters
+    ----------
+    key : str
+        A pose key such as ``"right.gt_superior_mm"``.
+    start, stop : float
+        First and last value (units of the key: mm or degrees).
+    frames : int
+        Frames from ``start`` to ``stop`` (2 to 600).
+    bounce : bool, default: False
+        Then back again (without repeating the end frames), for a seamless loop.
+    """
+    from hipviz.core.pose import PoseError
+
+    try:
+        split_key(key)
+        check_value(key, start)
+        check_value(key, stop)
+    except PoseError as exc:
+        raise AnimationError(str(exc)) from None
+    if not 2 <= frames <= MAX_FRAMES:
+        raise AnimationError(f"frames: {frames} is out of range (allowed 2 to {MAX_FRAMES})")
+    values = np.linspace(start, stop, frames)
+    if bounce:
+        values = np.concatenate([values, values[-2:0:-1]])
+    return values
+
+
+def readout(key: str, value: float) -> str:
+    """The title of one frame, e.g. ``"Right: greater trochanter superior (+) / inferior (-)
+    +5.0 mm"``."""
+    side, name = split_key(key)
+    _, _, unit, label = RANGES[name]
+    return f"{side.capitalize()}: {label}  {value:+.1f} {unit}"
+
+
+def render_animation(scene: Scene, key: str, values: np.ndarray, path: Path | str,
+                     options: FigureOptions | None = None, fps: float = 10.0,
+                     progress: Callable[[int, int], None] | None = None,
+                     bones=None, landmarks=None) -> Path:
+    """Render ``scene`` once per value of ``key`` and write the frames as GIF or MP4.
+
+    Parameters
+    ----------
+    scene : Scene
+        Everything but ``key`` stays as in the scene; the title is replaced per frame by
+        :func:`readout`, the caption names the scene.
+    key : str
+    values : (n,) float
+        From :func:`sweep_values`.
+    path : Path or str
+        ``.gif`` or ``.mp4``; written atomically (a failed run leaves no partial file).
+    options : FigureOptions, optional
+        Size (made even for MP4), legend and title; no transparent background.
+    fps : float, default: 10.0
+        Frames per second (1 to 60).
+    progress : callable, optional
+        ``progress(done, total)`` after each frame.
+    """
+    path = Path(path)
+    fmt = animation_format(path)
+    options = options or FigureOptions(size=DEFAULT_ANIMATION_SIZE)
+    if options.transparent:
+        raise AnimationError("animations cannot have a transparent background")
+    if not 1.0 <= fps <= 60.0:
+        raise AnimationError(f"fps: {fps} is out of range (allowed 1 to 60)")
+    if fmt == "mp4":  # H.264 in yuv420p needs an even width and height
+        w, h = options.pixel_size
+        options = replace(options, size=(w - w % 2, h - h % 2), scale=1.0)
+    options.check()
+    if bones is None:
+        from hipviz.io.meshes import load_bones
+
+        bones = load_bones()
+    if landmarks is None and scene.display.labels:
+        from hipviz.io.meshes import load_landmarks
+
+        landmarks = load_landmarks()
+    values = np.asarray(values, dtype=float)
+    # the scene's own title would be wrong on most frames ("GT 10 mm superior" at -15 mm):
+    # the title is the running value, the caption names the case it started from
+    caption = (f"From the scene \N{LEFT DOUBLE QUOTATION MARK}{scene.title}"
+               "\N{RIGHT DOUBLE QUOTATION MARK}") if scene.title else ""
+    with FigureRenderer(bones, landmarks=landmarks) as renderer:
+        def frames():
+            for i, value in enumerate(values, start=1):
+                frame = replace(scene, pose=scene.pose.with_value(key, float(value)),
+                                title=readout(key, float(value)), caption=caption)
+                renderer.show(frame, options)
+                yield renderer.image()
+                if progress is not None:
+                    progress(i, len(values))
+
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{fmt}", dir=path.parent)
+        os.close(fd)
+        try:
+            if fmt == "gif":
+                _write_gif(tmp, list(frames()), fps)
+            else:
+                _write_mp4(tmp, frames(), options.pixel_size, fps)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    log.info("wrote %s (%d frames)", path, len(values))
+    return path
+
+
+def _write_gif(path: str, frames: list[np.ndarray], fps: float) -> None:
+    from PIL import Image
+
+    # one palette for all frames, from the first, middle and last (the extremes of colour)
+    sample = np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=0)
+    palette = Image.fromarray(sample[..., :3]).quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+    images = [Image.fromarray(f[..., :3]).quantize(palette=palette, dither=Image.Dither.NONE)
+              for f in frames]
+    images[0].save(path, format="GIF", save_all=True, append_images=images[1:],
+                   duration=round(1000.0 / fps), loop=0, optimize=False)
+
+
+def _write_mp4(path: str, frames, size: tuple[int, int], fps: float) -> None:
+    import imageio_ffmpeg
+
+    writer = imageio_ffmpeg.write_frames(path, size, fps=fps, codec="libx264", quality=8,
+                                         pix_fmt_out="yuv420p", macro_block_size=2,
+                                         ffmpeg_log_level="error")
+    writer.send(None)  # start ffmpeg
+    try:
+        for frame in frames:
+            writer.send(np.ascontiguousarray(frame[..., :3]))
+    finally:
+        writer.close()

@@ -1,0 +1,274 @@
+"""Length-displacement curves: every muscle's length change over one pose control's range.
+
+Matplotlib only (a :class:`matplotlib.figure.Figure`, no pyplot, no Qt), so the window's
+plot panel, a script and a future command-line export draw the same figure::
+
+    model = HipModel.load()
+    plot_lengths(model, "right.gt_superior_mm").savefig("piriformis.svg")
+
+A curve answers the student's question for a whole range at once: *as this greater
+trochanter rises, which muscles shorten, which lengthen, and by how much?* The other
+controls stay at the model's current pose; a marker shows the current value.
+
+Colours name muscles (not length change, which is the y axis): warm for gluteus medius,
+cool for gluteus minimus, the ink colour for piriformis; right side solid, left dashed.
+The palette is Okabe and Ito's, which stays distinct in the common colour-vision
+deficiencies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from hipviz.core.muscles import GROUPS, MUSCLES
+from hipviz.core.pose import RANGES, SIDES, split_key
+
+if TYPE_CHECKING:
+    from hipviz.core.model import HipModel
+
+log = logging.getLogger(__name__)
+
+#: samples over a control's range
+N_SAMPLES = 101
+#: muscle -> line colour (Okabe-Ito); ``None``: the theme's ink colour
+MUSCLE_COLOURS: dict[str, str | None] = {
+    "gluteus_medius_anterior": "#E69F00",  # orange
+    "gluteus_medius_middle": "#D55E00",  # vermillion
+    "gluteus_medius_posterior": "#CC79A7",  # reddish purple
+    "gluteus_minimus_anterior": "#56B4E9",  # sky blue
+    "gluteus_minimus_middle": "#0072B2",  # blue
+    "gluteus_minimus_posterior": "#009E73",  # bluish green
+    "piriformis": None,
+}
+SIDE_STYLES = {"right": "-", "left": (0, (5, 2.5))}
+SIDE_NAMES = {"right": "Right", "left": "Left"}
+GROUP_NAMES = {"gluteus_medius": "Gluteus medius", "gluteus_minimus": "Gluteus minimus",
+               "piriformis": "Piriformis"}
+#: (ink, background, grid, marker line) per theme
+THEMES = {
+    "light": ("#111111", "#ffffff", "#d9dde2", "#5b6570"),
+    "dark": ("#f2f4f7", "#0b0f14", "#38414c", "#aab4bf"),
+}
+QUANTITIES = {"mm": "Length change (mm)", "pct": "Length change (% of neutral)"}
+#: artist ids (matplotlib gid, SVG element id) of the current-value marker
+CURRENT_LINE_GID = "current-value"
+CURRENT_TEXT_GID = "current-value-label"
+MARKER_GID_PREFIX = "marker-"
+
+
+def muscle_name(muscle: str) -> str:
+    """``"gluteus_medius_anterior"`` -> ``"G. medius anterior"`` (legend text)."""
+    for group, members in GROUPS.items():
+        if muscle in members:
+            part = muscle[len(group):].strip("_")
+            name = GROUP_NAMES[group]
+            if part:
+                name = name.replace("Gluteus ", "G. ")
+            return f"{name} {part}".strip()
+    raise KeyError(f"unknown muscle '{muscle}'; known: {', '.join(MUSCLES)}")
+
+
+def control_values(key: str, n: int = N_SAMPLES) -> np.ndarray:
+    """``n`` evenly spaced values over the range of a ``side.key`` control, (n,) float."""
+    _, name = split_key(key)
+    low, high = RANGES[name][:2]
+    return np.linspace(low, high, n)
+
+
+def control_label(key: str) -> str:
+    """Axis label: ``"right.gt_superior_mm"`` ->
+    ``"Right greater trochanter superior (+) / inferior (−), mm"``."""
+    side, name = split_key(key)
+    _, _, unit, label = RANGES[name]
+    label = label.replace("(-)", "(\N{MINUS SIGN})")
+    return f"{SIDE_NAMES[side]} {label}, {unit}"
+
+
+def length_curves(model: HipModel, key: str, n: int = N_SAMPLES, quantity: str = "mm"
+                  ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Each path's length change over the range of one control, other controls as they are.
+
+    Parameters
+    ----------
+    model : HipModel
+        Its current pose gives the other controls' values.
+    key : str
+        The control, a ``side.key`` of :data:`hipviz.core.pose.RANGES`
+        (``"right.gt_superior_mm"``).
+    n : int, default: 101
+        Samples over the control's range.
+    quantity : {"mm", "pct"}, default: "mm"
+        Length change from the neutral length in mm, or in % of it.
+
+    Returns
+    -------
+    x : (n,) float
+        The control's values (its unit: mm or degrees).
+    curves : dict of str to (n,) float
+        Path key (``"right.piriformis"``) -> length change at each x, in model order.
+    """
+    if quantity not in QUANTITIES:
+        raise ValueError(f"unknown quantity '{quantity}'; allowed: {', '.join(QUANTITIES)}")
+    x = control_values(key, n)
+    lengths = model.sweep({key: x})  # (n, n_paths), one vectorised evaluation
+    rest = model.muscles.rest_lengths
+    change = lengths - rest
+    if quantity == "pct":
+        change = 100.0 * change / rest
+    return x, {path: change[:, i] for i, path in enumerate(model.muscles.keys)}
+
+
+def current_changes(model: HipModel, quantity: str = "mm") -> dict[str, float]:
+    """Each path's length change at the model's current pose (mm or %)."""
+    solution = model.solution
+    values = solution.change_pct if quantity == "pct" else solution.change_mm
+    return {path: float(v) for path, v in zip(solution.keys, values, strict=True)}
+
+
+def plot_lengths(
+    model: HipModel,
+    key: str,
+    visible: Iterable[str] | None = None,
+    *,
+    quantity: str = "mm",
+    n: int = N_SAMPLES,
+    curves: tuple[np.ndarray, dict[str, np.ndarray]] | None = None,
+    figure: Figure | None = None,
+    theme: str = "light",
+    scale: float = 1.0,
+    size_in: tuple[float, float] = (8.0, 5.0),
+) -> Figure:
+    """Plot the visible paths' length change against one control, with the current value marked.
+
+    Parameters
+    ----------
+    model : HipModel
+    key : str
+        The control (``side.key``).
+    visible : iterable of str, optional
+        Path keys to draw (``"left.piriformis"``, ...); all paths when not given.
+    quantity : {"mm", "pct"}, default: "mm"
+    n : int, default: 101
+        Samples over the control's range (ignored when ``curves`` is given).
+    curves : (x, dict), optional
+        From :func:`length_curves`, to redraw without evaluating the model again.
+    figure : matplotlib.figure.Figure, optional
+        Draw into this figure (it is cleared), e.g. the one on a Qt canvas.
+    theme : {"light", "dark"}, default: "light"
+    scale : float, default: 1.0
+        Multiplies font sizes and line widths (about 1.6 reads on a projector).
+    size_in : (float, float), default: (8, 5)
+        Size of a new figure, inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Each curve's artist has the path key as its gid (the SVG element id), the current
+        value line ``"current-value"`` and each dot on a curve ``"marker-<path key>"``.
+    """
+    if theme not in THEMES:
+        raise ValueError(f"unknown theme '{theme}'; allowed: {', '.join(THEMES)}")
+    ink, background, grid, marker = THEMES[theme]
+    x, ys = curves if curves is not None else length_curves(model, key, n, quantity)
+    shown = [p for p in ys if visible is None or p in set(visible)]
+    if figure is None:
+        figure = Figure(figsize=size_in, layout="constrained")
+    else:
+        figure.clear()
+        figure.set_layout_engine("constrained")
+    figure.set_facecolor(background)
+    font = 10.0 * scale
+    ax = figure.add_subplot()
+    ax.set_facecolor(background)
+    for spine in ax.spines.values():
+        spine.set_color(grid)
+    ax.tick_params(colors=ink, labelsize=font, width=scale, length=4 * scale)
+    ax.grid(True, color=grid, linewidth=0.8 * scale)
+    ax.axhline(0.0, color=marker, linewidth=1.0 * scale, zorder=1)
+
+    width = 2.0 * scale
+    for path in shown:
+        side, muscle = path.split(".")
+        colour = MUSCLE_COLOURS[muscle] or ink
+        ax.plot(x, ys[path], color=colour, linestyle=SIDE_STYLES[side],
+                linewidth=width * (1.25 if muscle == "piriformis" else 1.0), gid=path, zorder=3)
+
+    value = model.pose.get(key)
+    ax.axvline(value, color=marker, linewidth=2.5 * scale, alpha=0.8, gid=CURRENT_LINE_GID,
+               zorder=2)
+    now = current_changes(model, quantity)
+    for path in shown:
+        muscle = path.split(".")[1]
+        ax.plot([value], [now[path]], linestyle="none", marker="o", markersize=6.5 * scale,
+                markerfacecolor=MUSCLE_COLOURS[muscle] or ink, markeredgecolor=background,
+                markeredgewidth=1.2 * scale, gid=MARKER_GID_PREFIX + path, zorder=4)
+    unit = RANGES[split_key(key)[1]][2]
+    ax.text(value, 1.0, f" {value:+.1f} {unit} ", transform=ax.get_xaxis_transform(),
+            ha="center", va="bottom", color=ink, fontsize=font, fontweight="bold",
+            gid=CURRENT_TEXT_GID, clip_on=False)
+
+    ax.set_xlim(x[0], x[-1])
+    ax.set_xlabel(control_label(key), color=ink, fontsize=font * 1.1)
+    ax.set_ylabel(QUANTITIES[quantity], color=ink, fontsize=font * 1.1)
+    # which way is which, in the therapist's words, inside the plot's corners
+    for y, va, word in ((0.98, "top", "\N{UPWARDS ARROW} lengthened"),
+                        (0.02, "bottom", "\N{DOWNWARDS ARROW} shortened")):
+        ax.text(0.01, y, word, transform=ax.transAxes, ha="left", va=va, color=marker,
+                fontsize=font * 0.95)
+    if not shown:
+        ax.text(0.5, 0.5, "No muscle shown: tick some under Display \N{RIGHTWARDS ARROW} Show",
+                transform=ax.transAxes, ha="center", va="center", color=ink, fontsize=font)
+    ax.set_title("Muscle length change from neutral", loc="left", color=ink,
+                 fontsize=font * 1.25, fontweight="bold", pad=14 * scale)
+
+    muscles = [m for m in MUSCLES if any(p.endswith(f".{m}") for p in shown)]
+    sides = [s for s in SIDES if any(p.startswith(f"{s}.") for p in shown)]
+    handles = [Line2D([], [], color=MUSCLE_COLOURS[m] or ink, linewidth=width,
+                      label=muscle_name(m)) for m in muscles]
+    handles += [Line2D([], [], color=marker, linestyle=SIDE_STYLES[s], linewidth=width,
+                       label=f"{SIDE_NAMES[s]} side") for s in sides]
+    if handles:
+        legend = figure.legend(handles=handles, loc="outside right upper", frameon=False,
+                               fontsize=font, handlelength=2.6)
+        for text in legend.get_texts():
+            text.set_color(ink)
+    return figure
+
+
+def marker_artists(figure: Figure) -> list:
+    """The current-value marker's artists of a :func:`plot_lengths` figure: the line, the
+    dot on each curve and the value's label (what :func:`move_marker` moves)."""
+    artists = []
+    for ax in figure.axes:
+        artists += [a for a in (*ax.get_lines(), *ax.texts)
+                    if (a.get_gid() or "") in (CURRENT_LINE_GID, CURRENT_TEXT_GID)
+                    or (a.get_gid() or "").startswith(MARKER_GID_PREFIX)]
+    return artists
+
+
+def move_marker(figure: Figure, model: HipModel, key: str, quantity: str = "mm") -> None:
+    """Move the current-value marker of a :func:`plot_lengths` figure to the model's pose.
+
+    Only the marker changes (no curve is evaluated): for when the plotted control itself
+    changed, which moves along the curves rather than changing them.
+    """
+    value = model.pose.get(key)
+    now = current_changes(model, quantity)
+    unit = RANGES[split_key(key)[1]][2]
+    for ax in figure.axes:
+        for line in ax.get_lines():
+            gid = line.get_gid() or ""
+            if gid == CURRENT_LINE_GID:
+                line.set_xdata([value, value])
+            elif gid.startswith(MARKER_GID_PREFIX):
+                line.set_data([value], [now[gid[len(MARKER_GID_PREFIX):]]])
+        for text in ax.texts:
+            if text.get_gid() == CURRENT_TEXT_GID:
+                text.set_x(value)
+                text.set_text(f" {value:+.1f} {unit} ")

@@ -1,0 +1,222 @@
+"""A title bar over the 3D view for workshops: the case's title and caption, large.
+
+::
+
+    +--------------------------------------------------------------+
+    |                  Right GT superior (title)             2 / 6 |
+    |      What to look for: the piriformis shortens ... (caption) |
+    +--------------------------------------------------------------+
+                          (the bones, moved down)
+
+A band across the top of the view with 2D text actors, built once and laid out in pixels
+at the start of every render, sized from the view's height so it reads from the back of
+a room. While it shows, the camera's window centre moves the picture down by the band's
+height, so the title never covers the iliac crests (which the lesson is about).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import textwrap
+
+import numpy as np
+import pyvista as pv
+from vtkmodules.vtkRenderingCore import vtkActor2D, vtkPolyDataMapper2D, vtkTextActor
+
+log = logging.getLogger(__name__)
+
+#: view height at which the nominal sizes apply, pixels (1000: a common projector height)
+REFERENCE_HEIGHT_PX = 1000
+TITLE_FONT_PX = 46
+CAPTION_FONT_PX = 30
+CORNER_FONT_PX = 24
+#: average character width of the sans-serif font, in font sizes (for wrapping; a little
+#: wide, so a line never runs off the screen)
+CHAR_WIDTH_EM = {"title": 0.5, "caption": 0.47}
+#: at most this many lines; a longer text is set smaller (down to ``MIN_FONT_FRACTION`` of
+#: its size) before it is cut short with an ellipsis
+MAX_LINES = {"title": 2, "caption": 4}
+MIN_FONT_FRACTION = 0.75
+#: line heights in font sizes, as VTK sets them, and the gap between title and caption
+LINE_HEIGHT = {"title": 1.12, "caption": 1.18}
+GAP_EM = 0.35
+PANEL_OPACITY = 0.9
+#: fraction of the view's height the standard views leave above the pelvis (views.py frames
+#: with 8 % spare, half of it at the top)
+FRAME_TOP_MARGIN = 0.035
+
+
+#: a number and its unit stay on one line ("+7.6 %", "10 mm", "11 degrees")
+_NUMBER_UNIT = re.compile(r"(\d) (%|mm\b|deg\b|degrees\b)")
+_GLUE = "\x00"  # not whitespace to textwrap; a space again once wrapped
+
+
+def _wrap(text: str, width_px: float, font: int, kind: str) -> list[str]:
+    chars = max(int(width_px / (CHAR_WIDTH_EM[kind] * font)), 12)
+    glued = _NUMBER_UNIT.sub(rf"\1{_GLUE}\2", re.sub(r"\s+", " ", text).strip())
+    lines = textwrap.wrap(glued, chars)
+    # balance the lines: the narrowest width that needs no more lines (no orphan word)
+    while chars > 12 and len(textwrap.wrap(glued, chars - 1)) == len(lines):
+        chars -= 1
+    return [line.replace(_GLUE, " ") for line in textwrap.wrap(glued, chars)]
+
+
+def fit_text(text: str, width_px: float, font: int, kind: str) -> tuple[str, int]:
+    """Wrap ``text`` to ``width_px`` in at most ``MAX_LINES[kind]`` lines: (text, font size).
+
+    The font shrinks in steps (to ``MIN_FONT_FRACTION``) until the text fits; what still
+    does not fit is cut at a word with an ellipsis.
+    """
+    for size in range(font, round(MIN_FONT_FRACTION * font) - 1, -1):
+        lines = _wrap(text, width_px, size, kind)
+        if len(lines) <= MAX_LINES[kind]:
+            return "\n".join(lines), size
+    lines = lines[: MAX_LINES[kind]]
+    last = lines[-1].split(" ")
+    lines[-1] = " ".join(last[:-1] if len(last) > 1 else last) + " \N{HORIZONTAL ELLIPSIS}"
+    return "\n".join(lines), size
+
+
+def layout(width: int, height: int, title: str, caption: str) -> dict:
+    """Font sizes, wrapped text and the band's height for a ``width`` x ``height`` view.
+
+    Returns
+    -------
+    dict
+        ``scale``, ``fonts`` (title, caption, corner: pixels), ``title`` and ``caption``
+        (wrapped text), ``band`` (height of the band, pixels), ``margin`` (pixels).
+    """
+    s = float(np.clip(height / REFERENCE_HEIGHT_PX, 0.45, 3.0))
+    corner = round(CORNER_FONT_PX * s)
+    margin = 14 * s
+    usable = max(width - 2 * margin - 2 * 5 * corner, 100)  # clear of the corner text
+    title_text, title_font = fit_text(title, usable, round(TITLE_FONT_PX * s), "title")
+    caption_text, caption_font = fit_text(caption, usable, round(CAPTION_FONT_PX * s),
+                                          "caption")
+    n_title = title_text.count("\n") + 1 if title_text else 0
+    n_caption = caption_text.count("\n") + 1 if caption_text else 0
+    band = (2 * margin + LINE_HEIGHT["title"] * title_font * n_title
+            + LINE_HEIGHT["caption"] * caption_font * n_caption
+            + (GAP_EM * caption_font if n_title and n_caption else 0))
+    return {"scale": s, "fonts": {"title": title_font, "caption": caption_font, "corner": corner},
+            "title": title_text, "caption": caption_text,
+            "band": band if n_title or n_caption else 0.0, "margin": margin}
+
+
+class TitleOverlay:
+    """The title band's actors on a plotter, built once and hidden until shown.
+
+    Parameters
+    ----------
+    plotter : pyvista.Plotter
+    """
+
+    def __init__(self, plotter: pv.Plotter):
+        self.plotter = plotter
+        self.title = ""
+        self.caption = ""
+        self.corner = ""
+        self.band_px = 0.0
+        self.panel_rect = pv.PolyData(np.zeros((4, 3)), faces=[4, 0, 1, 2, 3])
+        mapper = vtkPolyDataMapper2D()
+        mapper.SetInputData(self.panel_rect)
+        mapper.ScalarVisibilityOff()
+        self.panel = vtkActor2D()
+        self.panel.SetMapper(mapper)
+        self.panel.GetProperty().SetOpacity(PANEL_OPACITY)
+        self.title_actor = self._text(bold=True)
+        self.caption_actor = self._text(bold=False)
+        self.corner_actor = self._text(bold=True)
+        for actor in self.actors:
+            plotter.add_actor(actor, reset_camera=False, pickable=False, render=False,
+                              name=f"title-overlay-{id(actor)}")
+        self._laid_out: tuple = ()
+        self._visible = False
+        self.set_colours("#ffffff", "#10161d")
+        self.set_visible(False)
+        plotter.renderer.AddObserver("StartEvent", self._fit)
+
+    @staticmethod
+    def _text(bold: bool) -> vtkTextActor:
+        actor = vtkTextActor()
+        prop = actor.GetTextProperty()
+        prop.SetFontFamilyToArial()
+        prop.SetBold(bold)
+        prop.SetShadow(False)
+        prop.SetLineSpacing(1.05)
+        return actor
+
+    @property
+    def actors(self) -> list:
+        return [self.panel, self.title_actor, self.caption_actor, self.corner_actor]
+
+    @property
+    def visible(self) -> bool:
+        return self._visible
+
+    def set_text(self, title: str, caption: str = "", corner: str = "") -> None:
+        """The case's title and caption (wrapped to the view), and a small corner note."""
+        self.title, self.caption, self.corner = title, caption, corner
+        self._laid_out = ()  # lay out again at the next render
+
+    def set_colours(self, text, panel) -> None:
+        """Text and band colours (any pyvista colour)."""
+        self.panel.GetProperty().SetColor(pv.Color(panel).float_rgb)
+        for actor in (self.title_actor, self.caption_actor):
+            actor.GetTextProperty().SetColor(pv.Color(text).float_rgb)
+        # the corner note is secondary: the text colour, half way to the band's
+        muted = 0.5 * (np.array(pv.Color(text).float_rgb) + np.array(pv.Color(panel).float_rgb))
+        self.corner_actor.GetTextProperty().SetColor(*muted)
+
+    def set_visible(self, visible: bool) -> None:
+        """Show or hide the band; the picture moves down under it while it shows."""
+        self._visible = bool(visible)
+        self._laid_out = ()
+        for actor in self.actors:
+            actor.SetVisibility(self._visible)
+        if not self._visible:
+            self.band_px = 0.0
+            self.plotter.renderer.GetActiveCamera().SetWindowCenter(0.0, 0.0)
+
+    def _fit(self, *_) -> None:
+        if not self._visible:
+            return
+        renderer = self.plotter.renderer
+        size = tuple(renderer.GetSize())
+        camera = renderer.GetActiveCamera()
+        key = (size, self.title, self.caption, self.corner, id(camera))
+        if key == self._laid_out or min(size) <= 0:
+            return
+        self._laid_out = key
+        self.fit(*size)
+
+    def fit(self, width: int, height: int) -> None:
+        """Lay the band out for a ``width`` x ``height`` view and shift the picture under it."""
+        geo = layout(width, height, self.title, self.caption)
+        fonts, margin = geo["fonts"], geo["margin"]
+        band = geo["band"]
+        self.band_px = band
+        y0 = height - band
+        self.panel_rect.points[:] = [[0, y0, 0], [width, y0, 0], [width, height, 0], [0, height, 0]]
+        self.panel_rect.GetPoints().Modified()
+        self.panel.SetVisibility(band > 0)
+        for actor, text, font, x, y, h in (
+            (self.title_actor, geo["title"], fonts["title"], width / 2, height - margin, "centre"),
+            (self.caption_actor, geo["caption"], fonts["caption"], width / 2,
+             y0 + margin, "centre"),
+            (self.corner_actor, self.corner, fonts["corner"], width - margin, height - margin,
+             "right"),
+        ):
+            actor.SetInput(text)
+            prop = actor.GetTextProperty()
+            prop.SetFontSize(font)
+            (prop.SetJustificationToCentered if h == "centre" else prop.SetJustificationToRight)()
+            if actor is self.caption_actor:
+                prop.SetVerticalJustificationToBottom()
+            else:
+                prop.SetVerticalJustificationToTop()
+            actor.SetPosition(x, y)
+        # move the picture down by the part of the band that would cover the anatomy
+        shift_px = max(band - FRAME_TOP_MARGIN * height, 0.0)
+        self.plotter.renderer.GetActiveCamera().SetWindowCenter(0.0, 2.0 * shift_px / height)

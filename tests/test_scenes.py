@@ -1,0 +1,604 @@
+"""Scene files: strict reading, exact round trips, fuzzing, the shipped teaching set, and the
+window's Open / Save / Save as / recent files, driven as a user would."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hipviz.core.model import HipModel
+from hipviz.core.pose import RANGES, SIDES, Pose, SidePose
+from hipviz.io.scene import (
+    ALL_PATHS,
+    BACKGROUNDS,
+    VIEWS,
+    Camera,
+    Display,
+    Scene,
+    SceneError,
+    format_scene,
+    parse_scene,
+    read_scene,
+    write_scene,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = sorted((ROOT / "scenes").glob("*.toml"))
+
+
+# --- strategies -----------------------------------------------------------------------------
+def _in_range(name: str):
+    low, high, _, _ = RANGES[name]
+    return st.floats(low, high, allow_nan=False)
+
+
+side_poses = st.builds(SidePose, **{name: _in_range(name) for name in RANGES})
+poses = st.builds(Pose, right=side_poses, left=side_poses)
+coordinates = st.floats(-1e4, 1e4, allow_nan=False)
+vectors = st.tuples(coordinates, coordinates, coordinates)
+cameras = st.one_of(
+    st.builds(Camera, view=st.sampled_from(VIEWS)),
+    st.builds(Camera, view=st.sampled_from(VIEWS), position=vectors, focal_point=vectors,
+              up=vectors),
+)
+displays = st.builds(
+    Display,
+    muscles=st.sets(st.sampled_from(ALL_PATHS)).map(
+        lambda s: tuple(k for k in ALL_PATHS if k in s)),
+    colour_range_pct=st.floats(1.0, 50.0),
+    bone_opacity=st.floats(0.05, 1.0),
+    labels=st.booleans(), tubes=st.booleans(), legend=st.booleans(), attachments=st.booleans(),
+    background=st.sampled_from(BACKGROUNDS),
+)
+titles = st.text(max_size=200).filter(lambda t: "\n" not in t and "\r" not in t)
+scenes = st.builds(Scene, title=titles, caption=st.text(max_size=400), pose=poses,
+                   camera=cameras, display=displays)
+
+
+def toml_value(value) -> str:
+    """TOML text for a value of the TOML-ish structures below (inline tables and arrays)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf") \
+            if math.isinf(value) else repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # JSON's escapes are TOML's
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {toml_value(v)}"
+                           for k, v in value.items()) + "}"
+
+
+KEYS = st.sampled_from(["hipviz_scene", "title", "caption", "pose", "right", "left", "camera",
+                        "display", "view", "position", "focal_point", "up", "muscles",
+                        "colour_map", "colour_range_pct", "bone_opacity", "labels", "tubes",
+                        "background", "legend", "attachments", *RANGES]) | st.text(max_size=8)
+scalars = (st.integers() | st.integers(-(10**30), 10**30) | st.floats() | st.booleans()
+           | st.text(max_size=12) | st.sampled_from(["all", "posterior", "slate", *ALL_PATHS]))
+tomlish = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                       | st.dictionaries(KEYS, inner, max_size=5), max_leaves=25)
+loose = st.dictionaries(KEYS, tomlish, max_size=6).map(
+    lambda d: {"hipviz_scene": 1, **d} if "hipviz_scene" not in d else d)
+# scene-shaped: the right sections and keys, any values (reaches every type and range check)
+values = st.one_of(tomlish, *[st.floats(-30, 30), st.floats(0, 60), st.booleans(),
+                             st.sampled_from([*VIEWS, *BACKGROUNDS, "all", "cool-warm"])] * 2)
+mostly_text = st.one_of(*[titles.map(lambda t: t[:40])] * 6, st.text(), tomlish)
+shaped = st.fixed_dictionaries({"hipviz_scene": st.sampled_from([1] * 40 + [0, 2, 1.0, "1"])},
+                               optional={
+    "title": mostly_text, "caption": mostly_text,
+    "pose": st.dictionaries(st.sampled_from(["right", "left"] * 4) | KEYS,
+                            st.dictionaries(st.sampled_from(list(RANGES)), values, max_size=4)
+                            | tomlish, max_size=2),
+    "camera": st.dictionaries(st.sampled_from(["view", "position", "focal_point", "up"]),
+                              values | st.lists(st.floats() | st.integers(), min_size=3,
+                                                max_size=3), max_size=4),
+    "display": st.dictionaries(st.sampled_from(list(Display.__dataclass_fields__)),
+                               values | st.lists(st.sampled_from(ALL_PATHS) | st.text()),
+                               max_size=6),
+})
+documents = loose | shaped
+
+
+# --- reading and writing (no Qt) ------------------------------------------------------------
+@settings(max_examples=150, deadline=None)
+@given(scenes)
+def test_format_then_parse_is_exact(scene):
+    assert parse_scene(format_scene(scene)) == scene
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(scene=scenes)
+def test_save_then_load_is_exact(scene, tmp_path):
+    path = tmp_path / "case.toml"
+    write_scene(scene, path)
+    assert read_scene(path) == scene
+    assert [p.name for p in tmp_path.iterdir()] == ["case.toml"]  # no temporary file left
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_arbitrary_text_gives_a_scene_or_a_scene_error(text):
+    try:
+        parse_scene(text, "fuzz.toml")
+    except SceneError as exc:
+        assert str(exc).startswith("fuzz.toml: ")
+
+
+@settings(max_examples=250, deadline=None)
+@given(documents)
+def test_arbitrary_toml_structures_give_a_scene_or_a_scene_error(document):
+    text = "\n".join(f"{json.dumps(k, ensure_ascii=False)} = {toml_value(v)}"
+                     for k, v in document.items())
+    try:
+        scene = parse_scene(text, "fuzz.toml")
+    except SceneError as exc:
+        assert str(exc).startswith("fuzz.toml: ")
+    else:
+        assert parse_scene(format_scene(scene)) == scene  # what was accepted can be saved
+
+
+@settings(max_examples=200, deadline=None)
+@given(scenes, st.data())
+def test_a_damaged_scene_file_gives_a_scene_error(scene, data):
+    """Valid files with one line dropped, duplicated or cut short."""
+    lines = format_scene(scene).splitlines()
+    i = data.draw(st.integers(0, len(lines) - 1))
+    how = data.draw(st.sampled_from(["drop", "double", "cut"]))
+    if how == "drop":
+        del lines[i]
+    elif how == "double":
+        lines.insert(i, lines[i])
+    else:
+        lines[i] = lines[i][: data.draw(st.integers(0, max(len(lines[i]) - 1, 0)))]
+    try:
+        parse_scene("\n".join(lines), "damaged.toml")
+    except SceneError as exc:
+        assert str(exc).startswith("damaged.toml: ")
+
+
+BAD_FILES = {
+    "syntax error": ('hipviz_scene = 1\ntitle = "GT superior\n',
+                     ["not valid TOML", "line 2"]),
+    "unknown key": ('hipviz_scene = 1\n[display]\ncolour = "red"\n',
+                    ["display.colour: unknown key", "allowed here:", "colour_range_pct"]),
+    "unknown section": ("hipviz_scene = 1\n[lighting]\nx = 1\n",
+                        ["lighting: unknown key", "allowed here:", "display"]),
+    "wrong type": ('hipviz_scene = 1\n[display]\nbone_opacity = "high"\n',
+                   ["display.bone_opacity: must be a number from 0.05 to 1", "'high'"]),
+    "wrong type of pose value": ('hipviz_scene = 1\n[pose.right]\ngt_superior_mm = "8"\n',
+                                 ["pose.right.gt_superior_mm", "not a number",
+                                  "allowed -25 to 25 mm"]),
+    "out of range": ("hipviz_scene = 1\n[pose.right]\ngt_superior_mm = 40\n",
+                     ["pose.right.gt_superior_mm: 40 is out of range (allowed -25 to 25 mm)"]),
+    "huge number": ("hipviz_scene = 1\n[pose.left]\nhip_flexion_deg = 99999999999999999999\n",
+                    ["pose.left.hip_flexion_deg: a huge number is out of range",
+                     "0 to 90 deg"]),
+    "NaN": ("hipviz_scene = 1\n[display]\ncolour_range_pct = nan\n",
+            ["display.colour_range_pct: nan is not allowed; a number from 1 to 50"]),
+    "NaN in the pose": ("hipviz_scene = 1\n[pose.left]\ngt_anterior_mm = nan\n",
+                        ["pose.left.gt_anterior_mm", "nan", "allowed -25 to 25 mm"]),
+    "infinite camera": ("hipviz_scene = 1\n[camera]\nposition = [inf, 0, 0]\n"
+                        "focal_point = [0, 0, 0]\nup = [0, 1, 0]\n",
+                        ["camera.position: must be three finite numbers"]),
+    "half a camera": ("hipviz_scene = 1\n[camera]\nposition = [0, 0, 900]\n",
+                      ["camera: give all of position, focal_point and up, or none"]),
+    "unknown view": ('hipviz_scene = 1\n[camera]\nview = "front"\n',
+                     ["camera.view: 'front' is not allowed; allowed: anterior, posterior"]),
+    "unknown muscle": ('hipviz_scene = 1\n[display]\nmuscles = ["right.psoas"]\n',
+                       ["display.muscles: unknown path 'right.psoas'", "piriformis"]),
+    "no version": ('title = "x"\n', ["hipviz_scene: must be 1"]),
+    "newer version": ("hipviz_scene = 2\n", ["hipviz_scene: format 2 is newer", "update"]),
+    "two-line title": ('hipviz_scene = 1\ntitle = "a\\nb"\n', ["title: must be one line"]),
+    "long caption": ('hipviz_scene = 1\ncaption = "' + "x" * 2001 + '"\n',
+                     ["caption: is 2001 characters long; at most 2000"]),
+    "deep nesting": ("hipviz_scene = 1\nx = " + "[" * 5000 + "]" * 5000 + "\n",
+                     ["not a usable TOML file"]),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_FILES))
+def test_each_kind_of_bad_file_has_a_clear_message(kind, tmp_path):
+    text, expected = BAD_FILES[kind]
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SceneError) as info:
+        read_scene(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ")
+    for part in expected:
+        assert part in message, message
+
+
+def test_unreadable_files_have_a_clear_message(tmp_path):
+    with pytest.raises(SceneError, match=r"missing\.toml: no such scene file"):
+        read_scene(tmp_path / "missing.toml")
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"hipviz_scene = 1\ntitle = \"\xff\xfe\"\n")
+    with pytest.raises(SceneError, match="cannot read scene file"):
+        read_scene(binary)
+
+
+def test_a_scene_file_is_data_and_never_run(tmp_path):
+    marker = tmp_path / "ran"
+    text = (f'hipviz_scene = 1\ntitle = "__import__(\'os\').system(\'touch {marker}\')"\n'
+            'caption = "!!python/object/apply:os.system"\n')
+    scene = parse_scene(text)
+    assert scene.title.startswith("__import__") and not marker.exists()
+    # there is no key that names a file: anything like one is refused
+    for key in ("file", "path", "include", "mesh_dir"):
+        with pytest.raises(SceneError, match="unknown key"):
+            parse_scene(f'hipviz_scene = 1\n{key} = "/etc/passwd"\n')
+
+
+def test_saving_is_atomic(tmp_path):
+    path = tmp_path / "case.toml"
+    write_scene(Scene(title="first"), path)
+    before = path.read_bytes()
+    # a scene that could not be read back is not written, and the old file stays
+    with pytest.raises(SceneError, match="bone_opacity"):
+        write_scene(Scene(title="second", display=Display(bone_opacity=3.0)), path)
+    assert path.read_bytes() == before
+    # a target that cannot be replaced (a folder) fails cleanly, leaving no temporary file
+    folder = tmp_path / "folder.toml"
+    folder.mkdir()
+    with pytest.raises(SceneError, match="cannot write scene"):
+        write_scene(Scene(), folder)
+    with pytest.raises(SceneError, match="cannot write scene here"):
+        write_scene(Scene(), tmp_path / "no" / "such" / "dir.toml")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.toml", "folder.toml"]
+
+
+# --- the shipped teaching set ---------------------------------------------------------------
+#: (scene file, path, change % quoted in its caption): the captions must stay true. When the
+#: muscle data changes, `hipviz report --scene scenes/NAME.toml` gives the new numbers for
+#: both the caption and this table.
+CLAIMS = [
+    ("02_two_sided_case", "right.gluteus_medius_anterior", 7.8),
+    ("02_two_sided_case", "right.gluteus_minimus_anterior", 8.7),
+    ("02_two_sided_case", "right.gluteus_medius_posterior", -1.3),
+    ("02_two_sided_case", "right.piriformis", -1.1),
+    ("02_two_sided_case", "left.gluteus_medius_anterior", -7.6),
+    ("02_two_sided_case", "left.gluteus_minimus_anterior", -8.3),
+    ("03_gt_superior", "right.gluteus_medius_anterior", -9.3),
+    ("03_gt_superior", "right.gluteus_minimus_anterior", -10.8),
+    ("03_gt_superior", "right.piriformis", -2.9),
+    ("04_gt_anterior", "right.gluteus_medius_posterior", 5.8),
+    ("04_gt_anterior", "right.gluteus_minimus_posterior", 3.4),
+    ("04_gt_anterior", "right.piriformis", 4.0),
+    ("04_gt_anterior", "right.gluteus_medius_anterior", 0.0),
+    ("05_gt_superior_crest_raised", "right.piriformis", 0.9),
+    ("05_gt_superior_crest_raised", "right.gluteus_medius_anterior", 3.0),
+    ("05_gt_superior_crest_raised", "left.gluteus_medius_anterior", -2.4),
+    ("06_flexed_90_rotation", "right.piriformis", 6.5),
+    ("06_flexed_90_rotation", "left.piriformis", 10.4),
+]
+
+
+def test_the_teaching_set_is_shipped():
+    names = [p.stem for p in SHIPPED]
+    assert names == ["01_neutral", "02_two_sided_case", "03_gt_superior", "04_gt_anterior",
+                     "05_gt_superior_crest_raised", "06_flexed_90_rotation",
+                     "07_self_care_ball"]
+    for path in SHIPPED:
+        scene = read_scene(path)
+        assert scene.title and len(scene.caption) > 80, path.name
+
+
+def test_the_teaching_cases_pose_what_their_titles_say():
+    s = {p.stem: read_scene(p) for p in SHIPPED}
+    assert s["01_neutral"].pose == Pose()
+    two = s["02_two_sided_case"].pose
+    assert two.right.gt_superior_mm < 0 and two.right.gt_anterior_mm < 0
+    assert two.left.gt_superior_mm > 0 and two.left.gt_anterior_mm > 0
+    assert two.right.iliac_crest_superior_mm == two.left.iliac_crest_superior_mm
+    assert s["03_gt_superior"].pose == Pose(right=SidePose(gt_superior_mm=10.0))
+    assert s["04_gt_anterior"].pose == Pose(right=SidePose(gt_anterior_mm=10.0))
+    crest = s["05_gt_superior_crest_raised"].pose.right
+    assert crest.gt_superior_mm == crest.iliac_crest_superior_mm > 0
+    flexed = s["06_flexed_90_rotation"].pose
+    assert flexed.right.hip_flexion_deg == flexed.left.hip_flexion_deg == 90.0
+    assert "right.piriformis" in s["06_flexed_90_rotation"].display.muscles
+
+
+@pytest.mark.parametrize("stem, key, pct", CLAIMS)
+def test_the_numbers_in_the_captions_are_the_models(stem, key, pct):
+    scene = read_scene(ROOT / "scenes" / f"{stem}.toml")
+    solution = HipModel.load().solve(scene.pose)
+    got = float(solution.change_pct[solution.keys.index(key)])
+    assert round(got, 1) == pytest.approx(pct, abs=0.051), f"{stem}: {key} is {got:+.2f} %"
+    quoted = f"{pct:+.1f} %" if pct else "0.0 %"
+    assert quoted in scene.caption or quoted.lstrip("+") in scene.caption, (stem, quoted)
+
+
+def test_flexion_reverses_piriformis_rotation_as_scene_6_says():
+    model = HipModel.load()
+    key = "right.piriformis"
+
+    def pct(**values):
+        s = model.solve(Pose(right=SidePose(**values)))
+        return float(s.change_pct[s.keys.index(key)])
+
+    assert round(pct(hip_flexion_deg=90.0), 1) == 8.8  # "90 degrees alone ... (+8.8 %)"
+    # straight hip: internal rotation (GT anterior) lengthens piriformis
+    assert pct(gt_anterior_mm=10.0) > 2.0
+    # flexed 90: internal rotation (GT superior) shortens it compared with flexion alone
+    assert pct(hip_flexion_deg=90.0, gt_superior_mm=10.0) < pct(hip_flexion_deg=90.0) - 1.0
+
+
+# --- the window -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def anatomy():
+    from hipviz.io.meshes import load_bones, load_landmarks
+
+    return load_bones(), load_landmarks()
+
+
+@pytest.fixture
+def window(qtbot, anatomy):
+    from PyQt5.QtWidgets import QApplication
+
+    from hipviz.gui.window import MainWindow
+
+    bones, landmarks = anatomy
+    win = MainWindow(HipModel.load(), bones, landmarks)
+    win.files.recent.clear()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    QApplication.setActiveWindow(win)  # shortcuts need the active window (Xvfb has no manager)
+    qtbot.waitUntil(win.isActiveWindow, timeout=3000)
+    yield win
+    win.close()
+
+
+@pytest.fixture
+def warnings_shown(monkeypatch):
+    """Texts of the warning boxes the window would show (the boxes are not opened)."""
+    from PyQt5.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        staticmethod(lambda parent, title, text, *a: shown.append(text)))
+    return shown
+
+
+def state(win) -> tuple:
+    """What a user sees: the scene as the window would save it, the camera, the title, the
+    widgets that show the display options."""
+    d = win.display
+    return (win.current_scene(), camera_array(win).tobytes(), win.windowTitle(),
+            d.range_spin.value(), d.opacity_slider.value(), d.labels_check.isChecked(),
+            d.lines_radio.isChecked(), d.background_combo.currentData(),
+            win.controls.controls["right.gt_superior_mm"].spin.value(), win.scene_path)
+
+
+@pytest.mark.gui
+def test_every_shipped_scene_opens_exactly(window, qtbot):
+    order = sorted(SHIPPED, key=lambda p: p.stem.startswith("06"))  # the flexed one last
+    for path in order:
+        assert window.open_scene(path)
+        expected = read_scene(path)
+        assert window.current_scene() == expected, path.name
+        assert window.scene_path == path.resolve()
+        assert expected.title in window.windowTitle() and path.name in window.windowTitle()
+        assert window.scene_info.caption_label.text() == expected.caption
+        assert window.scene.view == expected.camera.view
+    # the last one (flexed) shows only the piriformis lines, in the tree too
+    from PyQt5.QtCore import Qt
+
+    assert window.display.muscle_items["piriformis"].checkState(0) == Qt.Checked
+    assert window.display.group_items["gluteus_medius"].checkState(0) == Qt.Unchecked
+    assert window.files.recent.paths()[0] == order[-1].resolve()
+
+
+@pytest.mark.gui
+def test_display_values_are_restored_exactly(window, qtbot):
+    scene = Scene(title="Odd values", caption="c",
+                  pose=Pose.from_dict({"left.hip_flexion_deg": 33.3}),
+                  display=Display(muscles=("left.piriformis",), colour_range_pct=12.25,
+                                  bone_opacity=0.05, labels=True, tubes=False,
+                                  background="white", legend=False, attachments=False))
+    window.apply_scene(scene)
+    assert window.current_scene() == scene
+    d = window.display
+    assert d.range_spin.value() == pytest.approx(12.3)  # shows one decimal, keeps 12.25
+    assert d.opacity_slider.value() == 5 and d.lines_radio.isChecked()
+    assert window.lines_action.isChecked() and window.labels_action.isChecked()
+    assert d.background_combo.currentData() == "white" and not d.legend_check.isChecked()
+    assert not d.attachments_check.isChecked()
+    assert window.table.colour_limit_pct == 12.25
+    # the background is drawn: a corner of the view is white
+    image = window.scene.screenshot()
+    assert image[3, 3, :3].min() > 245
+
+
+def camera_array(win) -> np.ndarray:
+    """(3, 3): position, focal point, view up."""
+    return np.array([list(v) for v in win.plotter.camera_position], dtype=float)
+
+
+@pytest.mark.gui
+def test_a_moved_camera_is_saved_and_restored(window, qtbot, tmp_path):
+    window.set_view("posterior")
+    assert window.current_scene().camera == Camera(view="posterior")
+    window.plotter.camera.azimuth = 25.0
+    window.plotter.camera.elevation = 10.0
+    moved = window.current_scene()
+    assert moved.camera.position is not None
+    position = camera_array(window)
+    path = tmp_path / "moved.toml"
+    assert window.save_scene(path)
+    window.open_scene(SHIPPED[0])  # somewhere else
+    assert not np.allclose(camera_array(window), position)
+    window.open_scene(path)
+    np.testing.assert_allclose(camera_array(window), position, atol=1e-9)
+    assert window.current_scene() == moved
+    # a resize keeps a saved camera (a standard view would be re-framed)
+    window.resize(1200, 800)
+    qtbot.wait(50)
+    np.testing.assert_allclose(camera_array(window), position, atol=1e-9)
+
+
+@pytest.mark.gui
+@pytest.mark.parametrize("kind", ["syntax error", "unknown key", "wrong type", "out of range",
+                                  "NaN", "unknown view", "newer version"])
+def test_a_bad_file_is_reported_and_changes_nothing(window, qtbot, tmp_path, warnings_shown,
+                                                    kind):
+    window.open_scene(SHIPPED[1])
+    window.controls.controls["right.gt_superior_mm"].spin.setValue(5.0)
+    before = state(window)
+    path = tmp_path / "bad.toml"
+    path.write_text(BAD_FILES[kind][0], encoding="utf-8")
+    assert window.open_scene(path) is False
+    assert len(warnings_shown) == 1
+    assert str(path) in warnings_shown[0]
+    for part in BAD_FILES[kind][1]:
+        assert part in warnings_shown[0]
+    assert state(window) == before
+    assert window.files.recent.paths()[0] == SHIPPED[1].resolve()  # not added
+
+
+@pytest.mark.gui
+def test_a_bad_scene_object_changes_nothing(window, qtbot):
+    window.open_scene(SHIPPED[2])
+    before = state(window)
+    for bad in (Scene(display=Display(bone_opacity=0.0)),
+                Scene(display=Display(muscles=("right.psoas",))),
+                Scene(camera=Camera(view="front")),
+                Scene(title="two\nlines")):
+        with pytest.raises(SceneError):
+            window.apply_scene(bad)
+        assert state(window) == before
+
+
+@pytest.mark.gui
+def test_showing_fails_part_way_then_the_old_scene_comes_back(window, qtbot, monkeypatch):
+    window.open_scene(SHIPPED[2])
+    before = state(window)
+    calls = []
+    real = window.set_scene_text
+
+    def fail_once(title, caption):  # the last step of showing a scene fails the first time
+        calls.append(title)
+        if len(calls) == 1:
+            raise RuntimeError("disk on fire")
+        real(title, caption)
+
+    monkeypatch.setattr(window, "set_scene_text", fail_once)
+    with pytest.raises(RuntimeError):
+        window.apply_scene(read_scene(SHIPPED[4]))
+    assert state(window) == before
+
+
+@pytest.mark.gui
+def test_ctrl_s_saves_ctrl_shift_s_saves_as_and_recent_files_reopen(window, qtbot, tmp_path,
+                                                                    monkeypatch):
+    from PyQt5.QtCore import Qt
+    from PyQt5.QtWidgets import QFileDialog
+
+    assert window.save_action.shortcut().toString() == "Ctrl+S"
+    assert window.save_as_action.shortcut().toString() == "Ctrl+Shift+S"
+    assert window.open_action.shortcut().toString() == "Ctrl+O"
+    first = tmp_path / "first.toml"
+    first.write_text(SHIPPED[2].read_text())
+    window.open_scene(first)
+    window.controls.controls["left.gt_anterior_mm"].spin.setValue(-6.0)
+    qtbot.keyClick(window, Qt.Key_S, Qt.ControlModifier)
+    saved = read_scene(first)
+    assert saved.pose.left.gt_anterior_mm == -6.0 and saved == window.current_scene()
+    assert "# hipviz" not in first.read_text()  # rewritten by hipviz, comments are not kept
+
+    second = tmp_path / "second"
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(
+        lambda parent, caption, start, filters: (asked.append(start), (str(second), ""))[1]))
+    qtbot.keyClick(window, Qt.Key_S, Qt.ControlModifier | Qt.ShiftModifier)
+    assert asked == [str(first.resolve())]
+    assert read_scene(tmp_path / "second.toml") == window.current_scene()  # .toml added
+    assert window.scene_path == (tmp_path / "second.toml").resolve()
+    assert window.files.recent.paths()[:2] == [(tmp_path / "second.toml").resolve(),
+                                               first.resolve()]
+
+    window.files.recent_menu.aboutToShow.emit()
+    actions = [a for a in window.files.recent_menu.actions()
+               if a.toolTip() == str(first.resolve())]
+    assert len(actions) == 1
+    actions[0].trigger()
+    assert window.scene_path == first.resolve()
+    assert window.model.pose.left.gt_anterior_mm == -6.0
+
+
+@pytest.mark.gui
+def test_ctrl_s_on_a_new_scene_asks_for_a_file(window, qtbot, tmp_path, monkeypatch):
+    from PyQt5.QtCore import Qt
+    from PyQt5.QtWidgets import QFileDialog
+
+    window.set_scene_text("My case: GT high", "Look at the anterior fibres.")
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(
+        lambda parent, caption, start, filters: (asked.append(start), ("", ""))[1]))
+    qtbot.keyClick(window, Qt.Key_S, Qt.ControlModifier)
+    assert len(asked) == 1 and asked[0].endswith("my_case_gt_high.toml")  # cancelled
+    assert window.scene_path is None
+
+
+@pytest.mark.gui
+def test_title_and_caption_dialog(qtbot):
+    from hipviz.gui.scene_files import SceneDetailsDialog
+
+    dialog = SceneDetailsDialog("Old", "Old caption")
+    qtbot.addWidget(dialog)
+    dialog.title_edit.setText("  GT   high\t")
+    dialog.caption_edit.setPlainText("Line one.\nLine two.\n")
+    assert dialog.values() == ("GT high", "Line one.\nLine two.")
+    assert dialog.title_edit.maxLength() == 200
+
+
+@pytest.mark.gui
+def test_hipviz_scene_toml_opens_it(qtbot, tmp_path):
+    from hipviz.gui import app
+
+    win = app.load_window(SHIPPED[3])
+    qtbot.addWidget(win)
+    try:
+        assert win.current_scene() == read_scene(SHIPPED[3])
+        assert win.scene_path == SHIPPED[3].resolve()
+        bad = tmp_path / "bad.toml"
+        bad.write_text("hipviz_scene = 1\n[camera]\nview = 'front'\n")
+        with pytest.raises(app.StartupError, match=r"bad\.toml: camera\.view"):
+            app.load_window(bad)
+    finally:
+        win.close()
+
+
+def test_command_line_routes_a_scene_file_to_the_window(monkeypatch):
+    import hipviz.gui.app as gui_app
+    from hipviz import cli
+
+    opened = []
+    monkeypatch.setattr(gui_app, "run", lambda path=None: opened.append(path) or 0)
+    assert cli.main([str(SHIPPED[0])]) == 0
+    assert opened == [SHIPPED[0]]
+
+
+def test_every_display_key_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Scene files"):]
+    section = section[: section.index("\n## ", 4)]
+    keys = ["hipviz_scene", "title", "caption", *(f"{k}" for k in RANGES),
+            "view", "position", "focal_point", "up", *Display.__dataclass_fields__]
+    for key in keys:
+        assert re.search(rf"`{key}`", section), key
+    for side in SIDES:
+        assert f"[pose.{side}]" in section
