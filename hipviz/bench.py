@@ -345,7 +345,7 @@ def measure_gui(repeat: int, export: bool = True) -> dict:
     from hipviz.io.meshes import load_bones
 
     bones = load_bones()
-    poses = iter([Pose().with_value(STEP_KEY, float(v) / 2) for v in positions])
+    poses = (Pose().with_value(STEP_KEY, float(v) / 2) for v in positions)
     naive = [median_time(lambda: (naive_step(plotter, bones, window.model, next(poses),
                                              window.table), process()), 3)
              for _ in range(max(1, repeat // 2))]

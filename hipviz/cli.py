@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
+import threading
 from pathlib import Path
 
 from hipviz import __version__
@@ -165,6 +167,11 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     command = args.command or "gui"
     if command == "gui":
+        # trimesh (with SciPy) takes most of a second to import: start it now, on its own
+        # thread, so it overlaps Qt's and VTK's imports instead of following them (numpy,
+        # which both sides need, first, on this thread)
+        importlib.import_module("numpy")
+        threading.Thread(target=importlib.import_module, args=("trimesh",), daemon=True).start()
         from hipviz.gui.app import run
 
         return run(getattr(args, "scene", None))

@@ -178,7 +178,8 @@ def _femur_transform_one(anatomy: Anatomy, side: str, pelvis: np.ndarray, flexio
         r1 = p0 * f[0][1] + p1 * f[1][1] + p2 * f[2][1]
         r2 = p0 * f[0][2] + p1 * f[1][2] + p2 * f[2][2]
         # the hip centre stays where the pelvis puts it: hip - r @ h0
-        rows.append([r0, r1, r2, (p0 * h0 + p1 * h1 + p2 * h2 + p3) - (r0 * h0 + r1 * h1 + r2 * h2)])
+        hip = p0 * h0 + p1 * h1 + p2 * h2 + p3
+        rows.append([r0, r1, r2, hip - (r0 * h0 + r1 * h1 + r2 * h2)])
     if side != "right":  # back to the left side
         rows[0][2], rows[1][2] = -rows[0][2], -rows[1][2]
         rows[2] = [-rows[2][0], -rows[2][1], rows[2][2], -rows[2][3]]
