@@ -71,3 +71,31 @@ def offscreen_plotter():
         yield plotter
     finally:
         plotter.close()
+
+
+@pytest.fixture(scope="session")
+def anatomy():
+    """The shipped bones and landmarks, loaded once."""
+    from hipviz.io.meshes import load_bones, load_landmarks
+
+    return load_bones(), load_landmarks()
+
+
+@pytest.fixture
+def window(qtbot, anatomy):
+    """The real main window on the shipped model, shown and active, closed afterwards."""
+    from PyQt5.QtWidgets import QApplication
+
+    from hipviz.core.model import HipModel
+    from hipviz.gui.window import MainWindow
+
+    bones, landmarks = anatomy
+    win = MainWindow(HipModel.load(), bones, landmarks)
+    win.files.recent.clear()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    QApplication.setActiveWindow(win)  # shortcuts need the active window (Xvfb has no manager)
+    qtbot.waitUntil(win.isActiveWindow, timeout=3000)
+    yield win
+    win.close()

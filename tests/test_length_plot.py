@@ -134,28 +134,6 @@ def test_dark_projector_figure_png(fresh, tmp_path):
 
 
 # --- the panel in the window -------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def anatomy():
-    from hipviz.io.meshes import load_bones, load_landmarks
-
-    return load_bones(), load_landmarks()
-
-
-@pytest.fixture
-def window(qtbot, anatomy):
-    from hipviz.gui.window import MainWindow
-
-    bones, landmarks = anatomy
-    win = MainWindow(HipModel.load(), bones, landmarks)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitActive(win)
-    yield win
-    win.close()
-
-
 @pytest.mark.gui
 def test_panel_follows_the_model(window, qtbot):
     panel, dock = window.plot, window.docks["plot"]

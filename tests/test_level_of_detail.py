@@ -8,15 +8,9 @@ import pyvista
 
 from hipviz.core.model import HipModel
 from hipviz.core.pose import Pose
-from hipviz.io.meshes import load_bones, load_landmarks
 from hipviz.render.scene import HipScene, bone_polydata, drag_polydata
 
 GT_UP = "right.gt_superior_mm"
-
-
-@pytest.fixture(scope="module")
-def anatomy():
-    return load_bones(), load_landmarks()
 
 
 def triangles(actor) -> int:

@@ -18,7 +18,6 @@ import pyvista
 
 from hipviz.core.model import HipModel
 from hipviz.core.pose import Pose
-from hipviz.io.meshes import load_bones, load_landmarks
 from hipviz.render.scene import HipScene
 
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
@@ -66,11 +65,6 @@ def poses(n: int, seed: int = 0) -> list[Pose]:
             values["right.hip_flexion_deg"] = float(np.round(rng.uniform(0, 60), 0))
         out.append(Pose.from_dict(values))
     return out
-
-
-@pytest.fixture(scope="module")
-def anatomy():
-    return load_bones(), load_landmarks()
 
 
 needs_proc = pytest.mark.skipif(not os.path.exists("/proc/self/statm"),

@@ -337,31 +337,6 @@ def test_flexion_reverses_piriformis_rotation_as_scene_6_says():
 
 
 # --- the window -------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def anatomy():
-    from hipviz.io.meshes import load_bones, load_landmarks
-
-    return load_bones(), load_landmarks()
-
-
-@pytest.fixture
-def window(qtbot, anatomy):
-    from PyQt5.QtWidgets import QApplication
-
-    from hipviz.gui.window import MainWindow
-
-    bones, landmarks = anatomy
-    win = MainWindow(HipModel.load(), bones, landmarks)
-    win.files.recent.clear()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    QApplication.setActiveWindow(win)  # shortcuts need the active window (Xvfb has no manager)
-    qtbot.waitUntil(win.isActiveWindow, timeout=3000)
-    yield win
-    win.close()
-
-
 @pytest.fixture
 def warnings_shown(monkeypatch):
     """Texts of the warning boxes the window would show (the boxes are not opened)."""

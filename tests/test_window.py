@@ -12,7 +12,6 @@ from hipviz.core.model import HipModel
 from hipviz.core.pose import Pose
 from hipviz.gui import app
 from hipviz.gui.window import MainWindow
-from hipviz.io.meshes import load_bones, load_landmarks
 from hipviz.render.colours import DEFAULT_LIMIT_PCT, colour_for_change
 from hipviz.render.projection import world_to_display
 from hipviz.render.views import VIEWS, camera_position
@@ -20,24 +19,6 @@ from hipviz.render.views import VIEWS, camera_position
 pytestmark = pytest.mark.gui
 
 GT_UP = "right.gt_superior_mm"
-
-
-@pytest.fixture(scope="module")
-def anatomy():
-    return load_bones(), load_landmarks()
-
-
-@pytest.fixture
-def window(qtbot, anatomy):
-    bones, landmarks = anatomy
-    win = MainWindow(HipModel.load(), bones, landmarks)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()  # keyboard shortcuts need the active window (Xvfb has no manager)
-    qtbot.waitActive(win)
-    yield win
-    win.close()
 
 
 def settle(qtbot) -> None:

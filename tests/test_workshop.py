@@ -12,11 +12,9 @@ import pyvista
 from PyQt5.QtCore import Qt
 
 import hipviz
-from hipviz.core.model import HipModel
 from hipviz.core.pose import Pose
 from hipviz.gui.window import MainWindow
 from hipviz.gui.workshop import THEMES, TUBE_RADIUS_MM, default_folder, scene_files
-from hipviz.io.meshes import load_bones, load_landmarks
 from hipviz.io.scene import ALL_PATHS, Camera, Display, Scene, write_scene
 from hipviz.render.muscle_layer import TUBE_RADIUS_MM as DESK_TUBE_RADIUS_MM
 from hipviz.render.title_overlay import PANEL_OPACITY
@@ -39,11 +37,6 @@ SCENES = (
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture(scope="module")
-def anatomy():
-    return load_bones(), load_landmarks()
-
-
 @pytest.fixture
 def folder(tmp_path):
     for name, scene in SCENES:
@@ -51,19 +44,6 @@ def folder(tmp_path):
     (tmp_path / "5-broken.toml").write_text('hipviz_scene = 1\n[pose.right]\nknee = 3\n')
     (tmp_path / "notes.txt").write_text("not a scene")
     return tmp_path
-
-
-@pytest.fixture
-def window(qtbot, anatomy):
-    bones, landmarks = anatomy
-    win = MainWindow(HipModel.load(), bones, landmarks)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()  # keyboard shortcuts need the active window (Xvfb has no manager)
-    qtbot.waitActive(win)
-    yield win
-    win.close()
 
 
 def camera_of(win: MainWindow) -> np.ndarray:
