@@ -210,6 +210,7 @@ class MuscleSet:
         # each slot's room point lands in that product's (n_bodies * k) rows.
         k = max(sl.stop - sl.start for _, sl, _ in self._bodies)
         self._homogeneous = np.zeros((len(self._bodies), k, 4))
+        self._selections: dict[bytes, list[tuple[np.ndarray, np.ndarray]]] = {}
         self._flat = np.empty(self._n_slots, dtype=int)
         for b, (_, sl, neutral) in enumerate(self._bodies):
             self._homogeneous[b, : len(neutral), :3] = neutral
@@ -233,9 +234,30 @@ class MuscleSet:
         if len({t.shape for t in ts}) > 1:
             shape = np.broadcast_shapes(*(t.shape for t in ts))
             ts = [np.broadcast_to(t, shape) for t in ts]
-        t = np.stack(ts, axis=-3)  # (..., n_bodies, 4, 4)
-        moved = self._homogeneous @ np.swapaxes(t, -1, -2)  # (..., n_bodies, k, 4)
+        if ts[0].ndim > 2:
+            # many poses: per body, one matrix product (n * 3, 4) @ (4, r) over just the rows
+            # asked for, instead of n tiny ones and a gather (about 5x faster for 1000 poses)
+            lead = ts[0].shape[:-2]
+            out = np.empty(lead + (len(rows), 3))
+            for t, (where, points) in zip(ts, self._selection(rows), strict=True):
+                if len(where):
+                    out[..., where, :] = np.swapaxes(
+                        (t[..., :3, :].reshape(-1, 4) @ points.T).reshape(lead + (3, -1)), -1, -2)
+            return out
+        t = np.stack(ts, axis=-3)  # (n_bodies, 4, 4)
+        moved = self._homogeneous @ np.swapaxes(t, -1, -2)  # (n_bodies, k, 4)
         return moved.reshape(moved.shape[:-3] + (-1, 4))[..., rows, :3]
+
+    def _selection(self, rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per body: where its rows go among ``rows``, and their homogeneous points (r, 4)."""
+        key = rows.tobytes()
+        if key not in self._selections:
+            k = self._homogeneous.shape[1]
+            body, index = np.divmod(rows, k)
+            self._selections[key] = [
+                (np.nonzero(body == b)[0], self._homogeneous[b][index[body == b]])
+                for b in range(len(self._homogeneous))]
+        return self._selections[key]
 
     def world_points(self, transforms: dict[str, np.ndarray]) -> list[np.ndarray]:
         """Each path's points in the room, (..., k, 3)."""
