@@ -42,6 +42,7 @@ from hipviz.render.scene import (
     LEGEND_ON_TRANSPARENT,
     HipScene,
 )
+from hipviz.render.title_overlay import text_actor
 from hipviz.render.views import camera_position
 
 if TYPE_CHECKING:
@@ -155,11 +156,8 @@ class TitleBlock:
 
     @staticmethod
     def _text(bold: bool) -> vtkTextActor:
-        actor = vtkTextActor()
+        actor = text_actor(bold)
         prop = actor.GetTextProperty()
-        prop.SetFontFamilyToArial()
-        prop.SetBold(bold)
-        prop.SetShadow(False)
         prop.SetJustificationToCentered()
         prop.SetVerticalJustificationToTop()
         actor.SetVisibility(False)

@@ -62,6 +62,16 @@ def _wrap(text: str, width_px: float, font: int, kind: str) -> list[str]:
     return [line.replace(_GLUE, " ") for line in textwrap.wrap(glued, chars)]
 
 
+def text_actor(bold: bool) -> vtkTextActor:
+    """A 2D text actor in the type of figures and the workshop band: Arial, no shadow."""
+    actor = vtkTextActor()
+    prop = actor.GetTextProperty()
+    prop.SetFontFamilyToArial()
+    prop.SetBold(bold)
+    prop.SetShadow(False)
+    return actor
+
+
 def fit_text(text: str, width_px: float, font: int, kind: str) -> tuple[str, int]:
     """Wrap ``text`` to ``width_px`` in at most ``MAX_LINES[kind]`` lines: (text, font size).
 
@@ -139,12 +149,8 @@ class TitleOverlay:
 
     @staticmethod
     def _text(bold: bool) -> vtkTextActor:
-        actor = vtkTextActor()
-        prop = actor.GetTextProperty()
-        prop.SetFontFamilyToArial()
-        prop.SetBold(bold)
-        prop.SetShadow(False)
-        prop.SetLineSpacing(1.05)
+        actor = text_actor(bold)
+        actor.GetTextProperty().SetLineSpacing(1.05)
         return actor
 
     @property
