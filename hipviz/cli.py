@@ -108,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_pose_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scene", type=Path, default=None, help="start from this scene file (TOML)")
     p.add_argument("--set", action="append", default=[], metavar="SIDE.KEY=VALUE",
-                   help="pose value, e.g. right.gt_superior_mm=8 (repeatable)")
+                   help="pose value, e.g. right.gt_superior_mm=8 or right.hip_rotation_deg=-20 "
+                        "(repeatable; per side either GT or angle keys, not both)")
 
 
 def parse_settings(items: list[str]) -> dict[str, float]:

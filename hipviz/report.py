@@ -16,12 +16,18 @@ MOMENT_COLUMNS = ("moment_arm_flexion_mm", "moment_arm_abduction_mm", "moment_ar
 
 
 def pose_record(solution: Solution) -> dict:
-    """The pose reached, flat, with joint angles and any reasons a request was not met."""
+    """The pose reached, flat, with joint angles and any reasons a request was not met.
+
+    Whichever drives a side (GT position or angles), it shows both, in a fixed order,
+    and ``side.mode`` says which drove.
+    """
     record: dict = {k: round(v, 4) for k, v in solution.reached.as_dict().items()}
     for side in SIDES:
         flex, abd, rot = solution.angles_deg[side]
         record[f"{side}.hip_abduction_deg"] = round(float(abd), 4)
         record[f"{side}.hip_rotation_deg"] = round(float(rot), 4)
+    for side in SIDES:
+        record[f"{side}.mode"] = solution.requested.side(side).mode
         if solution.reasons[side]:
             record[f"{side}.note"] = "GT request not reachable: " + "; ".join(solution.reasons[side])
     return record
@@ -47,8 +53,10 @@ def _table(solution: Solution, rows: list[dict], columns: tuple[str, ...]) -> st
     for side in SIDES:
         p = solution.reached.side(side)
         flex, abd, rot = solution.angles_deg[side]
+        driven = "angles drive" if solution.requested.side(side).mode == "angles" else "GT drives"
         lines.append(
-            f"{side:5}  GT {p.gt_superior_mm:+6.1f} mm superior, {p.gt_anterior_mm:+6.1f} mm anterior;"
+            f"{side:5}  ({driven}) GT {p.gt_superior_mm:+6.1f} mm superior,"
+            f" {p.gt_anterior_mm:+6.1f} mm anterior;"
             f" iliac crest {p.iliac_crest_superior_mm:+6.1f} mm;"
             f" hip flexion {flex:5.1f}, abduction {abd:+5.1f}, internal rotation {rot:+5.1f} deg"
         )

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hipviz.core.model import HipModel
-from hipviz.core.pose import RANGES, SIDES, Pose, SidePose
+from hipviz.core.pose import ANGLE_KEYS, GT_KEYS, RANGES, SIDES, Pose, SidePose
 from hipviz.io.scene import (
     ALL_PATHS,
     BACKGROUNDS,
@@ -39,7 +39,10 @@ def _in_range(name: str):
     return st.floats(low, high, allow_nan=False)
 
 
-side_poses = st.builds(SidePose, **{name: _in_range(name) for name in RANGES})
+# a side is driven by its GT position or by its joint angles, never both
+_shared = ("iliac_crest_superior_mm", "hip_flexion_deg")
+side_poses = (st.builds(SidePose, **{n: _in_range(n) for n in _shared + GT_KEYS})
+              | st.builds(SidePose, **{n: _in_range(n) for n in _shared + ANGLE_KEYS}))
 poses = st.builds(Pose, right=side_poses, left=side_poses)
 coordinates = st.floats(-1e4, 1e4, allow_nan=False)
 vectors = st.tuples(coordinates, coordinates, coordinates)

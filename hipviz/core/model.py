@@ -10,14 +10,24 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from hipviz.core import kinematics as kin
 from hipviz.core.muscles import MuscleSet, load_muscles
-from hipviz.core.pose import SIDES, Pose, SidePose
+from hipviz.core.pose import (
+    ANGLE_KEYS,
+    GT_KEYS,
+    MODES,
+    RANGES,
+    SIDES,
+    Pose,
+    PoseError,
+    SidePose,
+    check_one_mode,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +82,9 @@ class Solution:
     requested : Pose
         The pose asked for.
     reached : Pose
-        The pose actually reached (equal to ``requested`` unless a GT was out of reach).
+        The pose actually reached, every side with both its GT displacement and its
+        abduction and rotation angles (the GT differs from ``requested`` when a GT was
+        out of reach).
     angles_deg : dict side -> (3,) float
         Hip flexion, abduction and internal rotation, degrees.
     reasons : dict side -> list of str
@@ -175,12 +187,39 @@ class HipModel:
         """Set one ``side.key`` (validated, see :mod:`hipviz.core.pose`)."""
         self.set_pose(self._pose.with_value(key, value))
 
-    def reset(self, side: str | None = None) -> None:
-        """Neutral pose for one side, or both."""
-        if side is None:
-            self.set_pose(Pose())
+    def set_mode(self, side: str, mode: str) -> None:
+        """Drive one side by its GT position (``"gt"``) or its joint angles (``"angles"``).
+
+        The new mode starts from where the femur is now (the current solution's reached
+        GT or angles), so flipping the mode does not move it; only a GT beyond its
+        allowed range (reachable by the angles, not by the GT controls) is brought
+        back into range.
+        """
+        if mode not in MODES:
+            raise PoseError(f"{side}: mode '{mode}' is not allowed; allowed: {', '.join(MODES)}")
+        current = self._pose.side(side)
+        if current.mode == mode:
+            return
+        got = self.solution.reached.side(side)
+        if mode == "angles":
+            new = replace(current, gt_superior_mm=0.0, gt_anterior_mm=0.0,
+                          hip_abduction_deg=_clip("hip_abduction_deg", got.hip_abduction_deg),
+                          hip_rotation_deg=_clip("hip_rotation_deg", got.hip_rotation_deg))
         else:
-            self.set_pose(Pose(**{**{s: self._pose.side(s) for s in SIDES}, side: SidePose()}))
+            new = replace(current, hip_abduction_deg=None, hip_rotation_deg=None,
+                          gt_superior_mm=_clip("gt_superior_mm", got.gt_superior_mm),
+                          gt_anterior_mm=_clip("gt_anterior_mm", got.gt_anterior_mm))
+        self.set_pose(self._pose.with_side(side, new))
+
+    def reset(self, side: str | None = None) -> None:
+        """Neutral pose for one side, or both; each side stays driven as it was."""
+        def neutral(s: str) -> SidePose:
+            if self._pose.side(s).mode == "angles":
+                return SidePose(hip_abduction_deg=0.0, hip_rotation_deg=0.0)
+            return SidePose()
+
+        self.set_pose(Pose(**{s: neutral(s) if side in (None, s) else self._pose.side(s)
+                              for s in SIDES}))
 
     # --- evaluation ------------------------------------------------------------------------
     def solve(self, pose: Pose, moment_arms: bool = True) -> Solution:
@@ -197,26 +236,39 @@ class HipModel:
         for side in SIDES:
             sp = pose.side(side)
             flex = math.radians(sp.hip_flexion_deg)
-            add, rot, status = kin.solve_gt(a, side, pelvis, flex, sp.gt_superior_mm, sp.gt_anterior_mm)
+            if sp.mode == "angles":  # the angles drive: in range already (pose.RANGES)
+                add, rot = -math.radians(sp.hip_abduction_deg), math.radians(sp.hip_rotation_deg)
+                status = 0
+            else:
+                add, rot, status = kin.solve_gt(a, side, pelvis, flex, sp.gt_superior_mm,
+                                                sp.gt_anterior_mm)
+                add, rot = float(add), float(rot)
             femur = kin.femur_transform(a, side, pelvis, flex, add, rot)
             transforms[f"femur_{side}"] = femur
             angles[side] = np.degrees([flex, -add, rot])
             reasons[side] = kin.status_reasons(int(status))
-            reached[side] = sp  # exact within round-off when nothing was clamped
-            if reasons[side]:  # report where the GT really went
-                gt = kin.gt_position(a, side, femur)
-                neutral = kin.neutral_gt(a, side, flex)
-                if side == "left":
-                    neutral = kin.MIRROR @ neutral
-                reached[side] = SidePose(
-                    gt_superior_mm=float(gt[1] - neutral[1]),
-                    gt_anterior_mm=float(gt[0] - neutral[0]),
-                    iliac_crest_superior_mm=sp.iliac_crest_superior_mm,
-                    hip_flexion_deg=sp.hip_flexion_deg)
+            if sp.mode == "angles" or reasons[side]:  # report where the GT really went
+                sup, ant = self._reached_gt(side, femur, flex)
+            else:  # exact within round-off when nothing was clamped
+                sup, ant = sp.gt_superior_mm, sp.gt_anterior_mm
+            reached[side] = SidePose(
+                gt_superior_mm=sup, gt_anterior_mm=ant,
+                iliac_crest_superior_mm=sp.iliac_crest_superior_mm,
+                hip_flexion_deg=sp.hip_flexion_deg,
+                hip_abduction_deg=-math.degrees(add), hip_rotation_deg=math.degrees(rot))
         lengths = self.muscles.lengths(transforms)
         arms = MomentArms(lambda: self._moment_arms(pelvis, angles)) if moment_arms else {}
         return Solution(pose, Pose(**reached), angles, reasons, transforms, self.muscles.keys,
                         lengths, self.muscles.rest_lengths, arms)
+
+    def _reached_gt(self, side: str, femur: np.ndarray, flexion_rad: float) -> tuple[float, float]:
+        """The GT's (superior, anterior) displacement from its neutral place, mm."""
+        a = self.anatomy
+        gt = kin.gt_position(a, side, femur)
+        neutral = kin.neutral_gt(a, side, flexion_rad)
+        if side == "left":
+            neutral = kin.MIRROR @ neutral
+        return float(gt[1] - neutral[1]), float(gt[0] - neutral[0])
 
     def _moment_arms(self, pelvis: np.ndarray, angles_deg: dict[str, np.ndarray]) -> dict:
         """-dL/d(angle) by central differences on a 7-pose batch (both sides at once)."""
@@ -234,10 +286,13 @@ class HipModel:
     def sweep(self, values: dict[str, np.ndarray]) -> np.ndarray:
         """Lengths (n, n_paths) for many poses at once; ``values`` maps ``side.key`` -> (n,) arrays.
 
-        Keys not given stay at the current pose's values. No validation: for scripts and
-        plots that generate their own in-range values.
+        Keys not given stay at the current pose's reached values. A side is driven by its
+        angles when an angle key of it is given (or, with no GT or angle key of it given,
+        when the current pose drives it by its angles), else by its GT position. No
+        validation: for scripts and plots that generate their own in-range values.
         """
-        base = self._pose.as_dict()
+        check_one_mode(values)
+        base = self.solution.reached.as_dict()
         n = max(np.size(v) for v in values.values())
         v = {k: np.broadcast_to(np.asarray(values.get(k, base[k]), float), (n,)) for k in base}
         a = self.anatomy
@@ -246,7 +301,19 @@ class HipModel:
         transforms = {"pelvis": pelvis}
         for side in SIDES:
             flex = np.radians(v[f"{side}.hip_flexion_deg"])
-            add, rot, _ = kin.solve_gt(a, side, pelvis, flex, v[f"{side}.gt_superior_mm"],
-                                       v[f"{side}.gt_anterior_mm"])
+            given = {k.partition(".")[2] for k in values if k.startswith(f"{side}.")}
+            if given & set(ANGLE_KEYS) or (not given & set(GT_KEYS)
+                                           and self._pose.side(side).mode == "angles"):
+                add = -np.radians(v[f"{side}.hip_abduction_deg"])
+                rot = np.radians(v[f"{side}.hip_rotation_deg"])
+            else:
+                add, rot, _ = kin.solve_gt(a, side, pelvis, flex, v[f"{side}.gt_superior_mm"],
+                                           v[f"{side}.gt_anterior_mm"])
             transforms[f"femur_{side}"] = kin.femur_transform(a, side, pelvis, flex, add, rot)
         return self.muscles.lengths(transforms)
+
+
+def _clip(name: str, value: float) -> float:
+    """``value`` within the allowed range of pose key ``name`` (round-off at a limit)."""
+    low, high = RANGES[name][:2]
+    return min(max(float(value), low), high)

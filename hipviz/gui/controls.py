@@ -1,5 +1,7 @@
 """The pose controls: per side, GT superior/inferior and anterior/posterior, iliac crest
-height and hip flexion, each a slider with a typed spin box; resets; mirroring.
+height, hip flexion, abduction and rotation, each a slider with a typed spin box; per
+side a "Drive by" choice between the GT position and the joint angles (the other pair
+shows the values reached, read-only); resets; mirroring.
 
 Widgets only call the model's public setters. What they show comes back from the model
 (:meth:`PoseControls.sync`, with signals blocked): the pose actually *reached*, and next
@@ -26,7 +28,7 @@ from PyQt5.QtWidgets import (
 )
 
 from hipviz.core.model import HipModel, Solution
-from hipviz.core.pose import POSE_KEYS, RANGES, SIDES, PoseError
+from hipviz.core.pose import ANGLE_KEYS, GT_KEYS, POSE_KEYS, RANGES, SIDES, PoseError
 from hipviz.gui.names import CONTROL_LABELS, SIDE_LABELS
 
 log = logging.getLogger(__name__)
@@ -34,7 +36,14 @@ log = logging.getLogger(__name__)
 #: slider steps per unit: 0.5 mm, 1 degree
 STEPS_PER_UNIT = {"mm": 2, "deg": 1}
 UNIT_SUFFIX = {"mm": " mm", "deg": " \N{DEGREE SIGN}"}
-GT_KEYS = ("gt_superior_mm", "gt_anterior_mm")
+#: "Drive by" choices: mode -> (text, tooltip)
+DRIVE_MODES = {
+    "gt": ("GT position", "Drive this side by where the greater trochanter sits, as palpated; "
+                          "the hip's abduction and rotation follow (shown read-only)."),
+    "angles": ("Joint angles", "Drive this side by the hip's abduction and rotation angles "
+                               "(OpenSim gait2392 convention); the GT position follows (shown "
+                               "read-only)."),
+}
 #: mirror modes: combo text -> (source side, target side) or None
 MIRROR_MODES = {
     "Off": None,
@@ -63,6 +72,8 @@ class ValueControl(QWidget):
     def __init__(self, key: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.key = key
+        #: shows a reached value only (the other mode drives the side); see set_read_only
+        self.read_only = False
         name = key.split(".")[1]
         low, high, unit, _ = RANGES[name]
         self.steps = STEPS_PER_UNIT[unit]
@@ -112,6 +123,19 @@ class ValueControl(QWidget):
     def value(self) -> float:
         return self.spin.value()
 
+    def set_read_only(self, read_only: bool) -> None:
+        """Disable the control (it then shows a reached value only) or enable it.
+
+        A reached value may lie beyond what can be set (the angles can put the GT
+        more than 25 mm away): the disabled spin box then shows it as it is, not clipped.
+        """
+        self.read_only = read_only
+        self.setEnabled(not read_only)
+        name = self.key.split(".")[1]
+        low, high = RANGES[name][:2]
+        with _blocked(self.spin):
+            self.spin.setRange(-999.0, 999.0) if read_only else self.spin.setRange(low, high)
+
     def show_value(self, value: float) -> None:
         """Show a value from the model without emitting anything.
 
@@ -160,6 +184,8 @@ class PoseControls(QWidget):
         self.reason_labels: dict[str, QLabel] = {}
         self.reset_buttons: dict[str, QPushButton] = {}
         self.side_boxes: dict[str, QGroupBox] = {}
+        #: side -> its "Drive by" combo box (item data: "gt" or "angles")
+        self.mode_combos: dict[str, QComboBox] = {}
         layout = QVBoxLayout(self)
         for side in SIDES:
             layout.addWidget(self._side_box(side))
@@ -185,7 +211,21 @@ class PoseControls(QWidget):
         box = QGroupBox(f"{SIDE_LABELS[side]} side")
         grid = QGridLayout(box)
         grid.setColumnStretch(1, 1)
-        row = 0
+        combo = QComboBox()
+        for mode, (text, tip) in DRIVE_MODES.items():
+            combo.addItem(text, mode)
+            combo.setItemData(combo.count() - 1, tip, Qt.ToolTipRole)
+        combo.setToolTip(f"What drives the {side} femur: the GT position or the joint angles. "
+                         "Switching keeps the femur where it is.")
+        combo.setAccessibleName(f"{SIDE_LABELS[side]} drive by")
+        combo.currentIndexChanged.connect(
+            lambda i, s=side, c=combo: self.set_mode(s, c.itemData(i)))
+        drive = QLabel("Drive by")
+        drive.setBuddy(combo)
+        grid.addWidget(drive, 0, 0)
+        grid.addWidget(combo, 0, 1)
+        self.mode_combos[side] = combo
+        row = 1
         for name in POSE_KEYS:
             key = f"{side}.{name}"
             control = ValueControl(key)
@@ -244,6 +284,25 @@ class PoseControls(QWidget):
             self.model.set_pose(replace(pose, **{target: pose.side(source)}))
             self.message.emit(f"Mirroring the {source} side onto the {target} side")
 
+    def set_mode(self, side: str, mode: str) -> None:
+        """Drive ``side`` by its GT position (``"gt"``) or joint angles (``"angles"``);
+        the femur stays where it is (while mirroring, the other side follows), unless the
+        GT was beyond what its controls can set (then it comes back into range, and a
+        message says so)."""
+        before = self.model.solution.reached.side(side)
+        self.model.set_mode(side, mode)
+        after = self.model.solution.reached.side(side)
+        if mode == "gt" and (before.gt_superior_mm, before.gt_anterior_mm) != (
+                after.gt_superior_mm, after.gt_anterior_mm):
+            low, high, unit, _ = RANGES["gt_superior_mm"]
+            self.message.emit(f"The {side} GT was beyond {low:g} to {high:g} {unit}, the range "
+                              "of its controls: it was brought back into range")
+        if self.mirror is not None:
+            source, target = self.mirror
+            pose = self.model.pose
+            self.model.set_pose(replace(pose, **{target: pose.side(source)}))
+        self.sync(self.model.solution)  # also when nothing changed (a refused mirror side)
+
     def reset_side(self, side: str) -> None:
         """Neutral on one side (on both while mirroring: the sides are tied)."""
         self.model.reset(None if self.mirror is not None else side)
@@ -253,9 +312,19 @@ class PoseControls(QWidget):
 
     # --- model -> widgets --------------------------------------------------------------------
     def sync(self, solution: Solution) -> None:
-        """Show the reached pose and any clamping reasons (no signals are emitted)."""
+        """Show the reached pose, what drives each side and any clamping reasons (no signals
+        are emitted). The pair of controls not driving a side shows its reached values,
+        disabled."""
         for key, control in self.controls.items():
+            side, name = key.split(".")
+            mode = solution.requested.side(side).mode
+            read_only = name in GT_KEYS and mode == "angles" or name in ANGLE_KEYS and mode == "gt"
+            if read_only != control.read_only:
+                control.set_read_only(read_only)
             control.show_value(solution.reached.get(key))
+        for side, combo in self.mode_combos.items():
+            with _blocked(combo):
+                combo.setCurrentIndex(combo.findData(solution.requested.side(side).mode))
         for side, label in self.reason_labels.items():
             reasons = solution.reasons.get(side, [])
             clamped = bool(reasons)

@@ -39,6 +39,12 @@ CONTROL_LABELS = {
                                 "Iliac crest height against neutral: + raised, - lowered (mm). "
                                 "Equal heights lift the pelvis, unequal ones tilt it."),
     "hip_flexion_deg": ("Hip flexion", "Hip flexion angle (degrees); 0 is standing."),
+    "hip_abduction_deg": ("Hip abduction",
+                          "Hip abduction angle: + abduction, - adduction (degrees), after "
+                          "flexion, from anatomical neutral (OpenSim gait2392 order)."),
+    "hip_rotation_deg": ("Hip rotation",
+                         "Hip rotation about the femur's long axis: + internal, - external "
+                         "(degrees), after flexion and abduction."),
 }
 
 

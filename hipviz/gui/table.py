@@ -1,5 +1,6 @@
-"""The readout table: each muscle's length, change in mm and %, left and right, and the
-left-right difference; sortable, copyable, exportable as CSV.
+"""The readout table: each muscle's length, change in mm and %, left and right, the
+left-right difference and the moment arms about flexion, abduction and rotation;
+sortable, copyable, exportable as CSV.
 
 Rows stay bound to their muscle: values are written into the same items on every pose
 change and the sort proxy re-sorts them, so a sorted table stays sorted while dragging.
@@ -40,24 +41,57 @@ from hipviz.render.colours import (
 
 log = logging.getLogger(__name__)
 
-#: (header, CSV name, side or None, quantity)
+#: (header, CSV name, side or None, quantity); short headers (R/L) so fourteen columns
+#: fit a bottom dock; :data:`HEADER_TIPS` spells each one out
 COLUMNS = (
     ("Muscle", "muscle", None, "name"),
-    ("Right length\n(mm)", "right_length_mm", "right", "length"),
-    ("Right change\n(mm)", "right_change_mm", "right", "change_mm"),
-    ("Right change\n(%)", "right_change_pct", "right", "change_pct"),
-    ("Left length\n(mm)", "left_length_mm", "left", "length"),
-    ("Left change\n(mm)", "left_change_mm", "left", "change_mm"),
-    ("Left change\n(%)", "left_change_pct", "left", "change_pct"),
-    ("Left \N{MINUS SIGN} right\n(mm)", "left_minus_right_mm", None, "difference_mm"),
+    ("R length\n(mm)", "right_length_mm", "right", "length"),
+    ("R change\n(mm)", "right_change_mm", "right", "change_mm"),
+    ("R change\n(%)", "right_change_pct", "right", "change_pct"),
+    ("L length\n(mm)", "left_length_mm", "left", "length"),
+    ("L change\n(mm)", "left_change_mm", "left", "change_mm"),
+    ("L change\n(%)", "left_change_pct", "left", "change_pct"),
+    ("L \N{MINUS SIGN} R\n(mm)", "left_minus_right_mm", None, "difference_mm"),
+    *((f"{side[0].upper()} MA {short}\n(mm)", f"{side}_moment_arm_{action}_mm", side,
+       f"moment_{action}")
+      for side in SIDES for action, short in (("flexion", "flex"), ("abduction", "abd"),
+                                              ("rotation", "rot"))),
 )
+#: moment-arm column tooltips (the sign convention)
+MOMENT_TIPS = {
+    "flexion": "flexion: + the muscle flexes the hip, - it extends it",
+    "abduction": "abduction: + the muscle abducts the hip, - it adducts it",
+    "rotation": "rotation about the femur's long axis: + the muscle rotates the hip "
+                "internally, - externally",
+}
+_QUANTITY_TIPS = {
+    "length": "length, mm",
+    "change_mm": "length change from neutral (anatomical position), mm",
+    "change_pct": "length change from neutral, % of the neutral length",
+}
+
+
+def _header_tip(side: str | None, quantity: str) -> str:
+    if quantity == "name":
+        return "The muscle (fibres). Click to sort."
+    if quantity == "difference_mm":
+        return "Left length minus right length, mm. Click to sort."
+    if quantity.startswith("moment_"):
+        return (f"{side.capitalize()} moment arm, mm (-dL/d angle) about hip "
+                f"{MOMENT_TIPS[quantity[7:]]}. Click to sort.")
+    return f"{side.capitalize()} {_QUANTITY_TIPS[quantity]}. Click to sort."
+
+
+#: column -> header tooltip
+HEADER_TIPS = tuple(_header_tip(side, quantity) for _, _, side, quantity in COLUMNS)
 SORT_ROLE = Qt.UserRole + 1
 KEY_ROLE = Qt.UserRole + 2
 
 
 def table_values(solution) -> list[dict]:
     """One dict per muscle (in :data:`~hipviz.core.muscles.MUSCLES` order) with the CSV
-    column names of :data:`COLUMNS` as keys; lengths in mm, changes in mm and %."""
+    column names of :data:`COLUMNS` as keys; lengths in mm, changes in mm and %, moment
+    arms in mm (-dL/d(angle); computed here if the solution has not yet)."""
     index = {key: i for i, key in enumerate(solution.keys)}
     rows = []
     for muscle in MUSCLES:
@@ -67,6 +101,10 @@ def table_values(solution) -> list[dict]:
             row[f"{side}_length_mm"] = float(solution.lengths_mm[i])
             row[f"{side}_change_mm"] = float(solution.change_mm[i])
             row[f"{side}_change_pct"] = float(solution.change_pct[i])
+            for action in MOMENT_TIPS:  # nan when solved without moment arms
+                arms = solution.moment_arms_mm.get(action)
+                row[f"{side}_moment_arm_{action}_mm"] = (float("nan") if arms is None
+                                                         else float(arms[i]))
         row["left_minus_right_mm"] = row["left_length_mm"] - row["right_length_mm"]
         rows.append(row)
     return rows
@@ -117,6 +155,8 @@ class ReadoutTable(QWidget):
         self._brushes: dict[int, tuple[QBrush, QBrush]] = {}
         self.model = QStandardItemModel(len(MUSCLES), len(COLUMNS), self)
         self.model.setHorizontalHeaderLabels([c[0] for c in COLUMNS])
+        for c, tip in enumerate(HEADER_TIPS):
+            self.model.setHeaderData(c, Qt.Horizontal, tip, Qt.ToolTipRole)
         for r, muscle in enumerate(MUSCLES):
             for c, (_, _, side, _) in enumerate(COLUMNS):
                 item = QStandardItem()

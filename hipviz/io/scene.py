@@ -11,6 +11,10 @@ opening one can only ever change what is on screen. Example::
     [pose.right]
     gt_superior_mm = 10.0
 
+    [pose.left]            # driven by its joint angles instead of the GT position
+    hip_abduction_deg = 15.0
+    hip_rotation_deg = -20.0
+
     [camera]
     view = "posterior"
 
@@ -164,7 +168,10 @@ def parse_scene(text: str, source: str = "<scene>") -> Scene:
                 values[f"{side}.{key}"] = check_value(f"{side}.{key}", value)
             except PoseError as exc:
                 raise SceneError(f"{source}: pose.{_clip(str(exc))}") from None
-    pose = Pose.from_dict(values)
+    try:
+        pose = Pose.from_dict(values)  # PoseError: a side given both a GT and an angle key
+    except PoseError as exc:
+        raise SceneError(f"{source}: pose.{_clip(str(exc))}") from None
 
     cam = check.table(data, "camera")
     check.keys(cam, "camera", {"view", "position", "focal_point", "up"})
@@ -322,7 +329,8 @@ def format_scene(scene: Scene) -> str:
              f"caption = {_toml(scene.caption)}"]
     for side in SIDES:
         lines += ["", f"[pose.{side}]"]
-        lines += [f"{k} = {_toml(v)}" for k, v in asdict(scene.pose.side(side)).items()]
+        # only the keys that drive the side: the GT position or the angles
+        lines += [f"{k} = {_toml(v)}" for k, v in scene.pose.side(side).items().items()]
     lines += ["", "[camera]"]
     lines += [f"{k} = {_toml(v)}" for k, v in asdict(scene.camera).items() if v is not None]
     lines += ["", "[display]"]

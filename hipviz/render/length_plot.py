@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from hipviz.core.muscles import GROUPS, MUSCLES
-from hipviz.core.pose import RANGES, SIDES, split_key
+from hipviz.core.pose import ANGLE_KEYS, GT_KEYS, RANGES, SIDES, split_key
 
 if TYPE_CHECKING:
     from hipviz.core.model import HipModel
@@ -199,7 +199,7 @@ def plot_lengths(
         ax.plot(x, ys[path], color=colour, linestyle=SIDE_STYLES[side],
                 linewidth=width * (1.25 if muscle == "piriformis" else 1.0), gid=path, zorder=3)
 
-    value = model.pose.get(key)
+    value = current_value(model, key)
     ax.axvline(value, color=marker, linewidth=2.5 * scale, alpha=0.8, gid=CURRENT_LINE_GID,
                zorder=2)
     now = current_changes(model, quantity)
@@ -252,13 +252,22 @@ def marker_artists(figure: Figure) -> list:
     return artists
 
 
+def current_value(model: HipModel, key: str) -> float:
+    """The control's value now: as set when it drives its side, else as reached
+    (an angle while the GT drives, or the GT while the angles drive)."""
+    side, name = split_key(key)
+    drives = name not in GT_KEYS + ANGLE_KEYS or model.pose.side(side).mode == (
+        "gt" if name in GT_KEYS else "angles")
+    return float((model.pose if drives else model.solution.reached).get(key))
+
+
 def move_marker(figure: Figure, model: HipModel, key: str, quantity: str = "mm") -> None:
     """Move the current-value marker of a :func:`plot_lengths` figure to the model's pose.
 
     Only the marker changes (no curve is evaluated): for when the plotted control itself
     changed, which moves along the curves rather than changing them.
     """
-    value = model.pose.get(key)
+    value = current_value(model, key)
     now = current_changes(model, quantity)
     unit = RANGES[split_key(key)[1]][2]
     for ax in figure.axes:

@@ -13,7 +13,7 @@ from dataclasses import fields
 
 import numpy as np
 
-from hipviz.core.pose import SIDES, Pose, SidePose
+from hipviz.core.pose import ANGLE_KEYS, GT_KEYS, SIDES, Pose, SidePose
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,16 @@ def interpolate_pose(start: Pose, end: Pose, s: float) -> Pose:
 
     def side(name: str) -> SidePose:
         a, b = start.side(name), end.side(name)
+        # one side driven by the GT, the other by the angles: those values have nothing to
+        # blend with, so they switch halfway (crest and flexion still blend)
+        mode_from = a if s < 0.5 else b
         values = {}
         for f in fields(SidePose):
             v0, v1 = getattr(a, f.name), getattr(b, f.name)
-            values[f.name] = v0 + s * (v1 - v0)
+            if a.mode != b.mode and f.name in GT_KEYS + ANGLE_KEYS:
+                values[f.name] = getattr(mode_from, f.name)
+            else:
+                values[f.name] = None if v0 is None else v0 + s * (v1 - v0)
         return SidePose(**values)
 
     return Pose(**{name: side(name) for name in SIDES})
