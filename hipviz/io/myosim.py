@@ -35,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hipviz.core.geometry import fit_sphere
+
 log = logging.getLogger(__name__)
 
 SOURCE_PACKAGE = "myo-sim"
@@ -316,27 +318,6 @@ def bone_meshes(models: Path | None = None) -> dict[str, BoneMesh]:
         v = (v @ rot.T + pos) * M_TO_MM
         out[part] = BoneMesh(part, body_name, v, f)
     return out
-
-
-def fit_sphere(points: np.ndarray) -> tuple[np.ndarray, float]:
-    """Algebraic least-squares sphere.
-
-    Parameters
-    ----------
-    points : (n, 3) float
-        Points near a sphere, mm.
-
-    Returns
-    -------
-    centre : (3,) float
-        mm.
-    radius : float
-        mm.
-    """
-    p = np.asarray(points, dtype=float)
-    a = np.column_stack([2.0 * p, np.ones(len(p))])
-    sol, *_ = np.linalg.lstsq(a, (p**2).sum(axis=1), rcond=None)
-    return sol[:3], float(np.sqrt(sol[3] + sol[:3] @ sol[:3]))
 
 
 def pelvis_landmarks(
