@@ -47,6 +47,30 @@ def lookup_table(limit_pct: float) -> pv.LookupTable:
     return lut
 
 
+def add_plain_actor(plotter: pv.Plotter, source, colour: str, name: str) -> pv.Actor:
+    """An unpickable, one-colour, Phong-shaded actor fed by a VTK algorithm's output.
+
+    Parameters
+    ----------
+    plotter : pyvista.Plotter
+    source : vtkAlgorithm
+        Its output port feeds the mapper, so changing the source's input updates the actor.
+    colour : str
+        Any colour pyvista accepts.
+    name : str
+        Actor name in the plotter.
+    """
+    mapper = vtkPolyDataMapper()
+    mapper.SetInputConnection(source.GetOutputPort())
+    mapper.ScalarVisibilityOff()
+    actor = pv.Actor(mapper=mapper)
+    actor.prop.color = colour
+    actor.prop.interpolation = "phong"
+    actor.prop.specular = 0.3
+    plotter.add_actor(actor, reset_camera=False, name=name, pickable=False, render=False)
+    return actor
+
+
 class MuscleLayer:
     """The muscle actors of a scene.
 
@@ -141,15 +165,7 @@ class MuscleLayer:
         return actor
 
     def _add_plain(self, source, colour: str, name: str) -> pv.Actor:
-        mapper = vtkPolyDataMapper()
-        mapper.SetInputConnection(source.GetOutputPort())
-        mapper.ScalarVisibilityOff()
-        actor = pv.Actor(mapper=mapper)
-        actor.prop.color = colour
-        actor.prop.interpolation = "phong"
-        actor.prop.specular = 0.3
-        self.plotter.add_actor(actor, reset_camera=False, name=name, pickable=False, render=False)
-        return actor
+        return add_plain_actor(self.plotter, source, colour, name)
 
     # --- arrays (written in place) -----------------------------------------------------------
     def _write_lines(self, rebuild: bool = False) -> None:

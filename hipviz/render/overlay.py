@@ -23,7 +23,7 @@ import numpy as np
 import pyvista as pv
 from vtkmodules.vtkFiltersCore import vtkGlyph3D, vtkTubeFilter
 from vtkmodules.vtkFiltersSources import vtkConeSource, vtkSphereSource
-from vtkmodules.vtkRenderingCore import vtkPolyDataMapper, vtkTextActor
+from vtkmodules.vtkRenderingCore import vtkTextActor
 
 from hipviz.io.meshes import Bone
 from hipviz.io.trigger_points import (
@@ -34,6 +34,7 @@ from hipviz.io.trigger_points import (
     closest_on_surface,
     load_trigger_point_data,
 )
+from hipviz.render.muscle_layer import add_plain_actor
 from hipviz.render.projection import world_to_display
 
 log = logging.getLogger(__name__)
@@ -181,16 +182,7 @@ class OverlayLayer:
         self._show()
 
     def _add(self, source, name: str) -> pv.Actor:
-        mapper = vtkPolyDataMapper()
-        mapper.SetInputConnection(source.GetOutputPort())
-        mapper.ScalarVisibilityOff()
-        actor = pv.Actor(mapper=mapper)
-        actor.prop.color = OVERLAY_COLOUR
-        actor.prop.interpolation = "phong"
-        actor.prop.specular = 0.3
-        self.plotter.add_actor(actor, reset_camera=False, name=name, pickable=False,
-                               render=False)
-        return actor
+        return add_plain_actor(self.plotter, source, OVERLAY_COLOUR, name)
 
     @staticmethod
     def _text(label: str) -> vtkTextActor:
