@@ -63,15 +63,6 @@ def muscle_label(muscle: str) -> str:
     return f"{GROUP_LABELS[group]}, {part} fibres" if part else GROUP_LABELS[group]
 
 
-def short_muscle_label(muscle: str) -> str:
-    """``"gluteus_medius_anterior"`` -> ``"G. medius ant."``, for narrow places."""
-    group = group_of(muscle)
-    part = muscle[len(group):].strip("_")
-    short = {"gluteus_medius": "G. medius", "gluteus_minimus": "G. minimus"}.get(group,
-                                                                                 "Piriformis")
-    return f"{short} {part[:3]}." if part else short
-
-
 def path_label(key: str) -> str:
     """``"right.piriformis"`` -> ``"Right piriformis"``."""
     side, muscle = key.split(".")

@@ -493,9 +493,6 @@ class MainWindow(QMainWindow):
         """Read and show a scene file; a bad file is reported in a message box, changing nothing."""
         return self.files.open(path)
 
-    def open_scene_dialog(self) -> None:
-        self.files.open_dialog()
-
     def save_scene(self, path: Path | str | None = None) -> bool:
         """Save the scene (atomically) to ``path``, or to the open scene file."""
         return self.files.save(path)

@@ -38,7 +38,7 @@ import math
 import os
 import sys
 import tempfile
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -396,8 +396,3 @@ def write_scene(scene: Scene, path: Path | str) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise SceneError(f"{path}: cannot write scene ({exc.strerror or exc})") from None
     log.info("wrote scene %s", path)
-
-
-def with_pose(scene: Scene, pose: Pose) -> Scene:
-    """A copy of ``scene`` with another pose."""
-    return replace(scene, pose=pose)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hipviz.core.muscles import GROUPS, MUSCLES, MusclePath, MuscleSet
+from hipviz.core.muscles import GROUPS, MusclePath, MuscleSet
 from hipviz.core.pose import SIDES
 from hipviz.io.meshes import Bone
 
@@ -208,8 +208,3 @@ def build_trigger_points(data: dict, paths: tuple[MusclePath, ...], bones: dict[
                 surface=surface[0], radius_mm=float(region["radius_mm"])))
     log.debug("placed %d trigger-point regions", len(out))
     return tuple(out)
-
-
-def group_paths(muscle: str) -> tuple[str, ...]:
-    """Path names (``MUSCLES``) of one muscle group."""
-    return tuple(m for m in MUSCLES if m in GROUPS[muscle])

@@ -264,10 +264,6 @@ class HipScene:
         iren.add_observer("EndInteractionEvent",
                           lambda *_: (scene := ref()) is not None and scene.set_interactive(False))
 
-    def prepare_interactive(self) -> None:
-        """Build the lighter bones now (a few tens of ms) rather than at the first drag."""
-        self._bone_drag_mappers()
-
     def _bone_drag_mappers(self) -> dict:
         if self._drag_mappers is None:
             self._drag_mappers = {}
