@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv sysdeps run test bench meshes clean
+.PHONY: venv sysdeps run test bench bench-web meshes clean
 
 # (Re)install the package only when pyproject.toml changed since the last install.
 venv: $(STAMP)
@@ -29,6 +29,10 @@ test: sysdeps venv
 
 bench: venv
 	$(BIN)/python -m hipviz.bench
+
+# the classroom server under real headless browsers (needs sysdeps: chromium)
+bench-web: sysdeps venv
+	$(BIN)/python -m hipviz.web.loadbench
 
 meshes: venv
 	$(BIN)/pip install -e '.[build]'

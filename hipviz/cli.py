@@ -85,6 +85,55 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--view", choices=list(VIEWS), default=None, help="camera view")
     p.add_argument("--no-legend", action="store_true", help="leave out the colour legend")
 
+    p = sub.add_parser(
+        "plot", help="plot moment arms against hip flexion (or length changes) as PNG or SVG",
+        description="Plot each shown muscle's moment arm against hip flexion 0-90 degrees "
+                    "(--moment-arm), or its length change against one control (--against), "
+                    "at a scene's pose (or neutral) and with its muscles; the current pose is "
+                    "marked. Writes OUT as .png (1600x1000) or .svg.")
+    p.add_argument("scene_file", nargs="?", type=Path, metavar="SCENE.toml",
+                   help="scene to plot: its pose and its shown muscles (default: neutral, all)")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--moment-arm", choices=["rotation", "abduction", "flexion"],
+                      help="moment arm against hip flexion (+ internal rotator, abductor, flexor)")
+    what.add_argument("--against", metavar="SIDE.KEY",
+                      help="length change against this control, e.g. right.gt_superior_mm")
+    p.add_argument("--quantity", choices=["mm", "pct"], default="mm",
+                   help="with --against: length change in mm or in %% of neutral (default mm)")
+    p.add_argument("-o", "--output", required=True, type=Path, help=".png or .svg file")
+    p.add_argument("--theme", choices=["light", "dark"], default="light",
+                   help="light (paper, default) or dark (a projector)")
+    _add_pose_args(p)
+
+    p = sub.add_parser(
+        "handout", help="write a scene as one web page (HTML) that opens offline to share",
+        description="Write a scene (or the neutral pose) as one self-contained HTML file that "
+                    "opens offline in any current browser: the bones and coloured muscles in "
+                    "3D (drag to rotate, scroll to zoom, buttons for the standard views), with "
+                    "the title, caption, colour legend, pose and muscle table as text. About "
+                    "3 MB; nothing is fetched from the network.")
+    p.add_argument("scene_file", nargs="?", type=Path, metavar="SCENE.toml",
+                   help="scene to show (default: the neutral pose, all muscles)")
+    p.add_argument("-o", "--output", required=True, type=Path, metavar="OUT.html",
+                   help="the web page to write")
+    p.add_argument("--view", choices=list(VIEWS), default=None,
+                   help="the view the page opens with (default: the scene's)")
+    _add_pose_args(p)
+
+    p = sub.add_parser(
+        "serve", help="run the classroom server: the app in students' browsers (trame)",
+        description="Serve the scenes to browsers on the network: each browser moves its own "
+                    "copy of the model (GT, crest and flexion sliders, coloured muscles, "
+                    "legend, table); pages in follow mode copy the instructor's pose, scene "
+                    "and view. The instructor opens the page with the run's token (printed "
+                    "at start). Binds to localhost unless --host is given.")
+    p.add_argument("scenes", nargs="*", type=Path, metavar="SCENE.toml",
+                   help="scenes to serve, in menu order (default: every scene in scenes/)")
+    p.add_argument("--host", default="localhost",
+                   help="address to listen on (default localhost: this machine only; "
+                        "0.0.0.0 for every network interface)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+
     p = sub.add_parser("report", help="print the pose reached and every muscle's length")
     _add_pose_args(p)
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
@@ -194,6 +243,12 @@ def _run(args: argparse.Namespace) -> int:
         return _render(args)
     if command == "animate":
         return _animate(args)
+    if command == "plot":
+        return _plot(args)
+    if command == "handout":
+        return _handout(args)
+    if command == "serve":
+        return _serve(args)
     if command == "report":
         from hipviz.report import print_report
 
@@ -280,6 +335,36 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plot(args: argparse.Namespace) -> int:
+    from hipviz.core.model import HipModel
+    from hipviz.render.length_plot import EXPORT_SIZE_IN, plot_lengths, save_plot
+    from hipviz.render.moment_arm_plot import plot_moment_arms
+
+    args.view = None  # a plot has no camera
+    scene = _scene_for(args.scene_file or args.scene, args)
+    if not args.output.parent.is_dir():
+        raise UsageError(f"{args.output.parent}: no such folder")
+    model = HipModel.load()
+    model.set_pose(scene.pose)
+    shown = scene.display.muscles
+    try:
+        if args.moment_arm is not None:
+            figure = plot_moment_arms(model, args.moment_arm, shown, theme=args.theme,
+                                      size_in=EXPORT_SIZE_IN)
+            what = f"{args.moment_arm} moment arm against hip flexion"
+        else:
+            figure = plot_lengths(model, args.against, shown, quantity=args.quantity,
+                                  theme=args.theme, size_in=EXPORT_SIZE_IN)
+            what = f"length change against {args.against}"
+        save_plot(figure, args.output)
+    except ValueError as exc:  # a PoseError for --against, or the file's suffix
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"{args.output}: cannot write ({exc.strerror or exc})") from None
+    print(f"wrote {args.output} ({what})")
+    return 0
+
+
 def _animate(args: argparse.Namespace) -> int:
     from hipviz.render.animation import (
         DEFAULT_ANIMATION_SIZE,
@@ -302,4 +387,29 @@ def _animate(args: argparse.Namespace) -> int:
     except (AnimationError, FigureError) as exc:
         raise UsageError(str(exc)) from None
     print(f"wrote {args.output} ({len(values)} frames, {args.fps:g} fps)")
+    return 0
+
+
+def _handout(args: argparse.Namespace) -> int:
+    from hipviz.web.handout import write_handout
+
+    scene = _scene_for(args.scene_file or args.scene, args)
+    if not args.output.parent.is_dir():
+        raise UsageError(f"{args.output.parent}: no such folder")
+    written = write_handout(scene, args.output)
+    print(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB; opens in any browser)")
+    return 0
+
+
+# --- classroom server ------------------------------------------------------------------------
+def _serve(args: argparse.Namespace) -> int:
+    from hipviz.web.server import default_scenes, serve
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: must be 0 to 65535")
+    scenes = args.scenes or default_scenes()
+    missing = [str(p) for p in scenes if not p.is_file()]
+    if missing:
+        raise UsageError(f"scene file not found: {', '.join(missing)}")
+    serve(scenes, host=args.host, port=args.port)
     return 0

@@ -14,6 +14,8 @@ PACKAGES=(
     libxcb-render-util0 libxcb-xkb1 libxcb-randr0 libxcb-shape0
     libxcb-xfixes0 libxkbcommon-x11-0
     libgl1 libegl1 libglib2.0-0 libfontconfig1 libdbus-1-3
+    # the browser tests (handout, classroom server): headless Chromium + its WebDriver
+    chromium chromium-driver
 )
 
 if ! command -v dpkg >/dev/null 2>&1; then

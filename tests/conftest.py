@@ -99,3 +99,19 @@ def window(qtbot, anatomy):
     qtbot.waitUntil(win.isActiveWindow, timeout=3000)
     yield win
     win.close()
+
+
+@pytest.fixture(scope="module")
+def chrome():
+    """Headless Chromium driven by Selenium (:mod:`hipviz.web.browser`), one per test module.
+
+    Skipped only when Debian's chromium or chromium-driver is missing (CI installs them
+    with ``scripts/install-system-deps.sh``).
+    """
+    from hipviz.web.browser import chromium, missing
+
+    reason = missing()
+    if reason is not None:
+        pytest.skip(reason)
+    with chromium() as driver:
+        yield driver

@@ -15,9 +15,12 @@ import pyvista
 from hipviz.core.model import HipModel
 from hipviz.io.meshes import load_bones, load_landmarks
 from hipviz.render.colours import (
+    CVD_MATRICES,
     DEFAULT_LIMIT_PCT,
     colour_for_change,
+    colour_for_moment_arm,
     diverging_colormap,
+    simulate_cvd,
     srgb_to_lab,
 )
 from hipviz.render.legend import tick_text
@@ -154,25 +157,27 @@ def test_colour_map_is_diverging_and_perceptually_even():
     assert abs(grey[1]) < 2 and abs(grey[2]) < 2  # a quiet, uncoloured middle
 
 
-def test_shortened_and_lengthened_stay_apart_for_colour_blind_viewers():
-    """Machado et al. (2009) full-severity simulations, applied in linear RGB."""
-    simulations = {
-        "protan": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
-                   [-0.003882, -0.048116, 1.051998]],
-        "deutan": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
-                   [-0.011820, 0.042940, 0.968881]],
-        "tritan": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
-                   [0.004733, 0.691367, 0.303900]],
-    }
-    ends = colour_for_change(np.array([-10.0, 0.0, 10.0]), 10.0)
-    linear = np.where(ends <= 0.04045, ends / 12.92, ((ends + 0.055) / 1.055) ** 2.4)
-    for name, matrix in simulations.items():
-        seen = np.clip(linear @ np.array(matrix).T, 0, 1)
-        lab = srgb_to_lab(np.where(seen <= 0.0031308, 12.92 * seen,
-                                   1.055 * seen ** (1 / 2.4) - 0.055))
-        short, neutral, long_ = lab
-        assert np.linalg.norm(short - long_) > 35, name
-        assert np.linalg.norm(short - neutral) > 20 and np.linalg.norm(long_ - neutral) > 20, name
+@pytest.mark.parametrize("colour", [colour_for_change, colour_for_moment_arm],
+                         ids=["length", "moment arm"])
+def test_both_ends_stay_apart_for_colour_blind_viewers(colour):
+    """Machado et al. (2009) full-severity simulations (``simulate_cvd``)."""
+    ends = colour(np.array([-1e3, 0.0, 1e3]))
+    for name in CVD_MATRICES:
+        low, neutral, high = srgb_to_lab(simulate_cvd(ends, name))
+        assert np.linalg.norm(low - high) > 35, name
+        assert np.linalg.norm(low - neutral) > 20 and np.linalg.norm(high - neutral) > 20, name
+
+
+def test_moment_arm_colours_are_purple_and_green_not_the_length_colours():
+    external, zero, internal = colour_for_moment_arm(np.array([-40.0, 0.0, 40.0]))
+    assert external[0] > external[1] + 0.2 and external[2] > external[1] + 0.2  # purple
+    assert internal[1] > internal[0] + 0.2 and internal[1] > internal[2] + 0.2  # green
+    np.testing.assert_allclose(zero, colour_for_change(0.0), atol=0.01)  # the same grey centre
+    # a viewer who glances at the picture cannot take one map for the other
+    lab = srgb_to_lab(np.array([external, internal]))
+    length = srgb_to_lab(colour_for_change(np.array([-10.0, 10.0])))
+    assert np.linalg.norm(lab - length, axis=1).min() > 30
+    np.testing.assert_allclose(colour_for_moment_arm(-25.0, 20.0), external)  # clamped
 
 
 def test_colour_for_change_is_blue_when_short_and_red_when_long():
@@ -195,9 +200,10 @@ def scene(offscreen_plotter, bones, landmarks):
     return HipScene(offscreen_plotter, bones, model=HipModel.load(), landmarks=landmarks)
 
 
-def piriformis_pixel(scene: HipScene, image: np.ndarray, fraction: float = 0.6) -> np.ndarray:
-    """The image colour at a point ``fraction`` of the way along the right piriformis."""
-    line = scene.muscles.polylines[scene.muscles.keys.index("right.piriformis")]
+def piriformis_pixel(scene: HipScene, image: np.ndarray, fraction: float = 0.6,
+                     key: str = "right.piriformis") -> np.ndarray:
+    """The image colour at a point ``fraction`` of the way along a path (the right piriformis)."""
+    line = scene.muscles.polylines[scene.muscles.keys.index(key)]
     seg = np.cumsum(np.r_[0, np.linalg.norm(np.diff(line, axis=0), axis=1)])
     t = fraction * seg[-1]
     i = min(np.searchsorted(seg, t) - 1, len(line) - 2)

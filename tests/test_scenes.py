@@ -18,6 +18,7 @@ from hipviz.core.pose import ANGLE_KEYS, GT_KEYS, RANGES, SIDES, Pose, SidePose
 from hipviz.io.scene import (
     ALL_PATHS,
     BACKGROUNDS,
+    COLOUR_BY,
     VIEWS,
     Camera,
     Display,
@@ -59,6 +60,7 @@ displays = st.builds(
     bone_opacity=st.floats(0.05, 1.0),
     labels=st.booleans(), tubes=st.booleans(), legend=st.booleans(), attachments=st.booleans(),
     background=st.sampled_from(BACKGROUNDS),
+    colour_by=st.sampled_from(COLOUR_BY), moment_arm_range_mm=st.floats(5.0, 100.0),
 )
 titles = st.text(max_size=200).filter(lambda t: "\n" not in t and "\r" not in t)
 scenes = st.builds(Scene, title=titles, caption=st.text(max_size=400), pose=poses,
@@ -85,7 +87,8 @@ def toml_value(value) -> str:
 KEYS = st.sampled_from(["hipviz_scene", "title", "caption", "pose", "right", "left", "camera",
                         "display", "view", "position", "focal_point", "up", "muscles",
                         "colour_map", "colour_range_pct", "bone_opacity", "labels", "tubes",
-                        "background", "legend", "attachments", *RANGES]) | st.text(max_size=8)
+                        "background", "legend", "attachments", "colour_by",
+                        "moment_arm_range_mm", *RANGES]) | st.text(max_size=8)
 scalars = (st.integers() | st.integers(-(10**30), 10**30) | st.floats() | st.booleans()
            | st.text(max_size=12) | st.sampled_from(["all", "posterior", "slate", *ALL_PATHS]))
 tomlish = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
@@ -94,7 +97,8 @@ loose = st.dictionaries(KEYS, tomlish, max_size=6).map(
     lambda d: {"hipviz_scene": 1, **d} if "hipviz_scene" not in d else d)
 # scene-shaped: the right sections and keys, any values (reaches every type and range check)
 values = st.one_of(tomlish, *[st.floats(-30, 30), st.floats(0, 60), st.booleans(),
-                             st.sampled_from([*VIEWS, *BACKGROUNDS, "all", "cool-warm"])] * 2)
+                             st.sampled_from([*VIEWS, *BACKGROUNDS, *COLOUR_BY, "all",
+                                              "cool-warm"])] * 2)
 mostly_text = st.one_of(*[titles.map(lambda t: t[:40])] * 6, st.text(), tomlish)
 shaped = st.fixed_dictionaries({"hipviz_scene": st.sampled_from([1] * 40 + [0, 2, 1.0, "1"])},
                                optional={
@@ -198,6 +202,11 @@ BAD_FILES = {
                       ["camera: give all of position, focal_point and up, or none"]),
     "unknown view": ('hipviz_scene = 1\n[camera]\nview = "front"\n',
                      ["camera.view: 'front' is not allowed; allowed: anterior, posterior"]),
+    "unknown colouring": ('hipviz_scene = 1\n[display]\ncolour_by = "torque"\n',
+                          ["display.colour_by: 'torque' is not allowed; allowed: length, "
+                           "moment_arm_rotation, moment_arm_abduction, moment_arm_flexion"]),
+    "moment-arm range": ("hipviz_scene = 1\n[display]\nmoment_arm_range_mm = 0.5\n",
+                         ["display.moment_arm_range_mm: 0.5 is out of range (allowed 5 to 100)"]),
     "unknown muscle": ('hipviz_scene = 1\n[display]\nmuscles = ["right.psoas"]\n',
                        ["display.muscles: unknown path 'right.psoas'", "piriformis"]),
     "no version": ('title = "x"\n', ["hipviz_scene: must be 1"]),
@@ -285,6 +294,25 @@ CLAIMS = [
     ("05_gt_superior_crest_raised", "left.gluteus_medius_anterior", -2.4),
     ("06_flexed_90_rotation", "right.piriformis", 6.5),
     ("06_flexed_90_rotation", "left.piriformis", 10.4),
+    ("08_piriformis_flexion", "right.piriformis", 8.8),
+]
+#: (scene file, path, action, moment arm in mm quoted in its caption, signed as the model
+#: gives it: + internal rotator / abductor): quoted as whole mm, so within 0.5 mm of the model
+#: at the scene's pose. Every "N mm" in the caption of a scene coloured by a moment arm is one.
+MOMENT_ARM_CLAIMS = [
+    ("08_piriformis_flexion", "left.piriformis", "rotation", -30),
+    ("08_piriformis_flexion", "left.gluteus_medius_posterior", "rotation", -37),
+    ("08_piriformis_flexion", "left.gluteus_minimus_posterior", "rotation", -19),
+    ("08_piriformis_flexion", "right.piriformis", "rotation", 16),
+    ("08_piriformis_flexion", "right.gluteus_medius_posterior", "rotation", 18),
+    ("08_piriformis_flexion", "right.gluteus_minimus_posterior", "rotation", 38),
+    ("09_abductors", "right.gluteus_medius_anterior", "abduction", 59),
+    ("09_abductors", "right.gluteus_minimus_anterior", "abduction", 48),
+    ("09_abductors", "right.gluteus_medius_middle", "abduction", 46),
+    ("09_abductors", "right.gluteus_minimus_middle", "abduction", 45),
+    ("09_abductors", "right.gluteus_minimus_posterior", "abduction", 39),
+    ("09_abductors", "right.gluteus_medius_posterior", "abduction", 30),
+    ("09_abductors", "right.piriformis", "abduction", 21),
 ]
 
 
@@ -292,7 +320,7 @@ def test_the_teaching_set_is_shipped():
     names = [p.stem for p in SHIPPED]
     assert names == ["01_neutral", "02_two_sided_case", "03_gt_superior", "04_gt_anterior",
                      "05_gt_superior_crest_raised", "06_flexed_90_rotation",
-                     "07_self_care_ball"]
+                     "07_self_care_ball", "08_piriformis_flexion", "09_abductors"]
     for path in SHIPPED:
         scene = read_scene(path)
         assert scene.title and len(scene.caption) > 80, path.name
@@ -312,6 +340,13 @@ def test_the_teaching_cases_pose_what_their_titles_say():
     flexed = s["06_flexed_90_rotation"].pose
     assert flexed.right.hip_flexion_deg == flexed.left.hip_flexion_deg == 90.0
     assert "right.piriformis" in s["06_flexed_90_rotation"].display.muscles
+    # one hip flexed 90 degrees beside one straight, coloured by what the muscles do
+    job = s["08_piriformis_flexion"]
+    assert job.pose.right.hip_flexion_deg == 90.0 and job.pose.left == SidePose()
+    assert job.display.colour_by == "moment_arm_rotation"
+    assert {"right.piriformis", "left.piriformis"} <= set(job.display.muscles)
+    abductors = s["09_abductors"]
+    assert abductors.pose == Pose() and abductors.display.colour_by == "moment_arm_abduction"
 
 
 @pytest.mark.parametrize("stem, key, pct", CLAIMS)
@@ -322,6 +357,26 @@ def test_the_numbers_in_the_captions_are_the_models(stem, key, pct):
     assert round(got, 1) == pytest.approx(pct, abs=0.051), f"{stem}: {key} is {got:+.2f} %"
     quoted = f"{pct:+.1f} %" if pct else "0.0 %"
     assert quoted in scene.caption or quoted.lstrip("+") in scene.caption, (stem, quoted)
+
+
+@pytest.mark.parametrize("stem, key, action, mm", MOMENT_ARM_CLAIMS)
+def test_the_moment_arms_in_the_captions_are_the_models(stem, key, action, mm):
+    scene = read_scene(ROOT / "scenes" / f"{stem}.toml")
+    solution = HipModel.load().solve(scene.pose)
+    got = float(solution.moment_arms_mm[action][solution.keys.index(key)])
+    assert abs(got - mm) <= 0.5, f"{stem}: the {action} moment arm of {key} is {got:+.2f} mm"
+    assert f"({abs(mm)} mm" in scene.caption or f" {abs(mm)} mm" in scene.caption, (stem, mm)
+
+
+def test_every_moment_arm_quoted_in_a_caption_is_checked():
+    claimed: dict[str, list[int]] = {}
+    for stem, _, _, mm in MOMENT_ARM_CLAIMS:
+        claimed.setdefault(stem, []).append(abs(mm))
+    coloured = [p for p in SHIPPED if read_scene(p).display.colour_by != "length"]
+    assert {p.stem for p in coloured} == set(claimed)
+    for path in coloured:
+        quoted = [int(n) for n in re.findall(r"(\d+) mm\b", read_scene(path).caption)]
+        assert sorted(quoted) == sorted(claimed[path.stem]), path.name
 
 
 def test_flexion_reverses_piriformis_rotation_as_scene_6_says():

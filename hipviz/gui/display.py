@@ -1,5 +1,6 @@
-"""What is drawn and how: muscle style, colour range, visibility per muscle and group,
-bone opacity, landmark labels. Every widget calls a public setter of the scene.
+"""What is drawn and how: muscle style, what the colours show (length change or a moment
+arm) and their range, visibility per muscle and group, bone opacity, landmark labels.
+Every widget calls a public setter of the scene.
 """
 
 from __future__ import annotations
@@ -28,15 +29,44 @@ from hipviz.core.muscles import GROUPS
 from hipviz.core.pose import SIDES
 from hipviz.gui.names import GROUP_LABELS, muscle_label
 from hipviz.gui.overlay_panel import OverlayPanel
+from hipviz.io.scene import MOMENT_ARM_RANGE_MM
 from hipviz.render.scene import HipScene
 
 log = logging.getLogger(__name__)
 
 COLOUR_RANGE_PCT = (1.0, 50.0)
+#: colouring (as in scene files) -> (menu text, tooltip)
+COLOUR_BY_LABELS = {
+    "length": ("Length change", "Blue shortened, orange-red lengthened, against the neutral "
+                                "length (% of it)"),
+    "moment_arm_rotation": ("Rotation moment arm", "What each muscle does to hip rotation at "
+                                                   "this pose: purple external rotator, green "
+                                                   "internal rotator (mm)"),
+    "moment_arm_abduction": ("Abduction moment arm", "What each muscle does to hip abduction at "
+                                                     "this pose: purple adductor, green "
+                                                     "abductor (mm)"),
+    "moment_arm_flexion": ("Flexion moment arm", "What each muscle does to hip flexion at this "
+                                                 "pose: purple extensor, green flexor (mm)"),
+}
 OPACITY_PCT = (5, 100)  # as scene files allow: 0.05 to 1
 #: background name (as in scene files) -> menu text
 BACKGROUND_LABELS = {"slate": "Slate (dark)", "white": "White", "black": "Black",
                      "transparent": "White (transparent in figures)"}
+
+
+def range_spin(limits: tuple[float, float], step: float, unit: str, value: float,
+               tip: str) -> QDoubleSpinBox:
+    """A "± value unit" spin box for a symmetric colour range; it reports finished edits."""
+    spin = QDoubleSpinBox()
+    spin.setRange(*limits)
+    spin.setDecimals(1)
+    spin.setSingleStep(step)
+    spin.setPrefix("\N{PLUS-MINUS SIGN} ")
+    spin.setSuffix(f" {unit}")
+    spin.setKeyboardTracking(False)
+    spin.setValue(value)
+    spin.setToolTip(tip)
+    return spin
 
 
 class DisplayPanel(QWidget):
@@ -48,10 +78,13 @@ class DisplayPanel(QWidget):
         A muscle was shown or hidden.
     colour_limit_changed(float)
         The symmetric colour range changed (percent).
+    colour_by_changed(str)
+        What the muscle colours show changed (``"length"``, ``"moment_arm_rotation"``, ...).
     """
 
     visibility_changed = pyqtSignal()
     colour_limit_changed = pyqtSignal(float)
+    colour_by_changed = pyqtSignal(str)
 
     def __init__(self, scene: HipScene, parent: QWidget | None = None):
         super().__init__(parent)
@@ -86,18 +119,35 @@ class DisplayPanel(QWidget):
         row.addStretch(1)
         form.addRow("Draw as:", row)
 
-        self.range_spin = QDoubleSpinBox()
-        self.range_spin.setRange(*COLOUR_RANGE_PCT)
-        self.range_spin.setDecimals(1)
-        self.range_spin.setSingleStep(1.0)
-        self.range_spin.setPrefix("\N{PLUS-MINUS SIGN} ")
-        self.range_spin.setSuffix(" %")
-        self.range_spin.setKeyboardTracking(False)
-        self.range_spin.setValue(self.scene.muscles.limit_pct)
-        self.range_spin.setToolTip("Length change at the ends of the colour scale, % of the "
-                                   "neutral length; larger changes take the end colours")
+        self.colour_combo = QComboBox()
+        for i, (name, (text, tip)) in enumerate(COLOUR_BY_LABELS.items()):
+            self.colour_combo.addItem(text, name)
+            self.colour_combo.setItemData(i, tip, Qt.ToolTipRole)
+        self.colour_combo.setCurrentIndex(self.colour_combo.findData(self.scene.colour_by))
+        self.colour_combo.setToolTip("What the muscle colours show: how much each muscle's "
+                                     "length changed, or what it does to the hip at this pose "
+                                     "(its moment arm); the legend says which")
+        self.colour_combo.currentIndexChanged.connect(
+            lambda i: self._colour_by_changed(self.colour_combo.itemData(i)))
+        form.addRow("Colour by:", self.colour_combo)
+
+        self.range_spin = range_spin(COLOUR_RANGE_PCT, 1.0, "%", self.scene.muscles.limit_pct,
+                                     "Length change at the ends of the colour scale, % of the "
+                                     "neutral length; larger changes take the end colours")
         self.range_spin.valueChanged.connect(self._range_changed)
-        form.addRow("Colour range:", self.range_spin)
+        self.arm_range_spin = range_spin(MOMENT_ARM_RANGE_MM, 5.0, "mm",
+                                         self.scene.moment_arm_range_mm,
+                                         "Moment arm at the ends of the colour scale, mm; "
+                                         "larger moment arms take the end colours")
+        self.arm_range_spin.valueChanged.connect(self.scene.set_moment_arm_range)
+        # one range at a time: the one of what the colours show
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.range_spin)
+        row.addWidget(self.arm_range_spin)
+        row.addStretch(1)
+        form.addRow("Colour range:", row)
+        self._show_range_for(self.scene.colour_by)
 
         self.attachments_check = QCheckBox("Attachments")
         self.attachments_check.setChecked(True)
@@ -182,6 +232,15 @@ class DisplayPanel(QWidget):
         return box
 
     # --- handlers ----------------------------------------------------------------------------
+    def _colour_by_changed(self, colour_by: str) -> None:
+        self.scene.set_colour_by(colour_by)
+        self._show_range_for(colour_by)
+        self.colour_by_changed.emit(colour_by)
+
+    def _show_range_for(self, colour_by: str) -> None:
+        self.range_spin.setVisible(colour_by == "length")
+        self.arm_range_spin.setVisible(colour_by != "length")
+
     def _range_changed(self, value: float) -> None:
         self.scene.set_colour_limit(value)
         self.colour_limit_changed.emit(value)
@@ -223,10 +282,14 @@ class DisplayPanel(QWidget):
         scene, muscles = self.scene, self.scene.muscles
         widgets = (self.range_spin, self.opacity_slider, self.opacity_spin, self.labels_check,
                    self.tubes_radio, self.lines_radio, self.attachments_check,
-                   self.legend_check, self.background_combo)
+                   self.legend_check, self.background_combo, self.colour_combo,
+                   self.arm_range_spin)
         blocked = [w.blockSignals(True) for w in widgets]
         try:
             self.range_spin.setValue(muscles.limit_pct)
+            self.colour_combo.setCurrentIndex(self.colour_combo.findData(scene.colour_by))
+            self.arm_range_spin.setValue(scene.moment_arm_range_mm)
+            self._show_range_for(scene.colour_by)
             self.opacity_slider.setValue(round(scene.bone_opacity * 100))
             self.opacity_spin.setValue(round(scene.bone_opacity * 100))
             self.labels_check.setChecked(scene.landmarks is not None and scene.landmarks.visible)

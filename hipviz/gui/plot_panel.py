@@ -1,12 +1,15 @@
-"""The length plot panel: every shown muscle's length change against one chosen control,
-with the current value marked, following the model live; PNG and SVG export.
+"""The plot panel: every shown muscle's length change against one chosen control, or its
+moment arm (rotation, abduction or flexion) against hip flexion, with the current value
+marked, following the model live; PNG and SVG export.
 
-The figure comes from :mod:`hipviz.render.length_plot` (matplotlib, no Qt); this panel only
-hosts it on a Qt canvas and decides *when* to redraw. A full draw of the figure (text,
+The figures come from :mod:`hipviz.render.length_plot` and
+:mod:`hipviz.render.moment_arm_plot` (matplotlib, no Qt); this panel only hosts them on a
+Qt canvas and decides *when* to redraw. A full draw of the figure (text,
 legend, layout) takes a few hundred milliseconds on a software renderer, so:
 
-- moving the plotted control moves only the marker along the curves, blitted over a
-  saved image of the rest (a few milliseconds);
+- moving the plotted control (for a moment arm: a flexion, while the held angles stay)
+  moves only the marker along the curves, blitted over a saved image of the rest (a few
+  milliseconds);
 - any other control changes the curves themselves: they are evaluated and drawn again
   while a slider is dragged, but at most every :data:`THROTTLE_MS`, or every two draw
   times if drawing is slower, so the 3D view keeps most of the time;
@@ -19,9 +22,10 @@ import logging
 import time
 from pathlib import Path
 
+import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from PyQt5.QtCore import QTimer, pyqtSignal
+from PyQt5.QtCore import Qt, QTimer, pyqtSignal
 from PyQt5.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -37,7 +41,22 @@ from PyQt5.QtWidgets import (
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import POSE_KEYS, SIDES
 from hipviz.gui.names import CONTROL_LABELS, SIDE_LABELS
-from hipviz.render.length_plot import length_curves, marker_artists, move_marker, plot_lengths
+from hipviz.render.length_plot import (
+    EXPORT_DPI,
+    EXPORT_FORMATS,
+    EXPORT_SIZE_IN,
+    length_curves,
+    marker_artists,
+    move_marker,
+    plot_lengths,
+    save_plot,
+)
+from hipviz.render.moment_arm_plot import (
+    curve_inputs,
+    moment_arm_curves,
+    move_moment_arm_markers,
+    plot_moment_arms,
+)
 from hipviz.render.scene import HipScene, subscribe_weakly
 
 log = logging.getLogger(__name__)
@@ -50,16 +69,36 @@ THROTTLE_CAP_MS = 1500
 #: canvas height that shows the plot at 1x scale, pixels: a larger presentation scale is
 #: only used as far as the canvas is taller than this (a short dock keeps its axes)
 SCALE_HEIGHT_PX = 300
-#: exported figures: size (inches; 1600 x 1000 pixels as PNG) and PNG resolution (dots per
-#: inch), for course handouts and slides
-EXPORT_SIZE_IN = (8.0, 5.0)
-EXPORT_DPI = 200
-EXPORT_FORMATS = {".png": "PNG image", ".svg": "SVG drawing"}
 QUANTITY_TEXT = {"mm": "mm", "pct": "% of neutral"}
+#: what the panel plots: the length change, or a moment arm (``Solution.moment_arms_mm``)
+#: -> (menu text, tooltip)
+PLOT_KINDS = {
+    "length": ("Length change", "Each muscle's length change from neutral against the chosen "
+                                "control over its range"),
+    "rotation": ("Rotation moment arm", "What each muscle does to hip rotation (+ internal, "
+                                        "\N{MINUS SIGN} external), mm, against hip flexion "
+                                        "0-90\N{DEGREE SIGN}"),
+    "abduction": ("Abduction moment arm", "What each muscle does to hip abduction (+ abducts, "
+                                          "\N{MINUS SIGN} adducts), mm, against hip flexion "
+                                          "0-90\N{DEGREE SIGN}"),
+    "flexion": ("Flexion moment arm", "What each muscle does to hip flexion (+ flexes, "
+                                      "\N{MINUS SIGN} extends), mm, against hip flexion "
+                                      "0-90\N{DEGREE SIGN}"),
+}
+#: pose values closer than this count as unchanged (a GT-driven side's angles wobble by
+#: round-off when only its flexion moves)
+SAME_TOLERANCE = 1e-9
+
+
+def same_inputs(a: dict[str, float] | None, b: dict[str, float]) -> bool:
+    """Whether two sets of curve inputs (``side.key`` -> value) are the same pose."""
+    return a is not None and a.keys() == b.keys() and bool(
+        np.allclose([a[k] for k in b], list(b.values()), rtol=0.0, atol=SAME_TOLERANCE))
 
 
 class LengthPlotPanel(QWidget):
-    """Length change of the shown muscles against one control (a ``side.key``).
+    """Length change of the shown muscles against one control (a ``side.key``), or their
+    moment arm against hip flexion (:meth:`set_kind`).
 
     Parameters
     ----------
@@ -83,6 +122,8 @@ class LengthPlotPanel(QWidget):
         self.scene = scene
         self.key = DEFAULT_KEY
         self.quantity = "mm"
+        #: what is plotted: a key of :data:`PLOT_KINDS`
+        self.kind = "length"
         self.theme = "light"
         self.scale = 1.0
         self._drawn_scale = 1.0
@@ -90,12 +131,21 @@ class LengthPlotPanel(QWidget):
         self._markers: list = []
         #: how long the last full draw took, s
         self.draw_s = 0.0
-        self._curves = None  # (x, {path: y}) for self._curve_pose
-        self._curve_pose: dict[str, float] | None = None
+        self._curves = None  # (x, {path: y}) for the pose values self._curve_inputs
+        self._curve_inputs: dict[str, float] | None = None
         self._stale = True
         #: how many times the curves were evaluated (the model swept): for tests and profiling
         self.sweeps = 0
 
+        self.kind_combo = QComboBox()
+        for i, (kind, (text, tip)) in enumerate(PLOT_KINDS.items()):
+            self.kind_combo.addItem(text, kind)
+            self.kind_combo.setItemData(i, tip, Qt.ToolTipRole)
+        self.kind_combo.setToolTip("What to plot: the length change against a control, or "
+                                   "what each muscle does to the hip (its moment arm) as the "
+                                   "hip flexes")
+        self.kind_combo.currentIndexChanged.connect(
+            lambda i: self.set_kind(self.kind_combo.itemData(i)))
         self.control_combo = QComboBox()
         for side in SIDES:
             for name in POSE_KEYS:
@@ -124,10 +174,13 @@ class LengthPlotPanel(QWidget):
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.canvas.setMinimumSize(420, 260)
-        self.canvas.setToolTip("Length change of each shown muscle over the chosen control's "
-                               "range; the dots and the vertical line mark the current value")
+        self.canvas.setToolTip("Each shown muscle over the horizontal axis's range; the dots "
+                               "and the vertical line mark the current value")
 
         row = QHBoxLayout()
+        row.addWidget(QLabel("Plot:"))
+        row.addWidget(self.kind_combo)
+        row.addSpacing(12)
         row.addWidget(QLabel("Against:"))
         row.addWidget(self.control_combo)
         row.addSpacing(12)
@@ -161,6 +214,23 @@ class LengthPlotPanel(QWidget):
         blocked = self.control_combo.blockSignals(True)
         self.control_combo.setCurrentIndex(i)
         self.control_combo.blockSignals(blocked)
+        self._curves = None
+        self.refresh()
+
+    def set_kind(self, kind: str) -> None:
+        """Plot the length change (``"length"``) or a moment arm against hip flexion
+        (``"rotation"``, ``"abduction"``, ``"flexion"``)."""
+        if kind not in PLOT_KINDS:
+            raise ValueError(f"unknown plot '{kind}'; allowed: {', '.join(PLOT_KINDS)}")
+        blocked = self.kind_combo.blockSignals(True)
+        self.kind_combo.setCurrentIndex(self.kind_combo.findData(kind))
+        self.kind_combo.blockSignals(blocked)
+        # a moment arm is always against each side's flexion, in mm
+        self.control_combo.setEnabled(kind == "length")
+        self.quantity_combo.setEnabled(kind == "length")
+        if kind == self.kind:
+            return
+        self.kind = kind
         self._curves = None
         self.refresh()
 
@@ -198,8 +268,11 @@ class LengthPlotPanel(QWidget):
     def refresh(self) -> None:
         """Evaluate the curves at the model's pose and draw them (now, even if hidden)."""
         self._throttle.stop()
-        self._curves = length_curves(self.model, self.key, quantity=self.quantity)
-        self._curve_pose = self.model.pose.as_dict()
+        if self.kind == "length":
+            self._curves = length_curves(self.model, self.key, quantity=self.quantity)
+        else:
+            self._curves = moment_arm_curves(self.model, self.kind)
+        self._curve_inputs = self._inputs()
         self.sweeps += 1
         self._stale = False
         self._draw()
@@ -207,8 +280,8 @@ class LengthPlotPanel(QWidget):
     def export(self, path: Path | str) -> Path:
         """Save the plot as PNG or SVG (chosen by the file's suffix), :data:`EXPORT_SIZE_IN`.
 
-        The figure is the one shown (control, quantity, muscles, theme) at a fixed size, so
-        every export of a course looks alike.
+        The figure is the one shown (what is plotted, control, quantity, muscles, theme) at a
+        fixed size, so every export of a course looks alike.
 
         Raises
         ------
@@ -222,20 +295,23 @@ class LengthPlotPanel(QWidget):
         if suffix not in EXPORT_FORMATS:
             raise ValueError(f"{path}: cannot save a plot as '{path.suffix or '(no suffix)'}'; "
                              f"allowed: {', '.join(EXPORT_FORMATS)}")
-        curves = (self._curves if self._curves is not None and self._curve_pose
-                  == self.model.pose.as_dict() else None)  # else evaluated for the export
+        curves = (self._curves if same_inputs(self._curve_inputs, self._inputs())
+                  else None)  # else evaluated for the export
         # a figure of its own: the same size every time, whatever the dock's shape
-        figure = plot_lengths(self.model, self.key, self.visible_paths(), quantity=self.quantity,
-                              curves=curves, theme=self.theme, size_in=EXPORT_SIZE_IN)
-        figure.savefig(path, dpi=EXPORT_DPI, facecolor=figure.get_facecolor())
-        self.message.emit(f"Saved the length plot to {path}")
+        save_plot(self._plot(curves=curves, size_in=EXPORT_SIZE_IN), path)
+        self.message.emit(f"Saved the {self._plot_name()} to {path}")
         return path
 
+    def _plot_name(self) -> str:
+        return "length plot" if self.kind == "length" else f"{self.kind} moment-arm plot"
+
     def export_dialog(self, suffix: str = ".png") -> None:
-        name = f"lengths-{self.key.replace('.', '-')}{suffix}"
+        stem = (f"lengths-{self.key.replace('.', '-')}" if self.kind == "length"
+                else f"moment-arm-{self.kind}")
         filters = ";;".join(f"{text} (*{s})" for s, text in EXPORT_FORMATS.items()
                             if s == suffix)
-        path, _ = QFileDialog.getSaveFileName(self, "Save length plot", name, filters)
+        path, _ = QFileDialog.getSaveFileName(self, f"Save {self._plot_name()}",
+                                              stem + suffix, filters)
         if not path:
             return
         if not Path(path).suffix:
@@ -244,7 +320,7 @@ class LengthPlotPanel(QWidget):
             self.export(path)
         except (OSError, ValueError) as exc:
             text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            log.warning("cannot save the length plot to %s: %s", path, text)
+            log.warning("cannot save the %s to %s: %s", self._plot_name(), path, text)
             QMessageBox.warning(self, "Cannot save the plot", f"{path}: {text}")
 
     # --- model -> plot -----------------------------------------------------------------------
@@ -252,16 +328,32 @@ class LengthPlotPanel(QWidget):
         if not self.isVisible():
             self._stale = True  # catch up when shown
             return
-        if self._curves is None or self._curve_pose is None:
+        if self._curves is None or self._curve_inputs is None:
             self._throttle.start()
             return
-        pose = self.model.pose.as_dict()
-        others_same = all(v == self._curve_pose[k] for k, v in pose.items() if k != self.key)
-        if others_same:
-            move_marker(self.figure, self.model, self.key, self.quantity)
+        if same_inputs(self._curve_inputs, self._inputs()):  # along the same curves
+            if self.kind == "length":
+                move_marker(self.figure, self.model, self.key, self.quantity)
+            else:
+                move_moment_arm_markers(self.figure, self.model, self.kind)
             self._blit_markers()
         elif not self._throttle.isActive():  # throttle (not debounce): redraws while dragging
             self._throttle.start()
+
+    def _inputs(self) -> dict[str, float]:
+        """The pose values the curves depend on: all but the plotted control, or for a
+        moment arm all but the flexions (:func:`~hipviz.render.moment_arm_plot.curve_inputs`)."""
+        if self.kind == "length":
+            return {k: v for k, v in self.model.pose.as_dict().items() if k != self.key}
+        return curve_inputs(self.model)
+
+    def _plot(self, **kwargs):
+        """The figure of what is plotted (keywords as :func:`plot_lengths` takes them)."""
+        if self.kind == "length":
+            return plot_lengths(self.model, self.key, self.visible_paths(),
+                                quantity=self.quantity, theme=self.theme, **kwargs)
+        return plot_moment_arms(self.model, self.kind, self.visible_paths(), theme=self.theme,
+                                **kwargs)
 
     def _redraw(self) -> None:
         if not self.isVisible() or self._curves is None:
@@ -277,9 +369,7 @@ class LengthPlotPanel(QWidget):
 
     def _draw(self) -> None:
         self._drawn_scale = self._effective_scale()
-        plot_lengths(self.model, self.key, self.visible_paths(), quantity=self.quantity,
-                     curves=self._curves, figure=self.figure, theme=self.theme,
-                     scale=self._drawn_scale)
+        self._plot(curves=self._curves, figure=self.figure, scale=self._drawn_scale)
         # the marker is drawn apart from the rest, so it can move without a full draw
         self._markers = marker_artists(self.figure)
         for artist in self._markers:

@@ -17,6 +17,7 @@ from PyQt5.QtWidgets import (
     QAction,
     QApplication,
     QDockWidget,
+    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -29,6 +30,7 @@ from pyvistaqt import QtInteractor
 from hipviz import __version__
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import SIDES
+from hipviz.gui.classroom_lead import ClassroomLead
 from hipviz.gui.controls import PoseControls
 from hipviz.gui.display import DisplayPanel
 from hipviz.gui.inspect_panel import InspectPanel
@@ -126,6 +128,7 @@ class MainWindow(QMainWindow):
         self.view_label = QLabel()
         self.statusBar().addPermanentWidget(self.view_label)
         self._build_actions()
+        self.classroom = ClassroomLead(self)  # File > Lead a classroom (hipviz serve)
         self._build_menus()
         self._build_toolbar()
         self._build_plot_and_workshop()
@@ -191,6 +194,10 @@ class MainWindow(QMainWindow):
         self.export_csv_action = self._action(
             "Export table as &CSV\N{HORIZONTAL ELLIPSIS}", self.table.export_dialog,
             "Ctrl+Shift+E", "Save the muscle-length table as CSV")
+        self.export_handout_action = self._action(
+            "Export &handout\N{HORIZONTAL ELLIPSIS}", self.export_handout_dialog, "Ctrl+Shift+H",
+            "Save the scene as one web page to share: a 3D view readers turn and zoom, with "
+            "title, caption, legend and table; opens offline in any browser")
         self.quit_action = self._action("&Quit", self.close, QKeySequence("Ctrl+Q"),
                                         "Close hipviz")
         self.view_actions = {
@@ -257,7 +264,10 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_figure_action)
+        file_menu.addAction(self.export_handout_action)
         file_menu.addAction(self.export_csv_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.classroom.action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         view_menu = bar.addMenu("&View")
@@ -301,7 +311,8 @@ class MainWindow(QMainWindow):
         toggle = dock.toggleViewAction()
         toggle.setShortcut(QKeySequence("Ctrl+G"))
         toggle.setShortcutContext(Qt.WindowShortcut)
-        toggle.setToolTip("Length change of each muscle against one control (Ctrl+G)")
+        toggle.setToolTip("Length change of each muscle against one control, or its moment "
+                          "arm against hip flexion (Ctrl+G)")
         toggle.triggered.connect(lambda on: on and dock.raise_())  # in front of its tab
         self.addAction(toggle)
         self.plot.message.connect(self.show_message)
@@ -343,6 +354,7 @@ class MainWindow(QMainWindow):
         self.scene.set_view(name)
         self._view_camera = self.plotter.camera_position
         self.view_label.setText(f"{VIEWS[name].label} view")
+        self.classroom.send()  # students following this window turn with it
 
     def _reframe(self) -> None:
         """Frame the standard view for the view's new shape, unless the user moved the camera."""
@@ -420,6 +432,8 @@ class MainWindow(QMainWindow):
         self.model.set_pose(scene.pose)
         # the scene's own setters take the exact values (a spin box would round them) ...
         hs.set_colour_limit(d.colour_range_pct, render=False)
+        hs.set_moment_arm_range(d.moment_arm_range_mm, render=False)
+        hs.set_colour_by(d.colour_by, render=False)
         hs.set_bone_opacity(d.bone_opacity, render=False)
         hs.set_muscle_style("tubes" if d.tubes else "lines", render=False)
         shown = set(d.muscles)
@@ -464,6 +478,8 @@ class MainWindow(QMainWindow):
             background=hs.background,
             legend=bool(muscles.legend.visible),
             attachments=self.display.attachments_check.isChecked(),
+            colour_by=hs.colour_by,
+            moment_arm_range_mm=float(hs.moment_arm_range_mm),
         )
         position = self.plotter.camera_position
         if self._view_camera is not None and position == self._view_camera:
@@ -525,6 +541,41 @@ class MainWindow(QMainWindow):
         dialog = ExportDialog(self)
         dialog.exec_()
 
+    def export_handout(self, path: Path | str) -> Path:
+        """Write the window's scene (:meth:`current_scene`) as a handout web page (HTML).
+
+        See :func:`hipviz.web.handout.write_handout`; its ``FigureFileError`` says why a
+        file cannot be written.
+        """
+        from hipviz.web.handout import write_handout
+
+        written = write_handout(self.current_scene(), path, self.bones, self.model)
+        size_mb = written.stat().st_size / 1e6
+        self.show_message(f"Exported the handout {written} ({size_mb:.1f} MB)")
+        return written
+
+    def export_handout_dialog(self) -> Path | None:
+        """Ask where to save the handout and write it; a problem is shown in a message box."""
+        suggested = (str(self.scene_path.with_suffix(".html")) if self.scene_path is not None
+                     else "handout.html")
+        path, _ = QFileDialog.getSaveFileName(self, "Export handout", suggested,
+                                              "Web pages (*.html *.htm)")
+        if not path:
+            return None
+        path = Path(path)
+        if path.suffix.lower() not in (".html", ".htm"):
+            path = path.with_name(f"{path.name}.html")
+        QApplication.setOverrideCursor(Qt.WaitCursor)  # a second or two: pose, render, encode
+        try:
+            return self.export_handout(path)
+        except OSError as exc:
+            log.warning("%s", exc)
+            error = str(exc)
+        finally:
+            QApplication.restoreOverrideCursor()
+        QMessageBox.warning(self, "Cannot export handout", error)
+        return None
+
     def about(self) -> None:
         QMessageBox.about(
             self, "About hipviz",
@@ -534,6 +585,7 @@ class MainWindow(QMainWindow):
 
     # --- closing -----------------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self.classroom.stop()
         self.plotter.removeEventFilter(self)
         self.plotter.close()
         super().closeEvent(event)

@@ -42,7 +42,7 @@ from PyQt5.QtWidgets import (
     QToolBar,
 )
 
-import hipviz
+from hipviz.io.scene_folder import default_scene_folder
 from hipviz.io.scene import Scene, SceneError, read_scene
 from hipviz.render.title_overlay import TitleOverlay
 from hipviz.render.transition import ease_in_out, interpolate_camera, interpolate_pose
@@ -107,8 +107,7 @@ def default_folder(window: MainWindow | None = None) -> Path:
     path = getattr(window, "scene_path", None)
     if path:
         return Path(path).resolve().parent
-    checkout = Path(hipviz.__file__).resolve().parents[1] / "scenes"
-    return checkout if checkout.is_dir() else Path.cwd() / "scenes"
+    return default_scene_folder()
 
 
 def _natural_key(path: Path) -> list:

@@ -131,12 +131,12 @@ def write_figure(path: Path | str, image: np.ndarray, texts: list[TextItem] = ()
         data = svg_text(image, texts, scale, title).encode("utf-8")
     else:
         data = pdf_bytes(image, texts, scale, title)
-    _write_atomically(path, data)
+    write_atomically(path, data)
     log.info("wrote %s (%dx%d px, %s)", path, image.shape[1], image.shape[0], fmt)
     return path
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:

@@ -24,6 +24,8 @@ opening one can only ever change what is on screen. Example::
     bone_opacity = 1.0
     labels = true
     background = "slate"
+    colour_by = "length"          # or a moment arm: "moment_arm_rotation", ...
+    moment_arm_range_mm = 40.0
 
 Every key is optional except ``hipviz_scene``; README.md ("Scene files") lists each key
 with its allowed values. Reading is strict: an unknown key, a wrong type, a value out of
@@ -57,6 +59,9 @@ FORMAT_VERSION = 1
 VIEWS = ("anterior", "posterior", "right", "left", "superior")
 BACKGROUNDS = ("slate", "white", "black", "transparent")
 COLOUR_MAPS = ("cool-warm",)
+#: what the muscle colours show: the length change, or one moment arm at the pose
+#: (hipviz.render.colours.COLOUR_SCALES says how each is drawn)
+COLOUR_BY = ("length", "moment_arm_rotation", "moment_arm_abduction", "moment_arm_flexion")
 ALL_PATHS = tuple(f"{s}.{m}" for s in SIDES for m in MUSCLES)
 #: longest title and caption, characters (a title is one line on a figure)
 TITLE_MAX = 200
@@ -64,6 +69,7 @@ CAPTION_MAX = 2000
 #: limits of the display numbers: (low, high) as in the GUI
 COLOUR_RANGE_PCT = (1.0, 50.0)
 BONE_OPACITY = (0.05, 1.0)
+MOMENT_ARM_RANGE_MM = (5.0, 100.0)
 #: explicit camera coordinates must be within this many mm of the origin
 CAMERA_LIMIT_MM = 1e5
 
@@ -95,6 +101,13 @@ class Display:
     background: str = "slate"
     legend: bool = True
     attachments: bool = True
+    colour_by: str = "length"
+    moment_arm_range_mm: float = 40.0
+
+    @property
+    def colour_limit(self) -> float:
+        """Half-width of the colour range in the coloured quantity's unit (% or mm)."""
+        return self.colour_range_pct if self.colour_by == "length" else self.moment_arm_range_mm
 
 
 @dataclass(frozen=True)
@@ -211,6 +224,9 @@ def parse_scene(text: str, source: str = "<scene>") -> Scene:
         background=check.choice(disp, "background", BACKGROUNDS, "slate", prefix="display"),
         legend=check.boolean(disp, "legend", True, "display"),
         attachments=check.boolean(disp, "attachments", True, "display"),
+        colour_by=check.choice(disp, "colour_by", COLOUR_BY, "length", prefix="display"),
+        moment_arm_range_mm=check.number(disp, "moment_arm_range_mm", *MOMENT_ARM_RANGE_MM,
+                                         40.0, "display"),
     )
     over = check.table(data, "overlay")
     check.keys(over, "overlay", {f.name for f in fields(Overlay)})

@@ -336,6 +336,8 @@ class FigureRenderer:
         background = "transparent" if options.transparent else display.background
         hs.set_background(background, render=False)
         hs.set_colour_limit(display.colour_range_pct, render=False)
+        hs.set_moment_arm_range(display.moment_arm_range_mm, render=False)
+        hs.set_colour_by(display.colour_by, render=False)
         hs.set_bone_opacity(display.bone_opacity, render=False)
         hs.set_muscle_style("tubes" if display.tubes else "lines", render=False)
         hs.set_line_width(LINE_WIDTH_PX * max(1.0, text_scale(height)), render=False)

@@ -1,10 +1,14 @@
-"""The length-change legend, laid out in pixels so it reads at a glance at any image size.
+"""The colour legend, laid out in pixels so it reads at a glance at any image size.
 
 ::
 
             Length change (% of neutral)
     shortened [=========================] lengthened
               -10    -5    0    5    10
+
+Colouring by a moment arm swaps the bar's colours and the words (for example
+"external rotator [====] internal rotator", ticks in mm); see
+:data:`hipviz.render.colours.COLOUR_SCALES`.
 
 Drawn with plain 2D actors (a panel, a colour bar, text) rather than VTK's scalar bar,
 whose layout leaves the end words outside its box and crowds small windows. The layout
@@ -19,13 +23,16 @@ import numpy as np
 import pyvista as pv
 from vtkmodules.vtkRenderingCore import vtkActor2D, vtkPolyDataMapper2D, vtkTextActor
 
-from hipviz.render.colours import N_COLOURS, diverging_colormap, rgb_uint8
+from hipviz.render.colours import COLOUR_SCALES, N_COLOURS, diverging_colormap, rgb_uint8
 
 log = logging.getLogger(__name__)
 
-TITLE = "Length change (% of neutral)"
-SHORTENED_TEXT = "shortened"
-LENGTHENED_TEXT = "lengthened"
+TITLE = COLOUR_SCALES["length"].title
+SHORTENED_TEXT = COLOUR_SCALES["length"].negative
+LENGTHENED_TEXT = COLOUR_SCALES["length"].positive
+#: width of one character of the end words at the nominal font size, pixels (bold Arial,
+#: lower case); the layout leaves this much room for them
+END_CHAR_PX = 10.5
 #: image height at which the legend has its nominal sizes, pixels
 REFERENCE_HEIGHT_PX = 800
 PANEL_OPACITY = 0.72
@@ -52,8 +59,8 @@ def layout(width: int, height: int, end_text_px: tuple[float, float] | None = No
     width, height : int
         Viewport size, pixels.
     end_text_px : (float, float), optional
-        Widths of the "shortened" and "lengthened" texts at the nominal size; estimated
-        when not given.
+        Widths of the left and right end words ("shortened", "lengthened") at the nominal
+        size; estimated for those two when not given.
 
     Returns
     -------
@@ -63,7 +70,7 @@ def layout(width: int, height: int, end_text_px: tuple[float, float] | None = No
     s = float(np.clip(height / REFERENCE_HEIGHT_PX, 0.5, 3.0))
     fonts = {"title": round(20 * s), "end": round(19 * s), "tick": round(16 * s)}
     if end_text_px is None:
-        end_text_px = (9 * 10.5, 10 * 10.5)
+        end_text_px = (len(SHORTENED_TEXT) * END_CHAR_PX, len(LENGTHENED_TEXT) * END_CHAR_PX)
     left_w, right_w = (w * s for w in end_text_px)
     gap, margin = 10 * s, 12 * s
     bar_w = float(np.clip(0.26 * width, 220 * s, max(width - left_w - right_w - 2 * (gap + margin)
@@ -82,13 +89,14 @@ def layout(width: int, height: int, end_text_px: tuple[float, float] | None = No
 
 
 class Legend:
-    """The legend's actors on a plotter, built once; call :meth:`set_limit` to relabel.
+    """The legend's actors on a plotter, built once; :meth:`set_limit` relabels the ticks and
+    :meth:`set_scale` switches what the colours stand for.
 
     Parameters
     ----------
     plotter : pyvista.Plotter
     limit_pct : float
-        The colour range is ``-limit_pct .. +limit_pct``.
+        The colour range is ``-limit_pct .. +limit_pct`` (in the scale's unit).
     """
 
     def __init__(self, plotter: pv.Plotter, limit_pct: float):
@@ -102,11 +110,13 @@ class Legend:
                                      faces=np.array([[4, 2 * i, 2 * i + 2, 2 * i + 3, 2 * i + 1]
                                                      for i in range(n)]).ravel())
         self.bar_strip.cell_data.set_scalars(rgb_uint8(diverging_colormap(n)), "rgb")
+        self.colour_by = "length"
         self.bar = self._actor2d(self.bar_strip)
         self.bar.GetMapper().SetScalarModeToUseCellData()
         self.bar.GetMapper().SetColorModeToDirectScalars()
         self.bar.GetMapper().ScalarVisibilityOn()
         self.title = self._text(TITLE, bold=True)
+        # the end words: "shortened" and "lengthened" until :meth:`set_scale` names others
         self.shortened = self._text(SHORTENED_TEXT, bold=True)
         self.lengthened = self._text(LENGTHENED_TEXT, bold=True)
         self.ticks = [self._text("") for _ in range(N_TICKS)]
@@ -145,6 +155,20 @@ class Legend:
         for actor, value in zip(self.ticks, tick_values(limit_pct), strict=True):
             actor.SetInput(tick_text(value))
 
+    def set_scale(self, colour_by: str, limit: float) -> None:
+        """Show the scale of ``colour_by`` (a key of :data:`~hipviz.render.colours.COLOUR_SCALES`)
+        over ``±limit`` in its unit: bar colours, title, end words, ticks; in place."""
+        scale = COLOUR_SCALES[colour_by]
+        self.colour_by = colour_by
+        self.bar_strip.cell_data["rgb"][:] = rgb_uint8(diverging_colormap(N_COLOURS, colour_by))
+        self.bar_strip.GetCellData().GetArray("rgb").Modified()
+        self.bar_strip.Modified()
+        self.title.SetInput(scale.title)
+        self.shortened.SetInput(scale.negative)
+        self.lengthened.SetInput(scale.positive)
+        self.set_limit(limit)
+        self._size = (0, 0)  # the end words changed width: lay out again at the next render
+
     def set_colours(self, text, panel) -> None:
         """Text colour and panel colour (light on dark for the screen, dark on white for print)."""
         self.panel.GetProperty().SetColor(pv.Color(panel).float_rgb)
@@ -168,7 +192,9 @@ class Legend:
 
     def fit(self, width: int, height: int) -> None:
         """Lay the legend out for a viewport of ``width`` x ``height`` pixels."""
-        geo = layout(width, height)
+        ends = tuple(len(a.GetInput() or "") * END_CHAR_PX for a in (self.shortened,
+                                                                      self.lengthened))
+        geo = layout(width, height, ends)
         s, fonts = geo["scale"], geo["fonts"]
         x0, y0, x1, y1 = geo["panel"]
         self.panel_rect.points[:] = [[x0, y0, 0], [x1, y0, 0], [x1, y1, 0], [x0, y1, 0]]

@@ -1,7 +1,7 @@
 """Length-displacement curves: every muscle's length change over one pose control's range.
 
 Matplotlib only (a :class:`matplotlib.figure.Figure`, no pyplot, no Qt), so the window's
-plot panel, a script and a future command-line export draw the same figure::
+plot panel, a script and ``hipviz plot`` draw the same figure::
 
     model = HipModel.load()
     plot_lengths(model, "right.gt_superior_mm").savefig("piriformis.svg")
@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -60,6 +63,11 @@ QUANTITIES = {"mm": "Length change (mm)", "pct": "Length change (% of neutral)"}
 CURRENT_LINE_GID = "current-value"
 CURRENT_TEXT_GID = "current-value-label"
 MARKER_GID_PREFIX = "marker-"
+#: exported plots: size (inches; 1600 x 1000 pixels as PNG) and PNG resolution (dots per
+#: inch), for course handouts and slides
+EXPORT_SIZE_IN = (8.0, 5.0)
+EXPORT_DPI = 200
+EXPORT_FORMATS = {".png": "PNG image", ".svg": "SVG drawing"}
 
 
 def muscle_name(muscle: str) -> str:
@@ -172,10 +180,78 @@ def plot_lengths(
         Each curve's artist has the path key as its gid (the SVG element id), the current
         value line ``"current-value"`` and each dot on a curve ``"marker-<path key>"``.
     """
+    check_theme(theme)
+    x, ys = curves if curves is not None else length_curves(model, key, n, quantity)
+    value = current_value(model, key)
+    now = current_changes(model, quantity)
+    unit = RANGES[split_key(key)[1]][2]
+    return draw_curves(
+        x, ys, visible, {path: (value, y) for path, y in now.items()},
+        [CurrentLine("", value, f" {value:+.1f} {unit} ")],
+        xlabel=control_label(key), ylabel=QUANTITIES[quantity],
+        title="Muscle length change from neutral", up_word="lengthened", down_word="shortened",
+        figure=figure, theme=theme, scale=scale, size_in=size_in)
+
+
+@dataclass(frozen=True)
+class CurrentLine:
+    """A vertical line marking a current value on the x axis, with its label above the axes.
+
+    ``suffix`` is appended to the gids ``"current-value"`` and ``"current-value-label"``;
+    ``linestyle`` and ``ha`` (the label's alignment) as matplotlib takes them.
+    """
+
+    suffix: str
+    x: float
+    text: str
+    linestyle: str | tuple = "-"
+    ha: str = "center"
+
+
+def check_theme(theme: str) -> None:
     if theme not in THEMES:
         raise ValueError(f"unknown theme '{theme}'; allowed: {', '.join(THEMES)}")
+
+
+def draw_curves(
+    x: np.ndarray,
+    ys: dict[str, np.ndarray],
+    visible: Iterable[str] | None,
+    dots: dict[str, tuple[float, float]],
+    lines: list[CurrentLine],
+    *,
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    up_word: str,
+    down_word: str,
+    figure: Figure | None = None,
+    theme: str = "light",
+    scale: float = 1.0,
+    size_in: tuple[float, float] = (8.0, 5.0),
+) -> Figure:
+    """One curve per shown muscle path against ``x``, the current values marked: the figure
+    of :func:`plot_lengths` and of :func:`hipviz.render.moment_arm_plot.plot_moment_arms`.
+
+    Parameters
+    ----------
+    x : (n,) float
+    ys : dict of str to (n,) float
+        Path key -> y at each x, in model order.
+    visible : iterable of str, optional
+        The paths to draw; all of ``ys`` when not given.
+    dots : dict of str to (float, float)
+        Path key -> (x, y) of its current value, a dot on its curve.
+    lines : list of CurrentLine
+        The vertical current-value lines.
+    xlabel, ylabel, title : str
+    up_word, down_word : str
+        What a positive and a negative y means, written in the plot's corners.
+    figure, theme, scale, size_in
+        As for :func:`plot_lengths`.
+    """
+    check_theme(theme)
     ink, background, grid, marker = THEMES[theme]
-    x, ys = curves if curves is not None else length_curves(model, key, n, quantity)
     shown = [p for p in ys if visible is None or p in set(visible)]
     if figure is None:
         figure = Figure(figsize=size_in, layout="constrained")
@@ -199,33 +275,33 @@ def plot_lengths(
         ax.plot(x, ys[path], color=colour, linestyle=SIDE_STYLES[side],
                 linewidth=width * (1.25 if muscle == "piriformis" else 1.0), gid=path, zorder=3)
 
-    value = current_value(model, key)
-    ax.axvline(value, color=marker, linewidth=2.5 * scale, alpha=0.8, gid=CURRENT_LINE_GID,
-               zorder=2)
-    now = current_changes(model, quantity)
+    for line in lines:
+        ax.axvline(line.x, color=marker, linewidth=2.5 * scale, alpha=0.8,
+                   linestyle=line.linestyle, gid=CURRENT_LINE_GID + line.suffix, zorder=2)
+        ax.text(line.x, 1.0, line.text, transform=ax.get_xaxis_transform(), ha=line.ha,
+                va="bottom", color=ink, fontsize=font, fontweight="bold",
+                gid=CURRENT_TEXT_GID + line.suffix, clip_on=False)
     for path in shown:
         muscle = path.split(".")[1]
-        ax.plot([value], [now[path]], linestyle="none", marker="o", markersize=6.5 * scale,
-                markerfacecolor=MUSCLE_COLOURS[muscle] or ink, markeredgecolor=background,
-                markeredgewidth=1.2 * scale, gid=MARKER_GID_PREFIX + path, zorder=4)
-    unit = RANGES[split_key(key)[1]][2]
-    ax.text(value, 1.0, f" {value:+.1f} {unit} ", transform=ax.get_xaxis_transform(),
-            ha="center", va="bottom", color=ink, fontsize=font, fontweight="bold",
-            gid=CURRENT_TEXT_GID, clip_on=False)
+        dot_x, dot_y = dots[path]
+        ax.plot([dot_x], [dot_y], linestyle="none", marker="o",
+                markersize=6.5 * scale, markerfacecolor=MUSCLE_COLOURS[muscle] or ink,
+                markeredgecolor=background, markeredgewidth=1.2 * scale,
+                gid=MARKER_GID_PREFIX + path, zorder=4)
 
     ax.set_xlim(x[0], x[-1])
-    ax.set_xlabel(control_label(key), color=ink, fontsize=font * 1.1)
-    ax.set_ylabel(QUANTITIES[quantity], color=ink, fontsize=font * 1.1)
+    ax.set_xlabel(xlabel, color=ink, fontsize=font * 1.1)
+    ax.set_ylabel(ylabel, color=ink, fontsize=font * 1.1)
     # which way is which, in the therapist's words, inside the plot's corners
-    for y, va, word in ((0.98, "top", "\N{UPWARDS ARROW} lengthened"),
-                        (0.02, "bottom", "\N{DOWNWARDS ARROW} shortened")):
+    for y, va, word in ((0.98, "top", f"\N{UPWARDS ARROW} {up_word}"),
+                        (0.02, "bottom", f"\N{DOWNWARDS ARROW} {down_word}")):
         ax.text(0.01, y, word, transform=ax.transAxes, ha="left", va=va, color=marker,
                 fontsize=font * 0.95)
     if not shown:
         ax.text(0.5, 0.5, "No muscle shown: tick some under Display \N{RIGHTWARDS ARROW} Show",
                 transform=ax.transAxes, ha="center", va="center", color=ink, fontsize=font)
-    ax.set_title("Muscle length change from neutral", loc="left", color=ink,
-                 fontsize=font * 1.25, fontweight="bold", pad=14 * scale)
+    ax.set_title(title, loc="left", color=ink, fontsize=font * 1.25, fontweight="bold",
+                 pad=14 * scale)
 
     muscles = [m for m in MUSCLES if any(p.endswith(f".{m}") for p in shown)]
     sides = [s for s in SIDES if any(p.startswith(f"{s}.") for p in shown)]
@@ -241,14 +317,34 @@ def plot_lengths(
     return figure
 
 
+def save_plot(figure: Figure, path: Path | str) -> Path:
+    """Write a plot as PNG (:data:`EXPORT_DPI`) or SVG (text as text), chosen by the suffix.
+
+    Raises
+    ------
+    ValueError
+        The suffix is neither ``.png`` nor ``.svg`` (nothing is written).
+    OSError
+        The file cannot be written.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in EXPORT_FORMATS:
+        raise ValueError(f"{path}: cannot save a plot as '{path.suffix or '(no suffix)'}'; "
+                         f"allowed: {', '.join(EXPORT_FORMATS)}")
+    # SVG text stays text (not outlines), so a course author can edit and search it
+    with rc_context({"svg.fonttype": "none"}):
+        figure.savefig(path, dpi=EXPORT_DPI, facecolor=figure.get_facecolor())
+    log.info("wrote plot %s", path)
+    return path
+
+
 def marker_artists(figure: Figure) -> list:
     """The current-value marker's artists of a :func:`plot_lengths` figure: the line, the
     dot on each curve and the value's label (what :func:`move_marker` moves)."""
     artists = []
     for ax in figure.axes:
         artists += [a for a in (*ax.get_lines(), *ax.texts)
-                    if (a.get_gid() or "") in (CURRENT_LINE_GID, CURRENT_TEXT_GID)
-                    or (a.get_gid() or "").startswith(MARKER_GID_PREFIX)]
+                    if (a.get_gid() or "").startswith((CURRENT_LINE_GID, MARKER_GID_PREFIX))]
     return artists
 
 

@@ -3,12 +3,16 @@
 Every actor is built once. A pose change only writes new point coordinates and length
 changes into the arrays the VTK pipelines read (one polyline data set holding all paths
 -> ``vtkTubeFilter`` -> mapper) and marks them modified; nothing is removed or re-added.
+
+The paths are coloured by their length change (the default) or by one moment arm
+(:meth:`MuscleLayer.set_colour_by`): each is a point array of its own with a lookup table
+of its own, and switching only points the mappers at the other pair.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyvista as pv
@@ -16,7 +20,14 @@ from vtkmodules.vtkFiltersCore import vtkGlyph3D, vtkTubeFilter
 from vtkmodules.vtkFiltersSources import vtkSphereSource
 from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 
-from hipviz.render.colours import DEFAULT_LIMIT_PCT, N_COLOURS, diverging_colormap, rgb_uint8
+from hipviz.render.colours import (
+    COLOUR_SCALES,
+    DEFAULT_LIMIT_PCT,
+    DEFAULT_MOMENT_ARM_RANGE_MM,
+    N_COLOURS,
+    diverging_colormap,
+    rgb_uint8,
+)
 from hipviz.render.legend import Legend
 from hipviz.render.projection import distance_to_polyline, world_to_display
 
@@ -35,15 +46,18 @@ ATTACHMENT_COLOUR = "#1d2731"
 HIGHLIGHT_RADIUS_MM = {"tubes": 4.6, "lines": 2.0}
 HIGHLIGHT_COLOUR = "#ffe14d"
 SCALARS = "change_pct"
+#: the point array of the moment arm coloured by (NaN while colouring by length), mm
+MOMENT_ARM_SCALARS = "moment_arm_mm"
 
 
-def lookup_table(limit_pct: float) -> pv.LookupTable:
-    """The length-change lookup table over ``-limit_pct .. +limit_pct``."""
+def lookup_table(limit: float, colour_by: str = "length") -> pv.LookupTable:
+    """The lookup table of a colouring (:data:`~hipviz.render.colours.COLOUR_SCALES`) over
+    ``-limit .. +limit`` (% for the length change, mm for a moment arm)."""
     lut = pv.LookupTable()
     rgba = np.full((N_COLOURS, 4), 255, dtype=np.uint8)
-    rgba[:, :3] = rgb_uint8(diverging_colormap(N_COLOURS))
+    rgba[:, :3] = rgb_uint8(diverging_colormap(N_COLOURS, colour_by))
     lut.values = rgba
-    lut.scalar_range = (-limit_pct, limit_pct)
+    lut.scalar_range = (-limit, limit)
     return lut
 
 
@@ -99,6 +113,11 @@ class MuscleLayer:
         self._polylines = [np.asarray(p, dtype=float) for p in polylines]
         self._change = np.asarray(change_pct, dtype=float).copy()
         self.lut = lookup_table(self.limit_pct)
+        #: what the colours show: a key of :data:`~hipviz.render.colours.COLOUR_SCALES`
+        self.colour_by = "length"
+        self.moment_arm_range_mm = DEFAULT_MOMENT_ARM_RANGE_MM
+        self._arms = np.full(len(self.keys), np.nan)  # the coloured moment arm, mm
+        self.moment_arm_lut = lookup_table(self.moment_arm_range_mm, "moment_arm_rotation")
 
         self.lines = pv.PolyData()
         self._write_lines(rebuild=True)
@@ -171,21 +190,24 @@ class MuscleLayer:
     def _write_lines(self, rebuild: bool = False) -> None:
         counts = np.array([len(p) for p in self._polylines])
         points = np.vstack(self._polylines)
-        scalars = np.repeat(self._change, counts)
+        arrays = {SCALARS: np.repeat(self._change, counts),
+                  MOMENT_ARM_SCALARS: np.repeat(self._arms, counts)}
         if rebuild or len(points) != self.lines.n_points:
             # the number of points changed (a wrap engaged): same data set, new arrays
             self._counts = counts
             self.lines.points = points
-            self.lines.point_data[SCALARS] = scalars
+            for name, values in arrays.items():
+                self.lines.point_data[name] = values
             self._write_connectivity()
         else:
             if not np.array_equal(counts, self._counts):
                 self._counts = counts
                 self._write_connectivity()
             self.lines.points[:] = points
-            self.lines.point_data[SCALARS][:] = scalars
             self.lines.GetPoints().Modified()
-            self.lines.GetPointData().GetArray(SCALARS).Modified()
+            for name, values in arrays.items():
+                self.lines.point_data[name][:] = values
+                self.lines.GetPointData().GetArray(name).Modified()
         self.lines.Modified()
 
     def _write_connectivity(self) -> None:
@@ -223,10 +245,16 @@ class MuscleLayer:
         self.highlight_line.Modified()
 
     # --- public ------------------------------------------------------------------------------
-    def update(self, polylines: list[np.ndarray], change_pct: np.ndarray) -> None:
-        """New path points (same order as :attr:`keys`) and length changes (%); in place."""
+    def update(self, polylines: list[np.ndarray], change_pct: np.ndarray,
+               moment_arms: Mapping[str, np.ndarray] | None = None) -> None:
+        """New path points (same order as :attr:`keys`) and length changes (%); in place.
+
+        ``moment_arms`` (``Solution.moment_arms_mm``) is needed while colouring by a moment
+        arm and not read otherwise (the model computes them only when asked).
+        """
         self._polylines = [np.asarray(p, dtype=float) for p in polylines]
         self._change = np.asarray(change_pct, dtype=float).copy()
+        self._take_moment_arms(moment_arms)
         self._write_lines()
         self._write_attachments()
         self._write_highlight()
@@ -262,7 +290,66 @@ class MuscleLayer:
             raise ValueError(f"colour range must be a positive percentage, got {limit_pct}")
         self.limit_pct = float(limit_pct)
         self.lut.scalar_range = (-self.limit_pct, self.limit_pct)
-        self.legend.set_limit(self.limit_pct)
+        if self.colour_by == "length":
+            self.legend.set_limit(self.limit_pct)
+
+    def set_colour_by(self, colour_by: str,
+                      moment_arms: Mapping[str, np.ndarray] | None = None) -> None:
+        """Colour by the length change (``"length"``) or by one moment arm
+        (``"moment_arm_rotation"``, ``"moment_arm_abduction"``, ``"moment_arm_flexion"``).
+
+        ``moment_arms`` (``Solution.moment_arms_mm`` of the pose drawn) is needed for a
+        moment arm. The legend follows.
+        """
+        if colour_by not in COLOUR_SCALES:
+            raise ValueError(f"cannot colour by '{colour_by}'; allowed: "
+                             f"{', '.join(COLOUR_SCALES)}")
+        previous = self.colour_by
+        self.colour_by = colour_by
+        try:
+            self._take_moment_arms(moment_arms)
+        except ValueError:
+            self.colour_by = previous
+            raise
+        if COLOUR_SCALES[colour_by].action is None:
+            array, lut = SCALARS, self.lut
+        else:
+            array, lut = MOMENT_ARM_SCALARS, self.moment_arm_lut
+        for actor in (self.tube_actor, self.line_actor):
+            actor.GetMapper().SelectColorArray(array)
+            actor.GetMapper().SetLookupTable(lut)
+        self._write_lines()
+        self.legend.set_scale(colour_by, self.colour_limit)
+
+    def set_moment_arm_range(self, range_mm: float) -> None:
+        """Colour range ``-range_mm .. +range_mm`` of a moment-arm colouring, mm."""
+        if not range_mm > 0:
+            raise ValueError(f"moment-arm colour range must be a positive number of mm, "
+                             f"got {range_mm}")
+        self.moment_arm_range_mm = float(range_mm)
+        self.moment_arm_lut.scalar_range = (-self.moment_arm_range_mm, self.moment_arm_range_mm)
+        if self.colour_by != "length":
+            self.legend.set_limit(self.moment_arm_range_mm)
+
+    @property
+    def colour_limit(self) -> float:
+        """Half-width of the colour range now in use, in the colouring's unit (% or mm)."""
+        return self.limit_pct if self.colour_by == "length" else self.moment_arm_range_mm
+
+    @property
+    def moment_arm_mm(self) -> np.ndarray:
+        """Each path's moment arm as currently coloured, mm (NaN while colouring by length)."""
+        return self._arms.copy()
+
+    def _take_moment_arms(self, moment_arms: Mapping[str, np.ndarray] | None) -> None:
+        action = COLOUR_SCALES[self.colour_by].action
+        if action is None:
+            self._arms = np.full(len(self.keys), np.nan)
+        elif moment_arms is None or action not in moment_arms:
+            raise ValueError(f"colouring by the {action} moment arm needs the solution's "
+                             f"moment arms")
+        else:
+            self._arms = np.asarray(moment_arms[action], dtype=float).copy()
 
     def set_visible(self, key: str, visible: bool) -> None:
         """Show or hide one path (its tube or line, its attachments and its highlight)."""

@@ -213,8 +213,10 @@ class HipScene:
             if not np.array_equal(self._bone_transforms.get(name), transform):  # a GT step
                 self.set_bone_transform(name, transform)  # moves one femur, not the pelvis
         if self.muscles is not None and self.model is not None:
+            # the moment arms cost a few more poses: only read while they are the colours
+            arms = solution.moment_arms_mm if self.muscles.colour_by != "length" else None
             self.muscles.update(self.model.muscles.polylines(solution.transforms),
-                                solution.change_pct)
+                                solution.change_pct, arms)
         if self.landmarks is not None:
             self.landmarks.update(solution.transforms)
         if self.overlay is not None:  # teaching overlays follow their bones
@@ -353,6 +355,34 @@ class HipScene:
         self._muscle_layer().set_limit(limit_pct)
         if render:
             self.render()
+
+    def set_colour_by(self, colour_by: str, render: bool = True) -> None:
+        """Colour the muscles by their length change (``"length"``, the default) or by one
+        moment arm at the current pose (``"moment_arm_rotation"``, ``"moment_arm_abduction"``,
+        ``"moment_arm_flexion"``); the legend follows, and so does every later pose."""
+        layer = self._muscle_layer()
+        if colour_by == layer.colour_by:
+            return
+        arms = (self.model.solution.moment_arms_mm
+                if colour_by != "length" and self.model is not None else None)
+        layer.set_colour_by(colour_by, arms)
+        if render:
+            self.render()
+
+    @property
+    def colour_by(self) -> str:
+        """What the muscle colours show (see :meth:`set_colour_by`)."""
+        return self._muscle_layer().colour_by
+
+    def set_moment_arm_range(self, range_mm: float, render: bool = True) -> None:
+        """Symmetric colour range ``±range_mm`` of the moment-arm colourings, mm (default 40)."""
+        self._muscle_layer().set_moment_arm_range(range_mm)
+        if render:
+            self.render()
+
+    @property
+    def moment_arm_range_mm(self) -> float:
+        return self._muscle_layer().moment_arm_range_mm
 
     def set_muscle_visible(self, key: str, visible: bool, render: bool = True) -> None:
         """Show or hide one muscle path, e.g. ``"right.piriformis"``."""

@@ -1,0 +1,1 @@
+"""hipviz in a web browser: the offline handout page and the classroom server (no Qt)."""

@@ -1,0 +1,109 @@
+// hipviz classroom page: each browser keeps its own pose and asks the server for it.
+// At most one request is in flight; moves made meanwhile are sent as one when it returns,
+// so a fast slider never queues work on the server.
+window.hipviz = (() => {
+  const trame = () => window.trame;
+  const get = (key) => trame().state.get(key);
+  const params = new URLSearchParams(window.location.search);
+  const token = params.get("token") || "";
+  let inFlight = false;
+  let pending = false;
+  let lastSeq = 0;
+  const api = {
+    token,
+    updates: 0,
+    latencies: [],
+    async poseChanged() {
+      if (get("follow")) return;
+      if (inFlight) { pending = true; return; }
+      inFlight = true;
+      try {
+        do {
+          pending = false;
+          const pose = { ...get("pose") };
+          const start = performance.now();
+          const update = await trame().trigger("hipviz_solve", [pose, get("scene_index")]);
+          api.apply(update, false);
+          api.latencies.push(performance.now() - start);
+          if (api.latencies.length > 2000) api.latencies.shift();
+          if (token && !update.error) await api.lead({});
+        } while (pending);
+      } finally {
+        inFlight = false;
+      }
+    },
+    apply(update, setPose) {
+      if (!update || update.error || !update.matrices || !update.muscles || !update.rows) {
+        trame().state.set("error", (update && update.error) || "an incomplete answer was ignored");
+        return;
+      }
+      const values = { matrices: update.matrices, muscles: update.muscles, rows: update.rows,
+                       status: update.status, error: "" };
+      if (setPose) values.pose = update.controls;
+      if (update.scene) {
+        values.scene_index = update.scene.index;
+        values.scene_title = update.scene.title;
+        values.scene_caption = update.scene.caption;
+      }
+      trame().state.update(values);
+      api.updates += 1;
+      document.body.dataset.updates = String(api.updates);
+    },
+    async reset() {
+      const pose = { ...get("pose") };
+      Object.keys(pose).forEach((k) => { pose[k] = 0; });
+      await trame().state.set("pose", pose);
+      await api.poseChanged();
+    },
+    async openScene(index) {
+      if (get("follow")) return;
+      const update = await trame().trigger("hipviz_scene", [index]);
+      api.apply(update, true);
+      if (update && !update.error) {
+        api.setView(update.view);
+        if (token) await api.lead({ scene: index, view: update.view });
+      }
+    },
+    setView(name) {
+      const camera = get("cameras")[name];
+      const view = trame().refs && trame().refs.view;
+      if (!camera || !view) return;
+      trame().state.set("view", name);
+      view.setCamera({ ...camera, centerOfRotation: camera.focalPoint });
+      view.render && view.render();
+      if (token) api.lead({ view: name });
+    },
+    async lead(extra) {
+      const answer = await trame().trigger(
+        "hipviz_lead", [token, { ...get("pose") }, extra.scene ?? null, extra.view ?? null]);
+      if (answer && answer.error) trame().state.set("error", answer.error);
+    },
+    setFollow(on) {
+      if (on) api.onLead();
+    },
+    onLead() {
+      const lead = get("lead");
+      if (!lead || !get("follow") || lead.seq === lastSeq) return;
+      lastSeq = lead.seq;
+      api.apply(lead, true);
+      if (lead.view && lead.view !== get("view")) api.setView(lead.view);
+    },
+  };
+  // the view has loaded once its canvas shows the data; the first render resets the
+  // camera to fit everything, so the scene's view is set after it (and checked)
+  const waitForView = () => {
+    const view = window.trame && window.trame.refs && window.trame.refs.view;
+    const canvas = document.querySelector(".view-box canvas");
+    if (!(view && canvas && canvas.width > 0)) { setTimeout(waitForView, 100); return; }
+    setTimeout(() => {
+      api.setView(get("view"));
+      setTimeout(() => {
+        api.setView(get("view"));
+        document.querySelector(".view-box").dataset.loaded = "true";
+        if (token) document.body.dataset.instructor = "true";
+      }, 300);
+    }, 300);
+  };
+  setTimeout(waitForView, 100);
+  return api;
+})();

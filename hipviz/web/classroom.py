@@ -1,0 +1,216 @@
+"""The classroom server's logic, without the web framework: scenes, messages, the lead.
+
+Every browser keeps its own pose and sends it with each slider move; :class:`Classroom`
+checks the message, solves the pose and returns what the browser shows. Nothing a
+browser sends is trusted: a message that is not exactly a pose within range, or a scene
+number that is not served, is refused with a :class:`MessageError` (logged, and answered
+with the reason) and changes nothing for anyone. The instructor (a page opened with the
+run's random token, or the desktop app posting with it) sets the *lead*: the pose, scene
+and view that students' pages in follow mode copy. Pure Python and numpy, so the tests
+and the load benchmark drive it directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from hipviz.core.model import HipModel, Solution
+from hipviz.core.pose import RANGES, SIDES, Pose, PoseError
+from hipviz.io.scene import Scene
+from hipviz.render.colours import COLOUR_SCALES
+from hipviz.render.views import VIEWS, camera_position
+from hipviz.web.payload import bone_matrices, muscle_lines, table_rows
+
+log = logging.getLogger(__name__)
+
+#: the controls a browser has, per side (GT mode: what a therapist palpates)
+CONTROL_NAMES = ("gt_superior_mm", "gt_anterior_mm", "iliac_crest_superior_mm", "hip_flexion_deg")
+CONTROL_KEYS = tuple(f"{side}.{name}" for side in SIDES for name in CONTROL_NAMES)
+#: a message longer than this (characters of its text form) is refused unread
+MAX_MESSAGE_CHARS = 2000
+
+
+class MessageError(ValueError):
+    """A browser's message is not one the server accepts; the text says what is."""
+
+
+def controls_of(pose: Pose) -> dict[str, float]:
+    """The browser's slider values for a pose: every control key, GT mode."""
+    return {key: float(pose.get(key) or 0.0) for key in CONTROL_KEYS}
+
+
+def check_pose_message(message) -> Pose:
+    """The pose a browser sent, or MessageError saying what is allowed.
+
+    A pose message is a flat object ``{"right.gt_superior_mm": 4.5, ...}`` holding only
+    :data:`CONTROL_KEYS`, each a finite number within its range (missing keys are 0).
+    """
+    if not isinstance(message, dict):
+        raise MessageError(f"a pose must be an object of {', '.join(CONTROL_KEYS)}; "
+                           f"got {type(message).__name__}")
+    if len(repr(message)) > MAX_MESSAGE_CHARS:
+        raise MessageError(f"pose message longer than {MAX_MESSAGE_CHARS} characters")
+    unknown = [str(k)[:40] for k in message if k not in CONTROL_KEYS]
+    if unknown:
+        raise MessageError(f"unknown pose key {', '.join(unknown)}; allowed: "
+                           f"{', '.join(CONTROL_KEYS)}")
+    try:
+        return Pose.from_dict(message)
+    except PoseError as exc:
+        raise MessageError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class ServedScene:
+    """A scene file the server offers, with its number in the list."""
+
+    index: int
+    name: str
+    scene: Scene
+
+    def summary(self) -> dict:
+        return {"index": self.index, "name": self.name,
+                "title": self.scene.title or self.name, "caption": self.scene.caption}
+
+
+class Classroom:
+    """Scenes, the model and the lead, shared by every browser of one server.
+
+    Parameters
+    ----------
+    model : HipModel
+        Solves poses (its own current pose is not used: each browser has its own).
+    scenes : list of (name, Scene)
+        What the browsers may open, in menu order.
+    token : str, optional
+        The instructor token; a fresh random one when not given.
+    """
+
+    def __init__(self, model: HipModel, scenes: list[tuple[str, Scene]] | None = None,
+                 token: str | None = None):
+        self.model = model
+        if not scenes:
+            scenes = [("neutral", Scene(title="Neutral", caption="Both hips in anatomical "
+                                        "position: every muscle at its neutral length."))]
+        self.scenes = [ServedScene(i, name, scene) for i, (name, scene) in enumerate(scenes)]
+        self.token = token or secrets.token_urlsafe(16)
+        self.lead: dict | None = None
+        self.updates = 0
+        self.solve_seconds: list[float] = []  # server time per update, for the benchmark
+
+    # -- what a browser asks -------------------------------------------------------------
+    def solve(self, message, scene=0) -> dict:
+        """The update for one browser's pose message, coloured as served scene ``scene``
+        colours its muscles (MessageError if either is refused)."""
+        pose = check_pose_message(message)
+        served = self.scene(scene)
+        start = time.perf_counter()
+        update = self.update_for(self.model.solve(pose), served.scene)
+        self.solve_seconds.append(time.perf_counter() - start)
+        self.updates += 1
+        del self.solve_seconds[:-1000]
+        return update
+
+    def update_for(self, solution: Solution, scene: Scene) -> dict:
+        """What a browser shows for a solution: bone matrices, the scene's muscles in its
+        colouring, table, status."""
+        display = scene.display
+        action = COLOUR_SCALES[display.colour_by].action
+        values = solution.change_pct if action is None else solution.moment_arms_mm[action]
+        shown = np.array([key in display.muscles for key in solution.keys])
+        return {
+            "controls": controls_of(solution.reached),
+            "matrices": bone_matrices(solution),
+            "muscles": muscle_lines(self.model.muscles.polylines(solution.transforms), values,
+                                    shown, display.colour_by, display.colour_limit),
+            "rows": table_rows(solution),
+            "status": status_text(solution),
+        }
+
+    def open_scene(self, index) -> dict:
+        """A served scene's pose, view and update (MessageError for anything else)."""
+        served = self.scene(index)
+        update = self.update_for(self.model.solve(served.scene.pose), served.scene)
+        return {**update, "scene": served.summary(), "view": served.scene.camera.view}
+
+    def scene(self, index) -> ServedScene:
+        if isinstance(index, bool) or not isinstance(index, int) \
+                or not 0 <= index < len(self.scenes):
+            raise MessageError(f"scene must be a number 0 to {len(self.scenes) - 1} "
+                               f"(one of the served scenes); got {str(index)[:40]}")
+        return self.scenes[index]
+
+    def stats(self) -> dict:
+        """Server time per update over the last 1000 updates, ms (for the load benchmark)."""
+        times = np.array(self.solve_seconds) * 1000.0
+        if not len(times):
+            return {"updates": 0}
+        return {"updates": self.updates, "solve_ms_median": float(np.median(times)),
+                "solve_ms_p95": float(np.percentile(times, 95))}
+
+    # -- the instructor ------------------------------------------------------------------
+    def check_token(self, token) -> None:
+        if not isinstance(token, str) or not secrets.compare_digest(token, self.token):
+            raise MessageError("not the instructor: the token is wrong")
+
+    def set_lead(self, token, message, scene=None, view=None) -> dict:
+        """The instructor's pose (and scene, view) for followers; MessageError if refused.
+
+        Without a scene the lead keeps the one it had (the first at the start)."""
+        self.check_token(token)
+        if scene is None:
+            scene = (self.lead or {}).get("scene", {}).get("index", 0)
+        update = self.solve(message, scene)
+        lead = {**update, "seq": (self.lead or {}).get("seq", 0) + 1,
+                "scene": self.scene(scene).summary()}
+        if view is not None:
+            if view not in VIEWS:
+                raise MessageError(f"view must be one of {', '.join(VIEWS)}; got {str(view)[:40]}")
+            lead["view"] = view
+        elif self.lead is not None and "view" in self.lead:
+            lead["view"] = self.lead["view"]
+        self.lead = lead
+        return lead
+
+
+def status_text(solution: Solution) -> str:
+    """One line on the pose reached: each side's angles, and why a request was not met."""
+    parts = []
+    for side in SIDES:
+        flexion, abduction, rotation = solution.angles_deg[side]
+        text = (f"{side.capitalize()} hip: flexion {flexion:.0f}°, "
+                f"{'abduction' if abduction >= 0 else 'adduction'} {abs(abduction):.1f}°, "
+                f"{'internal' if rotation >= 0 else 'external'} rotation {abs(rotation):.1f}°")
+        if solution.reasons.get(side):
+            text += " (" + "; ".join(solution.reasons[side]) + ")"
+        parts.append(text)
+    return ". ".join(parts)
+
+
+def cameras(aspect: float = 1.6) -> dict[str, dict]:
+    """Each standard view as vtk.js camera settings."""
+    out = {}
+    for name in VIEWS:
+        eye, focal, up = camera_position(name, aspect=aspect)
+        out[name] = {"position": [float(v) for v in eye], "focalPoint": [float(v) for v in focal],
+                     "viewUp": [float(v) for v in up], "viewAngle": 30.0}
+    return out
+
+
+def control_specs() -> list[dict]:
+    """Slider settings for every control: key, label, range, step, unit."""
+    labels = {"gt_superior_mm": "GT superior / inferior", "gt_anterior_mm": "GT anterior / posterior",
+              "iliac_crest_superior_mm": "Iliac crest up / down", "hip_flexion_deg": "Hip flexion"}
+    specs = []
+    for key in CONTROL_KEYS:
+        side, name = key.split(".")
+        low, high, unit, help_text = RANGES[name]
+        specs.append({"key": key, "side": side, "label": labels[name], "min": low, "max": high,
+                      "step": 0.5 if unit == "mm" else 1.0, "unit": unit, "help": help_text})
+    return specs
+

@@ -1,0 +1,258 @@
+"""Load benchmark of the classroom server: real headless browsers moving sliders.
+
+``python -m hipviz.web.loadbench [--browsers N] [--seconds S] [--cycles C] [--json]``
+
+Starts ``hipviz serve`` in its own process on a free port, opens N headless Chromium
+pages (software WebGL) and has every page move its right GT slider continuously for S
+seconds, then reports:
+
+- ``server_ms_median`` / ``server_ms_p95``: server time per update (solve and payload);
+- ``latency_ms_median`` / ``latency_ms_p95``: slider move to answer, seen in the pages;
+- ``updates_per_s``: updates the server answered per second, all pages together;
+- ``memory_mb_per_browser``: growth of the server's resident memory per connected page;
+- ``leak_mb``: server memory growth over C more page connections and departures (after
+  a warm-up of 20), which should stay within allocator noise.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` and the ``web`` extra (Selenium).
+Browsers and server share this machine's cores, so the numbers are conservative.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hipviz.io.scene_folder import scene_files
+
+#: a page moves its slider this often while "dragging", ms (a hand drags at about 60 Hz;
+#: a page sends the next move only once the previous answer arrived)
+MOVE_INTERVAL_MS = 16
+#: the latency a student still feels as instant, ms (p95 must stay under it)
+INSTANT_MS = 100.0
+#: a student dragging a slider on a laptop with a GPU: answered updates per second
+DRAG_RATE_HZ = 30.0
+#: the share of a class dragging a slider at any moment
+DRAG_SHARE = 0.25
+#: pages leave and return this many times first, so caches are warm before measuring
+WARM_UP_CYCLES = 20
+
+DRAG_SCRIPT = """
+const stop = Date.now() + arguments[0];
+const h = window.hipviz; h.latencies.length = 0;
+let t = 0;
+const timer = setInterval(() => {
+  if (Date.now() > stop) { clearInterval(timer); return; }
+  t += 1;
+  const pose = { ...window.trame.state.get('pose') };
+  pose['right.gt_superior_mm'] = Math.round(20 * Math.sin(t / 15) * 2) / 2;
+  window.trame.state.set('pose', pose);
+  h.poseChanged();
+}, arguments[1]);
+"""
+
+
+@dataclass
+class Server:
+    """A running ``hipviz serve`` process."""
+
+    process: subprocess.Popen
+    url: str
+    instructor_url: str
+
+    @property
+    def rss_mb(self) -> float:
+        """Resident memory of the server process, MB."""
+        text = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+)", text).group(1)) / 1024.0
+
+    @property
+    def cpu_s(self) -> float:
+        """CPU time the server process has used so far (user + system), seconds."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stats(self) -> dict:
+        with urllib.request.urlopen(self.url + "hipviz/stats", timeout=10) as response:
+            return json.loads(response.read())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(scenes: list[Path] | None = None, timeout: float = 60.0) -> Iterator[Server]:
+    """``hipviz serve`` in a child process on a free localhost port; stopped on exit."""
+    port = free_port()
+    scenes = scene_files()[:3] if scenes is None else scenes
+    command = [sys.executable, "-m", "hipviz", "serve", *map(str, scenes), "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, bufsize=1)
+    try:
+        url = instructor = None
+        deadline = time.monotonic() + timeout
+        lines = []
+        while instructor is None:
+            line = process.stdout.readline()
+            if not line or time.monotonic() > deadline:
+                raise RuntimeError("hipviz serve did not start:\n" + "".join(lines))
+            lines.append(line)
+            if line.startswith("hipviz classroom server:"):
+                url = line.split(": ", 1)[1].strip()
+            elif line.startswith("instructor page"):
+                instructor = line.split(": ", 1)[1].strip()
+        server = Server(process, url, instructor)
+        _wait_http(server.url, deadline)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+
+
+def _wait_http(url: str, deadline: float) -> None:
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def open_page(driver, url: str) -> None:
+    """Load the classroom page and wait for its 3D view."""
+    from hipviz.web.browser import wait_loaded
+
+    driver.get(url)
+    wait_loaded(driver, ".view-box")
+
+
+def run(browsers: int = 5, seconds: float = 20.0, cycles: int = 200) -> dict:
+    """Run the benchmark; the numbers listed in the module docstring."""
+    from hipviz.web.browser import chromium
+
+    with running_server() as server, contextlib.ExitStack() as stack:
+        time.sleep(1.0)
+        rss_idle = server.rss_mb
+        drivers = [stack.enter_context(chromium()) for _ in range(browsers)]
+        for driver in drivers:
+            open_page(driver, server.url)
+        time.sleep(1.0)
+        rss_connected = server.rss_mb
+        before = server.stats().get("updates", 0)
+        cpu_before = server.cpu_s
+        start = time.perf_counter()
+        for driver in drivers:
+            driver.execute_script(DRAG_SCRIPT, int(seconds * 1000), MOVE_INTERVAL_MS)
+        time.sleep(seconds + 1.0)
+        elapsed = time.perf_counter() - start
+        cpu = server.cpu_s - cpu_before
+        stats = server.stats()
+        latencies = np.concatenate([
+            np.asarray(driver.execute_script("return window.hipviz.latencies"), dtype=float)
+            for driver in drivers])
+        for driver in drivers[1:]:
+            driver.get("about:blank")
+        rss_before_cycles, rss_after_cycles = _connect_cycles(drivers[0], server, cycles)
+    per_browser = (rss_connected - rss_idle) / browsers
+    return {
+        "browsers": browsers,
+        "seconds": seconds,
+        "updates": int(stats["updates"] - before),
+        "updates_per_s": round((stats["updates"] - before) / elapsed, 1),
+        "server_cpu_ms_per_update": round(1000.0 * cpu / max(stats["updates"] - before, 1), 2),
+        "server_ms_median": round(stats["solve_ms_median"], 2),
+        "server_ms_p95": round(stats["solve_ms_p95"], 2),
+        "latency_ms_median": round(float(np.median(latencies)), 1),
+        "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1),
+        "server_rss_idle_mb": round(rss_idle, 1),
+        "memory_mb_per_browser": round(per_browser, 2),
+        "cycles": cycles,
+        "leak_mb": round(rss_after_cycles - rss_before_cycles, 1),
+    }
+
+
+def _connect_cycles(driver, server: Server, cycles: int) -> tuple[float, float]:
+    """Server memory before and after ``cycles`` page connections and departures, MB."""
+    def cycle():
+        driver.get(server.url)
+        # connected once the page holds the server's state (the scene list)
+        deadline = time.monotonic() + 30
+        while not driver.execute_script(
+                "return !!(window.trame && window.trame.state && "
+                "window.trame.state.get('scenes'))"):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the classroom page did not connect in 30 s")
+            time.sleep(0.05)
+        driver.get("about:blank")
+
+    for _ in range(WARM_UP_CYCLES):
+        cycle()
+    time.sleep(1.0)
+    before = server.rss_mb
+    for _ in range(cycles):
+        cycle()
+    time.sleep(2.0)
+    return before, server.rss_mb
+
+
+def students(result: dict, drag_rate_hz: float = DRAG_RATE_HZ,
+             drag_share: float = DRAG_SHARE) -> int:
+    """Students one server serves with every update answered at once.
+
+    The server answers one update at a time on one core; it keeps a fifth of that core
+    free. Each student drags a slider a quarter of the time, a drag sending
+    ``drag_rate_hz`` updates per second, each costing the measured server CPU time
+    (solve, payload, websocket) per update.
+    """
+    busy_per_student = drag_share * drag_rate_hz * result["server_cpu_ms_per_update"] / 1000.0
+    return int(0.8 / busy_per_student)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hipviz.web.loadbench",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--browsers", type=int, default=5, help="pages at once (default 5)")
+    parser.add_argument("--seconds", type=float, default=20.0,
+                        help="how long every page drags (default 20)")
+    parser.add_argument("--cycles", type=int, default=200,
+                        help="connect-and-leave cycles for the leak check (default 200)")
+    parser.add_argument("--json", action="store_true", help="print JSON only")
+    args = parser.parse_args(argv)
+    result = run(args.browsers, args.seconds, args.cycles)
+    result["students_estimate"] = students(result)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    width = max(map(len, result))
+    for key, value in result.items():
+        print(f"{key:<{width}}  {value}")
+    verdict = "instant" if result["latency_ms_p95"] <= INSTANT_MS else "NOT instant"
+    print(f"\n{result['browsers']} pages dragging at once: 95% of updates within "
+          f"{result['latency_ms_p95']:.0f} ms ({verdict}, <= {INSTANT_MS:.0f} ms).")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
