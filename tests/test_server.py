@@ -225,7 +225,10 @@ def test_moving_a_gt_slider_turns_piriformis_blue(chrome, server, model):
     from selenium.webdriver.common.keys import Keys
 
     open_page(chrome, server.url)
-    chrome.find_element(By.ID, "view-posterior").click()
+    chrome.find_element(By.ID, "view-right").click()
+    assert state(chrome, "view") == "right"
+    chrome.find_element(By.TAG_NAME, "body").send_keys("2")  # key 2: posterior, as in the app
+    assert state(chrome, "view") == "posterior"
     time.sleep(0.5)
     box = chrome.find_element(By.CSS_SELECTOR, ".view-box")
     size = (box.size["width"], box.size["height"])
@@ -290,6 +293,7 @@ def test_follow_mode_copies_the_instructor_and_a_bad_message_changes_nothing(chr
         assert "token is wrong" in call(chrome, "hipviz_lead", "guess", {})["error"]
         assert "out of range" in call(chrome, "hipviz_solve", {"left.gt_anterior_mm": 99})["error"]
         assert "served scenes" in call(chrome, "hipviz_scene", "/etc/passwd")["error"]
+        assert "got 0 argument" in call(chrome, "hipviz_solve")["error"]
         chrome.execute_script("window.trame.state.set('lead', {seq: 999, rows: []})")
         time.sleep(1.0)
         assert state(teacher, "lead")["seq"] == lead_seq
@@ -367,3 +371,14 @@ def test_serve_names_a_bad_scene_file(tmp_path, capsys):
     assert main(["serve", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "typo.toml" in err and "gt_superior_mm" in err
+
+
+def test_lead_a_classroom_with_a_bad_address_says_why(window, monkeypatch):
+    from PyQt5.QtWidgets import QInputDialog, QMessageBox
+
+    shown = []
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("localhost:8080", True))
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, title, text: shown.append(text))
+    window.classroom.action.trigger()
+    assert not window.classroom.action.isChecked() and window.classroom.leader is None
+    assert "not an instructor address" in shown[0] and "?token=" in shown[0]

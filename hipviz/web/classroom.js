@@ -105,5 +105,13 @@ window.hipviz = (() => {
     }, 300);
   };
   setTimeout(waitForView, 100);
+  // keys 1-5 choose the standard views, as in the desktop app
+  const viewKeys = { 1: "anterior", 2: "posterior", 3: "right", 4: "left", 5: "superior" };
+  document.addEventListener("keydown", (event) => {
+    const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(event.target.tagName)
+      && event.target.type !== "range";
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (viewKeys[event.key]) api.setView(viewKeys[event.key]);
+  });
   return api;
 })();

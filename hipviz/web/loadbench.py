@@ -10,8 +10,9 @@ seconds, then reports:
 - ``latency_ms_median`` / ``latency_ms_p95``: slider move to answer, seen in the pages;
 - ``updates_per_s``: updates the server answered per second, all pages together;
 - ``memory_mb_per_browser``: growth of the server's resident memory per connected page;
-- ``leak_mb``: server memory growth over C more page connections and departures (after
-  a warm-up of 20), which should stay within allocator noise.
+- ``rss_over_cycles_mb`` and ``leak_mb``: server memory after a warm-up of 20 page
+  connections and departures and after every 50 of C more, and its growth from the
+  first to the last: it should go up and down, not climb with each connection.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` and the ``web`` extra (Selenium).
 Browsers and server share this machine's cores, so the numbers are conservative.
@@ -27,9 +28,11 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from typing import IO
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +51,8 @@ DRAG_RATE_HZ = 30.0
 DRAG_SHARE = 0.25
 #: pages leave and return this many times first, so caches are warm before measuring
 WARM_UP_CYCLES = 20
+#: idle time before reading the server's memory, s (departed pages' sockets close)
+SETTLE_S = 3.0
 
 DRAG_SCRIPT = """
 const stop = Date.now() + arguments[0];
@@ -71,6 +76,12 @@ class Server:
     process: subprocess.Popen
     url: str
     instructor_url: str
+    output: IO[str]
+
+    def log(self) -> str:
+        """What the server has printed and logged so far."""
+        self.output.seek(0)
+        return self.output.read()
 
     @property
     def rss_mb(self) -> float:
@@ -97,36 +108,39 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(scenes: list[Path] | None = None, timeout: float = 60.0) -> Iterator[Server]:
-    """``hipviz serve`` in a child process on a free localhost port; stopped on exit."""
+    """``hipviz serve`` in a child process on a free localhost port; stopped on exit.
+
+    Its output goes to a temporary file (read for the addresses it prints), never to a
+    pipe nobody reads, which would stall a server that logs a lot.
+    """
     port = free_port()
     scenes = scene_files()[:3] if scenes is None else scenes
     command = [sys.executable, "-m", "hipviz", "serve", *map(str, scenes), "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, bufsize=1)
-    try:
-        url = instructor = None
-        deadline = time.monotonic() + timeout
-        lines = []
-        while instructor is None:
-            line = process.stdout.readline()
-            if not line or time.monotonic() > deadline:
-                raise RuntimeError("hipviz serve did not start:\n" + "".join(lines))
-            lines.append(line)
-            if line.startswith("hipviz classroom server:"):
-                url = line.split(": ", 1)[1].strip()
-            elif line.startswith("instructor page"):
-                instructor = line.split(": ", 1)[1].strip()
-        server = Server(process, url, instructor)
-        _wait_http(server.url, deadline)
-        yield server
-    finally:
-        process.terminate()
+    with tempfile.TemporaryFile("w+") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, text=True)
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
+            deadline = time.monotonic() + timeout
+            while True:
+                output.seek(0)
+                text = output.read()
+                found = dict(re.findall(r"^(hipviz classroom server|instructor page)[^:]*: (\S+)",
+                                        text, re.MULTILINE))
+                if len(found) == 2:
+                    break
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("hipviz serve did not start:\n" + text)
+                time.sleep(0.1)
+            server = Server(process, found["hipviz classroom server"], found["instructor page"],
+                            output)
+            _wait_http(server.url, deadline)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _wait_http(url: str, deadline: float) -> None:
@@ -174,7 +188,7 @@ def run(browsers: int = 5, seconds: float = 20.0, cycles: int = 200) -> dict:
             for driver in drivers])
         for driver in drivers[1:]:
             driver.get("about:blank")
-        rss_before_cycles, rss_after_cycles = _connect_cycles(drivers[0], server, cycles)
+        series = _connect_cycles(drivers[0], server, cycles)
     per_browser = (rss_connected - rss_idle) / browsers
     return {
         "browsers": browsers,
@@ -189,12 +203,14 @@ def run(browsers: int = 5, seconds: float = 20.0, cycles: int = 200) -> dict:
         "server_rss_idle_mb": round(rss_idle, 1),
         "memory_mb_per_browser": round(per_browser, 2),
         "cycles": cycles,
-        "leak_mb": round(rss_after_cycles - rss_before_cycles, 1),
+        "rss_over_cycles_mb": [round(v, 1) for v in series],
+        "leak_mb": round(series[-1] - series[0], 1),
     }
 
 
-def _connect_cycles(driver, server: Server, cycles: int) -> tuple[float, float]:
-    """Server memory before and after ``cycles`` page connections and departures, MB."""
+def _connect_cycles(driver, server: Server, cycles: int, every: int = 50) -> list[float]:
+    """Server memory after a warm-up, then after every ``every`` of ``cycles`` page
+    connections and departures, MB."""
     def cycle():
         driver.get(server.url)
         # connected once the page holds the server's state (the scene list)
@@ -209,12 +225,14 @@ def _connect_cycles(driver, server: Server, cycles: int) -> tuple[float, float]:
 
     for _ in range(WARM_UP_CYCLES):
         cycle()
-    time.sleep(1.0)
-    before = server.rss_mb
-    for _ in range(cycles):
+    time.sleep(SETTLE_S)
+    series = [server.rss_mb]
+    for done in range(1, cycles + 1):
         cycle()
-    time.sleep(2.0)
-    return before, server.rss_mb
+        if done % every == 0 or done == cycles:
+            time.sleep(SETTLE_S)
+            series.append(server.rss_mb)
+    return series
 
 
 def students(result: dict, drag_rate_hz: float = DRAG_RATE_HZ,

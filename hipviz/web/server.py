@@ -4,15 +4,19 @@ Rendering happens in each browser (vtk.js, WebGL): the bones' triangles reach a 
 once, in the state every page receives on connecting; a slider move makes the page ask
 the server for its own pose (``hipviz_solve``) and the answer, to that page alone, holds
 only what changed: bone matrices, muscle polylines and colours, table and status (a few
-kB; the tubes are built in the browser). Pose, muscles and table are *client-only*
+kB; the browser draws the lines wide). Pose, muscles and table are *client-only*
 state, so each browser keeps its own. The instructor's pose, scene and view are the one
 shared value (``lead``), which pages in follow mode copy; only the server writes it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import ctypes
+import inspect
 import json
 import logging
+import socket
 from pathlib import Path
 
 from hipviz.core.model import HipModel
@@ -26,12 +30,13 @@ from hipviz.web.payload import bone_meshes
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8080
-BACKGROUND = [0.10, 0.13, 0.17]
-#: vtk.js tube filter settings (a JS object literal: it goes into an HTML attribute)
-TUBE = "{ radius: 2.5, numberOfSides: 12, capping: true }"
+#: the view's background (the app's slate, darkest end), as a JS array
+BACKGROUND = "[0.10, 0.13, 0.17]"
+#: muscle line width, pixels (vtk.js draws wide lines itself; WebGL alone gives one pixel)
+LINE_WIDTH_PX = 6
 #: client-only state: each browser's own
 CLIENT_ONLY = ("pose", "muscles", "matrices", "rows", "status", "follow", "scene_index",
-               "scene_title", "scene_caption", "view", "token", "error", "latency_ms")
+               "scene_title", "scene_caption", "view", "error")
 
 SCRIPT = Path(__file__).with_name("classroom.js")
 STYLE = Path(__file__).with_name("classroom.css")
@@ -69,38 +74,47 @@ def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
         "legends": [legend_spec(s.scene.display.colour_by, s.scene.display.colour_limit)
                     for s in classroom.scenes],
         "lead": None,
-        "first": first,
         # each browser starts from the first scene; these are its own from then on
         "pose": first["controls"], "muscles": first["muscles"], "matrices": first["matrices"],
         "rows": first["rows"], "status": first["status"], "follow": False, "scene_index": 0,
         "scene_title": first["scene"]["title"], "scene_caption": first["scene"]["caption"],
-        "view": first["view"], "token": "", "error": "", "latency_ms": 0,
+        "view": first["view"], "error": "",
     })
 
-    @server.trigger("hipviz_solve")
+    def refusing(what: str, action):
+        """A trigger that answers a bad message with the reason instead of failing."""
+        signature = inspect.signature(action)
+
+        def trigger(*args):
+            try:
+                signature.bind(*args)
+            except TypeError:
+                reason = f"{what} takes {action.__doc__}; got {len(args)} argument(s)"
+            else:
+                try:
+                    return action(*args)
+                except MessageError as exc:
+                    reason = str(exc)
+            log.warning("refused a %s message: %s", what, reason)
+            return {"error": reason}
+        return trigger
+
     def solve(message, scene=0):
-        try:
-            return classroom.solve(message, scene)
-        except MessageError as exc:
-            log.warning("refused a pose message: %s", exc)
-            return {"error": str(exc)}
+        """(pose, scene number)"""
+        return classroom.solve(message, scene)
 
-    @server.trigger("hipviz_scene")
     def open_scene(index):
-        try:
-            return classroom.open_scene(index)
-        except MessageError as exc:
-            log.warning("refused a scene request: %s", exc)
-            return {"error": str(exc)}
+        """(scene number)"""
+        return classroom.open_scene(index)
 
-    @server.trigger("hipviz_lead")
     def lead(token, message, scene=None, view=None):
-        try:
-            state.lead = classroom.set_lead(token, message, scene, view)
-        except MessageError as exc:
-            log.warning("refused a lead message: %s", exc)
-            return {"error": str(exc)}
+        """(token, pose, scene number or null, view or null)"""
+        state.lead = classroom.set_lead(token, message, scene, view)
         return {"seq": state.lead["seq"]}
+
+    server.trigger("hipviz_solve")(refusing("pose", solve))
+    server.trigger("hipviz_scene")(refusing("scene", open_scene))
+    lead_trigger = server.trigger("hipviz_lead")(refusing("lead", lead))
 
     @state.change("lead")
     def guard_lead(lead, **_):
@@ -108,6 +122,13 @@ def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
         if lead is not classroom.lead and lead != classroom.lead:
             log.warning("refused a lead change a browser made")
             state.lead = classroom.lead
+
+    @ctrl.add("on_client_connected")
+    def page_came(**_):
+        # pages leave without a word (a closed tab sends nothing reliable), and glibc keeps
+        # what their websockets freed (deflate buffers, 256 kB each); each arrival hands
+        # that back to the system, so memory follows the pages actually connected
+        asyncio.get_event_loop().call_later(1.0, release_freed_memory)
 
     @ctrl.add("on_server_bind")
     def add_routes(wslink_server):
@@ -118,8 +139,8 @@ def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
                 body = json.loads(await request.text())
                 if not isinstance(body, dict):
                     raise MessageError("the body must be a JSON object")
-                result = lead(body.get("token"), body.get("pose"), body.get("scene"),
-                              body.get("view"))
+                result = lead_trigger(body.get("token"), body.get("pose"), body.get("scene"),
+                                      body.get("view"))
             except ValueError as exc:  # JSON or MessageError
                 result = {"error": str(exc)}
             status = 200 if "error" not in result else (
@@ -184,7 +205,7 @@ def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
                     html.Div("{{ scene_title }}", classes="scene-title", id="scene-title")
                     html.Div("{{ scene_caption }}", classes="scene-caption", id="scene-caption")
                 with html.Div(classes="view-box"):
-                    with vtk_widgets.VtkView(ref="view", background=("[0.10, 0.13, 0.17]",),
+                    with vtk_widgets.VtkView(ref="view", background=(BACKGROUND,),
                                              picking_modes=("[]",)):
                         for bone in bones:
                             with vtk_widgets.VtkGeometryRepresentation(
@@ -196,7 +217,7 @@ def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
                                     bone, points=(f"bones.{bone}.points",),
                                     polys=(f"bones.{bone}.polys",), connectivity="manual")
                         with vtk_widgets.VtkGeometryRepresentation(
-                            property=("{ lineWidth: 6, lighting: false }",),
+                            property=(f"{{ lineWidth: {LINE_WIDTH_PX}, lighting: false }}",),
                             mapper=("{ colorMode: 0, scalarMode: 0 }",),
                         ):
                             with vtk_widgets.VtkPolyData(
@@ -239,19 +260,61 @@ def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
     return server
 
 
+def release_freed_memory() -> None:
+    """Return the C allocator's free memory to the system (glibc ``malloc_trim``; else a no-op).
+
+    Python frees a departed page's objects at once, but glibc keeps the pages in its
+    arenas, so a server that sees hundreds of connections would look as if it leaked.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc
+        return
+    libc.malloc_trim(0)
+
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def share_address(host: str) -> str:
+    """The address students type: the machine's network address when listening on all."""
+    if host in LOCAL_HOSTS:
+        return "localhost"
+    if host not in ("0.0.0.0", "::", ""):
+        return host
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:  # no packet is sent: connecting a UDP socket only picks the outgoing interface
+            probe.connect(("10.255.255.255", 1))
+            return probe.getsockname()[0]
+        except OSError:
+            return socket.gethostname()
+
+
 def serve(scene_paths: list[Path], host: str = "localhost", port: int = DEFAULT_PORT,
-          token: str | None = None, announce=print) -> None:
-    """Run the classroom server until interrupted (blocking)."""
+          token: str | None = None, announce=None) -> None:
+    """Run the classroom server until interrupted (blocking).
+
+    Once it listens, ``announce`` gets the students' address, the instructor page's
+    address (with the run's token) and, off localhost, what is exposed.
+    """
     classroom = Classroom(HipModel.load(), load_scenes(scene_paths), token=token)
     server = build_server(classroom)
-    shown = "localhost" if host in ("localhost", "127.0.0.1") else host
-    announce(f"hipviz classroom server: http://{shown}:{port}/")
-    announce(f"instructor page (keep private): http://{shown}:{port}/?token={classroom.token}")
-    if host not in ("localhost", "127.0.0.1", "::1"):
-        announce(f"listening on {host}: anyone who can reach this machine on port {port} can "
-                 f"open the served scenes ({len(classroom.scenes)}) and move their own copy of "
-                 "the model; nothing else on this machine is exposed, and only the token "
-                 "holder leads.")
+    if announce is None:  # at once, even into a pipe: scripts wait for these lines
+        def announce(text):
+            print(text, flush=True)
+
+    def ready(**_):
+        shown = share_address(host)
+        announce(f"hipviz classroom server: http://{shown}:{server.port}/")
+        announce(f"instructor page (keep private): http://{shown}:{server.port}/"
+                 f"?token={classroom.token}")
+        if host not in LOCAL_HOSTS:
+            announce(f"listening on {host} port {server.port}: anyone who can reach this "
+                     f"machine there can open the {len(classroom.scenes)} served scenes and "
+                     "move their own copy of the model; no file or other service of this "
+                     "machine is exposed, and only the token's holder leads. Stop with Ctrl+C.")
+
+    server.controller.on_server_ready.add(ready)
     server.start(host=host, port=port, open_browser=False, timeout=0,
                  show_connection_info=False)
 
