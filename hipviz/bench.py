@@ -173,10 +173,13 @@ def startup_s(repeat: int) -> float:
 def startup_probe() -> int:
     """Child process of :func:`startup_s`: start as ``hipviz`` does, print FRAME when shown."""
     import hipviz.cli  # noqa: F401  (the real entry point's imports)
+    from hipviz.io.bone_process import BoneLoad
+
+    bones = BoneLoad()  # as `hipviz` does: the bones load in a second process meanwhile
     from hipviz.gui.app import application, load_window
 
     app = application()
-    window = load_window()
+    window = load_window(bones=bones)
     # frameSwapped: Qt has put the view's first rendered frame on the screen
     window.plotter.frameSwapped.connect(lambda: (print("FRAME", flush=True), app.quit()))
     window.show()

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
-import threading
 from pathlib import Path
 
 from hipviz import __version__
@@ -217,14 +215,14 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     command = args.command or "gui"
     if command == "gui":
-        # trimesh (with SciPy) takes most of a second to import: start it now, on its own
-        # thread, so it overlaps Qt's and VTK's imports instead of following them (numpy,
-        # which both sides need, first, on this thread)
-        importlib.import_module("numpy")
-        threading.Thread(target=importlib.import_module, args=("trimesh",), daemon=True).start()
+        # the bones load in a second process (trimesh and SciPy take most of a second to
+        # import) while this one imports Qt and VTK
+        from hipviz.io.bone_process import BoneLoad
+
+        bones = BoneLoad()
         from hipviz.gui.app import run
 
-        return run(getattr(args, "scene", None))
+        return run(getattr(args, "scene", None), bones)
     if command == "build-meshes":
         from hipviz.io.build_meshes import build
         from hipviz.io.meshes import default_mesh_dir

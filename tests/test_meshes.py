@@ -140,3 +140,19 @@ def test_missing_and_corrupt_meshes_name_the_file_and_the_fix(tmp_path):
     write_ply(bad, femur.vertices, femur.faces[:-10])
     with pytest.raises(MeshError, match="watertight"):
         load_bone(bad, "femur_left")
+
+
+def test_the_bones_load_alike_in_a_second_process(tmp_path):
+    from hipviz.io.bone_process import BoneLoad
+
+    here, there = load_bones(), BoneLoad().result()
+    assert set(there) == set(MESH_FILES)
+    for name, bone in here.items():
+        np.testing.assert_array_equal(there[name].vertices, bone.vertices)
+        np.testing.assert_array_equal(there[name].faces, bone.faces)
+    # a mesh problem found over there reads as it would here: file, reason, the fix
+    for name, file in MESH_FILES.items():
+        (tmp_path / file).write_bytes((default_mesh_dir() / file).read_bytes())
+    (tmp_path / "sacrum.ply").write_bytes(b"ply\nformat garbage\n")
+    with pytest.raises(MeshError, match=r"sacrum\.ply.*hipviz build-meshes"):
+        BoneLoad(tmp_path).result()

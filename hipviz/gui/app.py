@@ -11,7 +11,12 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from PyQt5.QtWidgets import QApplication, QMessageBox
+
+if TYPE_CHECKING:
+    from hipviz.io.bone_process import BoneLoad
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +36,11 @@ def application() -> QApplication:
     return app
 
 
-def load_window(scene_path: Path | str | None = None):
+def load_window(scene_path: Path | str | None = None, bones: BoneLoad | None = None):
     """Load everything and build the :class:`~hipviz.gui.window.MainWindow` (not shown).
+
+    ``bones``: the bones already being loaded in another process (``hipviz`` starts that
+    first); loaded here when not given.
 
     Raises
     ------
@@ -45,7 +53,7 @@ def load_window(scene_path: Path | str | None = None):
     from hipviz.io.scene import SceneError, read_scene
 
     try:
-        bones = load_bones()
+        bones = load_bones() if bones is None else bones.result()
         landmarks = load_landmarks()
     except MeshError as exc:
         raise StartupError(str(exc)) from exc
@@ -68,7 +76,7 @@ def load_window(scene_path: Path | str | None = None):
     return window
 
 
-def run(scene_path: Path | str | None = None) -> int:
+def run(scene_path: Path | str | None = None, bones: BoneLoad | None = None) -> int:
     """Open the hipviz window (optionally on a scene file) and run until it is closed.
 
     Returns
@@ -79,7 +87,7 @@ def run(scene_path: Path | str | None = None) -> int:
     """
     app = application()
     try:
-        window = load_window(scene_path)
+        window = load_window(scene_path, bones)
     except StartupError as exc:
         log.error("%s", exc)
         QMessageBox.critical(None, "hipviz cannot start", str(exc))

@@ -10,7 +10,7 @@ seconds, then reports:
 - ``latency_ms_median`` / ``latency_ms_p95``: slider move to answer, seen in the pages;
 - ``updates_per_s``: updates the server answered per second, all pages together;
 - ``memory_mb_per_browser``: growth of the server's resident memory per connected page;
-- ``rss_over_cycles_mb`` and ``leak_mb``: server memory after a warm-up of 20 page
+- ``rss_over_cycles_mb`` and ``leak_mb``: server memory after a warm-up of 50 page
   connections and departures and after every 50 of C more, and its growth from the
   first to the last: it should go up and down, not climb with each connection.
 
@@ -50,7 +50,7 @@ DRAG_RATE_HZ = 30.0
 #: the share of a class dragging a slider at any moment
 DRAG_SHARE = 0.25
 #: pages leave and return this many times first, so caches are warm before measuring
-WARM_UP_CYCLES = 20
+WARM_UP_CYCLES = 50
 #: idle time before reading the server's memory, s (departed pages' sockets close)
 SETTLE_S = 3.0
 

@@ -1,0 +1,85 @@
+"""Load the bones (trimesh) in a second process while the first imports Qt and VTK.
+
+Opening the window needs both: Qt, VTK and pyvista (about 1.5 s of imports here) and the
+bones, which trimesh reads and checks (its import alone, with SciPy, takes most of a
+second). Python runs one thread at a time, so a thread would not overlap them; a second
+process does, on the second core. It sends the checked vertices and triangles back as
+an ``.npz`` through a pipe (3 MB, a few milliseconds). A mesh problem comes back as the
+same :class:`~hipviz.io.meshes.MeshError` message; if the child cannot run at all, the
+bones are loaded here, as before.
+
+``python -m hipviz.io.bone_process [MESH_DIR]`` is the child.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from hipviz.io.meshes import MESH_FILES, Bone, MeshError, load_bones
+
+log = logging.getLogger(__name__)
+
+#: the child's exit status for a mesh the user has to fix (its message on stderr)
+MESH_PROBLEM = 3
+
+
+class BoneLoad:
+    """The bones, being loaded by a child process from the moment this is made.
+
+    Parameters
+    ----------
+    mesh_dir : Path, optional
+        The mesh folder (default: :func:`hipviz.io.meshes.default_mesh_dir`).
+    """
+
+    def __init__(self, mesh_dir: Path | None = None):
+        self.mesh_dir = mesh_dir
+        args = [sys.executable, "-m", "hipviz.io.bone_process"]
+        if mesh_dir is not None:
+            args.append(str(mesh_dir))
+        try:
+            self._process: subprocess.Popen | None = subprocess.Popen(
+                args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:  # no interpreter to run: load in this process instead
+            log.info("loading the bones here (%s)", exc)
+            self._process = None
+
+    def result(self) -> dict[str, Bone]:
+        """The bones, keyed by part name (waits for the child); MeshError on a bad mesh."""
+        if self._process is None:
+            return load_bones(self.mesh_dir)
+        out, err = self._process.communicate()
+        code, self._process = self._process.returncode, None
+        if code == MESH_PROBLEM:
+            raise MeshError(err.decode("utf-8", "replace").strip())
+        if code != 0:
+            log.warning("the bone loader failed (%s); loading here",
+                        err.decode("utf-8", "replace").strip()[-300:])
+            return load_bones(self.mesh_dir)
+        with np.load(io.BytesIO(out)) as arrays:
+            return {name: Bone(name, arrays[f"{name}.vertices"], arrays[f"{name}.faces"])
+                    for name in MESH_FILES}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        bones = load_bones(Path(argv[0]) if argv else None)
+    except MeshError as exc:
+        print(exc, file=sys.stderr)
+        return MESH_PROBLEM
+    buffer = io.BytesIO()
+    np.savez(buffer, **{f"{name}.{part}": getattr(bone, part)
+                        for name, bone in bones.items() for part in ("vertices", "faces")})
+    sys.stdout.buffer.write(buffer.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
