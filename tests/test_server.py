@@ -118,6 +118,8 @@ def test_only_the_token_leads(classroom):
                               view="posterior")
     assert lead["controls"]["left.gt_superior_mm"] == 6.0
     assert lead["scene"]["index"] == 1 and lead["view"] == "posterior"
+    with pytest.raises(MessageError, match="view must be one of"):
+        classroom.set_lead(classroom.token, {}, view=["posterior"])
     again = classroom.set_lead(classroom.token, {"left.gt_superior_mm": 7.0})
     assert again["seq"] == lead["seq"] + 1 and again["scene"]["index"] == 1  # scene kept
 

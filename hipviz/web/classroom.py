@@ -169,7 +169,7 @@ class Classroom:
         lead = {**update, "seq": (self.lead or {}).get("seq", 0) + 1,
                 "scene": self.scene(scene).summary()}
         if view is not None:
-            if view not in VIEWS:
+            if not isinstance(view, str) or view not in VIEWS:
                 raise MessageError(f"view must be one of {', '.join(VIEWS)}; got {str(view)[:40]}")
             lead["view"] = view
         elif self.lead is not None and "view" in self.lead:
