@@ -620,7 +620,13 @@ def test_command_line_routes_a_scene_file_to_the_window(monkeypatch):
     from hipviz import cli
 
     opened = []
-    monkeypatch.setattr(gui_app, "run", lambda path=None: opened.append(path) or 0)
+
+    def run(path=None, bones=None):
+        opened.append(path)
+        assert set(bones.result()) >= {"pelvis_right", "femur_left"}  # loaded meanwhile
+        return 0
+
+    monkeypatch.setattr(gui_app, "run", run)
     assert cli.main([str(SHIPPED[0])]) == 0
     assert opened == [SHIPPED[0]]
 

@@ -167,12 +167,18 @@ def run(browsers: int = 5, seconds: float = 20.0, cycles: int = 200) -> dict:
     from hipviz.web.browser import chromium
 
     with running_server() as server, contextlib.ExitStack() as stack:
-        time.sleep(1.0)
-        rss_idle = server.rss_mb
         drivers = [stack.enter_context(chromium()) for _ in range(browsers)]
+        # idle = after one page came and went: the server has sent its first state and
+        # handed freed memory back, as it does on every arrival
+        open_page(drivers[0], server.url)
+        drivers[0].get("about:blank")
+        open_page(drivers[0], server.url)
+        drivers[0].get("about:blank")
+        time.sleep(SETTLE_S)
+        rss_idle = server.rss_mb
         for driver in drivers:
             open_page(driver, server.url)
-        time.sleep(1.0)
+        time.sleep(SETTLE_S)
         rss_connected = server.rss_mb
         before = server.stats().get("updates", 0)
         cpu_before = server.cpu_s
