@@ -132,7 +132,6 @@ def test_every_control_key_is_a_pose_key():
 @pytest.fixture(scope="module")
 def server():
     from hipviz.web.browser import missing
-
     from hipviz.web.loadbench import running_server
 
     if missing():
@@ -149,8 +148,9 @@ def open_page(driver, url: str) -> None:
 
 
 def view_pixels(driver) -> np.ndarray:
-    from hipviz.web.browser import canvas_pixels
     from selenium.webdriver.common.by import By
+
+    from hipviz.web.browser import canvas_pixels
 
     return canvas_pixels(driver, driver.find_element(By.CSS_SELECTOR, ".view-box"))
 
@@ -273,8 +273,9 @@ def test_two_pages_keep_their_own_poses(chrome, server):
 
 
 def test_follow_mode_copies_the_instructor_and_a_bad_message_changes_nothing(chrome, server):
-    from hipviz.web.browser import chromium
     from selenium.webdriver.common.by import By
+
+    from hipviz.web.browser import chromium
 
     open_page(chrome, server.url)
     with chromium() as teacher:

@@ -61,7 +61,8 @@ class ClassroomLead(QObject):
         self.action.blockSignals(True)
         self.action.setChecked(True)
         self.action.blockSignals(False)
-        self.window.show_message(f"Leading the classroom at {self.leader.endpoint.rsplit('/', 2)[0]}/")
+        server = self.leader.endpoint.rsplit("/", 2)[0]
+        self.window.show_message(f"Leading the classroom at {server}/")
 
     def stop(self) -> None:
         if self.leader is not None:

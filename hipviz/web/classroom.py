@@ -204,8 +204,10 @@ def cameras(aspect: float = 1.6) -> dict[str, dict]:
 
 def control_specs() -> list[dict]:
     """Slider settings for every control: key, label, range, step, unit."""
-    labels = {"gt_superior_mm": "GT superior / inferior", "gt_anterior_mm": "GT anterior / posterior",
-              "iliac_crest_superior_mm": "Iliac crest up / down", "hip_flexion_deg": "Hip flexion"}
+    labels = {"gt_superior_mm": "GT superior / inferior",
+              "gt_anterior_mm": "GT anterior / posterior",
+              "iliac_crest_superior_mm": "Iliac crest up / down",
+              "hip_flexion_deg": "Hip flexion"}
     specs = []
     for key in CONTROL_KEYS:
         side, name = key.split(".")

@@ -32,9 +32,9 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from typing import IO
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
