@@ -309,8 +309,9 @@ def serve(scene_paths: list[Path], host: str = "localhost", port: int = DEFAULT_
         announce(f"instructor page (keep private): http://{shown}:{server.port}/"
                  f"?token={classroom.token}")
         if host not in LOCAL_HOSTS:
+            n = len(classroom.scenes)
             announce(f"listening on {host} port {server.port}: anyone who can reach this "
-                     f"machine there can open the {len(classroom.scenes)} served scenes and "
+                     f"machine there can open the {n} served scene{'s' * (n != 1)} and "
                      "move their own copy of the model; no file or other service of this "
                      "machine is exposed, and only the token's holder leads. Stop with Ctrl+C.")
 
