@@ -385,3 +385,18 @@ def test_lead_a_classroom_with_a_bad_address_says_why(window, monkeypatch):
     window.classroom.action.trigger()
     assert not window.classroom.action.isChecked() and window.classroom.leader is None
     assert "not an instructor address" in shown[0] and "?token=" in shown[0]
+
+
+def test_the_address_to_share_is_a_real_one():
+    import ipaddress
+
+    from hipviz.web.server import share_address
+
+    assert share_address("localhost") == share_address("127.0.0.1") == "localhost"
+    assert share_address("192.168.1.20") == "192.168.1.20"
+    shown = share_address("0.0.0.0")  # every interface: students need this machine's address
+    assert shown != "0.0.0.0"
+    try:
+        assert not ipaddress.ip_address(shown).is_unspecified
+    except ValueError:  # no route at all: the host name
+        assert shown
