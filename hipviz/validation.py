@@ -611,14 +611,7 @@ def _fibre_section(literature: dict, ours: dict) -> list[str]:
 def _carrying_section(rows: list[Row], shifts: dict, what_if: dict) -> list[str]:
     lines = ["## What carrying the paths onto our bones changed", "",
              "Ours minus the source model on its own bones, mm:", "",
-             "| Muscle | Rotation 0° | Rotation 45° | Rotation 90° | Abduction 0° |",
-             "|---|---|---|---|---|"]
-    for muscle in MUSCLES:
-        cells = []
-        for action, f in (("rotation", 0), ("rotation", 45), ("rotation", 90), ("abduction", 0)):
-            r = _row(rows, muscle, action, f)
-            cells.append(_num(r.ours - r.source))
-        lines.append(f"| {LABELS[muscle]} | " + " | ".join(cells) + " |")
+             *_change_table(rows, lambda r, key: _num(r.ours - r.source))]
     scales = _registration_scales()
     lines += ["", "Moment arms depend on where a muscle's ends sit relative to the hip centre. "
               "Ours minus the source model's, relative to each model's own hip centre (the "
@@ -643,16 +636,24 @@ def _carrying_section(rows: list[Row], shifts: dict, what_if: dict) -> list[str]
               "hip centre (every pelvis-fixed point of a path moved back by its origin's shift "
               "above; a calculation, not a proposed path: the moved points are not projected "
               "onto our bone):", "",
-              "| Muscle | Rotation 0° | Rotation 45° | Rotation 90° | Abduction 0° |",
-              "|---|---|---|---|---|"]
-    for muscle in MUSCLES:
-        cells = []
-        for action, f in (("rotation", 0), ("rotation", 45), ("rotation", 90), ("abduction", 0)):
-            r = _row(rows, muscle, action, f)
-            cells.append(f"{_num(what_if[('right', muscle, action, f)])} "
-                         f"(now {_num(r.ours)}, source {_num(r.source)})")
-        lines.append(f"| {LABELS[muscle]} | " + " | ".join(cells) + " |")
+              *_change_table(rows, lambda r, key: f"{_num(what_if[('right', *key)])} "
+                                                  f"(now {_num(r.ours)}, source {_num(r.source)})")]
     return lines + [""]
+
+
+#: the (action, flexion) columns of the tables on what carrying the paths changed
+CHANGE_COLUMNS = (("rotation", 0), ("rotation", 45), ("rotation", 90), ("abduction", 0))
+
+
+def _change_table(rows: list[Row], cell) -> list[str]:
+    """A muscle-by-column table: ``cell(row, (muscle, action, flexion))`` gives each entry."""
+    lines = ["| Muscle | Rotation 0° | Rotation 45° | Rotation 90° | Abduction 0° |",
+             "|---|---|---|---|---|"]
+    for muscle in MUSCLES:
+        cells = [cell(_row(rows, muscle, action, f), (muscle, action, f))
+                 for action, f in CHANGE_COLUMNS]
+        lines.append(f"| {LABELS[muscle]} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _towards(value: float, positive: str, negative: str) -> str:
