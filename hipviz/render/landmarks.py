@@ -11,10 +11,9 @@ import logging
 
 import numpy as np
 import pyvista as pv
-from vtkmodules.vtkFiltersCore import vtkGlyph3D
-from vtkmodules.vtkFiltersSources import vtkSphereSource
 from vtkmodules.vtkRenderingCore import vtkPolyDataMapper, vtkTextActor
 
+from hipviz.render.muscle_layer import sphere_glyphs
 from hipviz.render.projection import world_to_display
 
 log = logging.getLogger(__name__)
@@ -72,13 +71,7 @@ class LandmarkLabels:
             plotter.add_actor(actor, reset_camera=False, name=f"landmark {label}",
                               pickable=False, render=False)
         self.shown = np.ones(len(found), dtype=bool)
-        sphere = vtkSphereSource()
-        sphere.SetRadius(MARKER_RADIUS_MM)
-        sphere.SetThetaResolution(16)
-        sphere.SetPhiResolution(12)
-        glyphs = vtkGlyph3D()
-        glyphs.SetInputData(self.points)
-        glyphs.SetSourceConnection(sphere.GetOutputPort())
+        glyphs = sphere_glyphs(self.points, MARKER_RADIUS_MM)
         glyphs.ScalingOff()
         mapper = vtkPolyDataMapper()
         mapper.SetInputConnection(glyphs.GetOutputPort())

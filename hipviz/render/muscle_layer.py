@@ -61,6 +61,18 @@ def lookup_table(limit: float, colour_by: str = "length") -> pv.LookupTable:
     return lut
 
 
+def sphere_glyphs(points: pv.PolyData, radius_mm: float) -> vtkGlyph3D:
+    """A sphere of ``radius_mm`` at each point (a marker); follows the points' changes."""
+    sphere = vtkSphereSource()
+    sphere.SetRadius(radius_mm)
+    sphere.SetThetaResolution(16)
+    sphere.SetPhiResolution(12)
+    glyphs = vtkGlyph3D()
+    glyphs.SetInputData(points)
+    glyphs.SetSourceConnection(sphere.GetOutputPort())
+    return glyphs
+
+
 def add_plain_actor(plotter: pv.Plotter, source, colour: str, name: str) -> pv.Actor:
     """An unpickable, one-colour, Phong-shaded actor fed by a VTK algorithm's output.
 
@@ -135,13 +147,7 @@ class MuscleLayer:
 
         self.attachments = pv.PolyData()
         self._write_attachments(rebuild=True)
-        sphere = vtkSphereSource()
-        sphere.SetRadius(1.0)
-        sphere.SetThetaResolution(16)
-        sphere.SetPhiResolution(12)
-        glyphs = vtkGlyph3D()
-        glyphs.SetInputData(self.attachments)
-        glyphs.SetSourceConnection(sphere.GetOutputPort())
+        glyphs = sphere_glyphs(self.attachments, 1.0)
         glyphs.SetScaleModeToScaleByScalar()
         glyphs.SetInputArrayToProcess(0, 0, 0, 0, "scale")  # hidden muscles' spheres get size 0
         glyphs.SetScaleFactor(ATTACHMENT_RADIUS_MM)
