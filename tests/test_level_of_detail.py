@@ -63,15 +63,8 @@ def test_interactive_level_is_lighter_and_release_restores_the_exact_picture(ana
 
 
 @pytest.mark.gui
-def test_a_slider_drag_renders_one_light_frame_per_step(qtbot, anatomy):
-    from hipviz.gui.window import MainWindow
-
-    bones, landmarks = anatomy
-    window = MainWindow(HipModel.load(), bones, landmarks)
-    qtbot.addWidget(window)
+def test_a_slider_drag_renders_one_light_frame_per_step(qtbot, window):
     window.resize(900, 640)
-    window.show()
-    qtbot.waitExposed(window)
     qtbot.wait(50)
     frames = []
     window.plotter.render_window.AddObserver("EndEvent", lambda *_: frames.append(1))
@@ -93,21 +86,12 @@ def test_a_slider_drag_renders_one_light_frame_per_step(qtbot, anatomy):
     qtbot.wait(1)
     assert not window.scene.interactive and window.plotter.renderer.GetUseFXAA()
     assert len(frames) == 1
-    window.close()
 
 
 @pytest.mark.gui
-def test_a_camera_drag_draws_light_frames_until_the_mouse_is_released(qtbot, anatomy):
-    from hipviz.gui.window import MainWindow
-
-    bones, landmarks = anatomy
-    window = MainWindow(HipModel.load(), bones, landmarks)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+def test_a_camera_drag_draws_light_frames_until_the_mouse_is_released(qtbot, window):
     iren = window.plotter.iren.interactor
     iren.InvokeEvent("StartInteractionEvent")  # what the camera style sends on a press
     assert window.scene.interactive
     iren.InvokeEvent("EndInteractionEvent")
     assert not window.scene.interactive and window.plotter.renderer.GetUseFXAA()
-    window.close()
