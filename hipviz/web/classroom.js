@@ -22,11 +22,13 @@ window.hipviz = (() => {
           pending = false;
           const pose = { ...get("pose") };
           const start = performance.now();
-          const update = await trame().trigger("hipviz_solve", [pose, get("scene_index")]);
+          // the instructor's move is solved once, as the lead everyone following sees
+          const update = token
+            ? await trame().trigger("hipviz_lead", [token, pose, get("scene_index"), null])
+            : await trame().trigger("hipviz_solve", [pose, get("scene_index")]);
           api.apply(update, false);
           api.latencies.push(performance.now() - start);
           if (api.latencies.length > 2000) api.latencies.shift();
-          if (token && !update.error) await api.lead({});
         } while (pending);
       } finally {
         inFlight = false;

@@ -110,7 +110,7 @@ def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
     def lead(token, message, scene=None, view=None):
         """(token, pose, scene number or null, view or null)"""
         state.lead = classroom.set_lead(token, message, scene, view)
-        return {"seq": state.lead["seq"]}
+        return state.lead  # the instructor's page shows it too
 
     server.trigger("hipviz_solve")(refusing("pose", solve))
     server.trigger("hipviz_scene")(refusing("scene", open_scene))
