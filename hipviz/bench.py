@@ -181,7 +181,7 @@ def startup_probe() -> int:
     app = application()
     window = load_window(bones=bones)
     # frameSwapped: Qt has put the view's first rendered frame on the screen
-    window.plotter.frameSwapped.connect(lambda: (print("FRAME", flush=True), app.quit()))
+    window.plotter.frame_shown.connect(lambda: (print("FRAME", flush=True), app.quit()))
     window.show()
     app.exec_()
     window.close()

@@ -64,7 +64,7 @@ def test_interactive_level_is_lighter_and_release_restores_the_exact_picture(ana
 
 @pytest.mark.gui
 def test_a_slider_drag_renders_one_light_frame_per_step(qtbot, window):
-    window.resize(900, 640)
+    window.resize(1200, 800)  # room for the view between the docks
     qtbot.wait(50)
     frames = []
     window.plotter.render_window.AddObserver("EndEvent", lambda *_: frames.append(1))

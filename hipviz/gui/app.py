@@ -10,7 +10,6 @@ import logging
 import sys
 from importlib import resources
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from PyQt5.QtWidgets import QApplication, QMessageBox
@@ -45,13 +44,19 @@ def load_window(scene_path: Path | str | None = None, bones: BoneLoad | None = N
     Raises
     ------
     StartupError
-        A mesh, landmark, muscle data or scene file cannot be used.
+        A mesh, landmark, muscle data or scene file cannot be used, or ``HIPVIZ_VIEW``
+        names no view.
     """
     from hipviz.core.model import HipModel
+    from hipviz.gui.view import view_kind
     from hipviz.gui.window import MainWindow
     from hipviz.io.meshes import MeshError, load_bones, load_landmarks
     from hipviz.io.scene import SceneError, read_scene
 
+    try:
+        view_kind()  # a mistyped HIPVIZ_VIEW is said before anything loads
+    except ValueError as exc:
+        raise StartupError(str(exc)) from exc
     try:
         bones = load_bones() if bones is None else bones.result()
         landmarks = load_landmarks()

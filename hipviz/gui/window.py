@@ -25,7 +25,6 @@ from PyQt5.QtWidgets import (
     QToolBar,
     QWidget,
 )
-from pyvistaqt import QtInteractor
 
 from hipviz import __version__
 from hipviz.core.model import HipModel, Solution
@@ -38,6 +37,7 @@ from hipviz.gui.names import path_label
 from hipviz.gui.plot_panel import LengthPlotPanel
 from hipviz.gui.scene_files import SceneFiles, SceneInfoPanel
 from hipviz.gui.table import ReadoutTable
+from hipviz.gui.view import make_view
 from hipviz.gui.workshop import WorkshopController
 from hipviz.io.meshes import Bone
 from hipviz.io.scene import ALL_PATHS, Camera, Display, Scene, validate_scene
@@ -83,9 +83,7 @@ class MainWindow(QMainWindow):
         self.hovered: str | None = None  # under the mouse (transient)
         self._press_pos: QPoint | None = None
 
-        # No auto-render timer (the scene renders when something changed) and FXAA instead of
-        # multisampling: on a software renderer 8x MSAA triples the time of a frame.
-        self.plotter = QtInteractor(self, auto_update=False, multi_samples=0)
+        self.plotter = make_view(self)  # hipviz/gui/view.py: which widget, and why
         if QApplication.platformName().startswith("wayland"):  # EGL: pyvista picks SSAA
             self.plotter.enable_anti_aliasing("fxaa")
         else:  # straight on: pyvista's EGL probe builds a throwaway window (0.1 s at start)
