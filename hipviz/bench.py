@@ -180,7 +180,7 @@ def startup_probe() -> int:
 
     app = application()
     window = load_window(bones=bones)
-    # frameSwapped: Qt has put the view's first rendered frame on the screen
+    # frame_shown: the view's first frame is on the screen (hipviz/gui/view.py)
     window.plotter.frame_shown.connect(lambda: (print("FRAME", flush=True), app.quit()))
     window.show()
     app.exec_()
@@ -276,7 +276,8 @@ def measure_gui(repeat: int, export: bool = True) -> dict:
         process()
     time.sleep(0.1)
     process()
-    out: dict = {"view_px": list(plotter.window_size), "gl_renderer": gl_renderer(plotter)}
+    out: dict = {"view_px": list(plotter.window_size), "gl_renderer": gl_renderer(plotter),
+                 "view_kind": type(plotter).__name__}
     frames = _Frames(plotter.render_window)
 
     def frame() -> None:  # a repaint with nothing changed
@@ -319,8 +320,8 @@ def measure_gui(repeat: int, export: bool = True) -> dict:
     out["update_still_ms"] = 1e3 * statistics.median(stills)
     out["frames_per_step"] = sorted(per_step_frames)
 
-    # the window's own floor: a frame with nothing in the view (Qt composes the whole
-    # window through OpenGL for every frame of the view, whatever the view holds)
+    # the view's own floor: a frame with nothing in it (clear, background, swap; with
+    # HIPVIZ_VIEW=framebuffer also Qt composing the whole window through OpenGL)
     props = plotter.renderer.GetViewProps()
     shown = [props.GetItemAsObject(i) for i in range(props.GetNumberOfItems())]
     shown = [p for p in shown if p.GetVisibility()]
@@ -380,7 +381,8 @@ def run(repeat: int = 7, startup_repeat: int = 5, export: bool = True) -> dict:
 def format_report(r: dict) -> str:
     lines = [
         f"display      {r['display']}",
-        f"GL renderer  {r['gl_renderer']}   view {r['view_px'][0]} x {r['view_px'][1]} px",
+        f"GL renderer  {r['gl_renderer']}   view {r['view_px'][0]} x {r['view_px'][1]} px "
+        f"({r['view_kind']})",
         f"machine      {r['cpus']} cores, load average {r['load_average'][0]:.2f} at start, "
         f"{r['load_average_after'][0]:.2f} at end",
         "",
@@ -388,7 +390,7 @@ def format_report(r: dict) -> str:
         f"update_ms          {r['update_ms']:8.1f}   one slider step while dragging, end to end",
         f"update_still_ms    {r['update_still_ms']:8.1f}   one step without a drag (full detail)",
         f"naive_update_ms    {r['naive_update_ms']:8.1f}   the step as a plain script does it",
-        f"empty_frame_ms     {r['empty_frame_ms']:8.1f}   a frame of an empty view (the window's "
+        f"empty_frame_ms     {r['empty_frame_ms']:8.1f}   a frame of an empty view (the view's "
         "own floor)",
         f"frames per step    {', '.join(f'{f:g}' for f in r['frames_per_step'])}",
         f"startup_s          {r['startup_s']:8.2f}   process start to first frame shown",
