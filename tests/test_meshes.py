@@ -156,3 +156,16 @@ def test_the_bones_load_alike_in_a_second_process(tmp_path):
     (tmp_path / "sacrum.ply").write_bytes(b"ply\nformat garbage\n")
     with pytest.raises(MeshError, match=r"sacrum\.ply.*hipviz build-meshes"):
         BoneLoad(tmp_path).result()
+
+
+def test_a_start_that_fails_before_the_bones_arrive_stops_their_process(tmp_path):
+    from hipviz.gui.app import StartupError, load_window
+    from hipviz.io.bone_process import BoneLoad
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[pose]\n"right.gt_superior_mm" = "high"\n')
+    bones = BoneLoad()
+    child = bones._process
+    with pytest.raises(StartupError, match=r"bad\.toml"):
+        load_window(bad, bones)
+    assert child.poll() is not None  # stopped and reaped, not left running

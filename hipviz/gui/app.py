@@ -39,7 +39,8 @@ def load_window(scene_path: Path | str | None = None, bones: BoneLoad | None = N
     """Load everything and build the :class:`~hipviz.gui.window.MainWindow` (not shown).
 
     ``bones``: the bones already being loaded in another process (``hipviz`` starts that
-    first); loaded here when not given.
+    first); loaded here when not given. What does not need them is loaded first, while
+    they may still be on their way.
 
     Raises
     ------
@@ -47,10 +48,33 @@ def load_window(scene_path: Path | str | None = None, bones: BoneLoad | None = N
         A mesh, landmark, muscle data or scene file cannot be used, or ``HIPVIZ_VIEW``
         names no view.
     """
+    from hipviz.gui.view import prepare_view
+    from hipviz.gui.window import MainWindow
+    from hipviz.io.meshes import MeshError, load_bones
+
+    try:
+        landmarks, model, scene = _load_all_but_the_bones(scene_path)
+    except StartupError:
+        if bones is not None:
+            bones.cancel()
+        raise
+    prepare_view()
+    try:
+        bones = load_bones() if bones is None else bones.result()
+    except MeshError as exc:
+        raise StartupError(str(exc)) from exc
+    window = MainWindow(model, bones, landmarks)
+    if scene is not None:
+        window.apply_scene(scene)
+        window.files.mark_open(scene_path)
+    return window
+
+
+def _load_all_but_the_bones(scene_path: Path | str | None):
+    """The landmarks, the model and the scene (or None); StartupError naming the file."""
     from hipviz.core.model import HipModel
     from hipviz.gui.view import view_kind
-    from hipviz.gui.window import MainWindow
-    from hipviz.io.meshes import MeshError, load_bones, load_landmarks
+    from hipviz.io.meshes import MeshError, load_landmarks
     from hipviz.io.scene import SceneError, read_scene
 
     try:
@@ -58,7 +82,6 @@ def load_window(scene_path: Path | str | None = None, bones: BoneLoad | None = N
     except ValueError as exc:
         raise StartupError(str(exc)) from exc
     try:
-        bones = load_bones() if bones is None else bones.result()
         landmarks = load_landmarks()
     except MeshError as exc:
         raise StartupError(str(exc)) from exc
@@ -74,11 +97,7 @@ def load_window(scene_path: Path | str | None = None, bones: BoneLoad | None = N
         scene = read_scene(scene_path) if scene_path is not None else None
     except SceneError as exc:
         raise StartupError(str(exc)) from exc
-    window = MainWindow(model, bones, landmarks)
-    if scene is not None:
-        window.apply_scene(scene)
-        window.files.mark_open(scene_path)
-    return window
+    return landmarks, model, scene
 
 
 def run(scene_path: Path | str | None = None, bones: BoneLoad | None = None) -> int:

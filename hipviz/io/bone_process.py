@@ -50,6 +50,13 @@ class BoneLoad:
             log.info("loading the bones here (%s)", exc)
             self._process = None
 
+    def cancel(self) -> None:
+        """Stop the child: the bones are not wanted after all (the start failed)."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.communicate()
+            self._process = None
+
     def result(self) -> dict[str, Bone]:
         """The bones, keyed by part name (waits for the child); MeshError on a bad mesh."""
         if self._process is None:
