@@ -21,6 +21,10 @@ import pyvista
 _CONFIG_HOME = tempfile.mkdtemp(prefix="hipviz-test-config-")
 os.environ["XDG_CONFIG_HOME"] = _CONFIG_HOME
 atexit.register(shutil.rmtree, _CONFIG_HOME, ignore_errors=True)
+# and the bones kept between starts (hipviz/io/bone_cache.py) to another
+_CACHE_DIR = tempfile.mkdtemp(prefix="hipviz-test-cache-")
+os.environ["HIPVIZ_CACHE_DIR"] = _CACHE_DIR
+atexit.register(shutil.rmtree, _CACHE_DIR, ignore_errors=True)
 
 # A fixed theme so screenshots do not depend on the user's pyvista defaults.
 pyvista.set_plot_theme("document")

@@ -158,14 +158,69 @@ def test_the_bones_load_alike_in_a_second_process(tmp_path):
         BoneLoad(tmp_path).result()
 
 
-def test_a_start_that_fails_before_the_bones_arrive_stops_their_process(tmp_path):
+def test_a_start_that_fails_before_the_bones_arrive_stops_their_process(tmp_path, monkeypatch):
     from hipviz.gui.app import StartupError, load_window
     from hipviz.io.bone_process import BoneLoad
 
+    monkeypatch.setenv("HIPVIZ_CACHE_DIR", str(tmp_path))  # none kept: they load in a child
     bad = tmp_path / "bad.toml"
     bad.write_text('[pose]\n"right.gt_superior_mm" = "high"\n')
     bones = BoneLoad()
     child = bones._process
+    assert child is not None
     with pytest.raises(StartupError, match=r"bad\.toml"):
         load_window(bad, bones)
     assert child.poll() is not None  # stopped and reaped, not left running
+
+
+@pytest.mark.gui
+def test_bones_found_bad_after_the_view_was_made_stop_the_start_cleanly(tmp_path, qtbot):
+    from hipviz.gui.app import StartupError, load_window
+    from hipviz.io.bone_process import BoneLoad
+
+    for file in MESH_FILES.values():
+        (tmp_path / file).write_bytes((default_mesh_dir() / file).read_bytes())
+    (tmp_path / "femur_left.ply").write_bytes(b"ply\nformat garbage\n")
+    # the window waits for these after making its view; the view is closed again
+    # (the autouse fixture fails the test if a plotter is left open)
+    with pytest.raises(StartupError, match=r"femur_left\.ply.*hipviz build-meshes"):
+        load_window(bones=BoneLoad(tmp_path))
+
+
+def test_checked_bones_are_kept_for_the_next_start_until_a_mesh_changes(tmp_path, monkeypatch,
+                                                                         caplog):
+    from hipviz.io import bone_cache
+    from hipviz.io.bone_process import BoneLoad
+
+    monkeypatch.setenv("HIPVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    meshes = tmp_path / "meshes"
+    meshes.mkdir()
+    for file in MESH_FILES.values():
+        (meshes / file).write_bytes((default_mesh_dir() / file).read_bytes())
+    reference = load_bones(meshes)
+
+    def same(bones):
+        for name, bone in reference.items():
+            np.testing.assert_array_equal(bones[name].vertices, bone.vertices)
+            np.testing.assert_array_equal(bones[name].faces, bone.faces)
+
+    first = BoneLoad(meshes)
+    assert first._process is not None  # trimesh reads and checks them in the child
+    same(first.result())
+    again = BoneLoad(meshes)
+    assert again._process is None  # kept: no trimesh, no second process
+    same(again.result())
+    # a damaged kept copy is passed over (logged), and the meshes read again
+    kept = bone_cache.cache_path(meshes)
+    kept.write_bytes(b"PK\x03\x04 not a zip")
+    with caplog.at_level("WARNING"):
+        third = BoneLoad(meshes)
+    assert third._process is not None and "cannot use the kept bones" in caplog.text
+    same(third.result())
+    # a changed mesh is read and checked again by trimesh, and its problem said
+    (meshes / "sacrum.ply").write_bytes(b"ply\nformat garbage\n")
+    changed = BoneLoad(meshes)
+    assert changed._process is not None
+    with pytest.raises(MeshError, match=r"sacrum\.ply"):
+        changed.result()
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [kept.name]

@@ -48,7 +48,6 @@ def load_window(scene_path: Path | str | None = None, bones: BoneLoad | None = N
         A mesh, landmark, muscle data or scene file cannot be used, or ``HIPVIZ_VIEW``
         names no view.
     """
-    from hipviz.gui.view import prepare_view
     from hipviz.gui.window import MainWindow
     from hipviz.io.meshes import MeshError, load_bones
 
@@ -58,12 +57,10 @@ def load_window(scene_path: Path | str | None = None, bones: BoneLoad | None = N
         if bones is not None:
             bones.cancel()
         raise
-    prepare_view()
-    try:
-        bones = load_bones() if bones is None else bones.result()
+    try:  # the window makes its view before it waits for the bones (if still loading)
+        window = MainWindow(model, load_bones() if bones is None else bones, landmarks)
     except MeshError as exc:
         raise StartupError(str(exc)) from exc
-    window = MainWindow(model, bones, landmarks)
     if scene is not None:
         window.apply_scene(scene)
         window.files.mark_open(scene_path)

@@ -125,16 +125,6 @@ def view_kind() -> str:
     return "framebuffer" if wayland else "native"
 
 
-def prepare_view() -> None:
-    """Import the VTK modules pyvista's interactor loads with the first view (0.1 s).
-
-    ``hipviz`` calls this while the bones still load in their own process
-    (:mod:`hipviz.io.bone_process`), so that the imports overlap the wait.
-    """
-    import vtkmodules.vtkInteractionWidgets  # noqa: F401
-    import vtkmodules.vtkViewsContext2D  # noqa: F401
-
-
 def make_view(parent: QWidget | None = None) -> NativeView | FramebufferView:
     """The 3D view this platform (or ``HIPVIZ_VIEW``) asks for."""
     return FramebufferView(parent) if view_kind() == "framebuffer" else NativeView(parent)

@@ -39,7 +39,8 @@ from hipviz.gui.scene_files import SceneFiles, SceneInfoPanel
 from hipviz.gui.table import ReadoutTable
 from hipviz.gui.view import make_view
 from hipviz.gui.workshop import WorkshopController
-from hipviz.io.meshes import Bone
+from hipviz.io.bone_process import BoneLoad
+from hipviz.io.meshes import Bone, MeshError
 from hipviz.io.scene import ALL_PATHS, Camera, Display, Scene, validate_scene
 from hipviz.render.export import FigureOptions
 from hipviz.render.overlay import apply_overlay, overlay_state
@@ -66,15 +67,17 @@ class MainWindow(QMainWindow):
     ----------
     model : HipModel
         The model the controls drive and the view shows.
-    bones : dict of str to Bone
-        From :func:`hipviz.io.meshes.load_bones`.
+    bones : dict of str to Bone, or BoneLoad
+        From :func:`hipviz.io.meshes.load_bones`, or still loading in their own process
+        (:class:`hipviz.io.bone_process.BoneLoad`): the window then makes its 3D view
+        first and waits for them after (a MeshError if they cannot be used).
     landmarks : dict, optional
         From :func:`hipviz.io.meshes.load_landmarks`, for the landmark labels.
     parent : QWidget, optional
     """
 
-    def __init__(self, model: HipModel, bones: dict[str, Bone], landmarks: dict | None = None,
-                 parent: QWidget | None = None):
+    def __init__(self, model: HipModel, bones: dict[str, Bone] | BoneLoad,
+                 landmarks: dict | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.model = model
         self.setWindowTitle(TITLE)
@@ -89,6 +92,12 @@ class MainWindow(QMainWindow):
         else:  # straight on: pyvista's EGL probe builds a throwaway window (0.1 s at start)
             self.plotter.renderer.SetUseFXAA(True)
         self.setCentralWidget(self.plotter)
+        if isinstance(bones, BoneLoad):  # the view was made while they were on their way
+            try:
+                bones = bones.result()
+            except MeshError:
+                self.plotter.close()
+                raise
         self.scene = HipScene(self.plotter, bones, model=model, landmarks=landmarks)
         # Ask Qt to repaint instead of rendering at once: the paint renders the scene, and Qt
         # merges the repaints of many changes in one pass of the event loop (a drag, a reset)

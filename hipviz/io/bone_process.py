@@ -6,22 +6,21 @@ second). Python runs one thread at a time, so a thread would not overlap them; a
 process does, on the second core. It sends the checked vertices and triangles back as
 an ``.npz`` through a pipe (3 MB, a few milliseconds). A mesh problem comes back as the
 same :class:`~hipviz.io.meshes.MeshError` message; if the child cannot run at all, the
-bones are loaded here, as before.
+bones are loaded here, as before. Checked bones are kept for the next start
+(:mod:`hipviz.io.bone_cache`): while the mesh files stay the same, no child is started.
 
 ``python -m hipviz.io.bone_process [MESH_DIR]`` is the child.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from hipviz.io.meshes import MESH_FILES, Bone, MeshError, load_bones
+from hipviz.io import bone_cache
+from hipviz.io.meshes import Bone, MeshError, load_bones
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +39,16 @@ class BoneLoad:
 
     def __init__(self, mesh_dir: Path | None = None):
         self.mesh_dir = mesh_dir
+        self._process: subprocess.Popen | None = None
+        #: the bones as checked at an earlier start, if these mesh files have not changed
+        self._kept = bone_cache.read(mesh_dir)
+        if self._kept is not None:
+            return
         args = [sys.executable, "-m", "hipviz.io.bone_process"]
         if mesh_dir is not None:
             args.append(str(mesh_dir))
         try:
-            self._process: subprocess.Popen | None = subprocess.Popen(
+            self._process = subprocess.Popen(
                 args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError as exc:  # no interpreter to run: load in this process instead
             log.info("loading the bones here (%s)", exc)
@@ -59,6 +63,8 @@ class BoneLoad:
 
     def result(self) -> dict[str, Bone]:
         """The bones, keyed by part name (waits for the child); MeshError on a bad mesh."""
+        if self._kept is not None:
+            return self._kept
         if self._process is None:
             return load_bones(self.mesh_dir)
         out, err = self._process.communicate()
@@ -69,9 +75,9 @@ class BoneLoad:
             log.warning("the bone loader failed (%s); loading here",
                         err.decode("utf-8", "replace").strip()[-300:])
             return load_bones(self.mesh_dir)
-        with np.load(io.BytesIO(out)) as arrays:
-            return {name: Bone(name, arrays[f"{name}.vertices"], arrays[f"{name}.faces"])
-                    for name in MESH_FILES}
+        bones = bone_cache.from_npz(out)
+        bone_cache.write(bones, self.mesh_dir)
+        return bones
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,10 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     except MeshError as exc:
         print(exc, file=sys.stderr)
         return MESH_PROBLEM
-    buffer = io.BytesIO()
-    np.savez(buffer, **{f"{name}.{part}": getattr(bone, part)
-                        for name, bone in bones.items() for part in ("vertices", "faces")})
-    sys.stdout.buffer.write(buffer.getvalue())
+    sys.stdout.buffer.write(bone_cache.to_npz(bones))
     return 0
 
 
