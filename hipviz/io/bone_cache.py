@@ -1,7 +1,7 @@
 """The bones as trimesh last read and checked them, kept for the next start.
 
-Reading the five PLY files with trimesh and checking them (closed, one piece, consistent
-winding) takes a second at start, most of it importing trimesh and SciPy. The checked
+Reading the five PLY files with trimesh and checking them (finite, closed, a plausible
+volume) takes a second at start, most of it importing trimesh and SciPy. The checked
 vertices and triangles are saved in the user's cache folder under a hash of the mesh
 files' bytes, so a start on the same files reads them back in milliseconds without
 trimesh; any change to a file (a rebuilt or damaged mesh) changes the hash, and trimesh
