@@ -188,3 +188,20 @@ def test_display_panel_colour_by(window, qtbot, tmp_path):
     window.open_scene(path)
     assert combo.currentData() == "moment_arm_rotation" and scene.colour_by == combo.currentData()
     assert display.arm_range_spin.value() == 25.0 and display.arm_range_spin.isVisible()
+
+
+def test_ctrl_m_steps_through_the_colourings_and_back(window, qtbot):
+    from PyQt5.QtCore import Qt
+
+    scene = window.scene
+    titles = []
+    for _ in range(4):
+        qtbot.keyClick(window, Qt.Key_M, Qt.ControlModifier)  # a real key press
+        titles.append(scene.muscles.legend.title.GetInput())
+    assert titles == ["Rotation moment arm (mm)", "Abduction moment arm (mm)",
+                      "Flexion moment arm (mm)", "Length change (% of neutral)"]
+    assert scene.colour_by == "length" and window.display.colour_combo.currentData() == "length"
+    qtbot.keyClick(window, Qt.Key_M, Qt.ControlModifier)
+    assert window.display.colour_combo.currentData() == "moment_arm_rotation"
+    assert window.statusBar().currentMessage() == "Muscles coloured by rotation moment arm"
+    assert "Ctrl+M" in window.colour_by_action.toolTip()

@@ -80,7 +80,7 @@ def test_f11_enters_and_esc_restores_the_layout(window, qtbot, folder):
     size, docks = window.size(), {n: d.isVisible() for n, d in window.docks.items()}
     assert docks["pose"] and not docks["plot"]
     view_menu = [a.text().replace("&", "") for a in window.menus["view"].actions()]
-    assert {"Workshop mode", "Workshop", "Length plot"} <= set(view_menu)
+    assert {"Workshop mode", "Workshop", "Plot"} <= set(view_menu)
     assert ws.toggle_action.shortcut().toString() == "F11"
     qtbot.keyClick(window, Qt.Key_Right)  # outside workshop mode the arrows do not step
     assert ws.index is None

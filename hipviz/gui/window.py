@@ -228,6 +228,10 @@ class MainWindow(QMainWindow):
                                        else self.display.tubes_radio).setChecked(True),
             "Ctrl+T", "Draw muscles as thin lines", checkable=True)
         self.display.lines_radio.toggled.connect(self._sync_lines_action)
+        self.colour_by_action = self._action(
+            "Next &colouring", self.next_colouring, "Ctrl+M",
+            "Colour the muscles by the next measure: length change, then the rotation, "
+            "abduction and flexion moment arms, then length change again")
         self.about_action = self._action("&About hipviz", self.about)
         # teaching overlays (gui/overlay_panel.py): trigger points and the self-care ball
         self.trigger_points_action = self._action(
@@ -238,6 +242,12 @@ class MainWindow(QMainWindow):
         self.ball_action = self._action(
             "Self-care &ball\N{HORIZONTAL ELLIPSIS}", self._choose_ball, "Ctrl+Shift+B",
             "Choose a ball and the trigger point it rolls around")
+
+    def next_colouring(self) -> None:
+        """Colour the muscles by the next measure of the Display panel's "Colour by" list."""
+        combo = self.display.colour_combo
+        combo.setCurrentIndex((combo.currentIndex() + 1) % combo.count())
+        self.show_message(f"Muscles coloured by {combo.currentText().lower()}")
 
     def _sync_labels_action(self, on: bool) -> None:
         blocked = self.labels_action.blockSignals(True)
@@ -283,6 +293,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.labels_action)
         view_menu.addAction(self.lines_action)
+        view_menu.addAction(self.colour_by_action)
         view_menu.addAction(self.trigger_points_action)  # teaching overlays
         view_menu.addAction(self.ball_action)
         view_menu.addSeparator()
@@ -309,9 +320,9 @@ class MainWindow(QMainWindow):
         self.toolbar = toolbar
 
     def _build_plot_and_workshop(self) -> None:
-        """The length plot dock (hidden until asked for) and workshop mode, in the View menu."""
+        """The plot dock (hidden until asked for) and workshop mode, in the View menu."""
         self.plot = LengthPlotPanel(self.model, self.scene)
-        dock = self._dock("Length plot", self.plot, Qt.BottomDockWidgetArea)
+        dock = self._dock("Plot", self.plot, Qt.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["table"], dock)
         dock.hide()
         self.docks["plot"] = dock

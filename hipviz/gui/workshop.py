@@ -9,7 +9,7 @@ PageUp, Left           previous scene
 Home, End              first, last scene
 T                      light / dark theme
 Ctrl+Shift+O           choose the folder of scenes
-Ctrl+G                 the length plot, large (a dock; optional)
+Ctrl+G                 the plot, large (a dock; optional)
 =====================  ==========================================
 
 Entering hides the docks, toolbars, menu bar and status bar (and :meth:`leave` restores
