@@ -230,7 +230,7 @@ def test_gui_drive_by_angles_keeps_the_femur_still_and_the_rotation_moves_the_gt
     arms = model.solution.moment_arms_mm["rotation"]
     keys = model.solution.keys
     by_name = {row[0]: row[col] for row in table.values()[1:]}
-    from hipviz.gui.names import muscle_label
+    from hipviz.names import muscle_label
     assert by_name[muscle_label("piriformis")] == f"{arms[keys.index('right.piriformis')]:+.1f}"
     from hipviz.gui.table import table_csv
     csv_header = table_csv(model.solution).splitlines()[0].split(",")

@@ -37,8 +37,9 @@ def test_no_path_enters_bone_across_the_ranges(model_and_clearance):
 
 def test_the_checker_sees_a_path_through_bone(model_and_clearance):
     # a straight line from the origin through the femoral head must be caught
-    import numpy as np
     from dataclasses import replace
+
+    import numpy as np
 
     from hipviz.core.muscles import MuscleSet
 

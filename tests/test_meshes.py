@@ -7,7 +7,14 @@ import pytest
 import trimesh
 
 from hipviz.io.build_meshes import build
-from hipviz.io.meshes import MESH_FILES, MeshError, default_mesh_dir, load_bone, load_bones, load_landmarks
+from hipviz.io.meshes import (
+    MESH_FILES,
+    MeshError,
+    default_mesh_dir,
+    load_bone,
+    load_bones,
+    load_landmarks,
+)
 
 MESH_DIR = default_mesh_dir()
 

@@ -29,7 +29,7 @@ from PyQt5.QtWidgets import (
 
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import ANGLE_KEYS, GT_KEYS, POSE_KEYS, RANGES, SIDES, PoseError
-from hipviz.gui.names import CONTROL_LABELS, SIDE_LABELS
+from hipviz.names import CONTROL_LABELS, SIDE_LABELS
 
 log = logging.getLogger(__name__)
 

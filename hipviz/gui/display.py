@@ -27,9 +27,9 @@ from PyQt5.QtWidgets import (
 
 from hipviz.core.muscles import GROUPS
 from hipviz.core.pose import SIDES
-from hipviz.gui.names import GROUP_LABELS, muscle_label
 from hipviz.gui.overlay_panel import OverlayPanel
 from hipviz.io.scene import MOMENT_ARM_RANGE_MM
+from hipviz.names import GROUP_LABELS, muscle_label
 from hipviz.render.scene import HipScene
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from PyQt5.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from hipviz.core.model import Solution
 from hipviz.core.muscles import MusclePath
-from hipviz.gui.names import ATTACHMENTS, group_of, path_label
+from hipviz.names import ATTACHMENTS, group_of, path_label
 
 log = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ from PyQt5.QtWidgets import (
 
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import POSE_KEYS, SIDES
-from hipviz.gui.names import CONTROL_LABELS, SIDE_LABELS
+from hipviz.names import CONTROL_LABELS, SIDE_LABELS
 from hipviz.render.length_plot import (
     EXPORT_DPI,
     EXPORT_FORMATS,

@@ -30,7 +30,7 @@ from PyQt5.QtWidgets import (
 
 from hipviz.core.muscles import MUSCLES
 from hipviz.core.pose import SIDES
-from hipviz.gui.names import muscle_label
+from hipviz.names import muscle_label
 from hipviz.render.colours import (
     DEFAULT_LIMIT_PCT,
     colour_index,

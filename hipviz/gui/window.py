@@ -33,7 +33,6 @@ from hipviz.gui.classroom_lead import ClassroomLead
 from hipviz.gui.controls import PoseControls
 from hipviz.gui.display import DisplayPanel
 from hipviz.gui.inspect_panel import InspectPanel
-from hipviz.gui.names import path_label
 from hipviz.gui.plot_panel import LengthPlotPanel
 from hipviz.gui.scene_files import SceneFiles, SceneInfoPanel
 from hipviz.gui.table import ReadoutTable
@@ -42,6 +41,7 @@ from hipviz.gui.workshop import WorkshopController
 from hipviz.io.bone_process import BoneLoad
 from hipviz.io.meshes import Bone, MeshError
 from hipviz.io.scene import ALL_PATHS, Camera, Display, Scene, validate_scene
+from hipviz.names import path_label
 from hipviz.render.export import FigureOptions
 from hipviz.render.overlay import apply_overlay, overlay_state
 from hipviz.render.scene import HipScene, subscribe_weakly

@@ -42,8 +42,8 @@ from PyQt5.QtWidgets import (
     QToolBar,
 )
 
-from hipviz.io.scene_folder import default_scene_folder
 from hipviz.io.scene import Scene, SceneError, read_scene
+from hipviz.io.scene_folder import default_scene_folder
 from hipviz.render.title_overlay import TitleOverlay
 from hipviz.render.transition import ease_in_out, interpolate_camera, interpolate_pose
 from hipviz.render.views import camera_position

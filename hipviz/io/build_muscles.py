@@ -774,9 +774,8 @@ def main(out: Path | str | None = None, mesh_dir: Path | str | None = None) -> i
     int
         Exit status (0).
     """
-    from hipviz.io.meshes import default_mesh_dir
-
     from hipviz.io.build_wraps import add_wraps
+    from hipviz.io.meshes import default_mesh_dir
 
     report = build_muscles(mesh_dir or default_mesh_dir(), out or default_out_path())
     wraps = add_wraps(report["out_path"], mesh_dir or default_mesh_dir())

@@ -50,9 +50,9 @@ import pyvista as pv
 
 from hipviz import __version__
 from hipviz.core.pose import SIDES
-from hipviz.gui.names import muscle_label  # plain Python (no Qt): the app's own wording
 from hipviz.io.figure_files import FigureFileError, write_atomically
 from hipviz.io.scene import Scene
+from hipviz.names import muscle_label  # the app's own wording
 from hipviz.render.colours import (
     COLOUR_SCALES,
     colour_index,

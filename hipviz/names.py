@@ -1,4 +1,5 @@
-"""Plain-language names for what the window shows (muscles, sides, pose controls)."""
+"""Plain-language names for what hipviz shows (muscles, sides, pose controls): no Qt, used by
+the window, the figures and the web pages alike."""
 
 from __future__ import annotations
 
