@@ -103,6 +103,11 @@ class MainWindow(QMainWindow):
         # merges the repaints of many changes in one pass of the event loop (a drag, a reset)
         # into one frame. (A direct render would also be followed by a repaint: two frames.)
         self.scene.render_hook = self.plotter.update
+        # the light bones for drag frames are made while idle after the first frame, one
+        # bone per pass of the event loop, so the first drag does not wait for them
+        self._drag_prep = QTimer(self)
+        self._drag_prep.timeout.connect(self._prepare_drag_step)
+        self.plotter.frame_shown.connect(self._start_drag_prep)
         self._view_camera = None  # the camera the last standard view set
         self.plotter.installEventFilter(self)
         self.bones, self.landmarks = bones, landmarks  # figures are rendered off-screen from them
@@ -363,6 +368,14 @@ class MainWindow(QMainWindow):
         key = self.hovered or self.selected
         self.inspect.show_path(key, self.model.solution)
 
+    def _prepare_drag_step(self) -> None:
+        if not self.scene.prepare_drag():
+            self._drag_prep.stop()
+
+    def _start_drag_prep(self) -> None:
+        self.plotter.frame_shown.disconnect(self._start_drag_prep)
+        self._drag_prep.start(0)
+
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_TIMEOUT_MS)
 
@@ -603,6 +616,7 @@ class MainWindow(QMainWindow):
 
     # --- closing -----------------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self._drag_prep.stop()
         self.classroom.stop()
         self.plotter.removeEventFilter(self)
         self.plotter.close()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyvista as pv
 from vtkmodules.vtkCommonSystem import vtkTimerLog
-from vtkmodules.vtkFiltersCore import vtkQuadricClustering
+from vtkmodules.vtkFiltersCore import vtkQuadricDecimation
 from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 
 from hipviz.io.meshes import Bone
@@ -53,9 +53,8 @@ BACKGROUNDS = {
 #: legend (text, panel) on the slate background, and on a transparent export (for paper)
 LEGEND_ON_BACKGROUND = ("#eef2f6", "#18202a")
 LEGEND_ON_TRANSPARENT = ("#1a1f24", "#ffffff")
-#: bones while the user drags: vertices merged on a grid of cells this size, mm (about a
-#: quarter of the triangles); full detail returns on release
-DRAG_BONE_CELL_MM = 5.0
+#: bones while the user drags: this share of their triangles; full detail returns on release
+DRAG_BONE_KEEP = 0.25
 
 # VTK logs the start and end of every render step into a global event log nobody reads;
 # with a system call per mark it costs a few per cent of a frame on a software renderer.
@@ -78,35 +77,32 @@ def bone_polydata(bone: Bone) -> pv.PolyData:
     return mesh.compute_normals(cell_normals=False, split_vertices=False, consistent_normals=False)
 
 
-def drag_polydata(mesh: pv.PolyData, cell_mm: float = DRAG_BONE_CELL_MM) -> pv.PolyData:
-    """A lighter copy of a bone surface (with point normals) for frames drawn while dragging.
+def drag_polydata(mesh: pv.PolyData, keep: float = DRAG_BONE_KEEP) -> pv.PolyData:
+    """A lighter copy of a bone surface (with smooth point normals) for frames drawn while
+    dragging.
 
-    Quadric clustering (one pass, milliseconds) keeps one of the surface's own vertices
-    per cell of a grid. Those vertices keep their smooth normals from the full surface,
-    and a triangle the clustering turned inside out is turned back (two-sided lighting
-    would draw it dark), so the light copy is shaded like the full one.
+    Quadric decimation (edge collapses that keep the shape and the enclosed volume) to
+    ``keep`` of the triangles: the copy stays one closed surface, so a thin plate such as
+    the iliac wing shows no holes. It takes 40-100 ms a bone: :meth:`HipScene.prepare_drag`
+    makes them one at a time while the window is idle.
     """
-    cluster = vtkQuadricClustering()
-    cluster.SetInputData(mesh)
-    size = np.ptp(np.asarray(mesh.bounds).reshape(3, 2), axis=1)
-    cluster.SetNumberOfDivisions(*(max(2, int(np.ceil(s / cell_mm))) for s in size))
-    cluster.AutoAdjustNumberOfDivisionsOff()
-    cluster.UseInputPointsOn()
-    cluster.Update()
-    light = pv.wrap(cluster.GetOutput())
-    points = np.asarray(light.points)
+    decimate = vtkQuadricDecimation()
+    decimate.SetInputData(pv.PolyData(mesh.points, mesh.faces))  # the surface, no normals
+    decimate.SetTargetReduction(1.0 - keep)
+    decimate.VolumePreservationOn()
+    decimate.Update()
+    light = pv.wrap(decimate.GetOutput()).compute_normals(
+        cell_normals=False, split_vertices=False, consistent_normals=False)
+    # a collapse may fold a triangle over (one in thousands): turned back, so that two-sided
+    # lighting does not draw it dark
+    points, normals = np.asarray(light.points), np.asarray(light.point_data["Normals"])
     faces = np.asarray(light.faces).reshape(-1, 4)[:, 1:].copy()
-    # the kept vertices are input vertices (maybe stored in single precision): find them
-    index = {p.tobytes(): i for i, p in enumerate(np.asarray(mesh.points, dtype=np.float32))}
-    kept = [index[p.tobytes()] for p in points.astype(np.float32)]
-    normals = np.asarray(mesh.point_data["Normals"])[kept]
     a, b, c = (points[faces[:, k]] for k in range(3))
-    inside_out = (np.cross(b - a, c - a) * normals[faces].sum(axis=1)).sum(axis=1) < 0
-    faces[inside_out] = faces[inside_out][:, ::-1]
-    out = pv.PolyData.from_regular_faces(points, faces)
-    out.point_data["Normals"] = normals
-    out.point_data.active_normals_name = "Normals"
-    return out
+    folded = (np.cross(b - a, c - a) * normals[faces].sum(axis=1)).sum(axis=1) < 0
+    if folded.any():
+        faces[folded] = faces[folded][:, ::-1]
+        light.faces = np.column_stack([np.full(len(faces), 3), faces]).ravel()
+    return light
 
 
 class HipScene:
@@ -158,7 +154,7 @@ class HipScene:
         #: True while the user drags (see :meth:`set_interactive`)
         self.interactive = False
         self._full_mappers = {name: actor.GetMapper() for name, actor in self.bone_actors.items()}
-        self._drag_mappers: dict | None = None  # built on first use
+        self._drag_mappers: dict = {}  # name -> light mapper (see prepare_drag)
         self._fxaa_when_still = False
         self._watch_camera_drags()
         self.muscles: MuscleLayer | None = None
@@ -266,14 +262,26 @@ class HipScene:
         iren.add_observer("EndInteractionEvent",
                           lambda *_: (scene := ref()) is not None and scene.set_interactive(False))
 
-    def _bone_drag_mappers(self) -> dict:
-        if self._drag_mappers is None:
-            self._drag_mappers = {}
-            for name, full in self._full_mappers.items():
+    def prepare_drag(self) -> bool:
+        """Make the light copy of one more bone for drag frames; False once all are made.
+
+        A GUI calls this while idle, one bone at a time (40-100 ms each), so that the
+        first drag does not wait for all five.
+        """
+        if self.closed:
+            return False
+        for name, full in self._full_mappers.items():
+            if name not in self._drag_mappers:
                 mapper = vtkPolyDataMapper()
                 mapper.SetInputData(drag_polydata(pv.wrap(full.GetInput())))
                 mapper.ScalarVisibilityOff()
                 self._drag_mappers[name] = mapper
+                return True
+        return False
+
+    def _bone_drag_mappers(self) -> dict:
+        while self.prepare_drag():
+            pass
         return self._drag_mappers
 
     # --- appearance ------------------------------------------------------------------------
