@@ -64,9 +64,9 @@ def from_npz(data: bytes) -> dict[str, Bone]:
                 for name in MESH_FILES}
 
 
-def read(mesh_dir: Path | None = None) -> dict[str, Bone] | None:
-    """The bones kept for these mesh files, or None (not kept, or not usable)."""
-    path = cache_path(mesh_dir)
+def read(path: Path | None) -> dict[str, Bone] | None:
+    """The bones kept at ``path`` (from :func:`cache_path`), or None (not kept, or not
+    usable)."""
     if path is None or not path.is_file():
         return None
     try:
@@ -82,9 +82,9 @@ def read(mesh_dir: Path | None = None) -> dict[str, Bone] | None:
     return bones
 
 
-def write(bones: dict[str, Bone], mesh_dir: Path | None = None) -> None:
-    """Keep checked bones for the next start (atomically; a failure is only logged)."""
-    path = cache_path(mesh_dir)
+def write(bones: dict[str, Bone], path: Path | None) -> None:
+    """Keep checked bones at ``path`` (from :func:`cache_path`) for the next start
+    (atomically; a failure is only logged)."""
     if path is None:
         return
     try:

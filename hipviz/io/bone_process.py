@@ -40,8 +40,10 @@ class BoneLoad:
     def __init__(self, mesh_dir: Path | None = None):
         self.mesh_dir = mesh_dir
         self._process: subprocess.Popen | None = None
+        #: where checked bones of these mesh files are kept (their hash: read them once)
+        self._kept_at = bone_cache.cache_path(mesh_dir)
         #: the bones as checked at an earlier start, if these mesh files have not changed
-        self._kept = bone_cache.read(mesh_dir)
+        self._kept = bone_cache.read(self._kept_at)
         if self._kept is not None:
             return
         args = [sys.executable, "-m", "hipviz.io.bone_process"]
@@ -76,7 +78,7 @@ class BoneLoad:
                         err.decode("utf-8", "replace").strip()[-300:])
             return load_bones(self.mesh_dir)
         bones = bone_cache.from_npz(out)
-        bone_cache.write(bones, self.mesh_dir)
+        bone_cache.write(bones, self._kept_at)
         return bones
 
 
