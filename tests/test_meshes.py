@@ -149,6 +149,14 @@ def test_missing_and_corrupt_meshes_name_the_file_and_the_fix(tmp_path):
         load_bone(bad, "femur_left")
 
 
+def copy_meshes(folder):
+    """A copy of the shipped bone meshes in ``folder`` (made if needed), to damage."""
+    folder.mkdir(exist_ok=True)
+    for file in MESH_FILES.values():
+        (folder / file).write_bytes((default_mesh_dir() / file).read_bytes())
+    return folder
+
+
 def test_the_bones_load_alike_in_a_second_process(tmp_path):
     from hipviz.io.bone_process import BoneLoad
 
@@ -158,8 +166,7 @@ def test_the_bones_load_alike_in_a_second_process(tmp_path):
         np.testing.assert_array_equal(there[name].vertices, bone.vertices)
         np.testing.assert_array_equal(there[name].faces, bone.faces)
     # a mesh problem found over there reads as it would here: file, reason, the fix
-    for name, file in MESH_FILES.items():
-        (tmp_path / file).write_bytes((default_mesh_dir() / file).read_bytes())
+    copy_meshes(tmp_path)
     (tmp_path / "sacrum.ply").write_bytes(b"ply\nformat garbage\n")
     with pytest.raises(MeshError, match=r"sacrum\.ply.*hipviz build-meshes"):
         BoneLoad(tmp_path).result()
@@ -185,8 +192,7 @@ def test_bones_found_bad_after_the_view_was_made_stop_the_start_cleanly(tmp_path
     from hipviz.gui.app import StartupError, load_window
     from hipviz.io.bone_process import BoneLoad
 
-    for file in MESH_FILES.values():
-        (tmp_path / file).write_bytes((default_mesh_dir() / file).read_bytes())
+    copy_meshes(tmp_path)
     (tmp_path / "femur_left.ply").write_bytes(b"ply\nformat garbage\n")
     # the window waits for these after making its view; the view is closed again
     # (the autouse fixture fails the test if a plotter is left open)
@@ -200,10 +206,7 @@ def test_checked_bones_are_kept_for_the_next_start_until_a_mesh_changes(tmp_path
     from hipviz.io.bone_process import BoneLoad
 
     monkeypatch.setenv("HIPVIZ_CACHE_DIR", str(tmp_path / "cache"))
-    meshes = tmp_path / "meshes"
-    meshes.mkdir()
-    for file in MESH_FILES.values():
-        (meshes / file).write_bytes((default_mesh_dir() / file).read_bytes())
+    meshes = copy_meshes(tmp_path / "meshes")
     reference = load_bones(meshes)
 
     def same(bones):
