@@ -29,7 +29,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from hipviz.core.model import ANGLE_STEP_RAD
-from hipviz.core.pose import SIDES
+from hipviz.core.pose import GT_KEYS, SIDES
 from hipviz.render.colours import COLOUR_SCALES
 from hipviz.render.length_plot import (
     CURRENT_LINE_GID,
@@ -117,7 +117,7 @@ def curve_inputs(model: HipModel) -> dict[str, float]:
     """The pose values the curves depend on (all but the flexions and the GT positions, which
     the held angles stand for): equal inputs, equal curves; only the dots move."""
     return {k: v for k, v in model.solution.reached.as_dict().items()
-            if not k.endswith((FLEXION, "gt_superior_mm", "gt_anterior_mm"))}
+            if not k.endswith((FLEXION, *GT_KEYS))}
 
 
 def flexion_label(value: float) -> str:
