@@ -24,7 +24,6 @@ the case is about at once, then moves the pose and the camera there over
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,7 +42,7 @@ from PyQt5.QtWidgets import (
 )
 
 from hipviz.io.scene import Scene, SceneError, read_scene
-from hipviz.io.scene_folder import default_scene_folder
+from hipviz.io.scene_folder import default_scene_folder, scene_files
 from hipviz.render.title_overlay import TitleOverlay
 from hipviz.render.transition import ease_in_out, interpolate_camera, interpolate_pose
 from hipviz.render.views import camera_position
@@ -108,19 +107,6 @@ def default_folder(window: MainWindow | None = None) -> Path:
     if path:
         return Path(path).resolve().parent
     return default_scene_folder()
-
-
-def _natural_key(path: Path) -> list:
-    """``2-x`` before ``10-x``: authors number their cases."""
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
-
-
-def scene_files(folder: Path | str) -> list[Path]:
-    """The folder's ``*.toml`` files in natural name order (none if it does not exist)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    return sorted((p for p in folder.glob("*.toml") if p.is_file()), key=_natural_key)
 
 
 class WorkshopController(QObject):

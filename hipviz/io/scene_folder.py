@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import hipviz
@@ -13,7 +14,15 @@ def default_scene_folder() -> Path:
     return checkout if checkout.is_dir() else Path.cwd() / "scenes"
 
 
-def scene_files(folder: Path | None = None) -> list[Path]:
-    """The ``*.toml`` scene files of a folder, by name (authors number their cases)."""
+def _natural_key(path: Path) -> list:
+    """``2-x`` before ``10-x``: authors number their cases."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
+
+
+def scene_files(folder: Path | str | None = None) -> list[Path]:
+    """The ``*.toml`` scene files of a folder (default :func:`default_scene_folder`) in
+    natural name order (none if it does not exist)."""
     folder = default_scene_folder() if folder is None else Path(folder)
-    return sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted((p for p in folder.glob("*.toml") if p.is_file()), key=_natural_key)
