@@ -61,12 +61,15 @@ STEP_KEY = "right.gt_superior_mm"
 
 #: name -> (description, test on the results); each is a line of the budget
 BUDGETS: dict[str, tuple[str, Callable[[dict], bool]]] = {
-    "update": ("update_ms <= 1.15 x render_ms",
-               lambda r: r["update_ms"] <= 1.15 * r["render_ms"]),
-    "naive": ("naive_update_ms / update_ms >= 10",
-              lambda r: r["naive_update_ms"] / r["update_ms"] >= 10),
-    "startup": ("startup_s <= import_floor_s + 1.0",
-                lambda r: r["startup_s"] <= r["import_floor_s"] + 1.0),
+    "update": ("update_ms <= 1.15 x render_ms", lambda r: r["update_ms"] <= 1.15 * r["render_ms"]),
+    "naive": (
+        "naive_update_ms / update_ms >= 10",
+        lambda r: r["naive_update_ms"] / r["update_ms"] >= 10,
+    ),
+    "startup": (
+        "startup_s <= import_floor_s + 1.0",
+        lambda r: r["startup_s"] <= r["import_floor_s"] + 1.0,
+    ),
     "export": ("export_4k_s <= 3", lambda r: r["export_4k_s"] <= 3.0),
     "model": ("model_us <= 200", lambda r: r["model_us"] <= 200.0),
 }
@@ -77,8 +80,11 @@ DISPLAY_NOTE = "HIPVIZ_BENCH_DISPLAY"
 
 
 def free_display_number() -> int:
-    return next(n for n in range(90, 400) if not Path(f"/tmp/.X{n}-lock").exists()
-                and not Path(f"/tmp/.X11-unix/X{n}").exists())
+    return next(
+        n
+        for n in range(90, 400)
+        if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists()
+    )
 
 
 def run_under_xvfb(argv: list[str]) -> int:
@@ -88,12 +94,18 @@ def run_under_xvfb(argv: list[str]) -> int:
     """
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
-        print("hipviz.bench: no DISPLAY and no Xvfb: install xvfb, or run under "
-              "xvfb-run -a python -m hipviz.bench", file=sys.stderr)
+        print(
+            "hipviz.bench: no DISPLAY and no Xvfb: install xvfb, or run under "
+            "xvfb-run -a python -m hipviz.bench",
+            file=sys.stderr,
+        )
         return 2
     number = free_display_number()
-    server = subprocess.Popen([xvfb, f":{number}", "-screen", "0", XVFB_SCREEN, "-nolisten",
-                               "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [xvfb, f":{number}", "-screen", "0", XVFB_SCREEN, "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10.0
         while not Path(f"/tmp/.X11-unix/X{number}").exists():
@@ -101,8 +113,11 @@ def run_under_xvfb(argv: list[str]) -> int:
                 print(f"hipviz.bench: Xvfb :{number} did not start", file=sys.stderr)
                 return 2
             time.sleep(0.05)
-        env = dict(os.environ, DISPLAY=f":{number}",
-                   **{DISPLAY_NOTE: f"Xvfb :{number} {XVFB_SCREEN} (started by the bench)"})
+        env = dict(
+            os.environ,
+            DISPLAY=f":{number}",
+            **{DISPLAY_NOTE: f"Xvfb :{number} {XVFB_SCREEN} (started by the bench)"},
+        )
         return subprocess.call([sys.executable, "-m", "hipviz.bench", *argv], env=env)
     finally:
         server.terminate()
@@ -114,8 +129,12 @@ def display_description() -> str:
 
 
 # --- helpers --------------------------------------------------------------------------------
-def median_time(run: Callable[[], object], repeat: int, number: int = 1,
-                clock: Callable[[], float] = time.perf_counter) -> float:
+def median_time(
+    run: Callable[[], object],
+    repeat: int,
+    number: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
+) -> float:
     """Median over ``repeat`` runs of the time per call (``number`` calls a run), seconds.
 
     ``clock`` is wall-clock time by default; ``time.process_time`` gives this process's
@@ -197,18 +216,24 @@ def measure_model(repeat: int) -> dict:
     from hipviz.core.pose import Pose
 
     model = HipModel.load()
-    pose = Pose.from_dict({"right.gt_superior_mm": 8.0, "right.gt_anterior_mm": -4.0,
-                           "left.gt_superior_mm": -6.0, "left.iliac_crest_superior_mm": 5.0,
-                           "right.hip_flexion_deg": 20.0})
+    pose = Pose.from_dict(
+        {
+            "right.gt_superior_mm": 8.0,
+            "right.gt_anterior_mm": -4.0,
+            "left.gt_superior_mm": -6.0,
+            "left.iliac_crest_superior_mm": 5.0,
+            "right.hip_flexion_deg": 20.0,
+        }
+    )
     rng = np.random.default_rng(0)
     sweep = {k: rng.uniform(-25.0, 25.0, 1000) for k in pose.as_dict() if "flexion" not in k}
     sweep["right.hip_flexion_deg"] = rng.uniform(0.0, 90.0, 1000)
     return {
         "model_us": 1e6 * median_time(lambda: model.solve(pose), repeat, 200),
-        "model_cpu_us": 1e6 * median_time(lambda: model.solve(pose), repeat, 200,
-                                          time.process_time),
-        "model_arms_us": 1e6 * median_time(lambda: dict(model.solve(pose).moment_arms_mm),
-                                           repeat, 200),
+        "model_cpu_us": 1e6
+        * median_time(lambda: model.solve(pose), repeat, 200, time.process_time),
+        "model_arms_us": 1e6
+        * median_time(lambda: dict(model.solve(pose).moment_arms_mm), repeat, 200),
         "sweep_1000_ms": 1e3 * median_time(lambda: model.sweep(sweep), repeat, 3),
     }
 
@@ -247,16 +272,28 @@ def naive_step(plotter, bones, model, pose, table) -> None:
     for name, bone in bones.items():
         mesh = pv.PolyData.from_regular_faces(bone.vertices, bone.faces)
         mesh = mesh.transform(solution.transforms[BONE_BODIES[name]], inplace=False)
-        plotter.add_mesh(mesh, color=BONE_COLOURS[name], smooth_shading=True, specular=0.25,
-                         reset_camera=False, render=False)
+        plotter.add_mesh(
+            mesh,
+            color=BONE_COLOURS[name],
+            smooth_shading=True,
+            specular=0.25,
+            reset_camera=False,
+            render=False,
+        )
     lut = lookup_table(DEFAULT_LIMIT_PCT)
-    for line, pct in zip(model.muscles.polylines(solution.transforms), solution.change_pct,
-                         strict=True):
+    for line, pct in zip(
+        model.muscles.polylines(solution.transforms), solution.change_pct, strict=True
+    ):
         path = pv.lines_from_points(line)
         path["change_pct"] = np.full(len(line), pct)
-        plotter.add_mesh(path.tube(radius=TUBE_RADIUS_MM, n_sides=TUBE_SIDES),
-                         scalars="change_pct", cmap=lut, show_scalar_bar=False,
-                         reset_camera=False, render=False)
+        plotter.add_mesh(
+            path.tube(radius=TUBE_RADIUS_MM, n_sides=TUBE_SIDES),
+            scalars="change_pct",
+            cmap=lut,
+            show_scalar_bar=False,
+            reset_camera=False,
+            render=False,
+        )
     plotter.add_scalar_bar("Length change (% of neutral)", render=False)
     plotter.update()
 
@@ -279,8 +316,11 @@ def measure_gui(repeat: int, export: bool = True) -> dict:
         process()
     time.sleep(0.1)
     process()
-    out: dict = {"view_px": list(plotter.window_size), "gl_renderer": gl_renderer(plotter),
-                 "view_kind": type(plotter).__name__}
+    out: dict = {
+        "view_px": list(plotter.window_size),
+        "gl_renderer": gl_renderer(plotter),
+        "view_kind": type(plotter).__name__,
+    }
     frames = _Frames(plotter.render_window)
 
     def frame() -> None:  # a repaint with nothing changed
@@ -344,8 +384,9 @@ def measure_gui(repeat: int, export: bool = True) -> dict:
         with tempfile.TemporaryDirectory() as tmp:
             target = Path(tmp) / "bench-4k.png"
             options = FigureOptions(size=EXPORT_SIZE)
-            out["export_4k_s"] = median_time(lambda: window.export_figure(target, options),
-                                             max(1, min(3, repeat)))
+            out["export_4k_s"] = median_time(
+                lambda: window.export_figure(target, options), max(1, min(3, repeat))
+            )
             out["export_4k_bytes"] = target.stat().st_size
 
     # last: the naive step takes the scene's actors away
@@ -353,9 +394,16 @@ def measure_gui(repeat: int, export: bool = True) -> dict:
 
     bones = load_bones()
     poses = (Pose().with_value(STEP_KEY, float(v) / 2) for v in positions)
-    naive = [median_time(lambda: (naive_step(plotter, bones, window.model, next(poses),
-                                             window.table), process()), 3)
-             for _ in range(max(1, repeat // 2))]
+    naive = [
+        median_time(
+            lambda: (
+                naive_step(plotter, bones, window.model, next(poses), window.table),
+                process(),
+            ),
+            3,
+        )
+        for _ in range(max(1, repeat // 2))
+    ]
     out["naive_update_ms"] = 1e3 * statistics.median(naive)
     window.close()
     process()
@@ -365,8 +413,11 @@ def measure_gui(repeat: int, export: bool = True) -> dict:
 # --- report ---------------------------------------------------------------------------------
 def run(repeat: int = 7, startup_repeat: int = 5, export: bool = True) -> dict:
     """Measure everything; returns the results with ratios and budget verdicts."""
-    results: dict = {"load_average": list(os.getloadavg()), "cpus": os.cpu_count(),
-                     "display": display_description()}
+    results: dict = {
+        "load_average": list(os.getloadavg()),
+        "cpus": os.cpu_count(),
+        "display": display_description(),
+    }
     results["startup_s"], results["import_floor_s"] = startup_and_floor_s(startup_repeat)
     results.update(measure_model(repeat))
     results.update(measure_gui(repeat, export))
@@ -374,9 +425,11 @@ def run(repeat: int = 7, startup_repeat: int = 5, export: bool = True) -> dict:
     results["naive_over_update"] = results["naive_update_ms"] / results["update_ms"]
     results["startup_over_floor_s"] = results["startup_s"] - results["import_floor_s"]
     results["load_average_after"] = list(os.getloadavg())
-    results["budget"] = {name: {"rule": rule, "pass": bool(test(results))}
-                         for name, (rule, test) in BUDGETS.items()
-                         if name != "export" or "export_4k_s" in results}
+    results["budget"] = {
+        name: {"rule": rule, "pass": bool(test(results))}
+        for name, (rule, test) in BUDGETS.items()
+        if name != "export" or "export_4k_s" in results
+    }
     return results
 
 
@@ -399,8 +452,10 @@ def format_report(r: dict) -> str:
         f"import_floor_s     {r['import_floor_s']:8.2f}   {IMPORT_FLOOR_CODE}",
     ]
     if "export_4k_s" in r:
-        lines.append(f"export_4k_s        {r['export_4k_s']:8.2f}   3840 x 2160 PNG figure "
-                     f"({r['export_4k_bytes'] / 1e6:.1f} MB)")
+        lines.append(
+            f"export_4k_s        {r['export_4k_s']:8.2f}   3840 x 2160 PNG figure "
+            f"({r['export_4k_bytes'] / 1e6:.1f} MB)"
+        )
     lines += [
         f"model_us           {r['model_us']:8.1f}   one pose: transforms and all lengths "
         f"({r['model_cpu_us']:.0f} us of CPU)",
@@ -418,11 +473,13 @@ def format_report(r: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hipviz.bench",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m hipviz.bench", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--check", action="store_true",
-                        help="exit with status 1 if a budget line fails")
+    parser.add_argument(
+        "--check", action="store_true", help="exit with status 1 if a budget line fails"
+    )
     parser.add_argument("--repeat", type=int, default=7, help="rounds of each measurement")
     parser.add_argument("--no-export", action="store_true", help="skip the 4K export")
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)

@@ -29,7 +29,9 @@ def pose_record(solution: Solution) -> dict:
     for side in SIDES:
         record[f"{side}.mode"] = solution.requested.side(side).mode
         if solution.reasons[side]:
-            record[f"{side}.note"] = "GT request not reachable: " + "; ".join(solution.reasons[side])
+            record[f"{side}.note"] = "GT request not reachable: " + "; ".join(
+                solution.reasons[side]
+            )
     return record
 
 
@@ -63,20 +65,35 @@ def _table(solution: Solution, rows: list[dict], columns: tuple[str, ...]) -> st
         for reason in solution.reasons[side]:
             lines.append(f"       not reachable: {reason}")
     lines.append("")
-    headers = {"muscle": "muscle", "side": "side", "rest_length_mm": "rest mm", "length_mm": "length mm",
-               "change_mm": "change mm", "change_pct": "change %",
-               "moment_arm_flexion_mm": "MA flex mm", "moment_arm_abduction_mm": "MA abd mm",
-               "moment_arm_rotation_mm": "MA rot mm"}
+    headers = {
+        "muscle": "muscle",
+        "side": "side",
+        "rest_length_mm": "rest mm",
+        "length_mm": "length mm",
+        "change_mm": "change mm",
+        "change_pct": "change %",
+        "moment_arm_flexion_mm": "MA flex mm",
+        "moment_arm_abduction_mm": "MA abd mm",
+        "moment_arm_rotation_mm": "MA rot mm",
+    }
     widths = {c: max(len(headers[c]), 26 if c == "muscle" else 0) for c in columns}
-    lines.append("  ".join(headers[c].ljust(widths[c]) if c in ("muscle", "side")
-                           else headers[c].rjust(widths[c]) for c in columns))
+    lines.append(
+        "  ".join(
+            headers[c].ljust(widths[c]) if c in ("muscle", "side") else headers[c].rjust(widths[c])
+            for c in columns
+        )
+    )
     for row in rows:
         cells = []
         for c in columns:
             v = row[c]
-            cells.append(v.ljust(widths[c]) if isinstance(v, str)
-                         else f"{v:+.2f}".rjust(widths[c]) if c.startswith(("change", "moment"))
-                         else f"{v:.2f}".rjust(widths[c]))
+            cells.append(
+                v.ljust(widths[c])
+                if isinstance(v, str)
+                else f"{v:+.2f}".rjust(widths[c])
+                if c.startswith(("change", "moment"))
+                else f"{v:.2f}".rjust(widths[c])
+            )
         lines.append("  ".join(cells))
     return "\n".join(lines) + "\n"
 

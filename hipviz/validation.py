@@ -102,8 +102,9 @@ class SignCase:
 
 
 # --- numbers --------------------------------------------------------------------------------
-def polyline_moment_arms(points: np.ndarray, on_femur: Sequence[bool], hip_centre: np.ndarray,
-                         flexion_deg: float) -> dict[str, float]:
+def polyline_moment_arms(
+    points: np.ndarray, on_femur: Sequence[bool], hip_centre: np.ndarray, flexion_deg: float
+) -> dict[str, float]:
     """Moment arms of a straight-line path through fixed points, by central differences.
 
     Parameters
@@ -141,13 +142,17 @@ def polyline_moment_arms(points: np.ndarray, on_femur: Sequence[bool], hip_centr
 
 def load_literature(path: Path | None = None) -> dict:
     """The literature file (``hipviz/data/literature_moment_arms.json`` by default)."""
-    text = (Path(path).read_text() if path is not None else
-            resources.files("hipviz.data").joinpath("literature_moment_arms.json").read_text())
+    text = (
+        Path(path).read_text()
+        if path is not None
+        else resources.files("hipviz.data").joinpath("literature_moment_arms.json").read_text()
+    )
     return json.loads(text)
 
 
-def straight_line_model_values(literature: dict, name: str = "dostal1981",
-                               flexions: Sequence[float] = FLEXIONS_DEG) -> dict:
+def straight_line_model_values(
+    literature: dict, name: str = "dostal1981", flexions: Sequence[float] = FLEXIONS_DEG
+) -> dict:
     """Moment arms of a published straight-line model, with their rounding bound.
 
     The bound is how far the moment arm can move when every published coordinate moves
@@ -188,14 +193,16 @@ def literature_references(literature: dict) -> dict[tuple[str, str, int], list[R
         tol = float(spread) if spread is not None else float(c["reading_uncertainty_mm"])
         key = (c["muscle"], c["action"], int(c["flexion_deg"]))
         refs.setdefault(key, []).append(
-            Reference(float(c["value_mm"]), tol, "cadaver", c["source"], spread is not None))
+            Reference(float(c["value_mm"]), tol, "cadaver", c["source"], spread is not None)
+        )
     for name, model in literature.get("straight_line_models", {}).items():
         values = straight_line_model_values(literature, name)
         for (muscle, f), actions in values.items():
             for action in ACTIONS:
                 value, bound = actions[action]
                 refs.setdefault((muscle, action, f), []).append(
-                    Reference(value, bound, "model", model["source"]))
+                    Reference(value, bound, "model", model["source"])
+                )
     return refs
 
 
@@ -214,10 +221,17 @@ def fibre_ranges(literature: dict) -> list[dict]:
         for name in ("upper_edge_points", "lower_edge_points"):
             (x0, y0), (x1, y1) = fr[name]
             edges.append(10.0 * fr["sign"] * (y0 + (0.0 - x0) * (y1 - y0) / (x1 - x0)))  # cm->mm
-        out.append({"muscle_group": fr["muscle_group"], "action": fr["action"],
-                    "flexion_deg": int(fr["flexion_deg"]), "low_mm": min(edges),
-                    "high_mm": max(edges), "uncertainty_mm": float(fr["reading_uncertainty_mm"]),
-                    "source": fr["source"]})
+        out.append(
+            {
+                "muscle_group": fr["muscle_group"],
+                "action": fr["action"],
+                "flexion_deg": int(fr["flexion_deg"]),
+                "low_mm": min(edges),
+                "high_mm": max(edges),
+                "uncertainty_mm": float(fr["reading_uncertainty_mm"]),
+                "source": fr["source"],
+            }
+        )
     return out
 
 
@@ -290,7 +304,7 @@ def attachment_shifts(model, models_dir: Path | None = None) -> dict[str, dict[s
         for role, site in (("origin", path.sites[0]), ("insertion", path.sites[-1])):
             if site.name not in by_name:
                 continue
-            rel_source = (site.position - hip_source if site.body == "pelvis" else site.position)
+            rel_source = site.position - hip_source if site.body == "pelvis" else site.position
             rel_source = rel_source * scales["pelvis" if site.body == "pelvis" else "femur"]
             shifts[role] = (by_name[site.name] - hip_ours) - rel_source
         out[path.muscle] = shifts
@@ -300,8 +314,10 @@ def attachment_shifts(model, models_dir: Path | None = None) -> dict[str, dict[s
 def _registration_scales() -> dict[str, float]:
     data = json.loads(resources.files("hipviz.data").joinpath("muscles.json").read_text())
     reg = data.get("provenance", {}).get("registration_rms_mm", {})
-    return {"pelvis": float(reg.get("pelvis", {}).get("scale", 1.0)),
-            "femur": float(reg.get("femur_right", {}).get("scale", 1.0))}
+    return {
+        "pelvis": float(reg.get("pelvis", {}).get("scale", 1.0)),
+        "femur": float(reg.get("femur_right", {}).get("scale", 1.0)),
+    }
 
 
 def _path_adjustments_for_moment_arms() -> list[str]:
@@ -315,8 +331,9 @@ def _path_adjustments_for_moment_arms() -> list[str]:
     return found
 
 
-def unambiguous_signs(literature: dict,
-                      flexions: Sequence[int] = SIGN_FLEXIONS_DEG) -> list[SignCase]:
+def unambiguous_signs(
+    literature: dict, flexions: Sequence[int] = SIGN_FLEXIONS_DEG
+) -> list[SignCase]:
     """Signs the literature states unambiguously: a cadaver value and a model value agree.
 
     A case counts when there is at least one cadaver and one model value for it, all of the
@@ -329,10 +346,15 @@ def unambiguous_signs(literature: dict,
             continue
         kinds = {r.kind for r in refs}
         signs = {int(np.sign(r.value_mm)) for r in refs}
-        if {"cadaver", "model"} <= kinds and len(signs) == 1 and 0 not in signs and all(
-                abs(r.value_mm) > r.tolerance_mm for r in refs):
-            evidence = "; ".join(f"{SHORT.get(r.source, r.source)} ({r.kind}) {_num(r.value_mm)} mm"
-                                 for r in refs)
+        if (
+            {"cadaver", "model"} <= kinds
+            and len(signs) == 1
+            and 0 not in signs
+            and all(abs(r.value_mm) > r.tolerance_mm for r in refs)
+        ):
+            evidence = "; ".join(
+                f"{SHORT.get(r.source, r.source)} ({r.kind}) {_num(r.value_mm)} mm" for r in refs
+            )
             cases.append(SignCase(muscle, action, f, signs.pop(), evidence))
     return cases
 
@@ -368,14 +390,18 @@ def verdict(ours: float, ref: Reference, action: str) -> tuple[str, str]:
             return "agrees", "agrees (within the spread between specimens)"
         return "agrees", f"agrees (within the ±{_num(tol, False)} mm uncertainty of the reference)"
     if abs(ref.value_mm) <= tol:
-        return "magnitude", (f"reference ≈ 0; ours is {_num(abs(ours), False)} mm "
-                             f"{_word(action, ours)}")
+        return "magnitude", (
+            f"reference ≈ 0; ours is {_num(abs(ours), False)} mm {_word(action, ours)}"
+        )
     if abs(ours) > tol and np.sign(ours) != np.sign(ref.value_mm):
-        return "sign", (f"disagrees in sign (ours {_word(action, ours)}, "
-                        f"reference {_word(action, ref.value_mm)})")
+        return "sign", (
+            f"disagrees in sign (ours {_word(action, ours)}, "
+            f"reference {_word(action, ref.value_mm)})"
+        )
     change = abs(ours) - abs(ref.value_mm)
-    return "magnitude", (f"same sign, {'stronger' if change > 0 else 'weaker'} by "
-                         f"{_num(abs(change), False)} mm")
+    return "magnitude", (
+        f"same sign, {'stronger' if change > 0 else 'weaker'} by {_num(abs(change), False)} mm"
+    )
 
 
 def _ref_cell(refs: list[Reference], kind: str) -> str:
@@ -384,12 +410,15 @@ def _ref_cell(refs: list[Reference], kind: str) -> str:
         if r.kind != kind:
             continue
         if kind == "cadaver":
-            spread = (f"spread ±{_num(r.tolerance_mm, False)}" if r.spread_known
-                      else "no spread given")
+            spread = (
+                f"spread ±{_num(r.tolerance_mm, False)}" if r.spread_known else "no spread given"
+            )
             cells.append(f"{_num(r.value_mm)} ({SHORT.get(r.source, r.source)}; {spread})")
         else:
-            cells.append(f"{_num(r.value_mm)} ±{_num(r.tolerance_mm, False)} "
-                         f"({SHORT.get(r.source, r.source)})")
+            cells.append(
+                f"{_num(r.value_mm)} ±{_num(r.tolerance_mm, False)} "
+                f"({SHORT.get(r.source, r.source)})"
+            )
     return "<br>".join(cells) if cells else "—"
 
 
@@ -425,8 +454,19 @@ def compare(ours: dict, source: dict, refs: dict) -> list[Row]:
                 value = ours[("right", muscle, action, f)]
                 against = _reference(r)
                 category, text = verdict(value, against, action) if against else ("none", "—")
-                rows.append(Row(muscle, action, f, value, source[(muscle, action, f)], tuple(r),
-                                category, text, against))
+                rows.append(
+                    Row(
+                        muscle,
+                        action,
+                        f,
+                        value,
+                        source[(muscle, action, f)],
+                        tuple(r),
+                        category,
+                        text,
+                        against,
+                    )
+                )
     return rows
 
 
@@ -493,34 +533,43 @@ def _sources_section(literature: dict, model) -> list[str]:
     right = [p for p in model.muscles.paths if p.side == "right"]
     vias = sum(role == "via" for p in right for role in p.roles)
     wraps = sum(len(p.wraps) for p in right)
-    lines = ["## Where the numbers come from", "",
-             "* **Ours**: the hipviz model as shipped: the gait2392 paths carried onto our bones "
-             f"(`hipviz/data/muscles.json`; on the right, {len(right)} paths with {vias} via "
-             f"point{'s' if vias != 1 else ''} and {wraps} wrapping surface"
-             f"{'s' if wraps != 1 else ''}, as its provenance describes), moment arms from "
-             "`HipModel.solve`.",
-             "* **Source model**: the same gait2392 paths (Delp et al. 1990, read from myo-sim "
-             "0.2.4) on their own bones: straight lines through their sites, turned about "
-             "their own hip centre with the same angle conventions. The difference between "
-             "this column and ours is what carrying the paths onto our bones changed.",
-             "* **Cadaver**: moment arms measured on cadaver hips, with the spread between "
-             "specimens when the source gives one.",
-             "* **Literature model**: the straight-line model of "
-             f"{src['dostal1981']['citation']} Its attachment coordinates (one dry-bone "
-             "specimen) are in the literature file; the moment arms are recomputed here the "
-             "way Dostal, Soderberg & Andrews (1986) did (straight lines), at our angles. The "
-             "± is how far rounding the published coordinates (to 1 mm) can move the value.",
-             "", "Sources:", ""]
+    lines = [
+        "## Where the numbers come from",
+        "",
+        "* **Ours**: the hipviz model as shipped: the gait2392 paths carried onto our bones "
+        f"(`hipviz/data/muscles.json`; on the right, {len(right)} paths with {vias} via "
+        f"point{'s' if vias != 1 else ''} and {wraps} wrapping surface"
+        f"{'s' if wraps != 1 else ''}, as its provenance describes), moment arms from "
+        "`HipModel.solve`.",
+        "* **Source model**: the same gait2392 paths (Delp et al. 1990, read from myo-sim "
+        "0.2.4) on their own bones: straight lines through their sites, turned about "
+        "their own hip centre with the same angle conventions. The difference between "
+        "this column and ours is what carrying the paths onto our bones changed.",
+        "* **Cadaver**: moment arms measured on cadaver hips, with the spread between "
+        "specimens when the source gives one.",
+        "* **Literature model**: the straight-line model of "
+        f"{src['dostal1981']['citation']} Its attachment coordinates (one dry-bone "
+        "specimen) are in the literature file; the moment arms are recomputed here the "
+        "way Dostal, Soderberg & Andrews (1986) did (straight lines), at our angles. The "
+        "± is how far rounding the published coordinates (to 1 mm) can move the value.",
+        "",
+        "Sources:",
+        "",
+    ]
     for key in sorted(src):
         s = src[key]
-        lines.append(f"* `{key}`: {s['citation']} *{s['kind']}*"
-                     + (f". Accessed: {s['accessed']}" if "accessed" in s else ""))
+        lines.append(
+            f"* `{key}`: {s['citation']} *{s['kind']}*"
+            + (f". Accessed: {s['accessed']}" if "accessed" in s else "")
+        )
     lines += ["", "Each cadaver number in the literature file records how it was read:", ""]
     for c in literature.get("cadaver", []):
-        lines.append(f"* {LABELS[c['muscle']]}, {c['action']} at {c['flexion_deg']}°: "
-                     f"{_num(c['value_mm'])} mm, {c['source']} via {c.get('via', 'the paper')}; "
-                     f"{c['how_read']} ({c['statistic']}; "
-                     f"read to ±{c['reading_uncertainty_mm']} mm).")
+        lines.append(
+            f"* {LABELS[c['muscle']]}, {c['action']} at {c['flexion_deg']}°: "
+            f"{_num(c['value_mm'])} mm, {c['source']} via {c.get('via', 'the paper')}; "
+            f"{c['how_read']} ({c['statistic']}; "
+            f"read to ±{c['reading_uncertainty_mm']} mm)."
+        )
     lines += ["", "Looked for and not found (so not on this page):", ""]
     lines += [f"* {s}" for s in literature.get("sought_not_found", [])]
     lines += ["", f"Compartments: {src['delp1999']['compartments']}", ""]
@@ -528,20 +577,27 @@ def _sources_section(literature: dict, model) -> list[str]:
 
 
 def _reading_section() -> list[str]:
-    return ["## How to read the verdicts", "",
-            "Each verdict compares our value with one reference: the cadaver measurement "
-            "where there is one, otherwise the literature model. *Agrees* means the "
-            "difference is within the spread between specimens (or, where no spread is "
-            "published, within the uncertainty of the reference number). *Same sign, "
-            "weaker/stronger by X mm* means the muscle does the same thing with less or more "
-            "leverage. *Disagrees in sign* means the model has the muscle turning the hip "
-            "the other way.", ""]
+    return [
+        "## How to read the verdicts",
+        "",
+        "Each verdict compares our value with one reference: the cadaver measurement "
+        "where there is one, otherwise the literature model. *Agrees* means the "
+        "difference is within the spread between specimens (or, where no spread is "
+        "published, within the uncertainty of the reference number). *Same sign, "
+        "weaker/stronger by X mm* means the muscle does the same thing with less or more "
+        "leverage. *Disagrees in sign* means the model has the muscle turning the hip "
+        "the other way.",
+        "",
+    ]
 
 
 def _summary_section(rows: list[Row]) -> list[str]:
-    lines = ["## Summary", "",
-             "| Muscle | Rotation 0° | Rotation 45° | Rotation 90° | Abduction 0° |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "## Summary",
+        "",
+        "| Muscle | Rotation 0° | Rotation 45° | Rotation 90° | Abduction 0° |",
+        "|---|---|---|---|---|",
+    ]
     for muscle in MUSCLES:
         cells = []
         for action, f in (("rotation", 0), ("rotation", 45), ("rotation", 90), ("abduction", 0)):
@@ -556,24 +612,27 @@ def _row(rows: list[Row], muscle: str, action: str, flexion_deg: int) -> Row:
 
 
 def _table(rows: list[Row]) -> list[str]:
-    lines = ["| Hip flexion | Ours | Source model (own bones) | Cadaver | Literature model "
-             "| Ours − reference | Verdict |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| Hip flexion | Ours | Source model (own bones) | Cadaver | Literature model "
+        "| Ours − reference | Verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         if r.against is None:
             diff = "—"
         else:
             name = SHORT.get(r.against.source, r.against.source)
             diff = f"{_num(r.ours - r.against.value_mm)} (vs {name})"
-        lines.append(f"| {r.flexion_deg}° | {_num(r.ours)} | {_num(r.source)} | "
-                     f"{_ref_cell(list(r.refs), 'cadaver')} | {_ref_cell(list(r.refs), 'model')} | "
-                     f"{diff} | {r.verdict} |")
+        lines.append(
+            f"| {r.flexion_deg}° | {_num(r.ours)} | {_num(r.source)} | "
+            f"{_ref_cell(list(r.refs), 'cadaver')} | {_ref_cell(list(r.refs), 'model')} | "
+            f"{diff} | {r.verdict} |"
+        )
     return lines
 
 
 def _muscle_section(muscle: str, rows: list[Row]) -> list[str]:
-    lines = [f"## {LABELS[muscle]}", "",
-             "Rotation moment arm, mm (+ internal, − external):", ""]
+    lines = [f"## {LABELS[muscle]}", "", "Rotation moment arm, mm (+ internal, − external):", ""]
     lines += _table([r for r in rows if r.action == "rotation"])
     lines += ["", "Abduction moment arm with the hip straight, mm (+ abducts):", ""]
     lines += _table([r for r in rows if r.action == "abduction"])
@@ -584,13 +643,18 @@ def _fibre_section(literature: dict, ours: dict) -> list[str]:
     ranges = fibre_ranges(literature)
     if not ranges:
         return []
-    lines = ["## Gluteus medius as a whole", "",
-             "Blemker & Delp (2005) modelled gluteus medius as a 3D muscle whose fibres have a "
-             "range of moment arms; our three parts are three lines through that muscle, so "
-             "each should lie within (or near) the range of its fibres. Read with the hip "
-             "straight from the digitised edges of the published band (±1 mm).", "",
-             "| Action | Fibres (Blemker & Delp 2005), mm | Ours anterior / middle / posterior, mm "
-             "| Outside the fibre range |", "|---|---|---|---|"]
+    lines = [
+        "## Gluteus medius as a whole",
+        "",
+        "Blemker & Delp (2005) modelled gluteus medius as a 3D muscle whose fibres have a "
+        "range of moment arms; our three parts are three lines through that muscle, so "
+        "each should lie within (or near) the range of its fibres. Read with the hip "
+        "straight from the digitised edges of the published band (±1 mm).",
+        "",
+        "| Action | Fibres (Blemker & Delp 2005), mm | Ours anterior / middle / posterior, mm "
+        "| Outside the fibre range |",
+        "|---|---|---|---|",
+    ]
     for fr in ranges:
         parts = [m for m in MUSCLES if m.startswith(fr["muscle_group"])]
         values = [ours[("right", m, fr["action"], fr["flexion_deg"])] for m in parts]
@@ -602,42 +666,68 @@ def _fibre_section(literature: dict, ours: dict) -> list[str]:
                 outside.append(f"{m.rsplit('_', 1)[1]} by {_num(below, False)} mm")
             elif above > 0:
                 outside.append(f"{m.rsplit('_', 1)[1]} by {_num(above, False)} mm")
-        lines.append(f"| {fr['action']} | {_num(fr['low_mm'])} to {_num(fr['high_mm'])} | "
-                     + " / ".join(_num(v) for v in values) + " | "
-                     + ("; ".join(outside) if outside else "none") + " |")
+        lines.append(
+            f"| {fr['action']} | {_num(fr['low_mm'])} to {_num(fr['high_mm'])} | "
+            + " / ".join(_num(v) for v in values)
+            + " | "
+            + ("; ".join(outside) if outside else "none")
+            + " |"
+        )
     return lines + [""]
 
 
 def _carrying_section(rows: list[Row], shifts: dict, what_if: dict) -> list[str]:
-    lines = ["## What carrying the paths onto our bones changed", "",
-             "Ours minus the source model on its own bones, mm:", "",
-             *_change_table(rows, lambda r, key: _num(r.ours - r.source))]
+    lines = [
+        "## What carrying the paths onto our bones changed",
+        "",
+        "Ours minus the source model on its own bones, mm:",
+        "",
+        *_change_table(rows, lambda r, key: _num(r.ours - r.source)),
+    ]
     scales = _registration_scales()
-    lines += ["", "Moment arms depend on where a muscle's ends sit relative to the hip centre. "
-              "Ours minus the source model's, relative to each model's own hip centre (the "
-              f"source scaled by its registration scale: pelvis {scales['pelvis']:.3f}, femur "
-              f"{scales['femur']:.3f}), mm, + = anterior / superior / lateral:", "",
-              "| Muscle | Origin (pelvis) | Insertion (femur) |", "|---|---|---|"]
+    lines += [
+        "",
+        "Moment arms depend on where a muscle's ends sit relative to the hip centre. "
+        "Ours minus the source model's, relative to each model's own hip centre (the "
+        f"source scaled by its registration scale: pelvis {scales['pelvis']:.3f}, femur "
+        f"{scales['femur']:.3f}), mm, + = anterior / superior / lateral:",
+        "",
+        "| Muscle | Origin (pelvis) | Insertion (femur) |",
+        "|---|---|---|",
+    ]
     for muscle in MUSCLES:
         s = shifts.get(muscle, {})
-        cells = [" / ".join(_num(v) for v in s[role]) if role in s else "—"
-                 for role in ("origin", "insertion")]
+        cells = [
+            " / ".join(_num(v) for v in s[role]) if role in s else "—"
+            for role in ("origin", "insertion")
+        ]
         lines.append(f"| {LABELS[muscle]} | {cells[0]} | {cells[1]} |")
     origins = np.array([s["origin"] for s in shifts.values() if "origin" in s])
     inserts = np.array([s["insertion"] for s in shifts.values() if "insertion" in s])
     if len(origins) and len(inserts):
         o, i = origins.mean(0), inserts.mean(0)
-        lines += ["", f"On average the origins sit {_towards(o[0], 'anterior', 'posterior')} "
-                  f"and {_towards(o[1], 'superior', 'inferior')} of where the source model has "
-                  "them relative to the hip centre, the insertions "
-                  f"{_towards(i[0], 'anterior', 'posterior')} and "
-                  f"{_towards(i[1], 'superior', 'inferior')}."]
-    lines += ["", "What if the pelvic points sat where the source model has them relative to the "
-              "hip centre (every pelvis-fixed point of a path moved back by its origin's shift "
-              "above; a calculation, not a proposed path: the moved points are not projected "
-              "onto our bone):", "",
-              *_change_table(rows, lambda r, key: f"{_num(what_if[('right', *key)])} "
-                                                  f"(now {_num(r.ours)}, source {_num(r.source)})")]
+        lines += [
+            "",
+            f"On average the origins sit {_towards(o[0], 'anterior', 'posterior')} "
+            f"and {_towards(o[1], 'superior', 'inferior')} of where the source model has "
+            "them relative to the hip centre, the insertions "
+            f"{_towards(i[0], 'anterior', 'posterior')} and "
+            f"{_towards(i[1], 'superior', 'inferior')}.",
+        ]
+    lines += [
+        "",
+        "What if the pelvic points sat where the source model has them relative to the "
+        "hip centre (every pelvis-fixed point of a path moved back by its origin's shift "
+        "above; a calculation, not a proposed path: the moved points are not projected "
+        "onto our bone):",
+        "",
+        *_change_table(
+            rows,
+            lambda r, key: (
+                f"{_num(what_if[('right', *key)])} (now {_num(r.ours)}, source {_num(r.source)})"
+            ),
+        ),
+    ]
     return lines + [""]
 
 
@@ -647,11 +737,14 @@ CHANGE_COLUMNS = (("rotation", 0), ("rotation", 45), ("rotation", 90), ("abducti
 
 def _change_table(rows: list[Row], cell) -> list[str]:
     """A muscle-by-column table: ``cell(row, (muscle, action, flexion))`` gives each entry."""
-    lines = ["| Muscle | Rotation 0° | Rotation 45° | Rotation 90° | Abduction 0° |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "| Muscle | Rotation 0° | Rotation 45° | Rotation 90° | Abduction 0° |",
+        "|---|---|---|---|---|",
+    ]
     for muscle in MUSCLES:
-        cells = [cell(_row(rows, muscle, action, f), (muscle, action, f))
-                 for action, f in CHANGE_COLUMNS]
+        cells = [
+            cell(_row(rows, muscle, action, f), (muscle, action, f)) for action, f in CHANGE_COLUMNS
+        ]
         lines.append(f"| {LABELS[muscle]} | " + " | ".join(cells) + " |")
     return lines
 
@@ -698,27 +791,39 @@ def _left_section(ours: dict) -> list[str]:
         d = abs(ours[("left", muscle, action, f)] - v)
         if d > worst:
             worst, where = d, (muscle, action, f)
-    text = (f"The left side mirrors the right. The largest left/right difference of any moment "
-            f"arm on this page is {_num(worst, False)} mm")
+    text = (
+        f"The left side mirrors the right. The largest left/right difference of any moment "
+        f"arm on this page is {_num(worst, False)} mm"
+    )
     if where:
         text += f" ({LABELS[where[0]].lower()}, {where[1]} at {where[2]}° flexion)"
-    return ["## Left side", "", text + "; it comes from the two sides' meshes, which are "
-            "not exact mirror images.", ""]
+    return [
+        "## Left side",
+        "",
+        text + "; it comes from the two sides' meshes, which are not exact mirror images.",
+        "",
+    ]
 
 
 def _sign_section(literature: dict, ours: dict) -> list[str]:
     cases = unambiguous_signs(literature)
-    lines = ["## Signs the literature is sure of", "",
-             "Where a cadaver measurement and a literature model agree in sign, each larger "
-             "than its spread or uncertainty, the model must have the same sign (the test "
-             "suite checks this at 0° and 90° flexion):", ""]
+    lines = [
+        "## Signs the literature is sure of",
+        "",
+        "Where a cadaver measurement and a literature model agree in sign, each larger "
+        "than its spread or uncertainty, the model must have the same sign (the test "
+        "suite checks this at 0° and 90° flexion):",
+        "",
+    ]
     if not cases:
         return lines + ["* none with the numbers available", ""]
     for c in cases:
         v = ours[("right", c.muscle, c.action, c.flexion_deg)]
         ok = "same sign" if np.sign(v) == c.sign else "**opposite sign**"
-        lines.append(f"* {LABELS[c.muscle]}, {c.action} at {c.flexion_deg}°: literature "
-                     f"{_word(c.action, c.sign)} ({c.evidence}); ours {_num(v)} mm, {ok}.")
+        lines.append(
+            f"* {LABELS[c.muscle]}, {c.action} at {c.flexion_deg}°: literature "
+            f"{_word(c.action, c.sign)} ({c.evidence}); ours {_num(v)} mm, {ok}."
+        )
     return lines + [""]
 
 
@@ -726,60 +831,102 @@ def _disagreement_section(rows: list[Row], what_if: dict) -> list[str]:
     lines = ["## Disagreements, and why the paths stay as they are for now", ""]
     groups = [
         ("Opposite sign to the reference:", [r for r in rows if r.category == "sign"]),
-        ("Differ from a measurement by more than the spread between specimens:",
-         [r for r in rows if r.category != "agrees" and r.against is not None
-          and r.against.kind == "cadaver" and r.against.spread_known]),
-        ("Differ from a measurement whose spread between specimens is not published (so the "
-         "difference cannot be judged against it):",
-         [r for r in rows if r.category != "agrees" and r.against is not None
-          and r.against.kind == "cadaver" and not r.against.spread_known]),
+        (
+            "Differ from a measurement by more than the spread between specimens:",
+            [
+                r
+                for r in rows
+                if r.category != "agrees"
+                and r.against is not None
+                and r.against.kind == "cadaver"
+                and r.against.spread_known
+            ],
+        ),
+        (
+            "Differ from a measurement whose spread between specimens is not published (so the "
+            "difference cannot be judged against it):",
+            [
+                r
+                for r in rows
+                if r.category != "agrees"
+                and r.against is not None
+                and r.against.kind == "cadaver"
+                and not r.against.spread_known
+            ],
+        ),
     ]
     for title, chosen in groups:
         lines += [title, ""]
-        lines += [f"* {LABELS[r.muscle]}, {r.action} at {r.flexion_deg}°: ours {_num(r.ours)} mm, "
-                  f"{SHORT.get(r.against.source, r.against.source)} ({r.against.kind}) "
-                  f"{_num(r.against.value_mm)} mm: {r.verdict}." for r in chosen] or ["* none"]
+        lines += [
+            f"* {LABELS[r.muscle]}, {r.action} at {r.flexion_deg}°: ours {_num(r.ours)} mm, "
+            f"{SHORT.get(r.against.source, r.against.source)} ({r.against.kind}) "
+            f"{_num(r.against.value_mm)} mm: {r.verdict}."
+            for r in chosen
+        ] or ["* none"]
         lines.append("")
     adjusted = _path_adjustments_for_moment_arms()
     if adjusted:
-        lines += ["Paths adjusted for their moment arms (from the provenance of `muscles.json`): "
-                  + "; ".join(adjusted) + ".", ""]
+        lines += [
+            "Paths adjusted for their moment arms (from the provenance of `muscles.json`): "
+            + "; ".join(adjusted)
+            + ".",
+            "",
+        ]
     else:
-        lines += ["No path has been adjusted to match these moment arms (the provenance of "
-                  "`muscles.json` records none).", ""]
-    vs_model = [(r.ours, ref.value_mm) for r in rows if r.action == "rotation"
-                for ref in r.refs if ref.kind == "model"]
+        lines += [
+            "No path has been adjusted to match these moment arms (the provenance of "
+            "`muscles.json` records none).",
+            "",
+        ]
+    vs_model = [
+        (r.ours, ref.value_mm)
+        for r in rows
+        if r.action == "rotation"
+        for ref in r.refs
+        if ref.kind == "model"
+    ]
     more_external = [m - o for o, m in vs_model if o < m]
     straight = [r for r in rows if r.action == "rotation" and r.flexion_deg == 0]
     vs_source = [r for r in straight if r.ours < r.source]
     gap_now = np.mean([abs(r.ours - r.source) for r in straight])
-    gap_if = np.mean([abs(what_if[("right", r.muscle, "rotation", 0)] - r.source)
-                      for r in straight])
+    gap_if = np.mean(
+        [abs(what_if[("right", r.muscle, "rotation", 0)] - r.source) for r in straight]
+    )
     sign_rows = [r for r in rows if r.category == "sign"]
     if not sign_rows:
         signs = "There is no disagreement in sign."
     elif all(r.against.kind == "model" for r in sign_rows):
-        signs = ("The sign disagreements are all with the straight-line model of a single "
-                 "specimen, none with a measurement.")
+        signs = (
+            "The sign disagreements are all with the straight-line model of a single "
+            "specimen, none with a measurement."
+        )
     else:
-        signs = ("Some sign disagreements are with cadaver measurements; those paths need a "
-                 "closer look.")
-    cause = ("So the shared shift comes mostly from where the registration placed the pelvic "
-             "attachments relative to the hip centre, not from a via point or wrap missing from "
-             "one path." if gap_if < 0.5 * gap_now else
-             "So the pelvic attachments explain little of it; the cause is elsewhere.")
+        signs = (
+            "Some sign disagreements are with cadaver measurements; those paths need a closer look."
+        )
+    cause = (
+        "So the shared shift comes mostly from where the registration placed the pelvic "
+        "attachments relative to the hip centre, not from a via point or wrap missing from "
+        "one path."
+        if gap_if < 0.5 * gap_now
+        else "So the pelvic attachments explain little of it; the cause is elsewhere."
+    )
     lines.append(
         f"Why they stay: in {len(more_external)} of {len(vs_model)} rotation comparisons with "
         "the literature model ours is the more external value"
-        + (f" (by {_num(float(np.mean(more_external)), False)} mm on average)" if more_external
-           else "")
+        + (
+            f" (by {_num(float(np.mean(more_external)), False)} mm on average)"
+            if more_external
+            else ""
+        )
         + f", and with the hip straight {len(vs_source)} of {len(straight)} parts are more "
         "external than in the source model on its own bones. Their mean difference from the "
         f"source model with the hip straight is {_num(gap_now, False)} mm as shipped and "
         f"{_num(gap_if, False)} mm with the pelvic points put back where the source model has "
         "them relative to the hip centre (see *What carrying the paths onto our bones "
         "changed*). " + cause + " " + signs + " Adjusting each path by hand towards one "
-        "specimen would hide a shared cause, so the paths stay until it is corrected.")
+        "specimen would hide a shared cause, so the paths stay until it is corrected."
+    )
     return lines + [""]
 
 
@@ -797,10 +944,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 if the page differs from what would be written")
-    parser.add_argument("-o", "--output", type=Path, default=None,
-                        help=f"page to write or check (default: {PAGE})")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="do not write; exit 1 if the page differs from what would be written",
+    )
+    parser.add_argument(
+        "-o", "--output", type=Path, default=None, help=f"page to write or check (default: {PAGE})"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -809,8 +960,10 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current != text:
-            print(f"hipviz validate: {path} is out of date; run `hipviz validate` to regenerate it",
-                  file=sys.stderr)
+            print(
+                f"hipviz validate: {path} is out of date; run `hipviz validate` to regenerate it",
+                file=sys.stderr,
+            )
             return 1
         print(f"{path} is up to date")
         return 0

@@ -35,36 +35,62 @@ ANGLE_POSES = [  # (side, flexion, abduction, internal rotation)
 
 @pytest.mark.parametrize("side, flex, sup, ant", GT_POSES)
 def test_driving_by_the_angles_a_gt_pose_reports_reproduces_it(side, flex, sup, ant):
-    gt = MODEL.solve(Pose.from_dict({f"{side}.hip_flexion_deg": flex, f"{side}.gt_superior_mm": sup,
-                                     f"{side}.gt_anterior_mm": ant}))
+    gt = MODEL.solve(
+        Pose.from_dict(
+            {
+                f"{side}.hip_flexion_deg": flex,
+                f"{side}.gt_superior_mm": sup,
+                f"{side}.gt_anterior_mm": ant,
+            }
+        )
+    )
     assert not gt.reasons[side]
     _, abd, rot = gt.angles_deg[side]
     assert gt.reached.side(side).hip_abduction_deg == pytest.approx(abd)
-    by_angles = MODEL.solve(Pose.from_dict({f"{side}.hip_flexion_deg": flex,
-                                            f"{side}.hip_abduction_deg": float(abd),
-                                            f"{side}.hip_rotation_deg": float(rot)}))
+    by_angles = MODEL.solve(
+        Pose.from_dict(
+            {
+                f"{side}.hip_flexion_deg": flex,
+                f"{side}.hip_abduction_deg": float(abd),
+                f"{side}.hip_rotation_deg": float(rot),
+            }
+        )
+    )
     reached = by_angles.reached.side(side)
     assert by_angles.requested.side(side).mode == "angles"
-    assert (reached.gt_superior_mm, reached.gt_anterior_mm) == (pytest.approx(sup, abs=1e-6),
-                                                                pytest.approx(ant, abs=1e-6))
+    assert (reached.gt_superior_mm, reached.gt_anterior_mm) == (
+        pytest.approx(sup, abs=1e-6),
+        pytest.approx(ant, abs=1e-6),
+    )
     femur = f"femur_{side}"
-    np.testing.assert_allclose(by_angles.transforms[femur], gt.transforms[femur],
-                               atol=1e-9)
+    np.testing.assert_allclose(by_angles.transforms[femur], gt.transforms[femur], atol=1e-9)
     np.testing.assert_allclose(by_angles.lengths_mm, gt.lengths_mm, atol=1e-6)
 
 
 @pytest.mark.parametrize("side, flex, abd, rot", ANGLE_POSES)
 def test_driving_by_the_gt_an_angle_pose_reports_reproduces_it(side, flex, abd, rot):
-    angles = MODEL.solve(Pose.from_dict({f"{side}.hip_flexion_deg": flex,
-                                         f"{side}.hip_abduction_deg": abd,
-                                         f"{side}.hip_rotation_deg": rot}))
+    angles = MODEL.solve(
+        Pose.from_dict(
+            {
+                f"{side}.hip_flexion_deg": flex,
+                f"{side}.hip_abduction_deg": abd,
+                f"{side}.hip_rotation_deg": rot,
+            }
+        )
+    )
     np.testing.assert_allclose(angles.angles_deg[side], [flex, abd, rot], atol=1e-12)
     got = angles.reached.side(side)
     assert (got.hip_abduction_deg, got.hip_rotation_deg) == (pytest.approx(abd), pytest.approx(rot))
     assert abs(got.gt_superior_mm) > 0.5 or abs(got.gt_anterior_mm) > 0.5  # the GT did move
-    gt = MODEL.solve(Pose.from_dict({f"{side}.hip_flexion_deg": flex,
-                                     f"{side}.gt_superior_mm": got.gt_superior_mm,
-                                     f"{side}.gt_anterior_mm": got.gt_anterior_mm}))
+    gt = MODEL.solve(
+        Pose.from_dict(
+            {
+                f"{side}.hip_flexion_deg": flex,
+                f"{side}.gt_superior_mm": got.gt_superior_mm,
+                f"{side}.gt_anterior_mm": got.gt_anterior_mm,
+            }
+        )
+    )
     assert not gt.reasons[side]
     np.testing.assert_allclose(gt.angles_deg[side], [flex, abd, rot], atol=1e-6)
     np.testing.assert_allclose(gt.lengths_mm, angles.lengths_mm, atol=1e-6)
@@ -72,8 +98,11 @@ def test_driving_by_the_gt_an_angle_pose_reports_reproduces_it(side, flex, abd, 
 
 def test_model_set_mode_keeps_the_femur_still_both_ways():
     model = HipModel(MODEL.anatomy, MODEL.muscles)
-    model.set_pose(Pose.from_dict({"left.gt_superior_mm": 5.0, "left.gt_anterior_mm": -3.0,
-                                   "left.hip_flexion_deg": 40.0}))
+    model.set_pose(
+        Pose.from_dict(
+            {"left.gt_superior_mm": 5.0, "left.gt_anterior_mm": -3.0, "left.hip_flexion_deg": 40.0}
+        )
+    )
     before = model.solution.transforms["femur_left"].copy()
     model.set_mode("left", "angles")
     assert model.pose.left.mode == "angles" and model.pose.right.mode == "gt"
@@ -89,19 +118,28 @@ def test_model_set_mode_keeps_the_femur_still_both_ways():
         model.set_mode("left", "knee")
 
 
-@pytest.mark.parametrize("values, message", [
-    ({"right.hip_abduction_deg": 50.0}, "right.hip_abduction_deg: 50.0 is out of range "
-                                        "(allowed -30 to 45 deg)"),
-    ({"left.hip_abduction_deg": -31}, "allowed -30 to 45 deg"),
-    ({"right.hip_rotation_deg": -46.0}, "right.hip_rotation_deg: -46.0 is out of range "
-                                        "(allowed -45 to 45 deg)"),
-    ({"left.hip_rotation_deg": math.nan}, "left.hip_rotation_deg: nan is out of range"),
-    ({"right.hip_rotation_deg": "ten"}, "'ten' is not a number"),
-    ({"right.gt_superior_mm": 0.0, "right.hip_rotation_deg": 5.0},
-     "right: give either the GT position (gt_superior_mm, gt_anterior_mm) or the angles "
-     "(hip_abduction_deg, hip_rotation_deg), not both (given: right.gt_superior_mm, "
-     "right.hip_rotation_deg)"),
-])
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        (
+            {"right.hip_abduction_deg": 50.0},
+            "right.hip_abduction_deg: 50.0 is out of range (allowed -30 to 45 deg)",
+        ),
+        ({"left.hip_abduction_deg": -31}, "allowed -30 to 45 deg"),
+        (
+            {"right.hip_rotation_deg": -46.0},
+            "right.hip_rotation_deg: -46.0 is out of range (allowed -45 to 45 deg)",
+        ),
+        ({"left.hip_rotation_deg": math.nan}, "left.hip_rotation_deg: nan is out of range"),
+        ({"right.hip_rotation_deg": "ten"}, "'ten' is not a number"),
+        (
+            {"right.gt_superior_mm": 0.0, "right.hip_rotation_deg": 5.0},
+            "right: give either the GT position (gt_superior_mm, gt_anterior_mm) or the angles "
+            "(hip_abduction_deg, hip_rotation_deg), not both (given: right.gt_superior_mm, "
+            "right.hip_rotation_deg)",
+        ),
+    ],
+)
 def test_bad_angle_input_is_refused_with_the_key_and_what_is_allowed(values, message):
     with pytest.raises(PoseError) as exc:
         Pose.from_dict(values)
@@ -125,8 +163,15 @@ def run(capsys, *args):
 
 
 def test_report_by_the_angles_shows_gt_and_angles(capsys):
-    code, out, err = run(capsys, "--set", "right.hip_abduction_deg=15", "--set",
-                         "right.hip_rotation_deg=-20", "--format", "json")
+    code, out, err = run(
+        capsys,
+        "--set",
+        "right.hip_abduction_deg=15",
+        "--set",
+        "right.hip_rotation_deg=-20",
+        "--format",
+        "json",
+    )
     assert code == 0, err
     pose = json.loads(out)["pose"]
     assert pose["right.mode"] == "angles" and pose["left.mode"] == "gt"
@@ -134,19 +179,31 @@ def test_report_by_the_angles_shows_gt_and_angles(capsys):
     assert pose["right.gt_superior_mm"] > 5  # abduction lifts the GT
     for side in ("right", "left"):
         assert [k.split(".")[1] for k in pose if k.startswith(side) and "mode" not in k] == [
-            "gt_superior_mm", "gt_anterior_mm", "iliac_crest_superior_mm", "hip_flexion_deg",
-            "hip_abduction_deg", "hip_rotation_deg"]
+            "gt_superior_mm",
+            "gt_anterior_mm",
+            "iliac_crest_superior_mm",
+            "hip_flexion_deg",
+            "hip_abduction_deg",
+            "hip_rotation_deg",
+        ]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--set", "right.gt_superior_mm=0", "--set", "right.hip_abduction_deg=10"],
-     "right: give either the GT position (gt_superior_mm, gt_anterior_mm) or the angles "
-     "(hip_abduction_deg, hip_rotation_deg), not both (given: right.gt_superior_mm, "
-     "right.hip_abduction_deg)"),
-    (["--set", "left.hip_rotation_deg=60"], "left.hip_rotation_deg: 60.0 is out of range "
-                                            "(allowed -45 to 45 deg)"),
-    (["--set", "left.hip_abduction_deg=nan"], "left.hip_abduction_deg: nan is out of range"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--set", "right.gt_superior_mm=0", "--set", "right.hip_abduction_deg=10"],
+            "right: give either the GT position (gt_superior_mm, gt_anterior_mm) or the angles "
+            "(hip_abduction_deg, hip_rotation_deg), not both (given: right.gt_superior_mm, "
+            "right.hip_abduction_deg)",
+        ),
+        (
+            ["--set", "left.hip_rotation_deg=60"],
+            "left.hip_rotation_deg: 60.0 is out of range (allowed -45 to 45 deg)",
+        ),
+        (["--set", "left.hip_abduction_deg=nan"], "left.hip_abduction_deg: nan is out of range"),
+    ],
+)
 def test_bad_angle_settings_exit_2_with_the_reason(capsys, args, message):
     code, out, err = run(capsys, *args)
     assert code == 2 and out == ""
@@ -155,8 +212,9 @@ def test_bad_angle_settings_exit_2_with_the_reason(capsys, args, message):
 
 def test_scene_with_both_modes_for_a_side_is_a_scene_error(tmp_path):
     path = tmp_path / "both.toml"
-    path.write_text("hipviz_scene = 1\n[pose.left]\n"
-                    "gt_anterior_mm = 5.0\nhip_rotation_deg = 10.0\n")
+    path.write_text(
+        "hipviz_scene = 1\n[pose.left]\ngt_anterior_mm = 5.0\nhip_rotation_deg = 10.0\n"
+    )
     with pytest.raises(SceneError) as exc:
         read_scene(path)
     text = str(exc.value)
@@ -165,15 +223,19 @@ def test_scene_with_both_modes_for_a_side_is_a_scene_error(tmp_path):
 
 
 def test_scene_round_trip_in_angle_mode_writes_only_the_driving_keys(tmp_path):
-    pose = Pose.from_dict({"right.hip_abduction_deg": 12.345678901234,
-                           "right.hip_flexion_deg": 33.3,
-                           "left.gt_superior_mm": -4.0})
+    pose = Pose.from_dict(
+        {
+            "right.hip_abduction_deg": 12.345678901234,
+            "right.hip_flexion_deg": 33.3,
+            "left.gt_superior_mm": -4.0,
+        }
+    )
     scene = Scene(title="Angles", pose=pose)
     text = format_scene(scene)
-    right = text[text.index("[pose.right]"):text.index("[pose.left]")]
+    right = text[text.index("[pose.right]") : text.index("[pose.left]")]
     assert "hip_abduction_deg = 12.345678901234" in right and "hip_rotation_deg = 0.0" in right
     assert "gt_" not in right
-    left = text[text.index("[pose.left]"):text.index("[camera]")]
+    left = text[text.index("[pose.left]") : text.index("[camera]")]
     assert "gt_superior_mm = -4.0" in left and "hip_" in left and "abduction" not in left
     assert parse_scene(text) == scene
     write_scene(scene, tmp_path / "a.toml")
@@ -187,9 +249,16 @@ def test_sweep_along_an_angle_matches_single_solves():
     swept = model.sweep({"right.hip_rotation_deg": x})
     abd = float(model.solution.angles_deg["right"][1])  # the current abduction stays
     for i, rot in enumerate(x):
-        one = model.solve(Pose.from_dict({"right.hip_flexion_deg": 20.0,
-                                          "right.hip_abduction_deg": abd,
-                                          "right.hip_rotation_deg": rot}), moment_arms=False)
+        one = model.solve(
+            Pose.from_dict(
+                {
+                    "right.hip_flexion_deg": 20.0,
+                    "right.hip_abduction_deg": abd,
+                    "right.hip_rotation_deg": rot,
+                }
+            ),
+            moment_arms=False,
+        )
         np.testing.assert_allclose(swept[i], one.lengths_mm, atol=1e-9)
 
 
@@ -216,7 +285,8 @@ def test_gui_drive_by_angles_keeps_the_femur_still_and_the_rotation_moves_the_gt
     assert model.pose.right.hip_rotation_deg == 30.0
     assert controls.controls["right.gt_anterior_mm"].spin.value() > gt_ant_before + 3
     assert controls.controls["right.gt_anterior_mm"].spin.value() == pytest.approx(
-        model.solution.reached.right.gt_anterior_mm, abs=0.05)
+        model.solution.reached.right.gt_anterior_mm, abs=0.05
+    )
     assert not np.allclose(_user_matrix(window, "femur_right"), user_before)
 
     table = window.table
@@ -231,8 +301,10 @@ def test_gui_drive_by_angles_keeps_the_femur_still_and_the_rotation_moves_the_gt
     keys = model.solution.keys
     by_name = {row[0]: row[col] for row in table.values()[1:]}
     from hipviz.names import muscle_label
+
     assert by_name[muscle_label("piriformis")] == f"{arms[keys.index('right.piriformis')]:+.1f}"
     from hipviz.gui.table import table_csv
+
     csv_header = table_csv(model.solution).splitlines()[0].split(",")
     assert "right_moment_arm_rotation_mm" in csv_header
     assert "left_moment_arm_flexion_mm" in csv_header

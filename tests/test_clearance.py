@@ -17,7 +17,10 @@ def model_and_clearance():
 
 def test_no_path_enters_bone_in_neutral(model_and_clearance):
     model, clearance = model_and_clearance
-    assert clearance.depths(model, Pose()) == {} or max(clearance.depths(model, Pose()).values()) <= TOLERANCE_MM
+    assert (
+        clearance.depths(model, Pose()) == {}
+        or max(clearance.depths(model, Pose()).values()) <= TOLERANCE_MM
+    )
 
 
 def test_no_path_enters_bone_across_the_ranges(model_and_clearance):
@@ -46,9 +49,14 @@ def test_the_checker_sees_a_path_through_bone(model_and_clearance):
     model, clearance = model_and_clearance
     path = model.muscles.paths[0]
     head = model.anatomy.hip_centre[path.side]
-    straight = replace(path, points=np.array([path.points[0], head + [0, -60, 0]]),
-                       bodies=(path.bodies[0], path.bodies[-1]), names=path.names[:2],
-                       roles=("origin", "insertion"), wraps=())
+    straight = replace(
+        path,
+        points=np.array([path.points[0], head + [0, -60, 0]]),
+        bodies=(path.bodies[0], path.bodies[-1]),
+        names=path.names[:2],
+        roles=("origin", "insertion"),
+        wraps=(),
+    )
     broken = HipModel(model.anatomy, MuscleSet((straight, *model.muscles.paths[1:])))
     depths = clearance.depths(broken, Pose(), [0])
     assert max(depths.values()) > 10

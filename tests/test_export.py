@@ -23,10 +23,12 @@ SHIPPED = sorted((ROOT / "scenes").glob("*.toml"))
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}href"
 
-CASE = Scene(title="GT superior & <right> 10\N{DEGREE SIGN}",
-             caption="Piriformis shortens \N{PLUS-MINUS SIGN}2 % \N{EN DASH} compare the left.",
-             pose=Pose.from_dict({"right.gt_superior_mm": 10.0}),
-             camera=Camera(view="posterior"))
+CASE = Scene(
+    title="GT superior & <right> 10\N{DEGREE SIGN}",
+    caption="Piriformis shortens \N{PLUS-MINUS SIGN}2 % \N{EN DASH} compare the left.",
+    pose=Pose.from_dict({"right.gt_superior_mm": 10.0}),
+    camera=Camera(view="posterior"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +99,7 @@ def test_title_caption_and_legend_can_be_left_out(renderer):
     bare = renderer.image()
     assert renderer.titles.band_px == 0
     assert text_rows(bare, 0, int(band)) == 0
+
     # the legend's colour bar (saturated blue at its left end) is gone from the bottom
     def blue(image):
         bottom = image[-70:, :, :3].astype(int)
@@ -110,10 +113,12 @@ def test_title_caption_and_legend_can_be_left_out(renderer):
 
 
 def test_bad_options_are_refused():
-    for options, message in ((FigureOptions(size=(9000, 100)), "out of range"),
-                             (FigureOptions(size=(4000, 3000), scale=3.0), "8192"),
-                             (FigureOptions(scale=float("nan")), "scale"),
-                             (FigureOptions(size=(10, 10)), "16 to 8192")):
+    for options, message in (
+        (FigureOptions(size=(9000, 100)), "out of range"),
+        (FigureOptions(size=(4000, 3000), scale=3.0), "8192"),
+        (FigureOptions(scale=float("nan")), "scale"),
+        (FigureOptions(size=(10, 10)), "16 to 8192"),
+    ):
         with pytest.raises(FigureError, match=message):
             options.check()
 
@@ -284,31 +289,64 @@ def test_cli_batch_renders_every_shipped_scene(tmp_path, capsys):
 
 def test_cli_single_scene_formats_and_legacy_form(tmp_path, capsys):
     svg = tmp_path / "one.svg"
-    assert main(["render", str(SHIPPED[2]), "-o", str(svg), "--size", "320x200",
-                 "--no-caption"]) == 0
+    assert (
+        main(["render", str(SHIPPED[2]), "-o", str(svg), "--size", "320x200", "--no-caption"]) == 0
+    )
     texts = ["".join(t.itertext()) for t in ET.parse(svg).getroot().iter(f"{SVG}text")]
     assert read_scene(SHIPPED[2]).title in texts
     assert not any("abducted" in t for t in texts)
     # the old form: no scene file, a view and --set
     png = tmp_path / "legacy.png"
-    assert main(["render", "-o", str(png), "--view", "posterior", "--size", "320x200",
-                 "--set", "right.gt_superior_mm=8", "--transparent"]) == 0
+    assert (
+        main(
+            [
+                "render",
+                "-o",
+                str(png),
+                "--view",
+                "posterior",
+                "--size",
+                "320x200",
+                "--set",
+                "right.gt_superior_mm=8",
+                "--transparent",
+            ]
+        )
+        == 0
+    )
     with Image.open(png) as image:
         assert image.size == (320, 200) and image.mode == "RGBA"
     # --scene still works, and --format wins over a suffix-less name
     pdf = tmp_path / "named"
-    assert main(["render", "--scene", str(SHIPPED[0]), "-o", str(pdf), "--format", "pdf",
-                 "--size", "320x200"]) == 0
+    assert (
+        main(
+            [
+                "render",
+                "--scene",
+                str(SHIPPED[0]),
+                "-o",
+                str(pdf),
+                "--format",
+                "pdf",
+                "--size",
+                "320x200",
+            ]
+        )
+        == 0
+    )
     assert pdf.read_bytes().startswith(b"%PDF")
     capsys.readouterr()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["-o", "x.png", "--size", "320x200", "--scale", "40"], "scale 40.0 is out of range"),
-    (["-o", "x.svg", "--format", "png"], "suffix says svg but --format says png"),
-    (["-o", "x.jpg"], "cannot tell the format"),
-    (["-o", "x.png", "--set", "right.gt_superior_mm=99"], "allowed -25 to 25 mm"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-o", "x.png", "--size", "320x200", "--scale", "40"], "scale 40.0 is out of range"),
+        (["-o", "x.svg", "--format", "png"], "suffix says svg but --format says png"),
+        (["-o", "x.jpg"], "cannot tell the format"),
+        (["-o", "x.png", "--set", "right.gt_superior_mm=99"], "allowed -25 to 25 mm"),
+    ],
+)
 def test_cli_render_bad_input(args, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["render", *args]) == 2
@@ -328,9 +366,28 @@ def test_cli_render_bad_scene_names_file_and_key(tmp_path, capsys):
 # --- animation --------------------------------------------------------------------------------
 def test_animate_gif(tmp_path, capsys):
     out = tmp_path / "sweep.gif"
-    assert main(["animate", str(SHIPPED[2]), "--param", "right.gt_superior_mm", "--from", "-15",
-                 "--to", "15", "--frames", "4", "--bounce", "--size", "240x150",
-                 "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "animate",
+                str(SHIPPED[2]),
+                "--param",
+                "right.gt_superior_mm",
+                "--from",
+                "-15",
+                "--to",
+                "15",
+                "--frames",
+                "4",
+                "--bounce",
+                "--size",
+                "240x150",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     with Image.open(out) as gif:
         assert gif.n_frames == 6 and gif.size == (240, 150)  # 4 there, 2 back
         assert gif.info["loop"] == 0
@@ -348,8 +405,28 @@ def test_animate_mp4_without_a_system_ffmpeg(tmp_path, monkeypatch):
 
     monkeypatch.setenv("PATH", "/nonexistent")  # only the packaged ffmpeg can be found
     out = tmp_path / "sweep.mp4"
-    assert main(["animate", "--param", "left.hip_flexion_deg", "--from", "0", "--to", "90",
-                 "--frames", "5", "--size", "241x151", "--fps", "5", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "animate",
+                "--param",
+                "left.hip_flexion_deg",
+                "--from",
+                "0",
+                "--to",
+                "90",
+                "--frames",
+                "5",
+                "--size",
+                "241x151",
+                "--fps",
+                "5",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     import gc
     import warnings
 
@@ -367,16 +444,38 @@ def test_animate_mp4_without_a_system_ffmpeg(tmp_path, monkeypatch):
     assert len(frames) == 5
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--param", "right.gt_up_mm", "--from", "0", "--to", "1", "-o", "a.gif"],
-     "unknown pose key 'right.gt_up_mm'"),
-    (["--param", "right.gt_superior_mm", "--from", "0", "--to", "30", "-o", "a.gif"],
-     "30.0 is out of range"),
-    (["--param", "right.gt_superior_mm", "--from", "0", "--to", "1", "-o", "a.avi"],
-     "written as .gif or .mp4"),
-    (["--param", "right.gt_superior_mm", "--from", "0", "--to", "1", "--frames", "1",
-      "-o", "a.gif"], "frames: 1 is out of range"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--param", "right.gt_up_mm", "--from", "0", "--to", "1", "-o", "a.gif"],
+            "unknown pose key 'right.gt_up_mm'",
+        ),
+        (
+            ["--param", "right.gt_superior_mm", "--from", "0", "--to", "30", "-o", "a.gif"],
+            "30.0 is out of range",
+        ),
+        (
+            ["--param", "right.gt_superior_mm", "--from", "0", "--to", "1", "-o", "a.avi"],
+            "written as .gif or .mp4",
+        ),
+        (
+            [
+                "--param",
+                "right.gt_superior_mm",
+                "--from",
+                "0",
+                "--to",
+                "1",
+                "--frames",
+                "1",
+                "-o",
+                "a.gif",
+            ],
+            "frames: 1 is out of range",
+        ),
+    ],
+)
 def test_animate_bad_input(args, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["animate", *args]) == 2

@@ -19,8 +19,9 @@ from hipviz.core.pose import Pose
 MODEL = HipModel.load()
 RNG = np.random.default_rng(7)
 # crests, flexion, GT requests: in range, plus some far out of reach (clamped solves)
-CASES = np.column_stack([RNG.uniform(-25, 25, (60, 2)), RNG.uniform(0, np.pi / 2, 60),
-                         RNG.uniform(-40, 40, (60, 2))])
+CASES = np.column_stack(
+    [RNG.uniform(-25, 25, (60, 2)), RNG.uniform(0, np.pi / 2, 60), RNG.uniform(-40, 40, (60, 2))]
+)
 
 
 @pytest.mark.parametrize("side", ["right", "left"])
@@ -39,7 +40,9 @@ def test_one_pose_kinematics_equals_the_batched_kinematics(side):
         assert one[2] == status[i]
         np.testing.assert_allclose(
             kin.femur_transform(a, side, one_pelvis, float(flex[i]), one[0], one[1]),
-            femur[i], atol=1e-12)
+            femur[i],
+            atol=1e-12,
+        )
 
 
 def lengths_path_by_path(transforms: dict) -> np.ndarray:
@@ -50,8 +53,9 @@ def lengths_path_by_path(transforms: dict) -> np.ndarray:
         seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
         for w in path.wraps:
             t = transforms[w.body]
-            seg[w.segment] = sphere_wrap_length(pts[w.segment], pts[w.segment + 1],
-                                                t[:3, :3] @ w.centre + t[:3, 3], w.radius)
+            seg[w.segment] = sphere_wrap_length(
+                pts[w.segment], pts[w.segment + 1], t[:3, :3] @ w.centre + t[:3, 3], w.radius
+            )
         out.append(seg.sum())
     return np.array(out)
 
@@ -76,14 +80,19 @@ def polylines_path_by_path(transforms: dict) -> list[np.ndarray]:
 def test_stacked_lengths_and_drawn_paths_equal_the_path_by_path_formulas():
     engaged = 0
     for cr, cl, flex, sup, ant in CASES[:25]:
-        pose = Pose.from_dict({"right.iliac_crest_superior_mm": cr,
-                               "left.iliac_crest_superior_mm": cl,
-                               "right.hip_flexion_deg": np.degrees(flex),
-                               "left.gt_superior_mm": np.clip(sup, -25, 25),
-                               "right.gt_anterior_mm": np.clip(ant, -25, 25)})
+        pose = Pose.from_dict(
+            {
+                "right.iliac_crest_superior_mm": cr,
+                "left.iliac_crest_superior_mm": cl,
+                "right.hip_flexion_deg": np.degrees(flex),
+                "left.gt_superior_mm": np.clip(sup, -25, 25),
+                "right.gt_anterior_mm": np.clip(ant, -25, 25),
+            }
+        )
         solution = MODEL.solve(pose, moment_arms=False)
-        np.testing.assert_allclose(solution.lengths_mm, lengths_path_by_path(solution.transforms),
-                                   atol=1e-9)
+        np.testing.assert_allclose(
+            solution.lengths_mm, lengths_path_by_path(solution.transforms), atol=1e-9
+        )
         fast = MODEL.muscles.polylines(solution.transforms)
         for got, want in zip(fast, polylines_path_by_path(solution.transforms), strict=True):
             assert got.shape == want.shape
@@ -103,5 +112,6 @@ def test_moment_arms_wait_until_read_and_then_behave_as_a_dict():
     assert type(copy.moment_arms_mm) is dict
     np.testing.assert_array_equal(copy.moment_arms_mm["rotation"], arms["rotation"])
     assert MODEL.solve(Pose(), moment_arms=False).moment_arms_mm == {}
-    assert [r["moment_arm_flexion_mm"] for r in solution.rows()][:1] == \
-        [round(float(arms["flexion"][0]), 3)]
+    assert [r["moment_arm_flexion_mm"] for r in solution.rows()][:1] == [
+        round(float(arms["flexion"][0]), 3)
+    ]

@@ -96,8 +96,13 @@ def test_the_page_shows_bones_coloured_muscles_and_its_text(page):
     assert caption.is_displayed() and "Treat the posterior fibres on the right" in caption.text
     legend = page.find_element(By.ID, "legend")
     assert legend.is_displayed()
-    for words in ("Length change (% of neutral)", "shortened", "lengthened", "+10",
-                  "\N{MINUS SIGN}10"):
+    for words in (
+        "Length change (% of neutral)",
+        "shortened",
+        "lengthened",
+        "+10",
+        "\N{MINUS SIGN}10",
+    ):
         assert words in legend.text
 
     rows = page.find_elements(By.CSS_SELECTOR, "#numbers tbody tr")
@@ -107,14 +112,16 @@ def test_the_page_shows_bones_coloured_muscles_and_its_text(page):
     row = page.find_element(By.CSS_SELECTOR, 'tr[data-path="right.gluteus_medius_anterior"]')
     cells = [c.text for c in row.find_elements(By.TAG_NAME, "td")]
     assert cells[0] == "Right" and cells[3] == "+7.8"  # as the caption says
-    assert float(cells[1]) == pytest.approx(expected["right.gluteus_medius_anterior"]
-                                            ["length_mm"], abs=0.05)
+    assert float(cells[1]) == pytest.approx(
+        expected["right.gluteus_medius_anterior"]["length_mm"], abs=0.05
+    )
     assert "Drag to rotate" in page.find_element(By.CLASS_NAME, "hint").text
     assert "Mozilla Public License" in page.find_element(By.TAG_NAME, "footer").text
     # the reader scrolls down to the table with the mouse wheel (the viewer's own style
     # sheet would lock the page)
     ActionChains(page).scroll_from_origin(
-        ScrollOrigin.from_element(page.find_element(By.ID, "caption")), 0, 800).perform()
+        ScrollOrigin.from_element(page.find_element(By.ID, "caption")), 0, 800
+    ).perform()
     WebDriverWait(page, 5).until(lambda d: d.execute_script("return window.scrollY") > 300)
 
     pixels = view_pixels(page)
@@ -123,16 +130,17 @@ def test_the_page_shows_bones_coloured_muscles_and_its_text(page):
     # right anterior fibres lengthened (+7.8 %), left anterior fibres shortened (-7.6 %);
     # posterior view: the left hip on the left of the picture
     h, w = pixels.shape[:2]
-    assert is_lengthened(pixels[:, w // 2:]).sum() > 200
+    assert is_lengthened(pixels[:, w // 2 :]).sum() > 200
     assert is_shortened(pixels[:, : w // 2]).sum() > 200
-    assert is_lengthened(pixels[:, : w // 2]).sum() < is_lengthened(pixels[:, w // 2:]).sum() / 4
+    assert is_lengthened(pixels[:, : w // 2]).sum() < is_lengthened(pixels[:, w // 2 :]).sum() / 4
 
     # nothing fetched: no element points at a network address, even those the viewer
     # added, and no request was made or refused
     urls = page.execute_script(
         "return Array.from(document.querySelectorAll('[src], [href]'))"
         ".map(e => e.getAttribute('src') || e.getAttribute('href'))"
-        ".concat(performance.getEntriesByType('resource').map(e => e.name))")
+        ".concat(performance.getEntriesByType('resource').map(e => e.name))"
+    )
     assert not [u for u in urls if re.match(r"\s*(https?:)?//", u)]
     severe = [e["message"] for e in console_log(page) if e.get("level") == "SEVERE"]
     assert not severe
@@ -144,22 +152,29 @@ def test_view_buttons_keys_and_a_drag_turn_the_camera(page):
 
     view = page.find_element(By.ID, "view")
     posterior = view_pixels(page)
-    assert page.find_element(By.CSS_SELECTOR, '[data-view="posterior"]').get_attribute(
-        "aria-pressed") == "true"
+    assert (
+        page.find_element(By.CSS_SELECTOR, '[data-view="posterior"]').get_attribute("aria-pressed")
+        == "true"
+    )
 
     page.find_element(By.CSS_SELECTOR, '[data-view="superior"]').click()
     superior = view_pixels(page)
     assert view.get_attribute("data-view") == "superior"
     assert np.abs(superior.astype(int) - posterior).mean() > 8.0
-    assert page.find_element(By.CSS_SELECTOR, '[data-view="superior"]').get_attribute(
-        "aria-pressed") == "true"
+    assert (
+        page.find_element(By.CSS_SELECTOR, '[data-view="superior"]').get_attribute("aria-pressed")
+        == "true"
+    )
 
     ActionChains(page).send_keys("2").perform()  # the app's key for the posterior view
     assert view.get_attribute("data-view") == "posterior"
-    camera = page.execute_script("const c = sceneRenderer().getActiveCamera();"
-                                 "return [c.getPosition(), c.getFocalPoint(), c.getViewUp()]")
-    start = json.loads(page.find_element(By.ID, "handout-settings").get_attribute(
-        "textContent"))["views"]["posterior"]
+    camera = page.execute_script(
+        "const c = sceneRenderer().getActiveCamera();"
+        "return [c.getPosition(), c.getFocalPoint(), c.getViewUp()]"
+    )
+    start = json.loads(page.find_element(By.ID, "handout-settings").get_attribute("textContent"))[
+        "views"
+    ]["posterior"]
     assert np.allclose(camera, [start["position"], start["focalPoint"], start["viewUp"]])
 
     # a drag: moves as a mouse sends them, many and close together (vtk.js takes a move
@@ -179,15 +194,18 @@ def test_cli_writes_a_handout(tmp_path, capsys):
     assert main(["handout", str(scene), "-o", str(out), "--view", "superior"]) == 0
     assert f"wrote {out}" in capsys.readouterr().out
     text = out.read_text(encoding="utf-8")
-    assert f"<h1 id=\"title\">{read_scene(scene).title}</h1>" in text
+    assert f'<h1 id="title">{read_scene(scene).title}</h1>' in text
     assert '"start": "superior"' in text
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["bad.toml"], "bad.toml: display.colour_range_pct: 99 is out of range"),
-    (["missing.toml"], "missing.toml: no such scene file"),
-    (["--set", "right.gt_superior_mm=80"], "right.gt_superior_mm"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["bad.toml"], "bad.toml: display.colour_range_pct: 99 is out of range"),
+        (["missing.toml"], "missing.toml: no such scene file"),
+        (["--set", "right.gt_superior_mm=80"], "right.gt_superior_mm"),
+    ],
+)
 def test_cli_reports_a_bad_scene(args, message, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "bad.toml").write_text("hipviz_scene = 1\n[display]\ncolour_range_pct = 99\n")
@@ -217,8 +235,10 @@ def test_a_failed_write_names_the_file_and_loses_nothing(tmp_path):
 
 
 def test_writing_a_handout_needs_no_qt():
-    code = ("import sys; import hipviz.web.handout; "
-            "assert not [m for m in sys.modules if m.startswith(('PyQt5', 'pyvistaqt'))]")
+    code = (
+        "import sys; import hipviz.web.handout; "
+        "assert not [m for m in sys.modules if m.startswith(('PyQt5', 'pyvistaqt'))]"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
@@ -232,8 +252,13 @@ def test_file_export_handout_writes_the_windows_scene(window, qtbot, tmp_path, m
     window.set_scene_text("Right GT high", "Which fibres are short?")
     target = tmp_path / "from_window"
     asked = []
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(
-        lambda parent, caption, start, filters: (asked.append(filters), (str(target), ""))[1]))
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        staticmethod(
+            lambda parent, caption, start, filters: (asked.append(filters), (str(target), ""))[1]
+        ),
+    )
     action = window.export_handout_action
     assert action.shortcut().toString() == "Ctrl+Shift+H" and "web page" in action.toolTip()
     assert action in window.menus["file"].actions()
@@ -252,8 +277,11 @@ def test_file_export_handout_writes_the_windows_scene(window, qtbot, tmp_path, m
     assert str(written) in window.statusBar().currentMessage()
 
     # a folder that does not exist: a message box says so, and nothing is written
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(
-        lambda *args: (str(tmp_path / "missing" / "x.html"), "")))
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        staticmethod(lambda *args: (str(tmp_path / "missing" / "x.html"), "")),
+    )
     seen = []
 
     def read_and_close():

@@ -29,7 +29,10 @@ def gt_displacement(side, crest_r, crest_l, flexion_deg, sup, ant):
 
 
 @pytest.mark.parametrize("side", SIDES)
-@pytest.mark.parametrize("sup, ant", [(10, 0), (-10, 0), (0, 10), (0, -10), (8, -6), (25, 0), (-25, 0), (0, 25), (0, -25)])
+@pytest.mark.parametrize(
+    "sup, ant",
+    [(10, 0), (-10, 0), (0, 10), (0, -10), (8, -6), (25, 0), (-25, 0), (0, 25), (0, -25)],
+)
 @pytest.mark.parametrize("flexion", [0, 45, 90])
 def test_gt_lands_exactly_where_asked(side, sup, ant, flexion):
     d, head_error, status, *_ = gt_displacement(side, 0, 0, flexion, sup, ant)
@@ -85,8 +88,8 @@ def test_out_of_reach_request_gives_nearest_pose_and_a_reason():
 
 def test_left_mirrors_right():
     for args in [(0, 0, 0, 10, 5), (0, 0, 60, -8, 12), (5, 5, 30, 3, -3)]:
-        dr, *_ , add_r, rot_r = gt_displacement("right", *args)
-        dl, *_ , add_l, rot_l = gt_displacement("left", *args)
+        dr, *_, add_r, rot_r = gt_displacement("right", *args)
+        dl, *_, add_l, rot_l = gt_displacement("left", *args)
         assert np.allclose(dr[:2], dl[:2], atol=1e-6)
         # mean shape: left and right differ slightly, angles within a degree
         assert abs(np.degrees(add_r - add_l)) < 1.0 and abs(np.degrees(rot_r - rot_l)) < 1.0
@@ -96,8 +99,12 @@ values = st.floats(-25, 25, allow_nan=False)
 
 
 @settings(max_examples=200, deadline=None)
-@given(cr=values, cl=values, flex=st.floats(0, 90), sup=values, ant=values, side=st.sampled_from(SIDES))
-def test_any_request_in_range_gives_a_finite_pose_with_the_head_centred(cr, cl, flex, sup, ant, side):
+@given(
+    cr=values, cl=values, flex=st.floats(0, 90), sup=values, ant=values, side=st.sampled_from(SIDES)
+)
+def test_any_request_in_range_gives_a_finite_pose_with_the_head_centred(
+    cr, cl, flex, sup, ant, side
+):
     d, head_error, status, add, rot = gt_displacement(side, cr, cl, flex, sup, ant)
     assert np.isfinite(d).all() and np.isfinite([add, rot]).all()
     assert head_error < 1e-9

@@ -37,9 +37,14 @@ def fresh(model):
 
 
 def curve_gids(figure) -> list[str]:
-    return [line.get_gid() for ax in figure.axes for line in ax.get_lines()
-            if line.get_gid() and "." in line.get_gid()
-            and not line.get_gid().startswith(MARKER_GID_PREFIX)]
+    return [
+        line.get_gid()
+        for ax in figure.axes
+        for line in ax.get_lines()
+        if line.get_gid()
+        and "." in line.get_gid()
+        and not line.get_gid().startswith(MARKER_GID_PREFIX)
+    ]
 
 
 def current_line(figure):
@@ -54,7 +59,7 @@ def marker_column_share(panel, value: float) -> float:
     _, y1 = ax.transData.transform((value, ax.get_ylim()[1]))
     rows = slice(image.shape[0] - int(y1) + 3, image.shape[0] - int(y0) - 3)
     column = image[rows, int(round(x0))]
-    grey = 0.8 * np.array([0x5b, 0x65, 0x70]) + 0.2 * 255  # the marker line over white
+    grey = 0.8 * np.array([0x5B, 0x65, 0x70]) + 0.2 * 255  # the marker line over white
     return float(np.mean(np.linalg.norm(column - grey, axis=1) < 30))
 
 
@@ -70,8 +75,9 @@ def test_curves_equal_the_model_sweep_with_the_other_controls_held(fresh):
         np.testing.assert_allclose(curves[path], expected[:, i], atol=1e-12)
     # at a sampled value the curve is the model's own solution there (x[70] = +10 mm)
     fresh.set(GT_UP, 10.0)
-    np.testing.assert_allclose([curves[p][70] for p in fresh.muscles.keys],
-                               fresh.solution.change_mm, atol=1e-9)
+    np.testing.assert_allclose(
+        [curves[p][70] for p in fresh.muscles.keys], fresh.solution.change_mm, atol=1e-9
+    )
     # a superior right GT shortens the right piriformis, and leaves the left one alone
     assert curves["right.piriformis"][-1] < curves["right.piriformis"][50] - 3.0
     assert np.ptp(curves["left.piriformis"]) < 1e-9
@@ -106,12 +112,16 @@ def test_figure_draws_the_visible_curves_and_the_current_value(fresh, tmp_path):
     fresh.set(GT_UP, -12.0)
     move_marker(figure, fresh, GT_UP)
     assert list(current_line(figure).get_xdata()) == [-12.0, -12.0]
-    dot = next(ln for ln in figure.axes[0].get_lines()
-               if ln.get_gid() == MARKER_GID_PREFIX + "right.piriformis")
+    dot = next(
+        ln
+        for ln in figure.axes[0].get_lines()
+        if ln.get_gid() == MARKER_GID_PREFIX + "right.piriformis"
+    )
     i = fresh.solution.keys.index("right.piriformis")
     assert dot.get_ydata()[0] == pytest.approx(fresh.solution.change_mm[i])
-    assert dot.get_ydata()[0] == pytest.approx(np.interp(-12.0, x, curves["right.piriformis"]),
-                                               abs=1e-3)
+    assert dot.get_ydata()[0] == pytest.approx(
+        np.interp(-12.0, x, curves["right.piriformis"]), abs=1e-3
+    )
 
     figure.savefig(tmp_path / "plot.svg")
     root = ET.parse(tmp_path / "plot.svg").getroot()
@@ -123,8 +133,9 @@ def test_figure_draws_the_visible_curves_and_the_current_value(fresh, tmp_path):
 
 
 def test_dark_projector_figure_png(fresh, tmp_path):
-    figure = plot_lengths(fresh, "right.gt_anterior_mm", theme="dark", scale=1.6,
-                          size_in=(6.0, 4.0))
+    figure = plot_lengths(
+        fresh, "right.gt_anterior_mm", theme="dark", scale=1.6, size_in=(6.0, 4.0)
+    )
     figure.savefig(tmp_path / "dark.png", dpi=100, facecolor=figure.get_facecolor())
     image = imread(tmp_path / "dark.png")
     assert image.shape[:2] == (400, 600)
@@ -182,11 +193,12 @@ def test_panel_follows_a_scene_file_and_exports_png_and_svg(window, qtbot, tmp_p
     window.docks["plot"].toggleViewAction().trigger()
     qtbot.waitUntil(lambda: window.plot.sweeps >= 1)
     scene = tmp_path / "case.toml"
-    scene.write_text('hipviz_scene = 1\n[pose.right]\ngt_superior_mm = 6.0\n'
-                     '[display]\nmuscles = ["right.piriformis", "left.piriformis"]\n')
+    scene.write_text(
+        "hipviz_scene = 1\n[pose.right]\ngt_superior_mm = 6.0\n"
+        '[display]\nmuscles = ["right.piriformis", "left.piriformis"]\n'
+    )
     window.open_scene(scene)
-    qtbot.waitUntil(lambda: window.plot.plotted_paths() == ["right.piriformis",
-                                                            "left.piriformis"])
+    qtbot.waitUntil(lambda: window.plot.plotted_paths() == ["right.piriformis", "left.piriformis"])
     assert list(current_line(window.plot.figure).get_xdata()) == [6.0, 6.0]
 
     png = window.plot.export(tmp_path / "lengths.png")
@@ -198,8 +210,10 @@ def test_panel_follows_a_scene_file_and_exports_png_and_svg(window, qtbot, tmp_p
     assert {"right.piriformis", "left.piriformis", CURRENT_LINE_GID} <= ids
     assert "right.gluteus_medius_middle" not in ids
     assert "Saved the length plot" in window.statusBar().currentMessage()
-    with pytest.raises(ValueError, match=r"lengths\.pdf: cannot save a plot as '\.pdf'; "
-                                         r"allowed: \.png, \.svg"):
+    with pytest.raises(
+        ValueError,
+        match=r"lengths\.pdf: cannot save a plot as '\.pdf'; "
+        r"allowed: \.png, \.svg",
+    ):
         window.plot.export(tmp_path / "lengths.pdf")
     assert not (tmp_path / "lengths.pdf").exists()
-

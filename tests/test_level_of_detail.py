@@ -24,8 +24,9 @@ def test_drag_bones_are_light_closed_and_shaded_like_the_full_ones(anatomy):
         light = drag_polydata(full)
         assert light.n_cells < 0.45 * full.n_cells, name
         # one closed surface: no holes to see through on a thin plate (the iliac wing)
-        edges = light.extract_feature_edges(boundary_edges=True, feature_edges=False,
-                                            manifold_edges=False, non_manifold_edges=False)
+        edges = light.extract_feature_edges(
+            boundary_edges=True, feature_edges=False, manifold_edges=False, non_manifold_edges=False
+        )
         assert edges.n_cells == 0, f"{name}: {edges.n_cells} edges around holes"
         # the same place, size and volume
         np.testing.assert_allclose(light.bounds, full.bounds, atol=3.0)
@@ -52,8 +53,9 @@ def test_interactive_level_is_lighter_and_release_restores_the_exact_picture(ana
         assert scene.interactive and not plotter.renderer.GetUseFXAA()
         assert all(triangles(a) < 0.45 * full[n] for n, a in scene.bone_actors.items())
         model.set(GT_UP, 9.0)  # a drag step: the light bones follow the pose
-        np.testing.assert_allclose(scene.bone_actors["femur_right"].user_matrix,
-                                   model.solution.transforms["femur_right"])
+        np.testing.assert_allclose(
+            scene.bone_actors["femur_right"].user_matrix, model.solution.transforms["femur_right"]
+        )
         model.set(GT_UP, 8.0)
         light = scene.screenshot()
         # the same picture, a little coarser: differences are small and local
@@ -107,6 +109,8 @@ def test_the_window_makes_the_light_bones_while_idle_before_any_drag(qtbot, wind
     # one bone per pass of the event loop after the first frame: the first drag then
     # finds all five ready instead of waiting about 0.4 s for them
     # all five made, and then the timer stops (on the pass after the last one)
-    qtbot.waitUntil(lambda: len(window.scene._drag_mappers) == 5
-                    and not window._drag_prep.isActive(), timeout=5000)
+    qtbot.waitUntil(
+        lambda: len(window.scene._drag_mappers) == 5 and not window._drag_prep.isActive(),
+        timeout=5000,
+    )
     assert not window.scene.interactive

@@ -57,8 +57,10 @@ def poses(n: int, seed: int = 0) -> list[Pose]:
     sup = np.round(20 * np.sin(np.linspace(0, 40 * np.pi, n)), 1)  # back and forth
     out = []
     for i in range(n):
-        values = {"right.gt_superior_mm": float(sup[i]),
-                  "left.gt_anterior_mm": float(np.round(rng.uniform(-15, 15), 1))}
+        values = {
+            "right.gt_superior_mm": float(sup[i]),
+            "left.gt_anterior_mm": float(np.round(rng.uniform(-15, 15), 1)),
+        }
         if i % 7 == 0:
             values["left.iliac_crest_superior_mm"] = float(np.round(rng.uniform(-10, 10), 1))
         if i % 11 == 0:
@@ -67,8 +69,9 @@ def poses(n: int, seed: int = 0) -> list[Pose]:
     return out
 
 
-needs_proc = pytest.mark.skipif(not os.path.exists("/proc/self/statm"),
-                                  reason="reads the resident set size from /proc")
+needs_proc = pytest.mark.skipif(
+    not os.path.exists("/proc/self/statm"), reason="reads the resident set size from /proc"
+)
 
 
 @needs_proc

@@ -21,7 +21,10 @@ MESH_DIR = default_mesh_dir()
 
 @pytest.fixture(scope="module")
 def bones():
-    return {name: trimesh.Trimesh(b.vertices, b.faces, process=False) for name, b in load_bones().items()}
+    return {
+        name: trimesh.Trimesh(b.vertices, b.faces, process=False)
+        for name, b in load_bones().items()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +48,13 @@ def test_build_reproduces_committed_files(tmp_path):
 
 @pytest.mark.parametrize(
     "name, triangles, volume_cm3",
-    [("pelvis_right", 12000, 309.4), ("pelvis_left", 12000, 311.8), ("sacrum", 19200, 230.7),
-     ("femur_right", 20992, 487.2), ("femur_left", 20992, 486.7)],
+    [
+        ("pelvis_right", 12000, 309.4),
+        ("pelvis_left", 12000, 311.8),
+        ("sacrum", 19200, 230.7),
+        ("femur_right", 20992, 487.2),
+        ("femur_left", 20992, 486.7),
+    ],
 )
 def test_each_bone_is_closed_with_adult_volume(bones, name, triangles, volume_cm3):
     mesh = bones[name]
@@ -69,8 +77,13 @@ def test_femoral_head_sits_in_acetabulum_without_penetration(bones, landmarks, d
 
 
 def test_no_bone_interpenetrates_another(bones, distance):
-    for a, b in [("pelvis_right", "pelvis_left"), ("femur_right", "pelvis_right"),
-                 ("femur_left", "pelvis_left"), ("femur_right", "sacrum"), ("femur_left", "sacrum")]:
+    for a, b in [
+        ("pelvis_right", "pelvis_left"),
+        ("femur_right", "pelvis_right"),
+        ("femur_left", "pelvis_left"),
+        ("femur_right", "sacrum"),
+        ("femur_left", "sacrum"),
+    ]:
         assert distance(b, bones[a].vertices).min() > 0.0, f"{a} inside {b}"
 
 
@@ -111,16 +124,32 @@ def test_frame_is_anatomical(landmarks):
 
 
 def test_landmarks_lie_on_their_surfaces(bones, landmarks):
-    on = {"pelvis": ["asis", "psis", "pubic_tubercle", "pubic_symphysis", "ischial_spine",
-                     "ischial_tuberosity", "iliac_crest_top"],
-          "femur": ["greater_trochanter", "lesser_trochanter", "medial_epicondyle", "lateral_epicondyle"]}
+    on = {
+        "pelvis": [
+            "asis",
+            "psis",
+            "pubic_tubercle",
+            "pubic_symphysis",
+            "ischial_spine",
+            "ischial_tuberosity",
+            "iliac_crest_top",
+        ],
+        "femur": [
+            "greater_trochanter",
+            "lesser_trochanter",
+            "medial_epicondyle",
+            "lateral_epicondyle",
+        ],
+    }
     for side in ("right", "left"):
         for bone, names in on.items():
             mesh = bones[f"{bone}_{side}"]
             points = np.array([landmarks[side][n] for n in names])
             _, distance, _ = trimesh.proximity.closest_point(mesh, points)
             assert distance.max() < 0.5, dict(zip(names, distance.round(2)))
-    _, d, _ = trimesh.proximity.closest_point(bones["sacrum"], landmarks["sacrum"]["sacral_plateau"][None])
+    _, d, _ = trimesh.proximity.closest_point(
+        bones["sacrum"], landmarks["sacrum"]["sacral_plateau"][None]
+    )
     assert d[0] < 0.5
 
 
@@ -200,8 +229,9 @@ def test_bones_found_bad_after_the_view_was_made_stop_the_start_cleanly(tmp_path
         load_window(bones=BoneLoad(tmp_path))
 
 
-def test_checked_bones_are_kept_for_the_next_start_until_a_mesh_changes(tmp_path, monkeypatch,
-                                                                         caplog):
+def test_checked_bones_are_kept_for_the_next_start_until_a_mesh_changes(
+    tmp_path, monkeypatch, caplog
+):
     from hipviz.io import bone_cache
     from hipviz.io.bone_process import BoneLoad
 

@@ -66,16 +66,27 @@ def test_crest_raised_with_its_gt_cancels_most_of_the_change(muscle):
     # relative to the pelvis: most, not all, of the change goes.
     assert abs(with_crest) < 0.35 * abs(alone), (alone, with_crest)
     # Both crests and the GT up together: the hip moves as one block, nothing changes.
-    pose = Pose.from_dict({"right.gt_superior_mm": 10, "right.iliac_crest_superior_mm": 10,
-                           "left.iliac_crest_superior_mm": 10})
+    pose = Pose.from_dict(
+        {
+            "right.gt_superior_mm": 10,
+            "right.iliac_crest_superior_mm": 10,
+            "left.iliac_crest_superior_mm": 10,
+        }
+    )
     level = MODEL.solve(pose, moment_arms=False).change_mm[KEYS.index(f"right.{muscle}")]
     assert abs(level) < 1e-6
 
 
 def test_the_two_sided_case_of_the_source_text():
     # right GT inferior-posterior, left GT superior-anterior, crests level
-    pose = Pose.from_dict({"right.gt_superior_mm": -8, "right.gt_anterior_mm": -8,
-                           "left.gt_superior_mm": 8, "left.gt_anterior_mm": 8})
+    pose = Pose.from_dict(
+        {
+            "right.gt_superior_mm": -8,
+            "right.gt_anterior_mm": -8,
+            "left.gt_superior_mm": 8,
+            "left.gt_anterior_mm": 8,
+        }
+    )
     s = MODEL.solve(pose)
     c = dict(zip(KEYS, s.change_mm))
     # the fibres the therapist works are the shortened ones: posterior on the right,
@@ -86,8 +97,14 @@ def test_the_two_sided_case_of_the_source_text():
 
 
 def test_left_and_right_are_mirror_images():
-    pose = Pose.from_dict({"right.gt_superior_mm": 7, "right.gt_anterior_mm": -5,
-                           "left.gt_superior_mm": 7, "left.gt_anterior_mm": -5})
+    pose = Pose.from_dict(
+        {
+            "right.gt_superior_mm": 7,
+            "right.gt_anterior_mm": -5,
+            "left.gt_superior_mm": 7,
+            "left.gt_anterior_mm": -5,
+        }
+    )
     pct = MODEL.solve(pose).change_pct
     right, left = pct[:7], pct[7:]
     assert np.allclose(right, left, atol=1.0)  # mean pelvis is only nearly symmetric
@@ -106,8 +123,13 @@ def test_moment_arms_match_finite_differences_and_signs():
 
     def length(abd_deg):
         pelvis = np.eye(4)
-        t = {"pelvis": pelvis, "femur_left": s.transforms["femur_left"],
-             "femur_right": kin.femur_transform(MODEL.anatomy, "right", pelvis, 0.0, -np.radians(abd_deg), 0.0)}
+        t = {
+            "pelvis": pelvis,
+            "femur_left": s.transforms["femur_left"],
+            "femur_right": kin.femur_transform(
+                MODEL.anatomy, "right", pelvis, 0.0, -np.radians(abd_deg), 0.0
+            ),
+        }
         return MODEL.muscles.lengths(t)[i]
 
     h = 0.01
@@ -119,10 +141,20 @@ values = st.floats(-25, 25, allow_nan=False)
 
 
 @settings(max_examples=60, deadline=None)
-@given(sup=values, ant=values, crest=values, flex=st.floats(0, 90), side=st.sampled_from(["right", "left"]))
+@given(
+    sup=values,
+    ant=values,
+    crest=values,
+    flex=st.floats(0, 90),
+    side=st.sampled_from(["right", "left"]),
+)
 def test_lengths_are_finite_positive_and_continuous(sup, ant, crest, flex, side):
-    base = {f"{side}.gt_superior_mm": sup, f"{side}.gt_anterior_mm": ant,
-            f"{side}.iliac_crest_superior_mm": crest, f"{side}.hip_flexion_deg": flex}
+    base = {
+        f"{side}.gt_superior_mm": sup,
+        f"{side}.gt_anterior_mm": ant,
+        f"{side}.iliac_crest_superior_mm": crest,
+        f"{side}.hip_flexion_deg": flex,
+    }
     lengths = MODEL.solve(Pose.from_dict(base), moment_arms=False).lengths_mm
     assert np.isfinite(lengths).all() and (lengths > 0).all()
     nudged = dict(base)
@@ -133,8 +165,12 @@ def test_lengths_are_finite_positive_and_continuous(sup, ant, crest, flex, side)
 
 def test_vectorised_sweep_equals_one_at_a_time():
     rng = np.random.default_rng(3)
-    values = {"right.gt_superior_mm": rng.uniform(-25, 25, 40), "left.gt_anterior_mm": rng.uniform(-25, 25, 40),
-              "right.hip_flexion_deg": rng.uniform(0, 90, 40), "left.iliac_crest_superior_mm": rng.uniform(-25, 25, 40)}
+    values = {
+        "right.gt_superior_mm": rng.uniform(-25, 25, 40),
+        "left.gt_anterior_mm": rng.uniform(-25, 25, 40),
+        "right.hip_flexion_deg": rng.uniform(0, 90, 40),
+        "left.iliac_crest_superior_mm": rng.uniform(-25, 25, 40),
+    }
     many = MODEL.sweep(values)
     for i in range(0, 40, 9):
         pose = Pose.from_dict({k: float(v[i]) for k, v in values.items()})

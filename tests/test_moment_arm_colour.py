@@ -33,8 +33,12 @@ def is_purple(rgb) -> bool:
 
 def legend_words(scene: HipScene) -> tuple[str, str, str, list[str]]:
     legend = scene.muscles.legend
-    return (legend.title.GetInput(), legend.shortened.GetInput(), legend.lengthened.GetInput(),
-            [a.GetInput() for a in legend.ticks])
+    return (
+        legend.title.GetInput(),
+        legend.shortened.GetInput(),
+        legend.lengthened.GetInput(),
+        [a.GetInput() for a in legend.ticks],
+    )
 
 
 @pytest.fixture
@@ -50,8 +54,10 @@ def scene(offscreen_plotter, anatomy):
 
 def test_rotation_colours_tell_internal_from_external_rotators(scene):
     length_image = scene.screenshot()
-    before = {k: piriformis_pixel(scene, length_image, key=k)
-              for k in ("right.piriformis", "left.piriformis")}
+    before = {
+        k: piriformis_pixel(scene, length_image, key=k)
+        for k in ("right.piriformis", "left.piriformis")
+    }
     actors = scene.plotter.renderer.GetViewProps().GetNumberOfItems()
 
     scene.set_colour_by("moment_arm_rotation")
@@ -64,14 +70,19 @@ def test_rotation_colours_tell_internal_from_external_rotators(scene):
     left = piriformis_pixel(scene, image, key="left.piriformis")
     assert is_green(right), right
     assert is_purple(left), left
-    assert legend_words(scene) == ("Rotation moment arm (mm)", "external rotator",
-                                   "internal rotator", ["-40", "-20", "0", "+20", "+40"])
+    assert legend_words(scene) == (
+        "Rotation moment arm (mm)",
+        "external rotator",
+        "internal rotator",
+        ["-40", "-20", "0", "+20", "+40"],
+    )
 
     # every pose change recolours in place: the right hip straightened turns purple too
     scene.model.set("right.hip_flexion_deg", 0.0)
     assert is_purple(piriformis_pixel(scene, scene.screenshot(), key="right.piriformis"))
-    np.testing.assert_allclose(scene.muscles.moment_arm_mm,
-                               scene.model.solution.moment_arms_mm["rotation"])
+    np.testing.assert_allclose(
+        scene.muscles.moment_arm_mm, scene.model.solution.moment_arms_mm["rotation"]
+    )
     assert scene.plotter.renderer.GetViewProps().GetNumberOfItems() == actors
 
     # and back to length colours: the picture and the legend are as before
@@ -81,8 +92,12 @@ def test_rotation_colours_tell_internal_from_external_rotators(scene):
     image = scene.screenshot()
     for key, colour in before.items():
         assert np.abs(piriformis_pixel(scene, image, key=key) - colour).max() <= 6, key
-    assert legend_words(scene) == ("Length change (% of neutral)", "shortened", "lengthened",
-                                   ["-10", "-5", "0", "+5", "+10"])
+    assert legend_words(scene) == (
+        "Length change (% of neutral)",
+        "shortened",
+        "lengthened",
+        ["-10", "-5", "0", "+5", "+10"],
+    )
     # the right piriformis is lengthened by flexion: orange-red, not green
     assert before["right.piriformis"][0] > before["right.piriformis"][1]
 
@@ -102,8 +117,9 @@ def test_abduction_range_and_bad_choices(scene):
         assert is_green(piriformis_pixel(scene, image, key=f"left.{muscle}")), muscle
     scene.set_colour_by("moment_arm_flexion", render=False)
     assert legend_words(scene)[:3] == ("Flexion moment arm (mm)", "extensor", "flexor")
-    with pytest.raises(ValueError, match="cannot colour by 'torque'; allowed: length, "
-                                         "moment_arm_rotation"):
+    with pytest.raises(
+        ValueError, match="cannot colour by 'torque'; allowed: length, moment_arm_rotation"
+    ):
         scene.set_colour_by("torque")
     with pytest.raises(ValueError, match="positive number of mm"):
         scene.set_moment_arm_range(0.0)
@@ -113,8 +129,9 @@ def test_abduction_range_and_bad_choices(scene):
 
 
 def test_scene_file_round_trip(tmp_path):
-    scene = Scene(title="Rotators", display=Display(colour_by="moment_arm_rotation",
-                                                    moment_arm_range_mm=22.5))
+    scene = Scene(
+        title="Rotators", display=Display(colour_by="moment_arm_rotation", moment_arm_range_mm=22.5)
+    )
     path = tmp_path / "rotators.toml"
     write_scene(scene, path)
     text = path.read_text(encoding="utf-8")
@@ -173,8 +190,9 @@ def test_display_panel_colour_by(window, qtbot, tmp_path):
     lines = scene.muscles.lines
     i = window.model.solution.keys.index("right.piriformis")
     assert np.nanmax(np.array(lines.point_data[MOMENT_ARM_SCALARS])) < 10
-    np.testing.assert_allclose(scene.muscles.moment_arm_mm[i],
-                               window.model.solution.moment_arms_mm["rotation"][i])
+    np.testing.assert_allclose(
+        scene.muscles.moment_arm_mm[i], window.model.solution.moment_arms_mm["rotation"][i]
+    )
 
     # saved with the scene, and restored by opening it
     path = tmp_path / "rotation.toml"
@@ -198,8 +216,12 @@ def test_ctrl_m_steps_through_the_colourings_and_back(window, qtbot):
     for _ in range(4):
         qtbot.keyClick(window, Qt.Key_M, Qt.ControlModifier)  # a real key press
         titles.append(scene.muscles.legend.title.GetInput())
-    assert titles == ["Rotation moment arm (mm)", "Abduction moment arm (mm)",
-                      "Flexion moment arm (mm)", "Length change (% of neutral)"]
+    assert titles == [
+        "Rotation moment arm (mm)",
+        "Abduction moment arm (mm)",
+        "Flexion moment arm (mm)",
+        "Length change (% of neutral)",
+    ]
     assert scene.colour_by == "length" and window.display.colour_combo.currentData() == "length"
     qtbot.keyClick(window, Qt.Key_M, Qt.ControlModifier)
     assert window.display.colour_combo.currentData() == "moment_arm_rotation"

@@ -81,7 +81,8 @@ def test_curves_equal_the_solution_at_the_current_flexion(fresh, action):
     for i, path in enumerate(solution.keys):
         flexion = 27.3 if path.startswith("right") else 63.0
         assert np.interp(flexion, x, curves[path]) == pytest.approx(
-            solution.moment_arms_mm[action][i], abs=0.1), path
+            solution.moment_arms_mm[action][i], abs=0.1
+        ), path
 
 
 def test_rotation_curve_of_piriformis_crosses_zero_once(fresh):
@@ -89,8 +90,9 @@ def test_rotation_curve_of_piriformis_crosses_zero_once(fresh):
     piriformis = curves["right.piriformis"]
     assert piriformis[0] < -20 and piriformis[-1] > 10
     assert np.count_nonzero(np.diff(np.sign(piriformis))) == 1
-    with pytest.raises(ValueError, match="unknown moment arm 'torque'; allowed: rotation, "
-                                         "abduction, flexion"):
+    with pytest.raises(
+        ValueError, match="unknown moment arm 'torque'; allowed: rotation, abduction, flexion"
+    ):
         moment_arm_curves(fresh, "torque")
 
 
@@ -101,9 +103,11 @@ def test_figure_marks_each_side_at_its_own_flexion(fresh, tmp_path):
     ax = figure.axes[0]
     lines = {ln.get_gid(): ln for ln in ax.get_lines()}
     texts = {t.get_gid(): t for t in ax.texts}
-    assert [g for g in lines if g in fresh.muscles.keys] == ["right.piriformis",
-                                                            "left.gluteus_medius_posterior",
-                                                            "left.piriformis"]
+    assert [g for g in lines if g in fresh.muscles.keys] == [
+        "right.piriformis",
+        "left.gluteus_medius_posterior",
+        "left.piriformis",
+    ]
     assert list(lines[f"{CURRENT_LINE_GID}-right"].get_xdata()) == [30.0, 30.0]
     assert list(lines[f"{CURRENT_LINE_GID}-left"].get_xdata()) == [0.0, 0.0]
     assert texts[f"{CURRENT_TEXT_GID}-right"].get_text().strip() == "R 30\N{DEGREE SIGN}"
@@ -121,7 +125,8 @@ def test_figure_marks_each_side_at_its_own_flexion(fresh, tmp_path):
     labels = [texts[f"{CURRENT_TEXT_GID}-{s}"].get_text().strip() for s in ("right", "left")]
     assert labels == ["30\N{DEGREE SIGN}", ""]
     assert lines[MARKER_GID_PREFIX + "left.piriformis"].get_ydata()[0] == pytest.approx(
-        arm(fresh, "rotation", "left.piriformis", 30.0))
+        arm(fresh, "rotation", "left.piriformis", 30.0)
+    )
 
     figure.savefig(tmp_path / "rotation.svg")
     groups = {g.get("id") for g in ET.parse(tmp_path / "rotation.svg").getroot().iter(f"{SVG}g")}
@@ -138,8 +143,20 @@ def test_cli_writes_png_and_svg_that_open(tmp_path, capsys):
         assert image.size == (1600, 1000)
         pixels = np.asarray(image.convert("RGB"))
     assert pixels[5, 5].min() > 240  # white, for paper
-    assert main(["plot", "--moment-arm", "abduction", "-o", str(svg),
-                 "--set", "right.hip_flexion_deg=45"]) == 0
+    assert (
+        main(
+            [
+                "plot",
+                "--moment-arm",
+                "abduction",
+                "-o",
+                str(svg),
+                "--set",
+                "right.hip_flexion_deg=45",
+            ]
+        )
+        == 0
+    )
     root = ET.parse(svg).getroot()
     ids = {g.get("id") for g in root.iter(f"{SVG}g")}
     assert {"right.piriformis", "left.gluteus_minimus_middle", f"{CURRENT_LINE_GID}-right"} <= ids
@@ -150,13 +167,18 @@ def test_cli_writes_png_and_svg_that_open(tmp_path, capsys):
     assert "right.piriformis" in ids and "right.gluteus_medius_anterior" not in ids
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--moment-arm", "rotation", "-o", "plot.pdf"], "cannot save a plot as '.pdf'"),
-    (["--against", "right.knee", "-o", "plot.png"], "unknown pose key 'right.knee'"),
-    (["--moment-arm", "rotation", "-o", "no/such/dir/plot.png"], "no such folder"),
-    (["--moment-arm", "rotation", "--set", "right.hip_flexion_deg=120", "-o", "p.png"],
-     "out of range"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--moment-arm", "rotation", "-o", "plot.pdf"], "cannot save a plot as '.pdf'"),
+        (["--against", "right.knee", "-o", "plot.png"], "unknown pose key 'right.knee'"),
+        (["--moment-arm", "rotation", "-o", "no/such/dir/plot.png"], "no such folder"),
+        (
+            ["--moment-arm", "rotation", "--set", "right.hip_flexion_deg=120", "-o", "p.png"],
+            "out of range",
+        ),
+    ],
+)
 def test_cli_bad_input_exits_2_with_the_reason(args, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["plot", *args]) == 2
@@ -182,8 +204,11 @@ def test_panel_plots_a_moment_arm_and_exports_it(window, qtbot, tmp_path):
     # moving a flexion moves only the marker; the held angles changing redraws the curves
     sweeps = panel.sweeps
     window.controls.controls["right.hip_flexion_deg"].spin.setValue(60.0)
-    dot = next(ln for ln in panel.figure.axes[0].get_lines()
-               if ln.get_gid() == MARKER_GID_PREFIX + "right.piriformis")
+    dot = next(
+        ln
+        for ln in panel.figure.axes[0].get_lines()
+        if ln.get_gid() == MARKER_GID_PREFIX + "right.piriformis"
+    )
     assert dot.get_xdata()[0] == 60.0
     qtbot.wait(panel._throttle.interval() + 30)
     assert panel.sweeps == sweeps

@@ -17,8 +17,12 @@ from hipviz.io.meshes import default_mesh_dir, load_bones, load_landmarks
 
 DATA = Path(__file__).resolve().parents[1] / "hipviz" / "data" / "muscles.json"
 MUSCLES = {
-    "gluteus_medius_anterior", "gluteus_medius_middle", "gluteus_medius_posterior",
-    "gluteus_minimus_anterior", "gluteus_minimus_middle", "gluteus_minimus_posterior",
+    "gluteus_medius_anterior",
+    "gluteus_medius_middle",
+    "gluteus_medius_posterior",
+    "gluteus_minimus_anterior",
+    "gluteus_minimus_middle",
+    "gluteus_minimus_posterior",
     "piriformis",
 }
 PELVIS_PARTS = ("pelvis_right", "pelvis_left", "sacrum")
@@ -78,7 +82,9 @@ def test_paths_run_from_pelvis_to_femur(data):
     for m in data["muscles"]:
         pts = m["points"]
         # every source site, plus the trochanter exit point the wrap design adds
-        assert [p["name"] for p in pts if not p["name"].endswith("_trochanter_exit")] == m["source_sites"]
+        assert [p["name"] for p in pts if not p["name"].endswith("_trochanter_exit")] == m[
+            "source_sites"
+        ]
         assert len(pts) == len(m["source_sites"]) + 1
         assert (pts[0]["body"], pts[0]["role"]) == ("pelvis", "origin")
         assert (pts[-1]["body"], pts[-1]["role"]) == ("femur", "insertion")

@@ -46,8 +46,9 @@ def project(view: str, size: tuple[int, int], points: np.ndarray) -> np.ndarray:
     """Image (column, row) of room points in a ``view`` render of ``size``."""
     plotter = pyvista.Plotter(off_screen=True, window_size=list(size))
     try:
-        plotter.camera_position = camera_position(view, plotter.camera.view_angle,
-                                                  aspect=size[0] / size[1])
+        plotter.camera_position = camera_position(
+            view, plotter.camera.view_angle, aspect=size[0] / size[1]
+        )
         xy = world_to_display(plotter.renderer, points)
     finally:
         plotter.close()
@@ -76,8 +77,11 @@ def test_frontal_views_show_both_femoral_shafts(bones, view):
     assert image.shape == (SIZE[1], SIZE[0], 3)
     shafts = shaft_points(bones)
     gap = shafts.mean(axis=0)  # between the thighs: background
-    for (col, row), what in zip(project(view, SIZE, np.vstack([shafts, gap])),
-                                ("right shaft", "left shaft", "gap"), strict=True):
+    for (col, row), what in zip(
+        project(view, SIZE, np.vstack([shafts, gap])),
+        ("right shaft", "left shaft", "gap"),
+        strict=True,
+    ):
         pixel = image[row, col]
         assert is_bone(pixel) == (what != "gap"), f"{view}: {what} at ({col}, {row}) is {pixel}"
     # the subject's right is on the viewer's left from the front, on the right from behind
@@ -89,10 +93,10 @@ def test_frontal_views_show_both_femoral_shafts(bones, view):
 def test_lateral_views_show_bone_in_the_centre(bones, view):
     image = render_image(None, bones, view=view, size=SIZE, muscles=False)
     h, w = image.shape[:2]
-    centre = image[h // 2 - 10:h // 2 + 10, w // 2 - 10:w // 2 + 10].reshape(-1, 3)
+    centre = image[h // 2 - 10 : h // 2 + 10, w // 2 - 10 : w // 2 + 10].reshape(-1, 3)
     assert np.mean([is_bone(p) for p in centre]) > 0.8
     side = view
-    (col, row), = project(view, SIZE, shaft_points(bones)[[0 if side == "right" else 1]])
+    ((col, row),) = project(view, SIZE, shaft_points(bones)[[0 if side == "right" else 1]])
     assert is_bone(image[row, col])
     assert not is_bone(image[5, 5]) and not is_bone(image[5, w - 6])
 
@@ -130,10 +134,13 @@ def test_cli_render_needs_no_display(tmp_path):
     """``hipviz render`` writes a PNG of the asked size with no X display at all."""
     out = tmp_path / "posterior.png"
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    code = ("from hipviz.cli import main; raise SystemExit(main(['render', '-o', "
-            f"{str(out)!r}, '--view', 'posterior', '--size', '640x400']))")
-    result = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+    code = (
+        "from hipviz.cli import main; raise SystemExit(main(['render', '-o', "
+        f"{str(out)!r}, '--view', 'posterior', '--size', '640x400']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     from PIL import Image
@@ -151,14 +158,15 @@ def test_colour_map_is_diverging_and_perceptually_even():
     mid = len(lab) // 2
     assert np.all(np.diff(lightness[:mid]) > 0) and np.all(np.diff(lightness[mid:]) < 0)
     steps = np.linalg.norm(np.diff(lab, axis=0), axis=1)
-    halves = np.r_[steps[:mid - 1], steps[mid:]]  # the step across the centre turns a corner
+    halves = np.r_[steps[: mid - 1], steps[mid:]]  # the step across the centre turns a corner
     assert halves.max() / halves.min() < 1.05
     grey = lab[mid]
     assert abs(grey[1]) < 2 and abs(grey[2]) < 2  # a quiet, uncoloured middle
 
 
-@pytest.mark.parametrize("colour", [colour_for_change, colour_for_moment_arm],
-                         ids=["length", "moment arm"])
+@pytest.mark.parametrize(
+    "colour", [colour_for_change, colour_for_moment_arm], ids=["length", "moment arm"]
+)
 def test_both_ends_stay_apart_for_colour_blind_viewers(colour):
     """Machado et al. (2009) full-severity simulations (``simulate_cvd``)."""
     ends = colour(np.array([-1e3, 0.0, 1e3]))
@@ -200,8 +208,9 @@ def scene(offscreen_plotter, bones, landmarks):
     return HipScene(offscreen_plotter, bones, model=HipModel.load(), landmarks=landmarks)
 
 
-def piriformis_pixel(scene: HipScene, image: np.ndarray, fraction: float = 0.6,
-                     key: str = "right.piriformis") -> np.ndarray:
+def piriformis_pixel(
+    scene: HipScene, image: np.ndarray, fraction: float = 0.6, key: str = "right.piriformis"
+) -> np.ndarray:
     """The image colour at a point ``fraction`` of the way along a path (the right piriformis)."""
     line = scene.muscles.polylines[scene.muscles.keys.index(key)]
     seg = np.cumsum(np.r_[0, np.linalg.norm(np.diff(line, axis=0), axis=1)])
@@ -222,8 +231,9 @@ def test_pose_change_updates_muscles_in_place(scene):
     assert not np.allclose(np.array(lines.points), before)
     change = np.array(lines.point_data["change_pct"])
     assert change.min() < -1.0  # right paths shortened: the colours follow
-    np.testing.assert_allclose(scene.bone_actors["femur_right"].user_matrix,
-                               scene.model.solution.transforms["femur_right"])
+    np.testing.assert_allclose(
+        scene.bone_actors["femur_right"].user_matrix, scene.model.solution.transforms["femur_right"]
+    )
     assert renderer.GetViewProps().GetNumberOfItems() == props
 
 

@@ -12,8 +12,15 @@ import pytest
 
 from hipviz.cli import main
 
-NAMES = {"gluteus_medius_anterior", "gluteus_medius_middle", "gluteus_medius_posterior",
-         "gluteus_minimus_anterior", "gluteus_minimus_middle", "gluteus_minimus_posterior", "piriformis"}
+NAMES = {
+    "gluteus_medius_anterior",
+    "gluteus_medius_middle",
+    "gluteus_medius_posterior",
+    "gluteus_minimus_anterior",
+    "gluteus_minimus_middle",
+    "gluteus_minimus_posterior",
+    "piriformis",
+}
 
 
 def run(capsys, *args):
@@ -44,7 +51,14 @@ def test_csv_and_table_formats(capsys):
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 14
-    assert list(rows[0])[:6] == ["muscle", "side", "rest_length_mm", "length_mm", "change_mm", "change_pct"]
+    assert list(rows[0])[:6] == [
+        "muscle",
+        "side",
+        "rest_length_mm",
+        "length_mm",
+        "change_mm",
+        "change_pct",
+    ]
     code, out, _ = run(capsys, "--set", "left.hip_flexion_deg=45")
     assert code == 0
     assert "hip flexion  45.0" in out and "piriformis" in out
@@ -52,20 +66,25 @@ def test_csv_and_table_formats(capsys):
 
 def test_scene_file_then_set_overrides(capsys, tmp_path):
     scene = tmp_path / "case.toml"
-    scene.write_text('hipviz_scene = 1\n[pose.right]\ngt_superior_mm = 6.0\ngt_anterior_mm = 4.0\n')
-    code, out, _ = run(capsys, "--scene", str(scene), "--set", "right.gt_anterior_mm=-3", "--format", "json")
+    scene.write_text("hipviz_scene = 1\n[pose.right]\ngt_superior_mm = 6.0\ngt_anterior_mm = 4.0\n")
+    code, out, _ = run(
+        capsys, "--scene", str(scene), "--set", "right.gt_anterior_mm=-3", "--format", "json"
+    )
     assert code == 0
     pose = json.loads(out)["pose"]
     assert pose["right.gt_superior_mm"] == 6.0 and pose["right.gt_anterior_mm"] == -3.0
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--set", "right.gt_up_mm=3"], "unknown pose key 'right.gt_up_mm'"),
-    (["--set", "right.gt_superior_mm=abc"], "'abc' is not a number"),
-    (["--set", "right.gt_superior_mm=40"], "out of range (allowed -25 to 25 mm)"),
-    (["--set", "left.hip_flexion_deg=nan"], "out of range (allowed 0 to 90 deg)"),
-    (["--set", "right.gt_superior_mm"], "expected SIDE.KEY=VALUE"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--set", "right.gt_up_mm=3"], "unknown pose key 'right.gt_up_mm'"),
+        (["--set", "right.gt_superior_mm=abc"], "'abc' is not a number"),
+        (["--set", "right.gt_superior_mm=40"], "out of range (allowed -25 to 25 mm)"),
+        (["--set", "left.hip_flexion_deg=nan"], "out of range (allowed 0 to 90 deg)"),
+        (["--set", "right.gt_superior_mm"], "expected SIDE.KEY=VALUE"),
+    ],
+)
 def test_bad_input_is_a_clear_message_and_exit_code_2(capsys, args, message):
     code, out, err = run(capsys, *args)
     assert code == 2 and out == ""
@@ -73,8 +92,15 @@ def test_bad_input_is_a_clear_message_and_exit_code_2(capsys, args, message):
 
 
 def test_unreachable_request_reports_the_pose_reached_and_why(capsys):
-    code, out, _ = run(capsys, "--set", "right.iliac_crest_superior_mm=25", "--set", "right.gt_superior_mm=-25",
-                       "--format", "json")
+    code, out, _ = run(
+        capsys,
+        "--set",
+        "right.iliac_crest_superior_mm=25",
+        "--set",
+        "right.gt_superior_mm=-25",
+        "--format",
+        "json",
+    )
     pose = json.loads(out)["pose"]
     assert code == 0
     assert pose["right.gt_superior_mm"] > -25
@@ -82,7 +108,11 @@ def test_unreachable_request_reports_the_pose_reached_and_why(capsys):
 
 
 def test_console_script_runs_as_a_process():
-    proc = subprocess.run([sys.executable, "-m", "hipviz", "report", "--format", "csv"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hipviz", "report", "--format", "csv"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("\n") == 15

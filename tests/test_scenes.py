@@ -42,29 +42,37 @@ def _in_range(name: str):
 
 # a side is driven by its GT position or by its joint angles, never both
 _shared = ("iliac_crest_superior_mm", "hip_flexion_deg")
-side_poses = (st.builds(SidePose, **{n: _in_range(n) for n in _shared + GT_KEYS})
-              | st.builds(SidePose, **{n: _in_range(n) for n in _shared + ANGLE_KEYS}))
+side_poses = st.builds(SidePose, **{n: _in_range(n) for n in _shared + GT_KEYS}) | st.builds(
+    SidePose, **{n: _in_range(n) for n in _shared + ANGLE_KEYS}
+)
 poses = st.builds(Pose, right=side_poses, left=side_poses)
 coordinates = st.floats(-1e4, 1e4, allow_nan=False)
 vectors = st.tuples(coordinates, coordinates, coordinates)
 cameras = st.one_of(
     st.builds(Camera, view=st.sampled_from(VIEWS)),
-    st.builds(Camera, view=st.sampled_from(VIEWS), position=vectors, focal_point=vectors,
-              up=vectors),
+    st.builds(
+        Camera, view=st.sampled_from(VIEWS), position=vectors, focal_point=vectors, up=vectors
+    ),
 )
 displays = st.builds(
     Display,
     muscles=st.sets(st.sampled_from(ALL_PATHS)).map(
-        lambda s: tuple(k for k in ALL_PATHS if k in s)),
+        lambda s: tuple(k for k in ALL_PATHS if k in s)
+    ),
     colour_range_pct=st.floats(1.0, 50.0),
     bone_opacity=st.floats(0.05, 1.0),
-    labels=st.booleans(), tubes=st.booleans(), legend=st.booleans(), attachments=st.booleans(),
+    labels=st.booleans(),
+    tubes=st.booleans(),
+    legend=st.booleans(),
+    attachments=st.booleans(),
     background=st.sampled_from(BACKGROUNDS),
-    colour_by=st.sampled_from(COLOUR_BY), moment_arm_range_mm=st.floats(5.0, 100.0),
+    colour_by=st.sampled_from(COLOUR_BY),
+    moment_arm_range_mm=st.floats(5.0, 100.0),
 )
 titles = st.text(max_size=200).filter(lambda t: "\n" not in t and "\r" not in t)
-scenes = st.builds(Scene, title=titles, caption=st.text(max_size=400), pose=poses,
-                   camera=cameras, display=displays)
+scenes = st.builds(
+    Scene, title=titles, caption=st.text(max_size=400), pose=poses, camera=cameras, display=displays
+)
 
 
 def toml_value(value) -> str:
@@ -74,45 +82,104 @@ def toml_value(value) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf") \
-            if math.isinf(value) else repr(value)
+        return (
+            "nan"
+            if math.isnan(value)
+            else ("inf" if value > 0 else "-inf")
+            if math.isinf(value)
+            else repr(value)
+        )
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)  # JSON's escapes are TOML's
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {toml_value(v)}"
-                           for k, v in value.items()) + "}"
+    return (
+        "{"
+        + ", ".join(
+            f"{json.dumps(k, ensure_ascii=False)} = {toml_value(v)}" for k, v in value.items()
+        )
+        + "}"
+    )
 
 
-KEYS = st.sampled_from(["hipviz_scene", "title", "caption", "pose", "right", "left", "camera",
-                        "display", "view", "position", "focal_point", "up", "muscles",
-                        "colour_map", "colour_range_pct", "bone_opacity", "labels", "tubes",
-                        "background", "legend", "attachments", "colour_by",
-                        "moment_arm_range_mm", *RANGES]) | st.text(max_size=8)
-scalars = (st.integers() | st.integers(-(10**30), 10**30) | st.floats() | st.booleans()
-           | st.text(max_size=12) | st.sampled_from(["all", "posterior", "slate", *ALL_PATHS]))
-tomlish = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
-                       | st.dictionaries(KEYS, inner, max_size=5), max_leaves=25)
+KEYS = st.sampled_from(
+    [
+        "hipviz_scene",
+        "title",
+        "caption",
+        "pose",
+        "right",
+        "left",
+        "camera",
+        "display",
+        "view",
+        "position",
+        "focal_point",
+        "up",
+        "muscles",
+        "colour_map",
+        "colour_range_pct",
+        "bone_opacity",
+        "labels",
+        "tubes",
+        "background",
+        "legend",
+        "attachments",
+        "colour_by",
+        "moment_arm_range_mm",
+        *RANGES,
+    ]
+) | st.text(max_size=8)
+scalars = (
+    st.integers()
+    | st.integers(-(10**30), 10**30)
+    | st.floats()
+    | st.booleans()
+    | st.text(max_size=12)
+    | st.sampled_from(["all", "posterior", "slate", *ALL_PATHS])
+)
+tomlish = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=5),
+    max_leaves=25,
+)
 loose = st.dictionaries(KEYS, tomlish, max_size=6).map(
-    lambda d: {"hipviz_scene": 1, **d} if "hipviz_scene" not in d else d)
+    lambda d: {"hipviz_scene": 1, **d} if "hipviz_scene" not in d else d
+)
 # scene-shaped: the right sections and keys, any values (reaches every type and range check)
-values = st.one_of(tomlish, *[st.floats(-30, 30), st.floats(0, 60), st.booleans(),
-                             st.sampled_from([*VIEWS, *BACKGROUNDS, *COLOUR_BY, "all",
-                                              "cool-warm"])] * 2)
+values = st.one_of(
+    tomlish,
+    *[
+        st.floats(-30, 30),
+        st.floats(0, 60),
+        st.booleans(),
+        st.sampled_from([*VIEWS, *BACKGROUNDS, *COLOUR_BY, "all", "cool-warm"]),
+    ]
+    * 2,
+)
 mostly_text = st.one_of(*[titles.map(lambda t: t[:40])] * 6, st.text(), tomlish)
-shaped = st.fixed_dictionaries({"hipviz_scene": st.sampled_from([1] * 40 + [0, 2, 1.0, "1"])},
-                               optional={
-    "title": mostly_text, "caption": mostly_text,
-    "pose": st.dictionaries(st.sampled_from(["right", "left"] * 4) | KEYS,
-                            st.dictionaries(st.sampled_from(list(RANGES)), values, max_size=4)
-                            | tomlish, max_size=2),
-    "camera": st.dictionaries(st.sampled_from(["view", "position", "focal_point", "up"]),
-                              values | st.lists(st.floats() | st.integers(), min_size=3,
-                                                max_size=3), max_size=4),
-    "display": st.dictionaries(st.sampled_from(list(Display.__dataclass_fields__)),
-                               values | st.lists(st.sampled_from(ALL_PATHS) | st.text()),
-                               max_size=6),
-})
+shaped = st.fixed_dictionaries(
+    {"hipviz_scene": st.sampled_from([1] * 40 + [0, 2, 1.0, "1"])},
+    optional={
+        "title": mostly_text,
+        "caption": mostly_text,
+        "pose": st.dictionaries(
+            st.sampled_from(["right", "left"] * 4) | KEYS,
+            st.dictionaries(st.sampled_from(list(RANGES)), values, max_size=4) | tomlish,
+            max_size=2,
+        ),
+        "camera": st.dictionaries(
+            st.sampled_from(["view", "position", "focal_point", "up"]),
+            values | st.lists(st.floats() | st.integers(), min_size=3, max_size=3),
+            max_size=4,
+        ),
+        "display": st.dictionaries(
+            st.sampled_from(list(Display.__dataclass_fields__)),
+            values | st.lists(st.sampled_from(ALL_PATHS) | st.text()),
+            max_size=6,
+        ),
+    },
+)
 documents = loose | shaped
 
 
@@ -123,8 +190,9 @@ def test_format_then_parse_is_exact(scene):
     assert parse_scene(format_scene(scene)) == scene
 
 
-@settings(max_examples=20, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(scene=scenes)
 def test_save_then_load_is_exact(scene, tmp_path):
     path = tmp_path / "case.toml"
@@ -145,8 +213,9 @@ def test_arbitrary_text_gives_a_scene_or_a_scene_error(text):
 @settings(max_examples=250, deadline=None)
 @given(documents)
 def test_arbitrary_toml_structures_give_a_scene_or_a_scene_error(document):
-    text = "\n".join(f"{json.dumps(k, ensure_ascii=False)} = {toml_value(v)}"
-                     for k, v in document.items())
+    text = "\n".join(
+        f"{json.dumps(k, ensure_ascii=False)} = {toml_value(v)}" for k, v in document.items()
+    )
     try:
         scene = parse_scene(text, "fuzz.toml")
     except SceneError as exc:
@@ -175,47 +244,78 @@ def test_a_damaged_scene_file_gives_a_scene_error(scene, data):
 
 
 BAD_FILES = {
-    "syntax error": ('hipviz_scene = 1\ntitle = "GT superior\n',
-                     ["not valid TOML", "line 2"]),
-    "unknown key": ('hipviz_scene = 1\n[display]\ncolour = "red"\n',
-                    ["display.colour: unknown key", "allowed here:", "colour_range_pct"]),
-    "unknown section": ("hipviz_scene = 1\n[lighting]\nx = 1\n",
-                        ["lighting: unknown key", "allowed here:", "display"]),
-    "wrong type": ('hipviz_scene = 1\n[display]\nbone_opacity = "high"\n',
-                   ["display.bone_opacity: must be a number from 0.05 to 1", "'high'"]),
-    "wrong type of pose value": ('hipviz_scene = 1\n[pose.right]\ngt_superior_mm = "8"\n',
-                                 ["pose.right.gt_superior_mm", "not a number",
-                                  "allowed -25 to 25 mm"]),
-    "out of range": ("hipviz_scene = 1\n[pose.right]\ngt_superior_mm = 40\n",
-                     ["pose.right.gt_superior_mm: 40 is out of range (allowed -25 to 25 mm)"]),
-    "huge number": ("hipviz_scene = 1\n[pose.left]\nhip_flexion_deg = 99999999999999999999\n",
-                    ["pose.left.hip_flexion_deg: a huge number is out of range",
-                     "0 to 90 deg"]),
-    "NaN": ("hipviz_scene = 1\n[display]\ncolour_range_pct = nan\n",
-            ["display.colour_range_pct: nan is not allowed; a number from 1 to 50"]),
-    "NaN in the pose": ("hipviz_scene = 1\n[pose.left]\ngt_anterior_mm = nan\n",
-                        ["pose.left.gt_anterior_mm", "nan", "allowed -25 to 25 mm"]),
-    "infinite camera": ("hipviz_scene = 1\n[camera]\nposition = [inf, 0, 0]\n"
-                        "focal_point = [0, 0, 0]\nup = [0, 1, 0]\n",
-                        ["camera.position: must be three finite numbers"]),
-    "half a camera": ("hipviz_scene = 1\n[camera]\nposition = [0, 0, 900]\n",
-                      ["camera: give all of position, focal_point and up, or none"]),
-    "unknown view": ('hipviz_scene = 1\n[camera]\nview = "front"\n',
-                     ["camera.view: 'front' is not allowed; allowed: anterior, posterior"]),
-    "unknown colouring": ('hipviz_scene = 1\n[display]\ncolour_by = "torque"\n',
-                          ["display.colour_by: 'torque' is not allowed; allowed: length, "
-                           "moment_arm_rotation, moment_arm_abduction, moment_arm_flexion"]),
-    "moment-arm range": ("hipviz_scene = 1\n[display]\nmoment_arm_range_mm = 0.5\n",
-                         ["display.moment_arm_range_mm: 0.5 is out of range (allowed 5 to 100)"]),
-    "unknown muscle": ('hipviz_scene = 1\n[display]\nmuscles = ["right.psoas"]\n',
-                       ["display.muscles: unknown path 'right.psoas'", "piriformis"]),
+    "syntax error": ('hipviz_scene = 1\ntitle = "GT superior\n', ["not valid TOML", "line 2"]),
+    "unknown key": (
+        'hipviz_scene = 1\n[display]\ncolour = "red"\n',
+        ["display.colour: unknown key", "allowed here:", "colour_range_pct"],
+    ),
+    "unknown section": (
+        "hipviz_scene = 1\n[lighting]\nx = 1\n",
+        ["lighting: unknown key", "allowed here:", "display"],
+    ),
+    "wrong type": (
+        'hipviz_scene = 1\n[display]\nbone_opacity = "high"\n',
+        ["display.bone_opacity: must be a number from 0.05 to 1", "'high'"],
+    ),
+    "wrong type of pose value": (
+        'hipviz_scene = 1\n[pose.right]\ngt_superior_mm = "8"\n',
+        ["pose.right.gt_superior_mm", "not a number", "allowed -25 to 25 mm"],
+    ),
+    "out of range": (
+        "hipviz_scene = 1\n[pose.right]\ngt_superior_mm = 40\n",
+        ["pose.right.gt_superior_mm: 40 is out of range (allowed -25 to 25 mm)"],
+    ),
+    "huge number": (
+        "hipviz_scene = 1\n[pose.left]\nhip_flexion_deg = 99999999999999999999\n",
+        ["pose.left.hip_flexion_deg: a huge number is out of range", "0 to 90 deg"],
+    ),
+    "NaN": (
+        "hipviz_scene = 1\n[display]\ncolour_range_pct = nan\n",
+        ["display.colour_range_pct: nan is not allowed; a number from 1 to 50"],
+    ),
+    "NaN in the pose": (
+        "hipviz_scene = 1\n[pose.left]\ngt_anterior_mm = nan\n",
+        ["pose.left.gt_anterior_mm", "nan", "allowed -25 to 25 mm"],
+    ),
+    "infinite camera": (
+        "hipviz_scene = 1\n[camera]\nposition = [inf, 0, 0]\n"
+        "focal_point = [0, 0, 0]\nup = [0, 1, 0]\n",
+        ["camera.position: must be three finite numbers"],
+    ),
+    "half a camera": (
+        "hipviz_scene = 1\n[camera]\nposition = [0, 0, 900]\n",
+        ["camera: give all of position, focal_point and up, or none"],
+    ),
+    "unknown view": (
+        'hipviz_scene = 1\n[camera]\nview = "front"\n',
+        ["camera.view: 'front' is not allowed; allowed: anterior, posterior"],
+    ),
+    "unknown colouring": (
+        'hipviz_scene = 1\n[display]\ncolour_by = "torque"\n',
+        [
+            "display.colour_by: 'torque' is not allowed; allowed: length, "
+            "moment_arm_rotation, moment_arm_abduction, moment_arm_flexion"
+        ],
+    ),
+    "moment-arm range": (
+        "hipviz_scene = 1\n[display]\nmoment_arm_range_mm = 0.5\n",
+        ["display.moment_arm_range_mm: 0.5 is out of range (allowed 5 to 100)"],
+    ),
+    "unknown muscle": (
+        'hipviz_scene = 1\n[display]\nmuscles = ["right.psoas"]\n',
+        ["display.muscles: unknown path 'right.psoas'", "piriformis"],
+    ),
     "no version": ('title = "x"\n', ["hipviz_scene: must be 1"]),
     "newer version": ("hipviz_scene = 2\n", ["hipviz_scene: format 2 is newer", "update"]),
     "two-line title": ('hipviz_scene = 1\ntitle = "a\\nb"\n', ["title: must be one line"]),
-    "long caption": ('hipviz_scene = 1\ncaption = "' + "x" * 2001 + '"\n',
-                     ["caption: is 2001 characters long; at most 2000"]),
-    "deep nesting": ("hipviz_scene = 1\nx = " + "[" * 5000 + "]" * 5000 + "\n",
-                     ["not a usable TOML file"]),
+    "long caption": (
+        'hipviz_scene = 1\ncaption = "' + "x" * 2001 + '"\n',
+        ["caption: is 2001 characters long; at most 2000"],
+    ),
+    "deep nesting": (
+        "hipviz_scene = 1\nx = " + "[" * 5000 + "]" * 5000 + "\n",
+        ["not a usable TOML file"],
+    ),
 }
 
 
@@ -236,15 +336,17 @@ def test_unreadable_files_have_a_clear_message(tmp_path):
     with pytest.raises(SceneError, match=r"missing\.toml: no such scene file"):
         read_scene(tmp_path / "missing.toml")
     binary = tmp_path / "binary.toml"
-    binary.write_bytes(b"hipviz_scene = 1\ntitle = \"\xff\xfe\"\n")
+    binary.write_bytes(b'hipviz_scene = 1\ntitle = "\xff\xfe"\n')
     with pytest.raises(SceneError, match="cannot read scene file"):
         read_scene(binary)
 
 
 def test_a_scene_file_is_data_and_never_run(tmp_path):
     marker = tmp_path / "ran"
-    text = (f'hipviz_scene = 1\ntitle = "__import__(\'os\').system(\'touch {marker}\')"\n'
-            'caption = "!!python/object/apply:os.system"\n')
+    text = (
+        f"hipviz_scene = 1\ntitle = \"__import__('os').system('touch {marker}')\"\n"
+        'caption = "!!python/object/apply:os.system"\n'
+    )
     scene = parse_scene(text)
     assert scene.title.startswith("__import__") and not marker.exists()
     # there is no key that names a file: anything like one is refused
@@ -318,9 +420,17 @@ MOMENT_ARM_CLAIMS = [
 
 def test_the_teaching_set_is_shipped():
     names = [p.stem for p in SHIPPED]
-    assert names == ["01_neutral", "02_two_sided_case", "03_gt_superior", "04_gt_anterior",
-                     "05_gt_superior_crest_raised", "06_flexed_90_rotation",
-                     "07_self_care_ball", "08_piriformis_flexion", "09_abductors"]
+    assert names == [
+        "01_neutral",
+        "02_two_sided_case",
+        "03_gt_superior",
+        "04_gt_anterior",
+        "05_gt_superior_crest_raised",
+        "06_flexed_90_rotation",
+        "07_self_care_ball",
+        "08_piriformis_flexion",
+        "09_abductors",
+    ]
     for path in SHIPPED:
         scene = read_scene(path)
         assert scene.title and len(scene.caption) > 80, path.name
@@ -401,8 +511,9 @@ def warnings_shown(monkeypatch):
     from PyQt5.QtWidgets import QMessageBox
 
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning",
-                        staticmethod(lambda parent, title, text, *a: shown.append(text)))
+    monkeypatch.setattr(
+        QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: shown.append(text))
+    )
     return shown
 
 
@@ -410,10 +521,18 @@ def state(win) -> tuple:
     """What a user sees: the scene as the window would save it, the camera, the title, the
     widgets that show the display options."""
     d = win.display
-    return (win.current_scene(), camera_array(win).tobytes(), win.windowTitle(),
-            d.range_spin.value(), d.opacity_slider.value(), d.labels_check.isChecked(),
-            d.lines_radio.isChecked(), d.background_combo.currentData(),
-            win.controls.controls["right.gt_superior_mm"].spin.value(), win.scene_path)
+    return (
+        win.current_scene(),
+        camera_array(win).tobytes(),
+        win.windowTitle(),
+        d.range_spin.value(),
+        d.opacity_slider.value(),
+        d.labels_check.isChecked(),
+        d.lines_radio.isChecked(),
+        d.background_combo.currentData(),
+        win.controls.controls["right.gt_superior_mm"].spin.value(),
+        win.scene_path,
+    )
 
 
 @pytest.mark.gui
@@ -437,11 +556,21 @@ def test_every_shipped_scene_opens_exactly(window, qtbot):
 
 @pytest.mark.gui
 def test_display_values_are_restored_exactly(window, qtbot):
-    scene = Scene(title="Odd values", caption="c",
-                  pose=Pose.from_dict({"left.hip_flexion_deg": 33.3}),
-                  display=Display(muscles=("left.piriformis",), colour_range_pct=12.25,
-                                  bone_opacity=0.05, labels=True, tubes=False,
-                                  background="white", legend=False, attachments=False))
+    scene = Scene(
+        title="Odd values",
+        caption="c",
+        pose=Pose.from_dict({"left.hip_flexion_deg": 33.3}),
+        display=Display(
+            muscles=("left.piriformis",),
+            colour_range_pct=12.25,
+            bone_opacity=0.05,
+            labels=True,
+            tubes=False,
+            background="white",
+            legend=False,
+            attachments=False,
+        ),
+    )
     window.apply_scene(scene)
     assert window.current_scene() == scene
     d = window.display
@@ -484,10 +613,19 @@ def test_a_moved_camera_is_saved_and_restored(window, qtbot, tmp_path):
 
 
 @pytest.mark.gui
-@pytest.mark.parametrize("kind", ["syntax error", "unknown key", "wrong type", "out of range",
-                                  "NaN", "unknown view", "newer version"])
-def test_a_bad_file_is_reported_and_changes_nothing(window, qtbot, tmp_path, warnings_shown,
-                                                    kind):
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "syntax error",
+        "unknown key",
+        "wrong type",
+        "out of range",
+        "NaN",
+        "unknown view",
+        "newer version",
+    ],
+)
+def test_a_bad_file_is_reported_and_changes_nothing(window, qtbot, tmp_path, warnings_shown, kind):
     window.open_scene(SHIPPED[1])
     window.controls.controls["right.gt_superior_mm"].spin.setValue(5.0)
     before = state(window)
@@ -506,10 +644,12 @@ def test_a_bad_file_is_reported_and_changes_nothing(window, qtbot, tmp_path, war
 def test_a_bad_scene_object_changes_nothing(window, qtbot):
     window.open_scene(SHIPPED[2])
     before = state(window)
-    for bad in (Scene(display=Display(bone_opacity=0.0)),
-                Scene(display=Display(muscles=("right.psoas",))),
-                Scene(camera=Camera(view="front")),
-                Scene(title="two\nlines")):
+    for bad in (
+        Scene(display=Display(bone_opacity=0.0)),
+        Scene(display=Display(muscles=("right.psoas",))),
+        Scene(camera=Camera(view="front")),
+        Scene(title="two\nlines"),
+    ):
         with pytest.raises(SceneError):
             window.apply_scene(bad)
         assert state(window) == before
@@ -535,8 +675,9 @@ def test_showing_fails_part_way_then_the_old_scene_comes_back(window, qtbot, mon
 
 
 @pytest.mark.gui
-def test_ctrl_s_saves_ctrl_shift_s_saves_as_and_recent_files_reopen(window, qtbot, tmp_path,
-                                                                    monkeypatch):
+def test_ctrl_s_saves_ctrl_shift_s_saves_as_and_recent_files_reopen(
+    window, qtbot, tmp_path, monkeypatch
+):
     from PyQt5.QtCore import Qt
     from PyQt5.QtWidgets import QFileDialog
 
@@ -554,18 +695,24 @@ def test_ctrl_s_saves_ctrl_shift_s_saves_as_and_recent_files_reopen(window, qtbo
 
     second = tmp_path / "second"
     asked = []
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(
-        lambda parent, caption, start, filters: (asked.append(start), (str(second), ""))[1]))
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        staticmethod(
+            lambda parent, caption, start, filters: (asked.append(start), (str(second), ""))[1]
+        ),
+    )
     qtbot.keyClick(window, Qt.Key_S, Qt.ControlModifier | Qt.ShiftModifier)
     assert asked == [str(first.resolve())]
     assert read_scene(tmp_path / "second.toml") == window.current_scene()  # .toml added
     assert window.scene_path == (tmp_path / "second.toml").resolve()
-    assert window.files.recent.paths()[:2] == [(tmp_path / "second.toml").resolve(),
-                                               first.resolve()]
+    assert window.files.recent.paths()[:2] == [
+        (tmp_path / "second.toml").resolve(),
+        first.resolve(),
+    ]
 
     window.files.recent_menu.aboutToShow.emit()
-    actions = [a for a in window.files.recent_menu.actions()
-               if a.toolTip() == str(first.resolve())]
+    actions = [a for a in window.files.recent_menu.actions() if a.toolTip() == str(first.resolve())]
     assert len(actions) == 1
     actions[0].trigger()
     assert window.scene_path == first.resolve()
@@ -579,8 +726,11 @@ def test_ctrl_s_on_a_new_scene_asks_for_a_file(window, qtbot, tmp_path, monkeypa
 
     window.set_scene_text("My case: GT high", "Look at the anterior fibres.")
     asked = []
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(
-        lambda parent, caption, start, filters: (asked.append(start), ("", ""))[1]))
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        staticmethod(lambda parent, caption, start, filters: (asked.append(start), ("", ""))[1]),
+    )
     qtbot.keyClick(window, Qt.Key_S, Qt.ControlModifier)
     assert len(asked) == 1 and asked[0].endswith("my_case_gt_high.toml")  # cancelled
     assert window.scene_path is None
@@ -633,10 +783,19 @@ def test_command_line_routes_a_scene_file_to_the_window(monkeypatch):
 
 def test_every_display_key_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Scene files"):]
+    section = readme[readme.index("## Scene files") :]
     section = section[: section.index("\n## ", 4)]
-    keys = ["hipviz_scene", "title", "caption", *(f"{k}" for k in RANGES),
-            "view", "position", "focal_point", "up", *Display.__dataclass_fields__]
+    keys = [
+        "hipviz_scene",
+        "title",
+        "caption",
+        *(f"{k}" for k in RANGES),
+        "view",
+        "position",
+        "focal_point",
+        "up",
+        *Display.__dataclass_fields__,
+    ]
     for key in keys:
         assert re.search(rf"`{key}`", section), key
     for side in SIDES:

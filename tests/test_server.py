@@ -27,8 +27,11 @@ from hipviz.web.classroom import (
     check_pose_message,
 )
 
-SCENES = [Path("scenes/01_neutral.toml"), Path("scenes/02_two_sided_case.toml"),
-          Path("scenes/08_piriformis_flexion.toml")]
+SCENES = [
+    Path("scenes/01_neutral.toml"),
+    Path("scenes/02_two_sided_case.toml"),
+    Path("scenes/08_piriformis_flexion.toml"),
+]
 PIRIFORMIS = "right.piriformis"
 
 
@@ -48,25 +51,36 @@ def test_a_pose_message_is_solved_for_that_page_only(classroom, model):
     change = {row["key"]: row["change_pct"] for row in update["rows"]}
     assert change[PIRIFORMIS] == pytest.approx(
         model.solve(Pose.from_dict({"right.gt_anterior_mm": -20.0})).change_pct[
-            model.solution.keys.index(PIRIFORMIS)], abs=0.05)
+            model.solution.keys.index(PIRIFORMIS)
+        ],
+        abs=0.05,
+    )
     assert change[PIRIFORMIS] < -5.0  # the GT moved back: piriformis shortened
     assert update["controls"]["right.gt_anterior_mm"] == pytest.approx(-20.0)
-    assert set(update["matrices"]) == {"pelvis_right", "pelvis_left", "sacrum", "femur_right",
-                                       "femur_left"}
+    assert set(update["matrices"]) == {
+        "pelvis_right",
+        "pelvis_left",
+        "sacrum",
+        "femur_right",
+        "femur_left",
+    }
     muscles = update["muscles"]
     assert len(muscles["points"]) == 3 * len(muscles["colours"]) // 3
     assert len(json.dumps(update)) < 12_000  # a slider step is a few kB, not geometry
 
 
-@pytest.mark.parametrize("message, words", [
-    ({"right.gt_superior_mm": 1e9}, "out of range"),
-    ({"right.gt_superior_mm": float("nan")}, "allowed -25 to 25"),
-    ({"right.gt_superior_mm": "8"}, "not a number"),
-    ({"right.hip_rotation_deg": 10}, "unknown pose key"),
-    ({"/etc/passwd": 1}, "unknown pose key"),
-    ([1, 2, 3], "must be an object"),
-    ({"right.gt_superior_mm": [0] * 5000}, "longer than"),
-])
+@pytest.mark.parametrize(
+    "message, words",
+    [
+        ({"right.gt_superior_mm": 1e9}, "out of range"),
+        ({"right.gt_superior_mm": float("nan")}, "allowed -25 to 25"),
+        ({"right.gt_superior_mm": "8"}, "not a number"),
+        ({"right.hip_rotation_deg": 10}, "unknown pose key"),
+        ({"/etc/passwd": 1}, "unknown pose key"),
+        ([1, 2, 3], "must be an object"),
+        ({"right.gt_superior_mm": [0] * 5000}, "longer than"),
+    ],
+)
 def test_a_bad_pose_message_is_refused_with_the_reason(classroom, message, words):
     before = classroom.updates
     with pytest.raises(MessageError, match=words):
@@ -86,7 +100,8 @@ def test_a_served_scene_opens_with_its_pose_view_and_caption(classroom):
     assert opened["scene"]["caption"] == scene.caption
     assert opened["view"] == scene.camera.view
     assert opened["controls"]["right.gt_superior_mm"] == pytest.approx(
-        scene.pose.get("right.gt_superior_mm"))
+        scene.pose.get("right.gt_superior_mm")
+    )
 
 
 def test_a_page_colours_its_muscles_as_its_scene_does(classroom, model):
@@ -106,16 +121,16 @@ def test_a_page_colours_its_muscles_as_its_scene_does(classroom, model):
     colours = np.array(opened["muscles"]["colours"]).reshape(-1, 3)
     assert any((colours == expected).all(axis=1)), "no point in piriformis' green"
     moved = classroom.solve({"right.hip_flexion_deg": 0.0}, scene=2)  # straight: turns it out
-    assert not any((np.array(moved["muscles"]["colours"]).reshape(-1, 3) == expected)
-                   .all(axis=1))
+    assert not any((np.array(moved["muscles"]["colours"]).reshape(-1, 3) == expected).all(axis=1))
 
 
 def test_only_the_token_leads(classroom):
     assert len(classroom.token) >= 20 and classroom.token != Classroom(classroom.model).token
     with pytest.raises(MessageError, match="token is wrong"):
         classroom.set_lead("guess", {})
-    lead = classroom.set_lead(classroom.token, {"left.gt_superior_mm": 6.0}, scene=1,
-                              view="posterior")
+    lead = classroom.set_lead(
+        classroom.token, {"left.gt_superior_mm": 6.0}, scene=1, view="posterior"
+    )
     assert lead["controls"]["left.gt_superior_mm"] == 6.0
     assert lead["scene"]["index"] == 1 and lead["view"] == "posterior"
     with pytest.raises(MessageError, match="view must be one of"):
@@ -160,7 +175,9 @@ def call(driver, trigger: str, *args):
     return driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "window.trame.trigger(arguments[0], arguments[1]).then(done, e => done('failed: ' + e));",
-        trigger, list(args))
+        trigger,
+        list(args),
+    )
 
 
 def state(driver, key: str):
@@ -179,8 +196,10 @@ def slider_thumb(driver, key: str):
     from selenium.webdriver.common.by import By
 
     return driver.find_element(
-        By.XPATH, f"//input[@id='slider-{key}']/ancestor::div[contains(@class, 'v-slider')][1]"
-                  "//div[@role='slider']")
+        By.XPATH,
+        f"//input[@id='slider-{key}']/ancestor::div[contains(@class, 'v-slider')][1]"
+        "//div[@role='slider']",
+    )
 
 
 def project(point: np.ndarray, camera: dict, size: tuple[int, int]) -> tuple[int, int]:
@@ -202,7 +221,7 @@ def project(point: np.ndarray, camera: dict, size: tuple[int, int]) -> tuple[int
 def blueness(image: np.ndarray, xy: tuple[int, int], half: int = 4) -> float:
     """How blue (shortened) the muscle colour around a pixel is: max of blue - red."""
     x, y = xy
-    patch = image[y - half:y + half + 1, x - half:x + half + 1].astype(int)
+    patch = image[y - half : y + half + 1, x - half : x + half + 1].astype(int)
     return float((patch[..., 2] - patch[..., 0]).max())
 
 
@@ -211,10 +230,14 @@ def test_a_page_shows_the_scene_its_legend_and_table(chrome, server):
 
     open_page(chrome, server.url)
     image = view_pixels(chrome)
-    bone = (image[..., 0] > 180) & (image[..., 1] > 170) & (image[..., 2] > 140) \
+    bone = (
+        (image[..., 0] > 180)
+        & (image[..., 1] > 170)
+        & (image[..., 2] > 140)
         & (image[..., 0] > image[..., 2] + 15)
+    )
     assert bone.mean() > 0.05, "no bone on screen"
-    grey_muscle = (np.abs(image.astype(int) - 163).max(axis=-1) < 18)  # neutral grey lines
+    grey_muscle = np.abs(image.astype(int) - 163).max(axis=-1) < 18  # neutral grey lines
     assert grey_muscle.sum() > 200, "no muscle lines on screen"
     legend = chrome.find_element(By.ID, "legend").text
     assert "Length change" in legend and "shortened" in legend and "lengthened" in legend
@@ -239,8 +262,13 @@ def test_moving_a_gt_slider_turns_piriformis_blue(chrome, server, model):
 
     updates = int(chrome.find_element(By.TAG_NAME, "body").get_attribute("data-updates") or 0)
     slider_thumb(chrome, "right.gt_anterior_mm").send_keys(Keys.HOME)  # all the way back
-    wait_for(lambda: int(chrome.find_element(By.TAG_NAME, "body").get_attribute("data-updates")
-                         or 0) > updates, what="the muscles")
+    wait_for(
+        lambda: (
+            int(chrome.find_element(By.TAG_NAME, "body").get_attribute("data-updates") or 0)
+            > updates
+        ),
+        what="the muscles",
+    )
     time.sleep(0.5)
     assert state(chrome, "pose")["right.gt_anterior_mm"] == -25.0
     after = view_pixels(chrome)
@@ -263,10 +291,20 @@ def test_two_pages_keep_their_own_poses(chrome, server):
         call(chrome, "hipviz_solve", {"right.gt_superior_mm": 12.0})
         chrome.execute_script(
             "const p = {...window.trame.state.get('pose')}; p['right.gt_superior_mm'] = 12;"
-            "window.trame.state.set('pose', p); window.hipviz.poseChanged();")
-        wait_for(lambda: abs(next(r for r in state(chrome, "rows")
-                                  if r["key"] == "right.gluteus_medius_middle")["change_pct"])
-                 > 1.0)
+            "window.trame.state.set('pose', p); window.hipviz.poseChanged();"
+        )
+        wait_for(
+            lambda: (
+                abs(
+                    next(
+                        r
+                        for r in state(chrome, "rows")
+                        if r["key"] == "right.gluteus_medius_middle"
+                    )["change_pct"]
+                )
+                > 1.0
+            )
+        )
         time.sleep(1.0)
         assert state(other, "pose")["right.gt_superior_mm"] == 0.0
         assert all(abs(r["change_pct"]) < 0.05 for r in state(other, "rows"))
@@ -283,9 +321,11 @@ def test_follow_mode_copies_the_instructor_and_a_bad_message_changes_nothing(chr
         chrome.find_element(By.ID, "follow").click()
         teacher.execute_script(
             "const p = {...window.trame.state.get('pose')}; p['left.gt_anterior_mm'] = 9;"
-            "window.trame.state.set('pose', p); window.hipviz.poseChanged();")
-        wait_for(lambda: state(chrome, "pose")["left.gt_anterior_mm"] == 9.0,
-                 what="the student's pose")
+            "window.trame.state.set('pose', p); window.hipviz.poseChanged();"
+        )
+        wait_for(
+            lambda: state(chrome, "pose")["left.gt_anterior_mm"] == 9.0, what="the student's pose"
+        )
         teacher.execute_script("window.hipviz.openScene(1)")
         wait_for(lambda: state(chrome, "scene_index") == 1, what="the student's scene")
         assert chrome.find_element(By.ID, "scene-caption").text == read_scene(SCENES[1]).caption
@@ -306,36 +346,42 @@ def test_follow_mode_copies_the_instructor_and_a_bad_message_changes_nothing(chr
         # the desktop app leads over HTTP with the same token; a wrong one is refused
         token = server.instructor_url.split("token=")[1]
         request = urllib.request.Request(
-            server.url + "hipviz/lead", method="POST",
-            data=json.dumps({"token": "wrong", "pose": {}}).encode())
+            server.url + "hipviz/lead",
+            method="POST",
+            data=json.dumps({"token": "wrong", "pose": {}}).encode(),
+        )
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=10)
         assert refused.value.code == 403
         refused.value.close()
         request = urllib.request.Request(
-            server.url + "hipviz/lead", method="POST",
-            data=json.dumps({"token": token, "pose": {"right.gt_superior_mm": -6}}).encode())
+            server.url + "hipviz/lead",
+            method="POST",
+            data=json.dumps({"token": token, "pose": {"right.gt_superior_mm": -6}}).encode(),
+        )
         with urllib.request.urlopen(request, timeout=10) as answer:
             assert json.loads(answer.read())["seq"] > lead_seq
-        wait_for(lambda: state(chrome, "pose")["right.gt_superior_mm"] == -6.0,
-                 what="the student's pose after the desktop app led")
+        wait_for(
+            lambda: state(chrome, "pose")["right.gt_superior_mm"] == -6.0,
+            what="the student's pose after the desktop app led",
+        )
 
 
-def test_the_desktop_app_leads_students_in_follow_mode(chrome, server, window, qtbot,
-                                                       monkeypatch):
+def test_the_desktop_app_leads_students_in_follow_mode(chrome, server, window, qtbot, monkeypatch):
     from PyQt5.QtWidgets import QInputDialog
     from selenium.webdriver.common.by import By
 
     open_page(chrome, server.url)
     chrome.find_element(By.ID, "follow").click()
     # File > Lead a classroom, answering its question with the address `hipviz serve` printed
-    monkeypatch.setattr(QInputDialog, "getText",
-                        lambda *a, **k: (server.instructor_url, True))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (server.instructor_url, True))
     window.classroom.action.trigger()
     assert window.classroom.action.isChecked()
     window.controls.controls["left.gt_superior_mm"].spin.setValue(-11.0)
-    wait_for(lambda: state(chrome, "pose")["left.gt_superior_mm"] == -11.0,
-             what="the student's pose after the desktop slider moved")
+    wait_for(
+        lambda: state(chrome, "pose")["left.gt_superior_mm"] == -11.0,
+        what="the student's pose after the desktop slider moved",
+    )
     window.set_view("right")
     wait_for(lambda: state(chrome, "view") == "right", what="the student's view")
     assert window.classroom.last_error is None  # every post was taken
@@ -343,11 +389,14 @@ def test_the_desktop_app_leads_students_in_follow_mode(chrome, server, window, q
     assert window.classroom.leader is None
 
 
-@pytest.mark.parametrize("url, words", [
-    ("localhost:8080", "not an instructor address"),
-    ("http://localhost:8080/", "not an instructor address"),
-    ("http://127.0.0.1:9/?token=abc", "cannot reach the classroom server"),
-])
+@pytest.mark.parametrize(
+    "url, words",
+    [
+        ("localhost:8080", "not an instructor address"),
+        ("http://localhost:8080/", "not an instructor address"),
+        ("http://127.0.0.1:9/?token=abc", "cannot reach the classroom server"),
+    ],
+)
 def test_a_bad_instructor_address_says_why(url, words):
     from hipviz.web.lead_client import LeadError, parse_instructor_url, post_lead
 
@@ -355,10 +404,13 @@ def test_a_bad_instructor_address_says_why(url, words):
         post_lead(*parse_instructor_url(url), {})
 
 
-@pytest.mark.parametrize("args, words", [
-    (["serve", "no_such_scene.toml"], "scene file not found: no_such_scene.toml"),
-    (["serve", "--port", "70000"], "--port 70000: must be 0 to 65535"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["serve", "no_such_scene.toml"], "scene file not found: no_such_scene.toml"),
+        (["serve", "--port", "70000"], "--port 70000: must be 0 to 65535"),
+    ],
+)
 def test_serve_reports_bad_arguments(args, words, capsys):
     from hipviz.cli import main
 

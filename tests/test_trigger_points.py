@@ -74,8 +74,11 @@ def test_every_region_is_over_its_own_muscle(points, model):
     identity = {b: np.eye(4) for b in ("pelvis", "femur_right", "femur_left")}
     lines = dict(zip(model.muscles.keys, model.muscles.polylines(identity), strict=True))
     for tp in points:
-        distances = {key: _segment_distance(tp.centre, line) for key, line in lines.items()
-                     if key.startswith(tp.side + ".")}
+        distances = {
+            key: _segment_distance(tp.centre, line)
+            for key, line in lines.items()
+            if key.startswith(tp.side + ".")
+        }
         nearest = min(distances, key=distances.get)
         assert nearest.split(".")[1].startswith(tp.muscle), (tp.id, nearest)
         assert distances[nearest] <= OVER_MUSCLE_MM, (tp.id, distances[nearest])
@@ -85,8 +88,10 @@ def test_regions_sit_where_the_maps_put_them_against_the_landmarks(points):
     lm = load_landmarks()
     at = {tp.id: tp.centre for tp in points}
     for side in ("right", "left"):
+
         def d(region, landmark, side=side):
             return np.linalg.norm(at[f"{side}.{region}"] - np.asarray(lm[side][landmark]))
+
         # medius TrP1 posterior (by the PSIS/SI joint), TrP3 anterior (by the ASIS)
         assert d("gluteus_medius_trp1", "psis") < d("gluteus_medius_trp3", "psis")
         assert d("gluteus_medius_trp3", "asis") < d("gluteus_medius_trp1", "asis")
@@ -94,11 +99,13 @@ def test_regions_sit_where_the_maps_put_them_against_the_landmarks(points):
         assert d("gluteus_minimus_anterior_trp", "asis") < 60.0
         assert d("gluteus_minimus_anterior_trp", "greater_trochanter") < 60.0
         # piriformis TrP1 lateral (by the GT), TrP2 medial (by the sacrum)
-        assert d("piriformis_trp1", "greater_trochanter") < d("piriformis_trp2",
-                                                                "greater_trochanter")
+        assert d("piriformis_trp1", "greater_trochanter") < d(
+            "piriformis_trp2", "greater_trochanter"
+        )
         sacrum = np.asarray(lm["sacrum"]["sacral_plateau"])
-        assert (np.linalg.norm(at[f"{side}.piriformis_trp2"] - sacrum)
-                < np.linalg.norm(at[f"{side}.piriformis_trp1"] - sacrum))
+        assert np.linalg.norm(at[f"{side}.piriformis_trp2"] - sacrum) < np.linalg.norm(
+            at[f"{side}.piriformis_trp1"] - sacrum
+        )
 
 
 def test_the_overlay_colour_reads_apart_from_lengths_and_bone():
@@ -112,8 +119,13 @@ def test_the_overlay_colour_reads_apart_from_lengths_and_bone():
 
 def _green_pixels(image: np.ndarray) -> int:
     rgb = image[..., :3].astype(int)
-    return int(((rgb[..., 1] > 120) & (rgb[..., 1] - rgb[..., 0] > 60)
-                & (rgb[..., 1] - rgb[..., 2] > 40)).sum())
+    return int(
+        (
+            (rgb[..., 1] > 120)
+            & (rgb[..., 1] - rgb[..., 0] > 60)
+            & (rgb[..., 1] - rgb[..., 2] > 40)
+        ).sum()
+    )
 
 
 def test_toggling_shows_and_hides_the_regions_and_they_follow_the_pose(bones, model):
@@ -158,7 +170,7 @@ def test_the_ball_sits_over_its_point_and_shows(bones, model, points):
 
         x, y = world_to_display(plotter.renderer, tp.centre[None])[0]
         row, col = int(round(image.shape[0] - y)), int(round(x))
-        patch = np.abs(image - empty)[row - 20:row + 20, col - 20:col + 20].sum(-1)
+        patch = np.abs(image - empty)[row - 20 : row + 20, col - 20 : col + 20].sum(-1)
         assert (patch > 30).mean() > 0.5
         scene.overlay.set_ball("none")
         assert np.abs(scene.screenshot().astype(int) - empty).max() < 10
@@ -171,8 +183,12 @@ def test_the_ball_sits_over_its_point_and_shows(bones, model, points):
 
 
 def test_the_overlay_round_trips_in_scene_files(tmp_path):
-    scene = Scene(title="t", overlay=Overlay(trigger_points=True, labels=True, ball="racquetball",
-                                             ball_at="left.piriformis_trp1"))
+    scene = Scene(
+        title="t",
+        overlay=Overlay(
+            trigger_points=True, labels=True, ball="racquetball", ball_at="left.piriformis_trp1"
+        ),
+    )
     path = tmp_path / "ball.toml"
     write_scene(scene, path)
     assert "[overlay]" in path.read_text()
@@ -180,13 +196,18 @@ def test_the_overlay_round_trips_in_scene_files(tmp_path):
     assert parse_scene("hipviz_scene = 1\n").overlay == Overlay()
 
 
-@pytest.mark.parametrize("text, message", [
-    ('ball = "football"', "overlay.ball: 'football' is not allowed; allowed: none, tennis"),
-    ('ball_at = "right.nowhere"', "overlay.ball_at: 'right.nowhere' is not allowed; allowed: "
-                                  "right.gluteus_medius_trp1"),
-    ('trigger_points = "yes"', "overlay.trigger_points: must be true or false"),
-    ("colour = 1", "overlay.colour: unknown key; allowed here: ball, ball_at, labels"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('ball = "football"', "overlay.ball: 'football' is not allowed; allowed: none, tennis"),
+        (
+            'ball_at = "right.nowhere"',
+            "overlay.ball_at: 'right.nowhere' is not allowed; allowed: right.gluteus_medius_trp1",
+        ),
+        ('trigger_points = "yes"', "overlay.trigger_points: must be true or false"),
+        ("colour = 1", "overlay.colour: unknown key; allowed here: ball, ball_at, labels"),
+    ],
+)
 def test_a_bad_overlay_value_is_a_clear_scene_error(text, message):
     with pytest.raises(SceneError) as info:
         parse_scene(f"hipviz_scene = 1\n[overlay]\n{text}\n", "case.toml")
@@ -201,8 +222,9 @@ def test_the_shipped_self_care_scene_exports_with_its_ball(bones, model):
     assert "front corner" in scene.caption and "spoke" in scene.caption
     options = FigureOptions(size=(640, 400), title=False, caption=False)
     with_overlay = render_figure(scene, options=options, bones=bones, model=model)
-    without = render_figure(replace(scene, overlay=Overlay()), options=options, bones=bones,
-                            model=model)
+    without = render_figure(
+        replace(scene, overlay=Overlay()), options=options, bones=bones, model=model
+    )
     assert _green_pixels(with_overlay) > _green_pixels(without) + 200
 
 

@@ -34,7 +34,8 @@ def test_committed_page_equals_the_generator_output(model):
     assert page.exists(), f"{page} is missing: run `hipviz validate`"
     text = V.build_page(model)
     assert page.read_text(encoding="utf-8") == text, (
-        f"{page} is out of date: run `hipviz validate` and commit the result")
+        f"{page} is out of date: run `hipviz validate` and commit the result"
+    )
     for muscle in MUSCLES:  # a section per modelled muscle
         assert f"\n## {V.LABELS[muscle]}\n" in text
 
@@ -53,8 +54,11 @@ def test_check_exits_1_when_the_page_is_stale(tmp_path, capsys):
 def _sign_cases():
     for case in V.unambiguous_signs(V.load_literature()):
         key = (case.muscle, case.action, case.flexion_deg)
-        marks = ([pytest.mark.xfail(strict=True, reason=KNOWN_SIGN_DISAGREEMENTS[key])]
-                 if key in KNOWN_SIGN_DISAGREEMENTS else [])
+        marks = (
+            [pytest.mark.xfail(strict=True, reason=KNOWN_SIGN_DISAGREEMENTS[key])]
+            if key in KNOWN_SIGN_DISAGREEMENTS
+            else []
+        )
         name = f"{case.muscle}-{case.action}-{case.flexion_deg}deg"
         yield pytest.param(case, id=name, marks=marks)
 
@@ -65,13 +69,16 @@ def test_sign_matches_the_literature_where_it_is_unambiguous(case, ours):
         value = ours[(side, case.muscle, case.action, case.flexion_deg)]
         assert np.sign(value) == case.sign, (
             f"{side} {case.muscle} {case.action} moment arm at {case.flexion_deg} deg flexion is "
-            f"{value:+.1f} mm; the literature says {case.sign:+d} ({case.evidence})")
+            f"{value:+.1f} mm; the literature says {case.sign:+d} ({case.evidence})"
+        )
 
 
 def test_the_literature_is_unambiguous_about_piriformis_turning_role():
     """Guards the sign test from silently running on nothing."""
-    cases = {(c.muscle, c.action, c.flexion_deg): c.sign
-             for c in V.unambiguous_signs(V.load_literature())}
+    cases = {
+        (c.muscle, c.action, c.flexion_deg): c.sign
+        for c in V.unambiguous_signs(V.load_literature())
+    }
     assert cases[("piriformis", "rotation", 0)] == -1  # external rotator with the hip straight
     assert cases[("piriformis", "rotation", 90)] == +1  # internal rotator at 90 deg flexion
 
@@ -95,8 +102,9 @@ def test_straight_line_moment_arms_match_the_cross_check():
     """Dostal's coordinates, recomputed here, match a third party's tabulation (1 mm)."""
     lit = V.load_literature()
     for check in lit["cross_checks"]:
-        values = V.straight_line_model_values(lit, check["model"],
-                                              [v["flexion_deg"] for v in check["values_mm"]])
+        values = V.straight_line_model_values(
+            lit, check["model"], [v["flexion_deg"] for v in check["values_mm"]]
+        )
         for expected in check["values_mm"]:
             got = values[(check["muscle"], expected["flexion_deg"])]
             for action in ("rotation", "abduction", "flexion"):
@@ -134,20 +142,33 @@ def test_polyline_moment_arms_agree_with_the_hip_model_on_straight_paths(model):
         for f in V.FLEXIONS_DEG:
             arms = V.polyline_moment_arms(path.points, on_femur, hip, f)
             for action in V.ACTIONS:
-                assert arms[action] == pytest.approx(values[("right", path.muscle, action, f)],
-                                                     abs=1e-3)
+                assert arms[action] == pytest.approx(
+                    values[("right", path.muscle, action, f)], abs=1e-3
+                )
 
 
-@pytest.mark.parametrize("ours_mm, ref, expected", [
-    (10.0, V.Reference(12.0, 3.0, "cadaver", "x", spread_known=True),
-     "agrees (within the spread between specimens)"),
-    (10.0, V.Reference(10.4, 0.5, "model", "x"),
-     "agrees (within the ±0.5 mm uncertainty of the reference)"),
-    (-5.0, V.Reference(12.0, 1.0, "model", "x"),
-     "disagrees in sign (ours external, reference internal)"),
-    (-5.0, V.Reference(-12.0, 1.0, "model", "x"), "same sign, weaker by 7.0 mm"),
-    (-15.0, V.Reference(-12.0, 1.0, "model", "x"), "same sign, stronger by 3.0 mm"),
-    (-15.0, V.Reference(0.4, 1.0, "model", "x"), "reference ≈ 0; ours is 15.0 mm external"),
-])
+@pytest.mark.parametrize(
+    "ours_mm, ref, expected",
+    [
+        (
+            10.0,
+            V.Reference(12.0, 3.0, "cadaver", "x", spread_known=True),
+            "agrees (within the spread between specimens)",
+        ),
+        (
+            10.0,
+            V.Reference(10.4, 0.5, "model", "x"),
+            "agrees (within the ±0.5 mm uncertainty of the reference)",
+        ),
+        (
+            -5.0,
+            V.Reference(12.0, 1.0, "model", "x"),
+            "disagrees in sign (ours external, reference internal)",
+        ),
+        (-5.0, V.Reference(-12.0, 1.0, "model", "x"), "same sign, weaker by 7.0 mm"),
+        (-15.0, V.Reference(-12.0, 1.0, "model", "x"), "same sign, stronger by 3.0 mm"),
+        (-15.0, V.Reference(0.4, 1.0, "model", "x"), "reference ≈ 0; ours is 15.0 mm external"),
+    ],
+)
 def test_verdicts_in_plain_words(ours_mm, ref, expected):
     assert V.verdict(ours_mm, ref, "rotation")[1] == expected

@@ -57,13 +57,22 @@ def drag_slider(qtbot, slider, dx: int) -> None:
     """Press the handle, drag it ``dx`` pixels with the button held, release."""
     option = QStyleOptionSlider()
     slider.initStyleOption(option)
-    handle = slider.style().subControlRect(QStyle.CC_Slider, option, QStyle.SC_SliderHandle,
-                                           slider).center()
+    handle = (
+        slider.style()
+        .subControlRect(QStyle.CC_Slider, option, QStyle.SC_SliderHandle, slider)
+        .center()
+    )
     qtbot.mousePress(slider, Qt.LeftButton, pos=handle)
     for step in range(1, 6):  # QTest cannot move with a button held: send the moves ourselves
         pos = handle + QPoint(round(dx * step / 5), 0)
-        move = QMouseEvent(QEvent.MouseMove, pos, slider.mapToGlobal(pos), Qt.NoButton,
-                           Qt.LeftButton, Qt.NoModifier)
+        move = QMouseEvent(
+            QEvent.MouseMove,
+            pos,
+            slider.mapToGlobal(pos),
+            Qt.NoButton,
+            Qt.LeftButton,
+            Qt.NoModifier,
+        )
         QApplication.sendEvent(slider, move)
         qtbot.wait(5)
     qtbot.mouseRelease(slider, Qt.LeftButton, pos=handle + QPoint(dx, 0))
@@ -73,8 +82,13 @@ def drag_slider(qtbot, slider, dx: int) -> None:
 def test_window_opens_with_five_bones_menus_and_shortcuts(window, qtbot):
     assert window.isVisible()
     assert (window.width(), window.height()) == (1400, 900)
-    assert set(window.scene.bone_actors) == {"pelvis_right", "pelvis_left", "sacrum",
-                                             "femur_right", "femur_left"}
+    assert set(window.scene.bone_actors) == {
+        "pelvis_right",
+        "pelvis_left",
+        "sacrum",
+        "femur_right",
+        "femur_left",
+    }
     actors = list(window.plotter.renderer.actors.values())
     assert all(a in actors for a in window.scene.bone_actors.values())
     menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
@@ -86,7 +100,7 @@ def test_window_opens_with_five_bones_menus_and_shortcuts(window, qtbot):
     # the rendered view shows bone: cream pixels in the middle of the 3D view
     image = window.scene.screenshot()
     h, w = image.shape[:2]
-    middle = image[h // 3:2 * h // 3, w // 3:2 * w // 3].reshape(-1, 3).astype(int)
+    middle = image[h // 3 : 2 * h // 3, w // 3 : 2 * w // 3].reshape(-1, 3).astype(int)
     assert np.mean((middle[:, 0] > 110) & (middle[:, 0] >= middle[:, 2] + 12)) > 0.3
 
 
@@ -102,17 +116,26 @@ def test_view_actions_and_keys_move_the_camera(window, qtbot):
         np.testing.assert_allclose(got.viewup, expected[2], atol=1e-6)
         assert not np.allclose(before.position, got.position)
     qtbot.keyClick(window.plotter, Qt.Key_3)  # shortcut "3": right lateral, even in the view
-    np.testing.assert_allclose(window.plotter.camera_position.position,
-                               camera_position("right", window.plotter.camera.view_angle,
-                                               aspect=np.divide(*window.plotter.window_size))[0])
+    np.testing.assert_allclose(
+        window.plotter.camera_position.position,
+        camera_position(
+            "right", window.plotter.camera.view_angle, aspect=np.divide(*window.plotter.window_size)
+        )[0],
+    )
     assert window.view_label.text() == f"{VIEWS['right'].label} view"
     window.view_actions["anterior"].trigger()
     before = window.plotter.camera_position.position
     window.resize(1200, 800)  # a standard view is framed again for the view's new shape
-    qtbot.waitUntil(lambda: np.allclose(
-        window.plotter.camera_position.position,
-        camera_position("anterior", window.plotter.camera.view_angle,
-                        aspect=np.divide(*window.plotter.window_size))[0]))
+    qtbot.waitUntil(
+        lambda: np.allclose(
+            window.plotter.camera_position.position,
+            camera_position(
+                "anterior",
+                window.plotter.camera.view_angle,
+                aspect=np.divide(*window.plotter.window_size),
+            )[0],
+        )
+    )
     assert not np.allclose(window.plotter.camera_position.position, before)
 
 
@@ -149,8 +172,9 @@ def test_slider_drag_and_set_value_move_femur_colours_and_table(window, qtbot):
     assert window.model.pose.get(GT_UP) == pytest.approx(dragged + 5.0)
     assert not np.allclose(np.array(femur.user_matrix), matrix1)
     assert np.array(window.scene.muscles.lines.point_data["change_pct"]).min() < scalars1.min()
-    piriformis = window.model.solution.change_pct[window.model.solution.keys.index(
-        "right.piriformis")]
+    piriformis = window.model.solution.change_pct[
+        window.model.solution.keys.index("right.piriformis")
+    ]
     row = [r for r in window.table.values() if r[0] == "Piriformis"][0]
     assert row[3] == f"{piriformis:+.1f} %"
 
@@ -177,13 +201,12 @@ def test_reset_restores_neutral(window, qtbot):
     qtbot.keyClick(window, Qt.Key_R, Qt.ControlModifier)
     settle(qtbot)
     assert window.model.pose == Pose()
-    assert all(c.slider.value() == 0 and c.spin.value() == 0
-               for c in window.controls.controls.values())
+    assert all(
+        c.slider.value() == 0 and c.spin.value() == 0 for c in window.controls.controls.values()
+    )
     for name in ("femur_right", "femur_left", "pelvis_left"):
-        np.testing.assert_allclose(window.scene.bone_actors[name].user_matrix, np.eye(4),
-                                   atol=1e-9)
-    np.testing.assert_allclose(window.scene.muscles.lines.point_data["change_pct"], 0.0,
-                               atol=1e-9)
+        np.testing.assert_allclose(window.scene.bone_actors[name].user_matrix, np.eye(4), atol=1e-9)
+    np.testing.assert_allclose(window.scene.muscles.lines.point_data["change_pct"], 0.0, atol=1e-9)
     window.controls.controls["left.gt_anterior_mm"].slider.setValue(10)
     window.controls.reset_buttons["left"].click()
     assert window.model.pose == Pose()
@@ -251,8 +274,7 @@ def test_hover_and_click_inspect_a_muscle(window, qtbot):
     assert "Right piriformis" in window.statusBar().currentMessage()
     qtbot.mouseClick(window.plotter, Qt.LeftButton, pos=pos)
     assert window.selected == "right.piriformis"
-    elsewhere = QMouseEvent(QEvent.MouseMove, QPoint(3, 3), Qt.NoButton, Qt.NoButton,
-                            Qt.NoModifier)
+    elsewhere = QMouseEvent(QEvent.MouseMove, QPoint(3, 3), Qt.NoButton, Qt.NoButton, Qt.NoModifier)
     QApplication.sendEvent(window.plotter, elsewhere)
     assert window.hovered is None
     assert window.scene.muscles.highlighted == "right.piriformis"  # the click keeps it
@@ -300,8 +322,11 @@ def test_table_sorts_copies_and_exports(window, qtbot, tmp_path):
     window.controls.controls[GT_UP].spin.setValue(10.0)
     table = window.table
     header = table.view.horizontalHeader()
-    qtbot.mouseClick(header.viewport(), Qt.LeftButton,
-                     pos=QPoint(header.sectionViewportPosition(3) + 5, header.height() // 2))
+    qtbot.mouseClick(
+        header.viewport(),
+        Qt.LeftButton,
+        pos=QPoint(header.sectionViewportPosition(3) + 5, header.height() // 2),
+    )
     rows = table.values()[1:]
     pct = [float(r[3].rstrip(" %")) for r in rows]
     assert pct == sorted(pct) or pct == sorted(pct, reverse=True)
@@ -319,9 +344,11 @@ def test_table_sorts_copies_and_exports(window, qtbot, tmp_path):
 
 def test_scene_file_sets_pose_view_and_display(window, qtbot, tmp_path):
     path = tmp_path / "case.toml"
-    path.write_text('hipviz_scene = 1\ntitle = "GT superior"\n[pose.right]\n'
-                    'gt_superior_mm = 8.0\n[camera]\nview = "posterior"\n'
-                    '[display]\nmuscles = ["right.piriformis"]\nlabels = true\n')
+    path.write_text(
+        'hipviz_scene = 1\ntitle = "GT superior"\n[pose.right]\n'
+        'gt_superior_mm = 8.0\n[camera]\nview = "posterior"\n'
+        '[display]\nmuscles = ["right.piriformis"]\nlabels = true\n'
+    )
     window.open_scene(path)
     assert window.model.pose.get(GT_UP) == 8.0
     assert window.controls.controls[GT_UP].spin.value() == 8.0
@@ -336,8 +363,9 @@ def test_scene_file_sets_pose_view_and_display(window, qtbot, tmp_path):
 def test_missing_meshes_show_an_error_dialog(monkeypatch, tmp_path, qtbot):
     monkeypatch.setenv("HIPVIZ_MESH_DIR", str(tmp_path))
     shown = []
-    monkeypatch.setattr(QMessageBox, "critical",
-                        staticmethod(lambda parent, title, text, *a: shown.append(text)))
+    monkeypatch.setattr(
+        QMessageBox, "critical", staticmethod(lambda parent, title, text, *a: shown.append(text))
+    )
     assert app.run() == 1
     assert len(shown) == 1
     # the first file missing from the mesh folder (the landmarks are read while the bones
@@ -352,7 +380,8 @@ def test_unreadable_muscle_data_shows_an_error_dialog(monkeypatch, qtbot):
 
     monkeypatch.setattr(HipModel, "load", missing)
     shown = []
-    monkeypatch.setattr(QMessageBox, "critical",
-                        staticmethod(lambda parent, title, text, *a: shown.append(text)))
+    monkeypatch.setattr(
+        QMessageBox, "critical", staticmethod(lambda parent, title, text, *a: shown.append(text))
+    )
     assert app.run() == 1
     assert "muscles.json" in shown[0] and "hipviz build-muscles" in shown[0]

@@ -24,14 +24,29 @@ from hipviz.render.views import camera_position
 GT_UP = "right.gt_superior_mm"
 PIRIFORMIS = ("right.piriformis", "left.piriformis")
 SCENES = (
-    ("1-neutral.toml", Scene("Neutral", "Every muscle at its neutral length.", Pose(),
-                             Camera("anterior"))),
-    ("2-gt-superior.toml", Scene("Right GT superior", "The right piriformis shortens.",
-                                 Pose.from_dict({GT_UP: 12.0}), Camera("posterior"),
-                                 Display(muscles=PIRIFORMIS))),
-    ("10-crest.toml", Scene("Iliac crest raised too", "Back to neutral length?",
-                            Pose.from_dict({GT_UP: 12.0, "right.iliac_crest_superior_mm": 12.0}),
-                            Camera("right"))),
+    (
+        "1-neutral.toml",
+        Scene("Neutral", "Every muscle at its neutral length.", Pose(), Camera("anterior")),
+    ),
+    (
+        "2-gt-superior.toml",
+        Scene(
+            "Right GT superior",
+            "The right piriformis shortens.",
+            Pose.from_dict({GT_UP: 12.0}),
+            Camera("posterior"),
+            Display(muscles=PIRIFORMIS),
+        ),
+    ),
+    (
+        "10-crest.toml",
+        Scene(
+            "Iliac crest raised too",
+            "Back to neutral length?",
+            Pose.from_dict({GT_UP: 12.0, "right.iliac_crest_superior_mm": 12.0}),
+            Camera("right"),
+        ),
+    ),
 )
 
 pytestmark = pytest.mark.gui
@@ -41,7 +56,7 @@ pytestmark = pytest.mark.gui
 def folder(tmp_path):
     for name, scene in SCENES:
         write_scene(scene, tmp_path / name)
-    (tmp_path / "5-broken.toml").write_text('hipviz_scene = 1\n[pose.right]\nknee = 3\n')
+    (tmp_path / "5-broken.toml").write_text("hipviz_scene = 1\n[pose.right]\nknee = 3\n")
     (tmp_path / "notes.txt").write_text("not a scene")
     return tmp_path
 
@@ -121,14 +136,20 @@ def test_keys_step_through_the_folder(window, qtbot, folder):
     ws = window.workshop
     ws.duration_s = 0  # this test is about the order; the next one about the motion
     ws.set_folder(folder)
-    assert [p.name for p in scene_files(folder)] == ["1-neutral.toml", "2-gt-superior.toml",
-                                                     "5-broken.toml", "10-crest.toml"]
-    assert [p.name for p in ws.paths] == ["1-neutral.toml", "2-gt-superior.toml",
-                                          "10-crest.toml"]
+    assert [p.name for p in scene_files(folder)] == [
+        "1-neutral.toml",
+        "2-gt-superior.toml",
+        "5-broken.toml",
+        "10-crest.toml",
+    ]
+    assert [p.name for p in ws.paths] == ["1-neutral.toml", "2-gt-superior.toml", "10-crest.toml"]
     window.workshop.toggle_action.trigger()
     press(qtbot, window, Qt.Key_PageDown)
-    assert ws.index == 0 and ws.title_text == ("Neutral", "Every muscle at its neutral length.",
-                                               "1 / 3")
+    assert ws.index == 0 and ws.title_text == (
+        "Neutral",
+        "Every muscle at its neutral length.",
+        "1 / 3",
+    )
     press(qtbot, window, Qt.Key_Right)
     assert ws.index == 1 and ws.title_text[0] == "Right GT superior"
     assert ws.title_text[2] == "2 / 3"
@@ -170,8 +191,12 @@ def test_moving_to_a_scene_is_smooth(window, qtbot, folder):
     ws.go_to(0)
     qtbot.waitUntil(lambda: not ws.animating)
     poses, cameras = [], []
-    window.model.subscribe(lambda solution: (poses.append(solution.requested.get(GT_UP)),
-                                             cameras.append(camera_of(window))))
+    window.model.subscribe(
+        lambda solution: (
+            poses.append(solution.requested.get(GT_UP)),
+            cameras.append(camera_of(window)),
+        )
+    )
     start = camera_of(window)
     end = view_camera(window, "posterior")
     # slower than the 0.6 s default: software OpenGL here draws a frame in 0.2 to 0.4 s

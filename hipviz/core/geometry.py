@@ -71,8 +71,9 @@ def is_scalar(*values) -> bool:
     a few microseconds per call on a Python float, which is why this exists.
     """
     for v in values:
-        if not (isinstance(v, (float, int, np.generic))
-                or (isinstance(v, np.ndarray) and v.ndim == 0)):
+        if not (
+            isinstance(v, (float, int, np.generic)) or (isinstance(v, np.ndarray) and v.ndim == 0)
+        ):
             return False
     return True
 

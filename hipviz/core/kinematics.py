@@ -78,8 +78,7 @@ class Anatomy:
         if side not in cache:
             h0 = self.right_like(side, "hip_centre")
             g0 = self.right_like(side, "greater_trochanter") - h0
-            cache[side] = (tuple(map(float, h0)), tuple(map(float, g0)),
-                           float(np.linalg.norm(g0)))
+            cache[side] = (tuple(map(float, h0)), tuple(map(float, g0)), float(np.linalg.norm(g0)))
         return cache[side]
 
 
@@ -108,12 +107,17 @@ def pelvis_transform(anatomy: Anatomy, crest_right_mm, crest_left_mm) -> np.ndar
         theta = -math.asin(min(max((cr - cl) / width, -1.0), 1.0))
         c, s = math.cos(theta), math.sin(theta)
         _, y, z = centre.tolist()
-        return np.array([[1.0, 0.0, 0.0, 0.0],
-                         [0.0, c, -s, y - (c * y - s * z) + 0.5 * (cr + cl)],
-                         [0.0, s, c, z - (s * y + c * z)],
-                         [0.0, 0.0, 0.0, 1.0]])
-    cr, cl = np.broadcast_arrays(np.asarray(crest_right_mm, float),
-                                 np.asarray(crest_left_mm, float))
+        return np.array(
+            [
+                [1.0, 0.0, 0.0, 0.0],
+                [0.0, c, -s, y - (c * y - s * z) + 0.5 * (cr + cl)],
+                [0.0, s, c, z - (s * y + c * z)],
+                [0.0, 0.0, 0.0, 1.0],
+            ]
+        )
+    cr, cl = np.broadcast_arrays(
+        np.asarray(crest_right_mm, float), np.asarray(crest_left_mm, float)
+    )
     theta = -np.arcsin(np.clip((cr - cl) / width, -1.0, 1.0))
     r = rotation("x", theta)
     t = np.zeros(cr.shape + (4, 4))
@@ -134,18 +138,24 @@ def femur_rotation(flexion_rad, adduction_rad, rotation_rad) -> np.ndarray:
         a0 = (cr, 0.0, sr)  # rows of Rx(adduction) Ry(rotation)
         a1 = (sa * sr, ca, -sa * cr)
         a2 = (-ca * sr, sa, ca * cr)
-        return np.array([[cf * a0[k] - sf * a1[k] for k in range(3)],
-                         [sf * a0[k] + cf * a1[k] for k in range(3)],
-                         a2])
+        return np.array(
+            [
+                [cf * a0[k] - sf * a1[k] for k in range(3)],
+                [sf * a0[k] + cf * a1[k] for k in range(3)],
+                a2,
+            ]
+        )
     return rotation("z", flexion_rad) @ rotation("x", adduction_rad) @ rotation("y", rotation_rad)
 
 
-def femur_transform(anatomy: Anatomy, side: str, pelvis: np.ndarray,
-                    flexion_rad, adduction_rad, rotation_rad) -> np.ndarray:
+def femur_transform(
+    anatomy: Anatomy, side: str, pelvis: np.ndarray, flexion_rad, adduction_rad, rotation_rad
+) -> np.ndarray:
     """Neutral-frame femur points -> room, (..., 4, 4), with the head centred in the acetabulum."""
     if pelvis.shape == (4, 4) and is_scalar(flexion_rad, adduction_rad, rotation_rad):
-        return _femur_transform_one(anatomy, side, pelvis, float(flexion_rad),
-                                    float(adduction_rad), float(rotation_rad))
+        return _femur_transform_one(
+            anatomy, side, pelvis, float(flexion_rad), float(adduction_rad), float(rotation_rad)
+        )
     p = pelvis if side == "right" else mirror_transform(pelvis)
     h0 = anatomy.right_like(side, "hip_centre")
     rp = p[..., :3, :3]
@@ -157,20 +167,32 @@ def femur_transform(anatomy: Anatomy, side: str, pelvis: np.ndarray,
     return t if side == "right" else mirror_transform(t)
 
 
-def _femur_transform_one(anatomy: Anatomy, side: str, pelvis: np.ndarray, flexion_rad: float,
-                         adduction_rad: float, rotation_rad: float) -> np.ndarray:
+def _femur_transform_one(
+    anatomy: Anatomy,
+    side: str,
+    pelvis: np.ndarray,
+    flexion_rad: float,
+    adduction_rad: float,
+    rotation_rad: float,
+) -> np.ndarray:
     """:func:`femur_transform` for one pose, on Python floats (a slider step)."""
     p = pelvis.tolist()
     if side != "right":  # right-like: mirror through z = 0 (negate the z row and column)
-        p = [[p[0][0], p[0][1], -p[0][2], p[0][3]], [p[1][0], p[1][1], -p[1][2], p[1][3]],
-             [-p[2][0], -p[2][1], p[2][2], -p[2][3]]]
+        p = [
+            [p[0][0], p[0][1], -p[0][2], p[0][3]],
+            [p[1][0], p[1][1], -p[1][2], p[1][3]],
+            [-p[2][0], -p[2][1], p[2][2], -p[2][3]],
+        ]
     h0, h1, h2 = anatomy.gt_geometry(side)[0]
     cf, sf = math.cos(flexion_rad), math.sin(flexion_rad)
     ca, sa = math.cos(adduction_rad), math.sin(adduction_rad)
     cr, sr = math.cos(rotation_rad), math.sin(rotation_rad)
     a0, a1, a2 = (cr, 0.0, sr), (sa * sr, ca, -sa * cr), (-ca * sr, sa, ca * cr)  # Rx Ry
-    f = ([cf * a0[k] - sf * a1[k] for k in range(3)],  # Rz(flexion) Rx Ry
-         [sf * a0[k] + cf * a1[k] for k in range(3)], a2)
+    f = (
+        [cf * a0[k] - sf * a1[k] for k in range(3)],  # Rz(flexion) Rx Ry
+        [sf * a0[k] + cf * a1[k] for k in range(3)],
+        a2,
+    )
     rows = []
     for i in range(3):
         p0, p1, p2, p3 = p[i]
@@ -200,8 +222,9 @@ def gt_position(anatomy: Anatomy, side: str, femur: np.ndarray) -> np.ndarray:
     return femur[..., :3, :3] @ g + femur[..., :3, 3]
 
 
-def solve_gt(anatomy: Anatomy, side: str, pelvis: np.ndarray, flexion_rad,
-             gt_superior_mm, gt_anterior_mm):
+def solve_gt(
+    anatomy: Anatomy, side: str, pelvis: np.ndarray, flexion_rad, gt_superior_mm, gt_anterior_mm
+):
     """Adduction and rotation that put the GT tip at its palpated place.
 
     The GT target is its neutral place in the room (pelvis level, hip at the given
@@ -218,11 +241,14 @@ def solve_gt(anatomy: Anatomy, side: str, pelvis: np.ndarray, flexion_rad,
         Bit mask of the flags in this module (``OK`` when the GT is exactly there).
     """
     if pelvis.shape == (4, 4) and is_scalar(flexion_rad, gt_superior_mm, gt_anterior_mm):
-        return _solve_gt_one(anatomy, side, pelvis, float(flexion_rad), float(gt_superior_mm),
-                             float(gt_anterior_mm))
+        return _solve_gt_one(
+            anatomy, side, pelvis, float(flexion_rad), float(gt_superior_mm), float(gt_anterior_mm)
+        )
     flex, sup, ant = np.broadcast_arrays(
-        np.asarray(flexion_rad, float), np.asarray(gt_superior_mm, float),
-        np.asarray(gt_anterior_mm, float))
+        np.asarray(flexion_rad, float),
+        np.asarray(gt_superior_mm, float),
+        np.asarray(gt_anterior_mm, float),
+    )
     p = pelvis if side == "right" else mirror_transform(pelvis)
     p = np.broadcast_to(p, flex.shape + (4, 4))
     h0 = anatomy.right_like(side, "hip_centre")
@@ -267,8 +293,9 @@ def solve_gt(anatomy: Anatomy, side: str, pelvis: np.ndarray, flexion_rad,
     return add, rot, status
 
 
-def _solve_gt_one(anatomy: Anatomy, side: str, pelvis: np.ndarray, flex: float, sup: float,
-                  ant: float) -> tuple[float, float, int]:
+def _solve_gt_one(
+    anatomy: Anatomy, side: str, pelvis: np.ndarray, flex: float, sup: float, ant: float
+) -> tuple[float, float, int]:
     """:func:`solve_gt` for one pose, step for step, on Python floats.
 
     A slider step solves one pose; numpy's per-call overhead on (3,) arrays made this
@@ -277,8 +304,12 @@ def _solve_gt_one(anatomy: Anatomy, side: str, pelvis: np.ndarray, flex: float, 
     (h0x, h0y, h0z), (g0x, g0y, g0z), radius = anatomy.gt_geometry(side)
     p = pelvis.tolist()
     if side != "right":  # mirror through z = 0: negate the z row and column once
-        p = [[p[0][0], p[0][1], -p[0][2], p[0][3]], [p[1][0], p[1][1], -p[1][2], p[1][3]],
-             [-p[2][0], -p[2][1], p[2][2], -p[2][3]], p[3]]
+        p = [
+            [p[0][0], p[0][1], -p[0][2], p[0][3]],
+            [p[1][0], p[1][1], -p[1][2], p[1][3]],
+            [-p[2][0], -p[2][1], p[2][2], -p[2][3]],
+            p[3],
+        ]
     (r00, r01, r02, t0), (r10, r11, r12, t1), (r20, r21, r22, _t2) = p[0], p[1], p[2]
     hip_x = r00 * h0x + r01 * h0y + r02 * h0z + t0
     hip_y = r10 * h0x + r11 * h0y + r12 * h0z + t1
@@ -338,7 +369,11 @@ def status_reasons(status: int) -> list[str]:
     if status & ADDUCTION_LIMIT:
         reasons.append(f"it would need more than {-ABDUCTION_RANGE_DEG[0]:g} deg of adduction")
     if status & INTERNAL_LIMIT:
-        reasons.append(f"it would need more than {ROTATION_RANGE_DEG[1]:g} deg of internal rotation")
+        reasons.append(
+            f"it would need more than {ROTATION_RANGE_DEG[1]:g} deg of internal rotation"
+        )
     if status & EXTERNAL_LIMIT:
-        reasons.append(f"it would need more than {-ROTATION_RANGE_DEG[0]:g} deg of external rotation")
+        reasons.append(
+            f"it would need more than {-ROTATION_RANGE_DEG[0]:g} deg of external rotation"
+        )
     return reasons

@@ -202,24 +202,34 @@ class HipModel:
             return
         got = self.solution.reached.side(side)
         if mode == "angles":
-            new = replace(current, gt_superior_mm=0.0, gt_anterior_mm=0.0,
-                          hip_abduction_deg=_clip("hip_abduction_deg", got.hip_abduction_deg),
-                          hip_rotation_deg=_clip("hip_rotation_deg", got.hip_rotation_deg))
+            new = replace(
+                current,
+                gt_superior_mm=0.0,
+                gt_anterior_mm=0.0,
+                hip_abduction_deg=_clip("hip_abduction_deg", got.hip_abduction_deg),
+                hip_rotation_deg=_clip("hip_rotation_deg", got.hip_rotation_deg),
+            )
         else:
-            new = replace(current, hip_abduction_deg=None, hip_rotation_deg=None,
-                          gt_superior_mm=_clip("gt_superior_mm", got.gt_superior_mm),
-                          gt_anterior_mm=_clip("gt_anterior_mm", got.gt_anterior_mm))
+            new = replace(
+                current,
+                hip_abduction_deg=None,
+                hip_rotation_deg=None,
+                gt_superior_mm=_clip("gt_superior_mm", got.gt_superior_mm),
+                gt_anterior_mm=_clip("gt_anterior_mm", got.gt_anterior_mm),
+            )
         self.set_pose(self._pose.with_side(side, new))
 
     def reset(self, side: str | None = None) -> None:
         """Neutral pose for one side, or both; each side stays driven as it was."""
+
         def neutral(s: str) -> SidePose:
             if self._pose.side(s).mode == "angles":
                 return SidePose(hip_abduction_deg=0.0, hip_rotation_deg=0.0)
             return SidePose()
 
-        self.set_pose(Pose(**{s: neutral(s) if side in (None, s) else self._pose.side(s)
-                              for s in SIDES}))
+        self.set_pose(
+            Pose(**{s: neutral(s) if side in (None, s) else self._pose.side(s) for s in SIDES})
+        )
 
     # --- evaluation ------------------------------------------------------------------------
     def solve(self, pose: Pose, moment_arms: bool = True) -> Solution:
@@ -229,8 +239,9 @@ class HipModel:
         ``moment_arms=False`` leaves them empty.
         """
         a = self.anatomy
-        pelvis = kin.pelvis_transform(a, pose.right.iliac_crest_superior_mm,
-                                      pose.left.iliac_crest_superior_mm)
+        pelvis = kin.pelvis_transform(
+            a, pose.right.iliac_crest_superior_mm, pose.left.iliac_crest_superior_mm
+        )
         transforms = {"pelvis": pelvis}
         angles, reasons, reached = {}, {}, {}
         for side in SIDES:
@@ -240,8 +251,9 @@ class HipModel:
                 add, rot = -math.radians(sp.hip_abduction_deg), math.radians(sp.hip_rotation_deg)
                 status = 0
             else:
-                add, rot, status = kin.solve_gt(a, side, pelvis, flex, sp.gt_superior_mm,
-                                                sp.gt_anterior_mm)
+                add, rot, status = kin.solve_gt(
+                    a, side, pelvis, flex, sp.gt_superior_mm, sp.gt_anterior_mm
+                )
                 add, rot = float(add), float(rot)
             femur = kin.femur_transform(a, side, pelvis, flex, add, rot)
             transforms[f"femur_{side}"] = femur
@@ -252,14 +264,26 @@ class HipModel:
             else:  # exact within round-off when nothing was clamped
                 sup, ant = sp.gt_superior_mm, sp.gt_anterior_mm
             reached[side] = SidePose(
-                gt_superior_mm=sup, gt_anterior_mm=ant,
+                gt_superior_mm=sup,
+                gt_anterior_mm=ant,
                 iliac_crest_superior_mm=sp.iliac_crest_superior_mm,
                 hip_flexion_deg=sp.hip_flexion_deg,
-                hip_abduction_deg=-math.degrees(add), hip_rotation_deg=math.degrees(rot))
+                hip_abduction_deg=-math.degrees(add),
+                hip_rotation_deg=math.degrees(rot),
+            )
         lengths = self.muscles.lengths(transforms)
         arms = MomentArms(lambda: self._moment_arms(pelvis, angles)) if moment_arms else {}
-        return Solution(pose, Pose(**reached), angles, reasons, transforms, self.muscles.keys,
-                        lengths, self.muscles.rest_lengths, arms)
+        return Solution(
+            pose,
+            Pose(**reached),
+            angles,
+            reasons,
+            transforms,
+            self.muscles.keys,
+            lengths,
+            self.muscles.rest_lengths,
+            arms,
+        )
 
     def _reached_gt(self, side: str, femur: np.ndarray, flexion_rad: float) -> tuple[float, float]:
         """The GT's (superior, anterior) displacement from its neutral place, mm."""
@@ -273,12 +297,20 @@ class HipModel:
     def _moment_arms(self, pelvis: np.ndarray, angles_deg: dict[str, np.ndarray]) -> dict:
         """-dL/d(angle) by central differences on a 7-pose batch (both sides at once)."""
         h = ANGLE_STEP_RAD
-        steps = np.array([[0, 0, 0], [h, 0, 0], [-h, 0, 0], [0, h, 0], [0, -h, 0], [0, 0, h], [0, 0, -h]])
+        steps = np.array(
+            [[0, 0, 0], [h, 0, 0], [-h, 0, 0], [0, h, 0], [0, -h, 0], [0, 0, h], [0, 0, -h]]
+        )
         transforms = {"pelvis": np.broadcast_to(pelvis, (7, 4, 4))}
         for side in SIDES:
             flex, abd, rot = np.radians(angles_deg[side])
             transforms[f"femur_{side}"] = kin.femur_transform(
-                self.anatomy, side, pelvis, flex + steps[:, 0], -(abd + steps[:, 1]), rot + steps[:, 2])
+                self.anatomy,
+                side,
+                pelvis,
+                flex + steps[:, 0],
+                -(abd + steps[:, 1]),
+                rot + steps[:, 2],
+            )
         lengths = self.muscles.lengths(transforms)
         d = lambda i: -(lengths[2 * i + 1] - lengths[2 * i + 2]) / (2 * h)  # noqa: E731
         return {"flexion": d(0), "abduction": d(1), "rotation": d(2)}
@@ -296,19 +328,22 @@ class HipModel:
         n = max(np.size(v) for v in values.values())
         v = {k: np.broadcast_to(np.asarray(values.get(k, base[k]), float), (n,)) for k in base}
         a = self.anatomy
-        pelvis = kin.pelvis_transform(a, v["right.iliac_crest_superior_mm"],
-                                      v["left.iliac_crest_superior_mm"])
+        pelvis = kin.pelvis_transform(
+            a, v["right.iliac_crest_superior_mm"], v["left.iliac_crest_superior_mm"]
+        )
         transforms = {"pelvis": pelvis}
         for side in SIDES:
             flex = np.radians(v[f"{side}.hip_flexion_deg"])
             given = {k.partition(".")[2] for k in values if k.startswith(f"{side}.")}
-            if given & set(ANGLE_KEYS) or (not given & set(GT_KEYS)
-                                           and self._pose.side(side).mode == "angles"):
+            if given & set(ANGLE_KEYS) or (
+                not given & set(GT_KEYS) and self._pose.side(side).mode == "angles"
+            ):
                 add = -np.radians(v[f"{side}.hip_abduction_deg"])
                 rot = np.radians(v[f"{side}.hip_rotation_deg"])
             else:
-                add, rot, _ = kin.solve_gt(a, side, pelvis, flex, v[f"{side}.gt_superior_mm"],
-                                           v[f"{side}.gt_anterior_mm"])
+                add, rot, _ = kin.solve_gt(
+                    a, side, pelvis, flex, v[f"{side}.gt_superior_mm"], v[f"{side}.gt_anterior_mm"]
+                )
             transforms[f"femur_{side}"] = kin.femur_transform(a, side, pelvis, flex, add, rot)
         return self.muscles.lengths(transforms)
 

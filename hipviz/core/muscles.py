@@ -25,7 +25,11 @@ MUSCLES = (
     "gluteus_minimus_posterior",
     "piriformis",
 )
-GROUPS = {"gluteus_medius": MUSCLES[0:3], "gluteus_minimus": MUSCLES[3:6], "piriformis": MUSCLES[6:]}
+GROUPS = {
+    "gluteus_medius": MUSCLES[0:3],
+    "gluteus_minimus": MUSCLES[3:6],
+    "piriformis": MUSCLES[6:],
+}
 BODIES = ("pelvis", "femur_right", "femur_left")
 
 
@@ -70,8 +74,9 @@ class MusclePath:
         return f"{self.side}.{self.muscle}"
 
 
-def load_muscles(path: Path | None = None, hip_centres: dict[str, np.ndarray] | None = None
-                 ) -> tuple[MusclePath, ...]:
+def load_muscles(
+    path: Path | None = None, hip_centres: dict[str, np.ndarray] | None = None
+) -> tuple[MusclePath, ...]:
     """Read ``muscles.json`` (femur points relative to that side's hip centre) into paths.
 
     Parameters
@@ -81,8 +86,11 @@ def load_muscles(path: Path | None = None, hip_centres: dict[str, np.ndarray] | 
     hip_centres : dict side -> (3,) float
         Hip centres in the neutral frame, to place femur points; from ``landmarks.json``.
     """
-    text = (Path(path).read_text() if path is not None
-            else resources.files("hipviz.data").joinpath("muscles.json").read_text())
+    text = (
+        Path(path).read_text()
+        if path is not None
+        else resources.files("hipviz.data").joinpath("muscles.json").read_text()
+    )
     data = json.loads(text)
     paths = []
     for m in data["muscles"]:
@@ -95,18 +103,34 @@ def load_muscles(path: Path | None = None, hip_centres: dict[str, np.ndarray] | 
         bodies = tuple("pelvis" if p["body"] == "pelvis" else f"femur_{side}" for p in m["points"])
         points = np.array([to_neutral(p["body"], p["position_mm"]) for p in m["points"]])
         wraps = tuple(
-            Wrap(int(w["segment"]), "pelvis" if w["body"] == "pelvis" else f"femur_{side}",
-                 to_neutral(w["body"], w["centre_mm"]), float(w["radius_mm"]))
+            Wrap(
+                int(w["segment"]),
+                "pelvis" if w["body"] == "pelvis" else f"femur_{side}",
+                to_neutral(w["body"], w["centre_mm"]),
+                float(w["radius_mm"]),
+            )
             for w in m.get("wraps", [])
         )
-        paths.append(MusclePath(m["muscle"], side, tuple(p["name"] for p in m["points"]),
-                                tuple(p["role"] for p in m["points"]), bodies, points, wraps))
-    order = {(s, mu): i for i, (s, mu) in enumerate((s, mu) for s in ("right", "left") for mu in MUSCLES)}
+        paths.append(
+            MusclePath(
+                m["muscle"],
+                side,
+                tuple(p["name"] for p in m["points"]),
+                tuple(p["role"] for p in m["points"]),
+                bodies,
+                points,
+                wraps,
+            )
+        )
+    order = {
+        (s, mu): i for i, (s, mu) in enumerate((s, mu) for s in ("right", "left") for mu in MUSCLES)
+    }
     return tuple(sorted(paths, key=lambda p: order[(p.side, p.muscle)]))
 
 
-def transform_points(transforms: dict[str, np.ndarray], bodies: tuple[str, ...],
-                     points: np.ndarray) -> np.ndarray:
+def transform_points(
+    transforms: dict[str, np.ndarray], bodies: tuple[str, ...], points: np.ndarray
+) -> np.ndarray:
     """Neutral-frame points on bodies -> room, for every pose: (k, 3) -> (..., k, 3)."""
     out = None
     for body in set(bodies):
@@ -138,13 +162,17 @@ def sphere_wrap_length(p: np.ndarray, q: np.ndarray, centre: np.ndarray, radius)
     rb = np.minimum(np.maximum(radius / db, -1.0), 1.0)
     gamma = np.arccos(np.minimum(np.maximum((a * b).sum(-1) / (da * db), -1.0), 1.0))
     arc = gamma - np.arccos(ra) - np.arccos(rb)
-    wrapped = np.sqrt(np.maximum(da**2 - radius**2, 0)) + np.sqrt(np.maximum(db**2 - radius**2, 0)) \
+    wrapped = (
+        np.sqrt(np.maximum(da**2 - radius**2, 0))
+        + np.sqrt(np.maximum(db**2 - radius**2, 0))
         + radius * np.maximum(arc, 0.0)
+    )
     return np.where(arc > 0.0, wrapped, straight)
 
 
-def sphere_wrap_points(p: np.ndarray, q: np.ndarray, centre: np.ndarray, radius: float,
-                       samples: int = 12) -> np.ndarray:
+def sphere_wrap_points(
+    p: np.ndarray, q: np.ndarray, centre: np.ndarray, radius: float, samples: int = 12
+) -> np.ndarray:
     """Points of the wrapped path from p to q (one pose, (3,) each): (m, 3), ends included."""
     a, b = p - centre, q - centre
     da, db = np.linalg.norm(a), np.linalg.norm(b)
@@ -182,8 +210,10 @@ class MuscleSet:
         # Every point and every wrap-sphere centre gets a slot, those of one body together.
         items = [(b, pt) for p in paths for b, pt in zip(p.bodies, p.points, strict=True)]
         items += [(w.body, w.centre) for p in paths for w in p.wraps]
-        order = sorted(range(len(items)), key=lambda i: BODIES.index(items[i][0])
-                       if items[i][0] in BODIES else len(BODIES))
+        order = sorted(
+            range(len(items)),
+            key=lambda i: BODIES.index(items[i][0]) if items[i][0] in BODIES else len(BODIES),
+        )
         slot = np.empty(len(items), dtype=int)
         slot[order] = np.arange(len(items))
         neutral = np.array([items[i][1] for i in order], dtype=float).reshape(-1, 3)
@@ -199,10 +229,10 @@ class MuscleSet:
         # segment j of path i runs from point starts[i] + j to the next point
         seg = np.concatenate([s + np.arange(n - 1) for s, n in zip(starts, counts, strict=True)])
         seg_from, seg_to = slot[seg.astype(int)], slot[seg.astype(int) + 1]
-        self._seg_starts = np.concatenate([[0], np.cumsum(np.subtract(counts, 1))[:-1]]
-                                          ).astype(int)
-        wraps = [(int(self._seg_starts[i]) + w.segment, w) for i, p in enumerate(paths)
-                 for w in p.wraps]
+        self._seg_starts = np.concatenate([[0], np.cumsum(np.subtract(counts, 1))[:-1]]).astype(int)
+        wraps = [
+            (int(self._seg_starts[i]) + w.segment, w) for i, p in enumerate(paths) for w in p.wraps
+        ]
         self._wrap_seg = np.array([g for g, _ in wraps], dtype=int)
         self._wrap_radius = np.array([w.radius for _, w in wraps], dtype=float)
         # All bodies' neutral points, homogeneous and padded to one (n_bodies, k, 4) array,
@@ -220,9 +250,11 @@ class MuscleSet:
         self._path_starts = starts
         # rows for lengths, in one gather: segment ends, then wrap start, end and centre
         n_seg, n_wrap = len(seg_from), len(wraps)
-        self._length_rows = self._flat[np.concatenate([
-            seg_to, seg_from, seg_from[self._wrap_seg], seg_to[self._wrap_seg],
-            slot[n_pts:]]).astype(int)]
+        self._length_rows = self._flat[
+            np.concatenate(
+                [seg_to, seg_from, seg_from[self._wrap_seg], seg_to[self._wrap_seg], slot[n_pts:]]
+            ).astype(int)
+        ]
         cuts = np.cumsum([0, n_seg, n_seg, n_wrap, n_wrap, n_wrap])
         self._parts = [slice(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
         identity = {b: np.eye(4) for b in BODIES}
@@ -242,7 +274,8 @@ class MuscleSet:
             for t, (where, points) in zip(ts, self._selection(rows), strict=True):
                 if len(where):
                     out[..., where, :] = np.swapaxes(
-                        (t[..., :3, :].reshape(-1, 4) @ points.T).reshape(lead + (3, -1)), -1, -2)
+                        (t[..., :3, :].reshape(-1, 4) @ points.T).reshape(lead + (3, -1)), -1, -2
+                    )
             return out
         t = np.stack(ts, axis=-3)  # (n_bodies, 4, 4)
         moved = self._homogeneous @ np.swapaxes(t, -1, -2)  # (n_bodies, k, 4)
@@ -256,7 +289,8 @@ class MuscleSet:
             body, index = np.divmod(rows, k)
             self._selections[key] = [
                 (np.nonzero(body == b)[0], self._homogeneous[b][index[body == b]])
-                for b in range(len(self._homogeneous))]
+                for b in range(len(self._homogeneous))
+            ]
         return self._selections[key]
 
     def world_points(self, transforms: dict[str, np.ndarray]) -> list[np.ndarray]:
@@ -274,12 +308,15 @@ class MuscleSet:
         if n:
             # sphere_wrap_length for every wrap at once, the two ends stacked: half the
             # numpy calls (their overhead is the cost for one pose), the same numbers
-            ends = rows[..., self._parts[2].start:self._parts[3].stop, :]
+            ends = rows[..., self._parts[2].start : self._parts[3].stop, :]
             ab = ends.reshape(ends.shape[:-2] + (2, n, 3)) - centre[..., None, :, :]
             dist = np.sqrt((ab * ab).sum(-1))  # (..., 2, n): centre to each end
             da, db = dist[..., 0, :], dist[..., 1, :]
-            gamma = np.arccos(np.minimum(np.maximum(
-                (ab[..., 0, :, :] * ab[..., 1, :, :]).sum(-1) / (da * db), -1.0), 1.0))
+            gamma = np.arccos(
+                np.minimum(
+                    np.maximum((ab[..., 0, :, :] * ab[..., 1, :, :]).sum(-1) / (da * db), -1.0), 1.0
+                )
+            )
             tangent = np.arccos(np.minimum(np.maximum(self._wrap_radius / dist, -1.0), 1.0))
             arc = gamma - tangent[..., 0, :] - tangent[..., 1, :]
             lines = np.sqrt(np.maximum(dist**2 - self._wrap_radius**2, 0))
@@ -299,8 +336,7 @@ class MuscleSet:
         a, b = p - centre, q - centre
         da = np.sqrt((a * a).sum(-1))[:, None]
         db = np.sqrt((b * b).sum(-1))[:, None]
-        gamma = np.arccos(np.minimum(np.maximum((a * b).sum(-1)[:, None] / (da * db), -1.0),
-                                     1.0))
+        gamma = np.arccos(np.minimum(np.maximum((a * b).sum(-1)[:, None] / (da * db), -1.0), 1.0))
         ta, tb = np.arccos(np.minimum(radius / da, 1.0)), np.arccos(np.minimum(radius / db, 1.0))
         engaged = ((gamma - ta - tb > 0.0) & (gamma >= 1e-9))[:, 0]
         e1 = a / da
@@ -308,8 +344,9 @@ class MuscleSet:
         with np.errstate(invalid="ignore", divide="ignore"):  # p, q, centre in line: not engaged
             e2 /= np.sqrt((e2 * e2).sum(-1))[:, None]
         angles = np.linspace(ta[:, 0], (gamma - tb)[:, 0], samples, axis=-1)[..., None]
-        arcs = centre[:, None, :] + radius[..., None] * (np.cos(angles) * e1[:, None, :]
-                                                         + np.sin(angles) * e2[:, None, :])
+        arcs = centre[:, None, :] + radius[..., None] * (
+            np.cos(angles) * e1[:, None, :] + np.sin(angles) * e2[:, None, :]
+        )
         lines = []
         points = self.world_points(transforms)
         wrap_of = iter(range(len(self._wrap_seg)))
@@ -320,6 +357,6 @@ class MuscleSet:
                 w = wrapped.get(i)
                 if w is not None and engaged[w]:
                     parts.append(arcs[w])
-                parts.append(pts[i + 1:i + 2])
+                parts.append(pts[i + 1 : i + 2])
             lines.append(np.concatenate(parts))
         return lines

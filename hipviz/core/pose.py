@@ -78,13 +78,22 @@ class SidePose:
         if name in ANGLE_KEYS and self.mode == "gt":
             if self.gt_superior_mm or self.gt_anterior_mm:
                 raise PoseError(both_modes_message(side))
-            return replace(self, **{"gt_superior_mm": 0.0, "gt_anterior_mm": 0.0,
-                                    "hip_abduction_deg": 0.0, "hip_rotation_deg": 0.0, name: value})
+            return replace(
+                self,
+                **{
+                    "gt_superior_mm": 0.0,
+                    "gt_anterior_mm": 0.0,
+                    "hip_abduction_deg": 0.0,
+                    "hip_rotation_deg": 0.0,
+                    name: value,
+                },
+            )
         if name in GT_KEYS and self.mode == "angles":
             if self.hip_abduction_deg or self.hip_rotation_deg:
                 raise PoseError(both_modes_message(side))
-            return replace(self, **{"hip_abduction_deg": None, "hip_rotation_deg": None,
-                                    name: value})
+            return replace(
+                self, **{"hip_abduction_deg": None, "hip_rotation_deg": None, name: value}
+            )
         return replace(self, **{name: value})
 
 
@@ -127,8 +136,12 @@ class Pose:
 
         A side the GT drives has no angle keys; a reached pose (which holds both) has all.
         """
-        return {f"{s}.{f.name}": getattr(self.side(s), f.name) for s in SIDES
-                for f in fields(SidePose) if getattr(self.side(s), f.name) is not None}
+        return {
+            f"{s}.{f.name}": getattr(self.side(s), f.name)
+            for s in SIDES
+            for f in fields(SidePose)
+            if getattr(self.side(s), f.name) is not None
+        }
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Pose:
@@ -139,8 +152,10 @@ class Pose:
 def both_modes_message(side: str, keys: tuple[str, ...] = ()) -> str:
     """The error for a side given both a GT key and an angle key."""
     given = f" (given: {', '.join(keys)})" if keys else ""
-    return (f"{side}: give either the GT position ({', '.join(GT_KEYS)}) or the angles "
-            f"({', '.join(ANGLE_KEYS)}), not both{given}")
+    return (
+        f"{side}: give either the GT position ({', '.join(GT_KEYS)}) or the angles "
+        f"({', '.join(ANGLE_KEYS)}), not both{given}"
+    )
 
 
 def check_one_mode(keys) -> None:

@@ -88,8 +88,9 @@ def _load_all_but_the_bones(scene_path: Path | str | None):
         raise StartupError(str(exc)) from exc
     except (OSError, ValueError, KeyError, TypeError) as exc:  # missing, not JSON, wrong shape
         data = resources.files("hipviz.data").joinpath("muscles.json")
-        raise StartupError(f"{data}: cannot read the muscle data ({exc}); "
-                           f"{MUSCLE_REBUILD_HINT}") from exc
+        raise StartupError(
+            f"{data}: cannot read the muscle data ({exc}); {MUSCLE_REBUILD_HINT}"
+        ) from exc
     try:
         scene = read_scene(scene_path) if scene_path is not None else None
     except SceneError as exc:

@@ -43,8 +43,10 @@ class ClassroomLead(QObject):
         self.action = QAction("&Lead a classroom\N{HORIZONTAL ELLIPSIS}", window)
         self.action.setCheckable(True)
         self.action.setShortcut(QKeySequence("Ctrl+Shift+L"))
-        tip = ("Students' pages on a `hipviz serve` classroom server follow this window's pose "
-               "and view (give the instructor address the server printed)")
+        tip = (
+            "Students' pages on a `hipviz serve` classroom server follow this window's pose "
+            "and view (give the instructor address the server printed)"
+        )
         self.action.setToolTip(tip)
         self.action.setStatusTip(tip)
         self.action.toggled.connect(self._toggled)
@@ -76,17 +78,21 @@ class ClassroomLead(QObject):
     def send(self) -> None:
         """Post the window's current pose and view now."""
         if self.leader is not None:
-            self.leader.submit(controls_of(self.window.model.solution.reached),
-                               self.window.scene.view)
+            self.leader.submit(
+                controls_of(self.window.model.solution.reached), self.window.scene.view
+            )
 
     def _toggled(self, on: bool) -> None:
         if not on:
             self.stop()
             return
         url, ok = QInputDialog.getText(
-            self.window, "Lead a classroom",
+            self.window,
+            "Lead a classroom",
             "Instructor address printed by `hipviz serve` (http://HOST:PORT/?token=...):",
-            QLineEdit.Normal, str(QSettings().value(SETTINGS_KEY, "") or ""))
+            QLineEdit.Normal,
+            str(QSettings().value(SETTINGS_KEY, "") or ""),
+        )
         if not ok or not url.strip():
             self.stop()
             return

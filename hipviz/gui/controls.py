@@ -38,11 +38,17 @@ STEPS_PER_UNIT = {"mm": 2, "deg": 1}
 UNIT_SUFFIX = {"mm": " mm", "deg": " \N{DEGREE SIGN}"}
 #: "Drive by" choices: mode -> (text, tooltip)
 DRIVE_MODES = {
-    "gt": ("GT position", "Drive this side by where the greater trochanter sits, as palpated; "
-                          "the hip's abduction and rotation follow (shown read-only)."),
-    "angles": ("Joint angles", "Drive this side by the hip's abduction and rotation angles "
-                               "(OpenSim gait2392 convention); the GT position follows (shown "
-                               "read-only)."),
+    "gt": (
+        "GT position",
+        "Drive this side by where the greater trochanter sits, as palpated; "
+        "the hip's abduction and rotation follow (shown read-only).",
+    ),
+    "angles": (
+        "Joint angles",
+        "Drive this side by the hip's abduction and rotation angles "
+        "(OpenSim gait2392 convention); the GT position follows (shown "
+        "read-only).",
+    ),
 }
 #: mirror modes: combo text -> (source side, target side) or None
 MIRROR_MODES = {
@@ -51,8 +57,10 @@ MIRROR_MODES = {
     "Left onto right": ("left", "right"),
 }
 CLAMPED_STYLE = "QDoubleSpinBox { background: #fff1c9; }"
-REASON_STYLE = ("QLabel { color: #7a4b00; background: #fff4d6; border: 1px solid #e8c36a; "
-                "border-radius: 3px; padding: 3px; }")
+REASON_STYLE = (
+    "QLabel { color: #7a4b00; background: #fff4d6; border: 1px solid #e8c36a; "
+    "border-radius: 3px; padding: 3px; }"
+)
 
 
 class ValueControl(QWidget):
@@ -192,12 +200,15 @@ class PoseControls(QWidget):
 
         self.mirror_combo = QComboBox()
         self.mirror_combo.addItems(list(MIRROR_MODES))
-        self.mirror_combo.setToolTip("Copy one side's values onto the other and keep them equal "
-                                     "while you move the controls (a symmetric case).")
+        self.mirror_combo.setToolTip(
+            "Copy one side's values onto the other and keep them equal "
+            "while you move the controls (a symmetric case)."
+        )
         self.mirror_combo.currentTextChanged.connect(self._mirror_changed)
         self.reset_all_button = QPushButton("Reset both sides")
-        self.reset_all_button.setToolTip("Back to neutral (anatomical position) on both sides "
-                                         "(Ctrl+R)")
+        self.reset_all_button.setToolTip(
+            "Back to neutral (anatomical position) on both sides (Ctrl+R)"
+        )
         self.reset_all_button.clicked.connect(self.reset_all)
         row = QHBoxLayout()
         row.addWidget(QLabel("Mirror:"))
@@ -215,11 +226,14 @@ class PoseControls(QWidget):
         for mode, (text, tip) in DRIVE_MODES.items():
             combo.addItem(text, mode)
             combo.setItemData(combo.count() - 1, tip, Qt.ToolTipRole)
-        combo.setToolTip(f"What drives the {side} femur: the GT position or the joint angles. "
-                         "Switching keeps the femur where it is.")
+        combo.setToolTip(
+            f"What drives the {side} femur: the GT position or the joint angles. "
+            "Switching keeps the femur where it is."
+        )
         combo.setAccessibleName(f"{SIDE_LABELS[side]} drive by")
         combo.currentIndexChanged.connect(
-            lambda i, s=side, c=combo: self.set_mode(s, c.itemData(i)))
+            lambda i, s=side, c=combo: self.set_mode(s, c.itemData(i))
+        )
         drive = QLabel("Drive by")
         drive.setBuddy(combo)
         grid.addWidget(drive, 0, 0)
@@ -293,10 +307,14 @@ class PoseControls(QWidget):
         self.model.set_mode(side, mode)
         after = self.model.solution.reached.side(side)
         if mode == "gt" and (before.gt_superior_mm, before.gt_anterior_mm) != (
-                after.gt_superior_mm, after.gt_anterior_mm):
+            after.gt_superior_mm,
+            after.gt_anterior_mm,
+        ):
             low, high, unit, _ = RANGES["gt_superior_mm"]
-            self.message.emit(f"The {side} GT was beyond {low:g} to {high:g} {unit}, the range "
-                              "of its controls: it was brought back into range")
+            self.message.emit(
+                f"The {side} GT was beyond {low:g} to {high:g} {unit}, the range "
+                "of its controls: it was brought back into range"
+            )
         if self.mirror is not None:
             source, target = self.mirror
             pose = self.model.pose
@@ -333,7 +351,9 @@ class PoseControls(QWidget):
                 label.setText(
                     f"Asked GT {asked.gt_superior_mm:+.1f} mm sup, {asked.gt_anterior_mm:+.1f} mm "
                     f"ant; reached {got.gt_superior_mm:+.1f}, {got.gt_anterior_mm:+.1f}: "
-                    + "; ".join(reasons) + ".")
+                    + "; ".join(reasons)
+                    + "."
+                )
             label.setVisible(clamped)
             for name in GT_KEYS:
                 self.controls[f"{side}.{name}"].spin.setStyleSheet(CLAMPED_STYLE if clamped else "")

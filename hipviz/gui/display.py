@@ -37,25 +37,38 @@ log = logging.getLogger(__name__)
 COLOUR_RANGE_PCT = (1.0, 50.0)
 #: colouring (as in scene files) -> (menu text, tooltip)
 COLOUR_BY_LABELS = {
-    "length": ("Length change", "Blue shortened, orange-red lengthened, against the neutral "
-                                "length (% of it)"),
-    "moment_arm_rotation": ("Rotation moment arm", "What each muscle does to hip rotation at "
-                                                   "this pose: purple external rotator, green "
-                                                   "internal rotator (mm)"),
-    "moment_arm_abduction": ("Abduction moment arm", "What each muscle does to hip abduction at "
-                                                     "this pose: purple adductor, green "
-                                                     "abductor (mm)"),
-    "moment_arm_flexion": ("Flexion moment arm", "What each muscle does to hip flexion at this "
-                                                 "pose: purple extensor, green flexor (mm)"),
+    "length": (
+        "Length change",
+        "Blue shortened, orange-red lengthened, against the neutral length (% of it)",
+    ),
+    "moment_arm_rotation": (
+        "Rotation moment arm",
+        "What each muscle does to hip rotation at "
+        "this pose: purple external rotator, green "
+        "internal rotator (mm)",
+    ),
+    "moment_arm_abduction": (
+        "Abduction moment arm",
+        "What each muscle does to hip abduction at this pose: purple adductor, green abductor (mm)",
+    ),
+    "moment_arm_flexion": (
+        "Flexion moment arm",
+        "What each muscle does to hip flexion at this pose: purple extensor, green flexor (mm)",
+    ),
 }
 OPACITY_PCT = (5, 100)  # as scene files allow: 0.05 to 1
 #: background name (as in scene files) -> menu text
-BACKGROUND_LABELS = {"slate": "Slate (dark)", "white": "White", "black": "Black",
-                     "transparent": "White (transparent in figures)"}
+BACKGROUND_LABELS = {
+    "slate": "Slate (dark)",
+    "white": "White",
+    "black": "Black",
+    "transparent": "White (transparent in figures)",
+}
 
 
-def range_spin(limits: tuple[float, float], step: float, unit: str, value: float,
-               tip: str) -> QDoubleSpinBox:
+def range_spin(
+    limits: tuple[float, float], step: float, unit: str, value: float, tip: str
+) -> QDoubleSpinBox:
     """A "± value unit" spin box for a symmetric colour range; it reports finished edits."""
     spin = QDoubleSpinBox()
     spin.setRange(*limits)
@@ -112,7 +125,8 @@ class DisplayPanel(QWidget):
         style.addButton(self.tubes_radio)
         style.addButton(self.lines_radio)
         self.lines_radio.toggled.connect(
-            lambda lines: self.scene.set_muscle_style("lines" if lines else "tubes"))
+            lambda lines: self.scene.set_muscle_style("lines" if lines else "tubes")
+        )
         row = QHBoxLayout()
         row.addWidget(self.tubes_radio)
         row.addWidget(self.lines_radio)
@@ -124,21 +138,33 @@ class DisplayPanel(QWidget):
             self.colour_combo.addItem(text, name)
             self.colour_combo.setItemData(i, tip, Qt.ToolTipRole)
         self.colour_combo.setCurrentIndex(self.colour_combo.findData(self.scene.colour_by))
-        self.colour_combo.setToolTip("What the muscle colours show: how much each muscle's "
-                                     "length changed, or what it does to the hip at this pose "
-                                     "(its moment arm); the legend says which")
+        self.colour_combo.setToolTip(
+            "What the muscle colours show: how much each muscle's "
+            "length changed, or what it does to the hip at this pose "
+            "(its moment arm); the legend says which"
+        )
         self.colour_combo.currentIndexChanged.connect(
-            lambda i: self._colour_by_changed(self.colour_combo.itemData(i)))
+            lambda i: self._colour_by_changed(self.colour_combo.itemData(i))
+        )
         form.addRow("Colour by:", self.colour_combo)
 
-        self.range_spin = range_spin(COLOUR_RANGE_PCT, 1.0, "%", self.scene.muscles.limit_pct,
-                                     "Length change at the ends of the colour scale, % of the "
-                                     "neutral length; larger changes take the end colours")
+        self.range_spin = range_spin(
+            COLOUR_RANGE_PCT,
+            1.0,
+            "%",
+            self.scene.muscles.limit_pct,
+            "Length change at the ends of the colour scale, % of the "
+            "neutral length; larger changes take the end colours",
+        )
         self.range_spin.valueChanged.connect(self._range_changed)
-        self.arm_range_spin = range_spin(MOMENT_ARM_RANGE_MM, 5.0, "mm",
-                                         self.scene.moment_arm_range_mm,
-                                         "Moment arm at the ends of the colour scale, mm; "
-                                         "larger moment arms take the end colours")
+        self.arm_range_spin = range_spin(
+            MOMENT_ARM_RANGE_MM,
+            5.0,
+            "mm",
+            self.scene.moment_arm_range_mm,
+            "Moment arm at the ends of the colour scale, mm; "
+            "larger moment arms take the end colours",
+        )
         self.arm_range_spin.valueChanged.connect(self.scene.set_moment_arm_range)
         # one range at a time: the one of what the colours show
         row = QHBoxLayout()
@@ -209,14 +235,17 @@ class DisplayPanel(QWidget):
         self.opacity_slider.valueChanged.connect(self.opacity_spin.setValue)
         self.opacity_spin.valueChanged.connect(self.opacity_slider.setValue)
         self.opacity_slider.valueChanged.connect(
-            lambda pct: self.scene.set_bone_opacity(pct / 100.0))
+            lambda pct: self.scene.set_bone_opacity(pct / 100.0)
+        )
         row = QHBoxLayout()
         row.addWidget(self.opacity_slider, 1)
         row.addWidget(self.opacity_spin)
         form.addRow("Opacity:", row)
         self.labels_check = QCheckBox("Landmark labels")
-        self.labels_check.setToolTip("Name the landmarks a therapist palpates: ASIS, PSIS, "
-                                     "iliac crest, greater trochanter, sacrum")
+        self.labels_check.setToolTip(
+            "Name the landmarks a therapist palpates: ASIS, PSIS, "
+            "iliac crest, greater trochanter, sacrum"
+        )
         self.labels_check.setEnabled(self.scene.landmarks is not None)
         self.labels_check.toggled.connect(self.scene.set_landmarks_visible)
         form.addRow(self.labels_check)
@@ -224,10 +253,12 @@ class DisplayPanel(QWidget):
         for name, label in BACKGROUND_LABELS.items():
             self.background_combo.addItem(label, name)
         self.background_combo.setCurrentIndex(self.background_combo.findData(self.scene.background))
-        self.background_combo.setToolTip("Behind the bones: slate for screens and projectors, "
-                                         "white or black for figures")
+        self.background_combo.setToolTip(
+            "Behind the bones: slate for screens and projectors, white or black for figures"
+        )
         self.background_combo.currentIndexChanged.connect(
-            lambda i: self.scene.set_background(self.background_combo.itemData(i)))
+            lambda i: self.scene.set_background(self.background_combo.itemData(i))
+        )
         form.addRow("Background:", self.background_combo)
         return box
 
@@ -266,8 +297,13 @@ class DisplayPanel(QWidget):
         try:
             for muscle, item in self.muscle_items.items():
                 shown = [self.scene.muscles.is_visible(f"{side}.{muscle}") for side in SIDES]
-                state = (Qt.Checked if all(shown) else Qt.PartiallyChecked if any(shown)
-                         else Qt.Unchecked)
+                state = (
+                    Qt.Checked
+                    if all(shown)
+                    else Qt.PartiallyChecked
+                    if any(shown)
+                    else Qt.Unchecked
+                )
                 item.setCheckState(0, state)
         finally:
             self.tree.blockSignals(blocked)
@@ -280,10 +316,19 @@ class DisplayPanel(QWidget):
         (a colour range of 10.25 % shows as 10.3 but stays 10.25 in the scene until edited).
         """
         scene, muscles = self.scene, self.scene.muscles
-        widgets = (self.range_spin, self.opacity_slider, self.opacity_spin, self.labels_check,
-                   self.tubes_radio, self.lines_radio, self.attachments_check,
-                   self.legend_check, self.background_combo, self.colour_combo,
-                   self.arm_range_spin)
+        widgets = (
+            self.range_spin,
+            self.opacity_slider,
+            self.opacity_spin,
+            self.labels_check,
+            self.tubes_radio,
+            self.lines_radio,
+            self.attachments_check,
+            self.legend_check,
+            self.background_combo,
+            self.colour_combo,
+            self.arm_range_spin,
+        )
         blocked = [w.blockSignals(True) for w in widgets]
         try:
             self.range_spin.setValue(muscles.limit_pct)

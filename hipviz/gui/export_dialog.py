@@ -51,8 +51,11 @@ FORMAT_LABELS = {
     "svg": "SVG (picture + vector text)",
     "pdf": "PDF (picture + vector text)",
 }
-FORMAT_FILTERS = {"png": "PNG images (*.png)", "svg": "SVG files (*.svg)",
-                  "pdf": "PDF files (*.pdf)"}
+FORMAT_FILTERS = {
+    "png": "PNG images (*.png)",
+    "svg": "SVG files (*.svg)",
+    "pdf": "PDF files (*.pdf)",
+}
 
 
 class ExportDialog(QDialog):
@@ -92,8 +95,10 @@ class ExportDialog(QDialog):
         self.scale_spin.setDecimals(2)
         self.scale_spin.setSingleStep(0.5)
         self.scale_spin.setSuffix(" \N{MULTIPLICATION SIGN}")
-        self.scale_spin.setToolTip("Pixel density: 2 \N{MULTIPLICATION SIGN} gives twice the "
-                                   "pixels each way with the same layout (sharper print)")
+        self.scale_spin.setToolTip(
+            "Pixel density: 2 \N{MULTIPLICATION SIGN} gives twice the "
+            "pixels each way with the same layout (sharper print)"
+        )
         form.addRow("S&cale:", self.scale_spin)
         self.pixels_label = QLabel()
         form.addRow("Image:", self.pixels_label)
@@ -105,8 +110,12 @@ class ExportDialog(QDialog):
         self.title_check = QCheckBox("T&itle")
         self.caption_check = QCheckBox("Ca&ption")
         row = QHBoxLayout()
-        for check in (self.transparent_check, self.legend_check, self.title_check,
-                      self.caption_check):
+        for check in (
+            self.transparent_check,
+            self.legend_check,
+            self.title_check,
+            self.caption_check,
+        ):
             row.addWidget(check)
         row.addStretch(1)
         form.addRow("Show:", row)
@@ -117,8 +126,10 @@ class ExportDialog(QDialog):
         self.format_combo = QComboBox()
         for fmt in FORMATS:
             self.format_combo.addItem(FORMAT_LABELS[fmt], fmt)
-        self.format_combo.setToolTip("SVG and PDF keep title, caption and legend text as "
-                                     "text; the 3D picture is embedded as an image")
+        self.format_combo.setToolTip(
+            "SVG and PDF keep title, caption and legend text as "
+            "text; the 3D picture is embedded as an image"
+        )
         form.addRow("&Format:", self.format_combo)
         self.path_edit = QLineEdit()
         self.path_edit.setToolTip("The file to write")
@@ -156,12 +167,15 @@ class ExportDialog(QDialog):
     # --- state -------------------------------------------------------------------------------
     def _restore(self) -> None:
         s = self.store
-        preset = s.value("export/preset", next(k for k, v in SIZE_PRESETS.items()
-                                               if v == DEFAULT_SIZE))
+        preset = s.value(
+            "export/preset", next(k for k, v in SIZE_PRESETS.items() if v == DEFAULT_SIZE)
+        )
         index = self.preset_combo.findText(str(preset))
         self.preset_combo.setCurrentIndex(max(index, 0))
-        w, h = (_int(s.value("export/width"), DEFAULT_SIZE[0]),
-                _int(s.value("export/height"), DEFAULT_SIZE[1]))
+        w, h = (
+            _int(s.value("export/width"), DEFAULT_SIZE[0]),
+            _int(s.value("export/height"), DEFAULT_SIZE[1]),
+        )
         self.width_spin.setValue(w)
         self.height_spin.setValue(h)
         self.scale_spin.setValue(_float(s.value("export/scale"), 1.0))
@@ -173,8 +187,11 @@ class ExportDialog(QDialog):
         fmt = s.value("export/format", "png")
         self.format_combo.setCurrentIndex(max(self.format_combo.findData(fmt), 0))
         folder = s.value("export/folder", "")
-        folder = Path(folder) if isinstance(folder, str) and folder and Path(folder).is_dir() \
+        folder = (
+            Path(folder)
+            if isinstance(folder, str) and folder and Path(folder).is_dir()
             else Path.cwd()
+        )
         stem = self.window.scene_path.stem if self.window.scene_path is not None else "hipviz"
         self.path_edit.setText(str(folder / f"{stem}.{self.format()}"))
 
@@ -193,8 +210,9 @@ class ExportDialog(QDialog):
     def _preset_changed(self, name: str) -> None:
         custom = name not in SIZE_PRESETS
         if not custom:
-            for spin, value in zip((self.width_spin, self.height_spin), SIZE_PRESETS[name],
-                                   strict=True):
+            for spin, value in zip(
+                (self.width_spin, self.height_spin), SIZE_PRESETS[name], strict=True
+            ):
                 blocked = spin.blockSignals(True)
                 spin.setValue(value)
                 spin.blockSignals(blocked)
@@ -213,8 +231,9 @@ class ExportDialog(QDialog):
         w, h = options.pixel_size
         try:
             options.check()
-            self.pixels_label.setText(f"{w} \N{MULTIPLICATION SIGN} {h} px "
-                                      f"({w * h / 1e6:.1f} megapixels)")
+            self.pixels_label.setText(
+                f"{w} \N{MULTIPLICATION SIGN} {h} px ({w * h / 1e6:.1f} megapixels)"
+            )
             self.pixels_label.setStyleSheet("")
             self.export_button.setEnabled(True)
         except FigureError as exc:
@@ -228,10 +247,16 @@ class ExportDialog(QDialog):
 
     def _refresh_text_checks(self) -> None:
         title, caption = self.window.scene_title, self.window.scene_caption
-        self.title_check.setToolTip(f"Draw the title: {title}" if title
-                                    else "This scene has no title (Edit title and caption)")
-        self.caption_check.setToolTip("Draw the caption under the title" if caption
-                                      else "This scene has no caption (Edit title and caption)")
+        self.title_check.setToolTip(
+            f"Draw the title: {title}"
+            if title
+            else "This scene has no title (Edit title and caption)"
+        )
+        self.caption_check.setToolTip(
+            "Draw the caption under the title"
+            if caption
+            else "This scene has no caption (Edit title and caption)"
+        )
 
     def _edit_text(self) -> None:
         self.window.files.details_dialog()
@@ -243,17 +268,20 @@ class ExportDialog(QDialog):
 
     def options(self) -> FigureOptions:
         """The figure options as chosen (not yet checked)."""
-        return FigureOptions(size=(self.width_spin.value(), self.height_spin.value()),
-                             scale=self.scale_spin.value(),
-                             transparent=self.transparent_check.isChecked(),
-                             legend=self.legend_check.isChecked(),
-                             title=self.title_check.isChecked(),
-                             caption=self.caption_check.isChecked())
+        return FigureOptions(
+            size=(self.width_spin.value(), self.height_spin.value()),
+            scale=self.scale_spin.value(),
+            transparent=self.transparent_check.isChecked(),
+            legend=self.legend_check.isChecked(),
+            title=self.title_check.isChecked(),
+            caption=self.caption_check.isChecked(),
+        )
 
     def browse(self) -> None:
         fmt = self.format()
-        path, _ = QFileDialog.getSaveFileName(self, "Export figure", self.path_edit.text(),
-                                              FORMAT_FILTERS[fmt])
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export figure", self.path_edit.text(), FORMAT_FILTERS[fmt]
+        )
         if path:
             if Path(path).suffix.lower() != f".{fmt}":
                 path = f"{path}.{fmt}"

@@ -14,10 +14,15 @@ from hipviz.names import ATTACHMENTS, group_of, path_label
 
 log = logging.getLogger(__name__)
 
-HINT = ("Hover over a muscle in the view to see its numbers; click it (or a cell of the table) "
-        "to keep it selected.")
-MOMENT_ARM_LABELS = {"flexion": "flexion", "abduction": "abduction",
-                     "rotation": "internal rotation"}
+HINT = (
+    "Hover over a muscle in the view to see its numbers; click it (or a cell of the table) "
+    "to keep it selected."
+)
+MOMENT_ARM_LABELS = {
+    "flexion": "flexion",
+    "abduction": "abduction",
+    "rotation": "internal rotation",
+}
 
 
 def describe(path: MusclePath, solution: Solution) -> str:
@@ -30,16 +35,19 @@ def describe(path: MusclePath, solution: Solution) -> str:
     rows = [
         ("Origin", html.escape(origin)),
         ("Insertion", html.escape(insertion)),
-        ("Length", f"{solution.lengths_mm[i]:.1f} mm "
-                   f"(neutral {solution.rest_lengths_mm[i]:.1f} mm)"),
+        (
+            "Length",
+            f"{solution.lengths_mm[i]:.1f} mm (neutral {solution.rest_lengths_mm[i]:.1f} mm)",
+        ),
         ("Change", f"<b>{change_mm:+.1f} mm, {change_pct:+.1f} %</b> ({word})"),
     ]
     arms = [f"{MOMENT_ARM_LABELS[a]} {v[i]:+.1f}" for a, v in solution.moment_arms_mm.items()]
     if arms:
         rows.append(("Moment arms", ", ".join(arms) + " mm"))
     rows.append(("Model points", f"<span style='color:#666'>{points}</span>"))
-    body = "".join(f"<tr><td style='padding-right:8px'><i>{k}</i></td><td>{v}</td></tr>"
-                   for k, v in rows)
+    body = "".join(
+        f"<tr><td style='padding-right:8px'><i>{k}</i></td><td>{v}</td></tr>" for k, v in rows
+    )
     return f"<h3 style='margin:0'>{html.escape(path_label(path.key))}</h3><table>{body}</table>"
 
 

@@ -22,9 +22,13 @@ from hipviz.render.scene import HipScene
 
 log = logging.getLogger(__name__)
 
-BALL_LABELS = {"none": "No ball", **{name: f"{name.capitalize()} ball "
-                                           f"({BALL_DIAMETERS_MM[name] / 10:.1f} cm)"
-                                     for name in BALL_DIAMETERS_MM}}
+BALL_LABELS = {
+    "none": "No ball",
+    **{
+        name: f"{name.capitalize()} ball ({BALL_DIAMETERS_MM[name] / 10:.1f} cm)"
+        for name in BALL_DIAMETERS_MM
+    },
+}
 
 
 class OverlayPanel(QGroupBox):
@@ -46,7 +50,8 @@ class OverlayPanel(QGroupBox):
         self.points_check = QCheckBox("Trigger points")
         self.points_check.setToolTip(
             "Common trigger-point regions of gluteus medius, minimus and piriformis, after "
-            "Travell & Simons' trigger-point maps (green; Ctrl+Shift+T)")
+            "Travell & Simons' trigger-point maps (green; Ctrl+Shift+T)"
+        )
         self.points_check.toggled.connect(self.set_trigger_points_visible)
         self.names_check = QCheckBox("Names")
         self.names_check.setToolTip("Name each trigger point facing you")
@@ -55,20 +60,22 @@ class OverlayPanel(QGroupBox):
         self.ball_combo = QComboBox()
         for name in BALL_CHOICES:
             self.ball_combo.addItem(BALL_LABELS[name], name)
-        self.ball_combo.setToolTip("Self-care: lie on a ball over a tender point and roll it "
-                                   "in spokes around it. Softer: tennis or racquetball on a "
-                                   "bed; deeper: baseball on the floor")
+        self.ball_combo.setToolTip(
+            "Self-care: lie on a ball over a tender point and roll it "
+            "in spokes around it. Softer: tennis or racquetball on a "
+            "bed; deeper: baseball on the floor"
+        )
         self.at_combo = QComboBox()
         regions = load_trigger_point_data()["regions"]
         for side in SIDES:
             for region in regions:
-                self.at_combo.addItem(f"{side.capitalize()} {region['name']}",
-                                      f"{side}.{region['id']}")
-                self.at_combo.setItemData(self.at_combo.count() - 1,
-                                          f"{region['where']}; refers {region['refers']}",
-                                          3)  # Qt.ToolTipRole
-        self.at_combo.setCurrentIndex(self.at_combo.findData(self.layer.ball_at
-                                                             or DEFAULT_BALL_AT))
+                self.at_combo.addItem(
+                    f"{side.capitalize()} {region['name']}", f"{side}.{region['id']}"
+                )
+                self.at_combo.setItemData(
+                    self.at_combo.count() - 1, f"{region['where']}; refers {region['refers']}", 3
+                )  # Qt.ToolTipRole
+        self.at_combo.setCurrentIndex(self.at_combo.findData(self.layer.ball_at or DEFAULT_BALL_AT))
         self.at_combo.setToolTip("The trigger point the ball is on")
         self.ball_combo.currentIndexChanged.connect(self._ball)
         self.at_combo.currentIndexChanged.connect(self._ball)

@@ -73,17 +73,28 @@ QUANTITY_TEXT = {"mm": "mm", "pct": "% of neutral"}
 #: what the panel plots: the length change, or a moment arm (``Solution.moment_arms_mm``)
 #: -> (menu text, tooltip)
 PLOT_KINDS = {
-    "length": ("Length change", "Each muscle's length change from neutral against the chosen "
-                                "control over its range"),
-    "rotation": ("Rotation moment arm", "What each muscle does to hip rotation (+ internal, "
-                                        "\N{MINUS SIGN} external), mm, against hip flexion "
-                                        "0-90\N{DEGREE SIGN}"),
-    "abduction": ("Abduction moment arm", "What each muscle does to hip abduction (+ abducts, "
-                                          "\N{MINUS SIGN} adducts), mm, against hip flexion "
-                                          "0-90\N{DEGREE SIGN}"),
-    "flexion": ("Flexion moment arm", "What each muscle does to hip flexion (+ flexes, "
-                                      "\N{MINUS SIGN} extends), mm, against hip flexion "
-                                      "0-90\N{DEGREE SIGN}"),
+    "length": (
+        "Length change",
+        "Each muscle's length change from neutral against the chosen control over its range",
+    ),
+    "rotation": (
+        "Rotation moment arm",
+        "What each muscle does to hip rotation (+ internal, "
+        "\N{MINUS SIGN} external), mm, against hip flexion "
+        "0-90\N{DEGREE SIGN}",
+    ),
+    "abduction": (
+        "Abduction moment arm",
+        "What each muscle does to hip abduction (+ abducts, "
+        "\N{MINUS SIGN} adducts), mm, against hip flexion "
+        "0-90\N{DEGREE SIGN}",
+    ),
+    "flexion": (
+        "Flexion moment arm",
+        "What each muscle does to hip flexion (+ flexes, "
+        "\N{MINUS SIGN} extends), mm, against hip flexion "
+        "0-90\N{DEGREE SIGN}",
+    ),
 }
 #: pose values closer than this count as unchanged (a GT-driven side's angles wobble by
 #: round-off when only its flexion moves)
@@ -92,8 +103,11 @@ SAME_TOLERANCE = 1e-9
 
 def same_inputs(a: dict[str, float] | None, b: dict[str, float]) -> bool:
     """Whether two sets of curve inputs (``side.key`` -> value) are the same pose."""
-    return a is not None and a.keys() == b.keys() and bool(
-        np.allclose([a[k] for k in b], list(b.values()), rtol=0.0, atol=SAME_TOLERANCE))
+    return (
+        a is not None
+        and a.keys() == b.keys()
+        and bool(np.allclose([a[k] for k in b], list(b.values()), rtol=0.0, atol=SAME_TOLERANCE))
+    )
 
 
 class LengthPlotPanel(QWidget):
@@ -141,28 +155,34 @@ class LengthPlotPanel(QWidget):
         for i, (kind, (text, tip)) in enumerate(PLOT_KINDS.items()):
             self.kind_combo.addItem(text, kind)
             self.kind_combo.setItemData(i, tip, Qt.ToolTipRole)
-        self.kind_combo.setToolTip("What to plot: the length change against a control, or "
-                                   "what each muscle does to the hip (its moment arm) as the "
-                                   "hip flexes")
+        self.kind_combo.setToolTip(
+            "What to plot: the length change against a control, or "
+            "what each muscle does to the hip (its moment arm) as the "
+            "hip flexes"
+        )
         self.kind_combo.currentIndexChanged.connect(
-            lambda i: self.set_kind(self.kind_combo.itemData(i)))
+            lambda i: self.set_kind(self.kind_combo.itemData(i))
+        )
         self.control_combo = QComboBox()
         for side in SIDES:
             for name in POSE_KEYS:
-                self.control_combo.addItem(f"{SIDE_LABELS[side]}: {CONTROL_LABELS[name][0]}",
-                                           f"{side}.{name}")
+                self.control_combo.addItem(
+                    f"{SIDE_LABELS[side]}: {CONTROL_LABELS[name][0]}", f"{side}.{name}"
+                )
         self.control_combo.setCurrentIndex(self.control_combo.findData(self.key))
-        self.control_combo.setToolTip("The control along the horizontal axis; the other "
-                                      "controls stay where they are")
+        self.control_combo.setToolTip(
+            "The control along the horizontal axis; the other controls stay where they are"
+        )
         self.control_combo.currentIndexChanged.connect(
-            lambda i: self.set_key(self.control_combo.itemData(i)))
+            lambda i: self.set_key(self.control_combo.itemData(i))
+        )
         self.quantity_combo = QComboBox()
         for quantity, text in QUANTITY_TEXT.items():
             self.quantity_combo.addItem(text, quantity)
-        self.quantity_combo.setToolTip("Length change in millimetres or in % of the neutral "
-                                       "length")
+        self.quantity_combo.setToolTip("Length change in millimetres or in % of the neutral length")
         self.quantity_combo.currentIndexChanged.connect(
-            lambda i: self.set_quantity(self.quantity_combo.itemData(i)))
+            lambda i: self.set_quantity(self.quantity_combo.itemData(i))
+        )
         self.png_button = QPushButton("Save PNG\N{HORIZONTAL ELLIPSIS}")
         self.png_button.setToolTip(f"Save the plot as a PNG image ({EXPORT_DPI} dpi)")
         self.png_button.clicked.connect(lambda: self.export_dialog(".png"))
@@ -174,8 +194,10 @@ class LengthPlotPanel(QWidget):
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.canvas.setMinimumSize(420, 260)
-        self.canvas.setToolTip("Each shown muscle over the horizontal axis's range; the dots "
-                               "and the vertical line mark the current value")
+        self.canvas.setToolTip(
+            "Each shown muscle over the horizontal axis's range; the dots "
+            "and the vertical line mark the current value"
+        )
 
         row = QHBoxLayout()
         row.addWidget(QLabel("Plot:"))
@@ -206,8 +228,10 @@ class LengthPlotPanel(QWidget):
         """Plot against another control, e.g. ``"left.hip_flexion_deg"``."""
         i = self.control_combo.findData(key)
         if i < 0:
-            raise ValueError(f"unknown control '{key}'; allowed: SIDE.KEY with SIDE in "
-                             f"{', '.join(SIDES)} and KEY in {', '.join(POSE_KEYS)}")
+            raise ValueError(
+                f"unknown control '{key}'; allowed: SIDE.KEY with SIDE in "
+                f"{', '.join(SIDES)} and KEY in {', '.join(POSE_KEYS)}"
+            )
         if key == self.key and self.control_combo.currentIndex() == i:
             return
         self.key = key
@@ -258,8 +282,12 @@ class LengthPlotPanel(QWidget):
 
     def plotted_paths(self) -> list[str]:
         """The paths that have a curve in the figure now."""
-        return [line.get_gid() for ax in self.figure.axes for line in ax.get_lines()
-                if line.get_gid() in self.model.muscles.keys]
+        return [
+            line.get_gid()
+            for ax in self.figure.axes
+            for line in ax.get_lines()
+            if line.get_gid() in self.model.muscles.keys
+        ]
 
     def visibility_changed(self) -> None:
         """A muscle was shown or hidden: draw the curves again (no new evaluation)."""
@@ -293,10 +321,13 @@ class LengthPlotPanel(QWidget):
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix not in EXPORT_FORMATS:
-            raise ValueError(f"{path}: cannot save a plot as '{path.suffix or '(no suffix)'}'; "
-                             f"allowed: {', '.join(EXPORT_FORMATS)}")
-        curves = (self._curves if same_inputs(self._curve_inputs, self._inputs())
-                  else None)  # else evaluated for the export
+            raise ValueError(
+                f"{path}: cannot save a plot as '{path.suffix or '(no suffix)'}'; "
+                f"allowed: {', '.join(EXPORT_FORMATS)}"
+            )
+        curves = (
+            self._curves if same_inputs(self._curve_inputs, self._inputs()) else None
+        )  # else evaluated for the export
         # a figure of its own: the same size every time, whatever the dock's shape
         save_plot(self._plot(curves=curves, size_in=EXPORT_SIZE_IN), path)
         self.message.emit(f"Saved the {self._plot_name()} to {path}")
@@ -306,12 +337,15 @@ class LengthPlotPanel(QWidget):
         return "length plot" if self.kind == "length" else f"{self.kind} moment-arm plot"
 
     def export_dialog(self, suffix: str = ".png") -> None:
-        stem = (f"lengths-{self.key.replace('.', '-')}" if self.kind == "length"
-                else f"moment-arm-{self.kind}")
-        filters = ";;".join(f"{text} (*{s})" for s, text in EXPORT_FORMATS.items()
-                            if s == suffix)
-        path, _ = QFileDialog.getSaveFileName(self, f"Save {self._plot_name()}",
-                                              stem + suffix, filters)
+        stem = (
+            f"lengths-{self.key.replace('.', '-')}"
+            if self.kind == "length"
+            else f"moment-arm-{self.kind}"
+        )
+        filters = ";;".join(f"{text} (*{s})" for s, text in EXPORT_FORMATS.items() if s == suffix)
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Save {self._plot_name()}", stem + suffix, filters
+        )
         if not path:
             return
         if not Path(path).suffix:
@@ -350,10 +384,17 @@ class LengthPlotPanel(QWidget):
     def _plot(self, **kwargs):
         """The figure of what is plotted (keywords as :func:`plot_lengths` takes them)."""
         if self.kind == "length":
-            return plot_lengths(self.model, self.key, self.visible_paths(),
-                                quantity=self.quantity, theme=self.theme, **kwargs)
-        return plot_moment_arms(self.model, self.kind, self.visible_paths(), theme=self.theme,
-                                **kwargs)
+            return plot_lengths(
+                self.model,
+                self.key,
+                self.visible_paths(),
+                quantity=self.quantity,
+                theme=self.theme,
+                **kwargs,
+            )
+        return plot_moment_arms(
+            self.model, self.kind, self.visible_paths(), theme=self.theme, **kwargs
+        )
 
     def _redraw(self) -> None:
         if not self.isVisible() or self._curves is None:

@@ -111,17 +111,29 @@ class SceneFiles(QObject):
         self.window = window
         self.recent = RecentFiles(store)
         self.open_action = self._action(
-            "&Open scene\N{HORIZONTAL ELLIPSIS}", self.open_dialog, QKeySequence.Open,
-            "Open a teaching case (scene file)")
+            "&Open scene\N{HORIZONTAL ELLIPSIS}",
+            self.open_dialog,
+            QKeySequence.Open,
+            "Open a teaching case (scene file)",
+        )
         self.save_action = self._action(
-            "&Save scene", self.save, QKeySequence.Save,
-            "Save pose, camera, display, title and caption to the scene file")
+            "&Save scene",
+            self.save,
+            QKeySequence.Save,
+            "Save pose, camera, display, title and caption to the scene file",
+        )
         self.save_as_action = self._action(
-            "Save scene &as\N{HORIZONTAL ELLIPSIS}", self.save_as_dialog, "Ctrl+Shift+S",
-            "Save the scene to a new file")
+            "Save scene &as\N{HORIZONTAL ELLIPSIS}",
+            self.save_as_dialog,
+            "Ctrl+Shift+S",
+            "Save the scene to a new file",
+        )
         self.details_action = self._action(
-            "Scene &title and caption\N{HORIZONTAL ELLIPSIS}", self.details_dialog, None,
-            "Name the case and say what to look for (saved with the scene, drawn on figures)")
+            "Scene &title and caption\N{HORIZONTAL ELLIPSIS}",
+            self.details_dialog,
+            None,
+            "Name the case and say what to look for (saved with the scene, drawn on figures)",
+        )
         self.recent_menu = QMenu("Open &recent", window)
         self.recent_menu.setToolTipsVisible(True)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -185,8 +197,9 @@ class SceneFiles(QObject):
                 self.recent.remove(path)
             return False
         self.mark_open(path)
-        self.window.show_message(f"Opened {path.name}"
-                                 + (f": {scene.caption}" if scene.caption else ""))
+        self.window.show_message(
+            f"Opened {path.name}" + (f": {scene.caption}" if scene.caption else "")
+        )
         return True
 
     def mark_open(self, path: Path | str) -> None:
@@ -198,8 +211,9 @@ class SceneFiles(QObject):
         self.opened.emit(str(path))
 
     def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open scene", self._start_dir(),
-                                              FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, "Open scene", self._start_dir(), FILE_FILTER
+        )
         if path:
             self.open(path)
 
@@ -234,16 +248,17 @@ class SceneFiles(QObject):
 
     def save_as_dialog(self) -> bool:
         current = self.window.scene_path
-        suggested = (str(current) if current is not None
-                     else str(Path(self._start_dir()) / _file_name(self.window.scene_title)))
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save scene as", suggested,
-                                              FILE_FILTER)
+        suggested = (
+            str(current)
+            if current is not None
+            else str(Path(self._start_dir()) / _file_name(self.window.scene_title))
+        )
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save scene as", suggested, FILE_FILTER)
         return self.save(path) if path else False
 
     # --- title and caption ---------------------------------------------------------------------
     def details_dialog(self) -> bool:
-        dialog = SceneDetailsDialog(self.window.scene_title, self.window.scene_caption,
-                                    self.window)
+        dialog = SceneDetailsDialog(self.window.scene_title, self.window.scene_caption, self.window)
         if dialog.exec_() != QDialog.Accepted:
             return False
         self.window.set_scene_text(*dialog.values())
@@ -289,8 +304,10 @@ class SceneInfoPanel(QWidget):
 
     edit_requested = pyqtSignal()
 
-    PLACEHOLDER = ("No scene open. Open a teaching case with Ctrl+O, or give this one a "
-                   "title and caption to save with it.")
+    PLACEHOLDER = (
+        "No scene open. Open a teaching case with Ctrl+O, or give this one a "
+        "title and caption to save with it."
+    )
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -314,8 +331,9 @@ class SceneInfoPanel(QWidget):
         self.caption_area.setMinimumHeight(4 * self.fontMetrics().lineSpacing())
         self.edit_button = QToolButton()
         self.edit_button.setText("Edit\N{HORIZONTAL ELLIPSIS}")
-        self.edit_button.setToolTip("Edit the title and caption: name the case and say what "
-                                    "to look for")
+        self.edit_button.setToolTip(
+            "Edit the title and caption: name the case and say what to look for"
+        )
         self.edit_button.clicked.connect(self.edit_requested)
         top = QHBoxLayout()
         top.addWidget(self.title_label, 1)

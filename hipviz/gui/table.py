@@ -52,17 +52,23 @@ COLUMNS = (
     ("L change\n(mm)", "left_change_mm", "left", "change_mm"),
     ("L change\n(%)", "left_change_pct", "left", "change_pct"),
     ("L \N{MINUS SIGN} R\n(mm)", "left_minus_right_mm", None, "difference_mm"),
-    *((f"{side[0].upper()} MA {short}\n(mm)", f"{side}_moment_arm_{action}_mm", side,
-       f"moment_{action}")
-      for side in SIDES for action, short in (("flexion", "flex"), ("abduction", "abd"),
-                                              ("rotation", "rot"))),
+    *(
+        (
+            f"{side[0].upper()} MA {short}\n(mm)",
+            f"{side}_moment_arm_{action}_mm",
+            side,
+            f"moment_{action}",
+        )
+        for side in SIDES
+        for action, short in (("flexion", "flex"), ("abduction", "abd"), ("rotation", "rot"))
+    ),
 )
 #: moment-arm column tooltips (the sign convention)
 MOMENT_TIPS = {
     "flexion": "flexion: + the muscle flexes the hip, - it extends it",
     "abduction": "abduction: + the muscle abducts the hip, - it adducts it",
     "rotation": "rotation about the femur's long axis: + the muscle rotates the hip "
-                "internally, - externally",
+    "internally, - externally",
 }
 _QUANTITY_TIPS = {
     "length": "length, mm",
@@ -77,8 +83,10 @@ def _header_tip(side: str | None, quantity: str) -> str:
     if quantity == "difference_mm":
         return "Left length minus right length, mm. Click to sort."
     if quantity.startswith("moment_"):
-        return (f"{side.capitalize()} moment arm, mm (-dL/d angle) about hip "
-                f"{MOMENT_TIPS[quantity[7:]]}. Click to sort.")
+        return (
+            f"{side.capitalize()} moment arm, mm (-dL/d angle) about hip "
+            f"{MOMENT_TIPS[quantity[7:]]}. Click to sort."
+        )
     return f"{side.capitalize()} {_QUANTITY_TIPS[quantity]}. Click to sort."
 
 
@@ -103,8 +111,9 @@ def table_values(solution) -> list[dict]:
             row[f"{side}_change_pct"] = float(solution.change_pct[i])
             for action in MOMENT_TIPS:  # nan when solved without moment arms
                 arms = solution.moment_arms_mm.get(action)
-                row[f"{side}_moment_arm_{action}_mm"] = (float("nan") if arms is None
-                                                         else float(arms[i]))
+                row[f"{side}_moment_arm_{action}_mm"] = (
+                    float("nan") if arms is None else float(arms[i])
+                )
         row["left_minus_right_mm"] = row["left_length_mm"] - row["right_length_mm"]
         rows.append(row)
     return rows
@@ -186,13 +195,18 @@ class ReadoutTable(QWidget):
         header.setSectionResizeMode(QHeaderView.Stretch)
         header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
         header.setToolTip("Click a heading to sort")
-        self.view.setToolTip("Length of each muscle path (mm), change from neutral (mm and %), "
-                             "and the left-right difference. Select a cell to inspect that "
-                             "muscle; Ctrl+C copies.")
+        self.view.setToolTip(
+            "Length of each muscle path (mm), change from neutral (mm and %), "
+            "and the left-right difference. Select a cell to inspect that "
+            "muscle; Ctrl+C copies."
+        )
         # every row visible without scrolling: a two-line header and seven rows
-        self.view.setMinimumHeight(2 * self.view.fontMetrics().height() + 12
-                                   + row_height * self.model.rowCount()
-                                   + 2 * self.view.frameWidth())
+        self.view.setMinimumHeight(
+            2 * self.view.fontMetrics().height()
+            + 12
+            + row_height * self.model.rowCount()
+            + 2 * self.view.frameWidth()
+        )
         self.view.selectionModel().currentChanged.connect(self._current_changed)
         QShortcut(QKeySequence.Copy, self.view, activated=self.copy, context=Qt.WidgetShortcut)
 
@@ -231,8 +245,10 @@ class ReadoutTable(QWidget):
         index = int(colour_index(pct, self.colour_limit_pct))
         if index not in self._brushes:
             rgb = diverging_colormap()[index]
-            self._brushes[index] = (QBrush(QColor(*rgb_uint8(rgb))),
-                                    QBrush(QColor(text_colour_on(rgb))))
+            self._brushes[index] = (
+                QBrush(QColor(*rgb_uint8(rgb))),
+                QBrush(QColor(text_colour_on(rgb))),
+            )
         return self._brushes[index]
 
     def set_colour_limit(self, limit_pct: float) -> None:
@@ -257,8 +273,10 @@ class ReadoutTable(QWidget):
             cols = sorted({i.column() for i in selected})
             chosen = {(i.row(), i.column()) for i in selected}
             lines = [[COLUMNS[c][0].replace("\n", " ") for c in cols]]
-            lines += [[self.proxy.index(r, c).data() if (r, c) in chosen else "" for c in cols]
-                      for r in rows]
+            lines += [
+                [self.proxy.index(r, c).data() if (r, c) in chosen else "" for c in cols]
+                for r in rows
+            ]
         else:
             lines = self.values()
         QApplication.clipboard().setText("\n".join("\t".join(line) for line in lines) + "\n")
@@ -272,8 +290,9 @@ class ReadoutTable(QWidget):
         self.message.emit(f"Saved the table to {path}")
 
     def export_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export muscle lengths", "muscle-lengths.csv",
-                                              "CSV files (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export muscle lengths", "muscle-lengths.csv", "CSV files (*.csv)"
+        )
         if path:
             try:
                 self.export_csv(path)
@@ -300,4 +319,3 @@ class ReadoutTable(QWidget):
             self.view.setCurrentIndex(self.proxy.mapFromSource(source))
         finally:
             self.view.selectionModel().blockSignals(blocked)
-

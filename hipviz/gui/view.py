@@ -81,7 +81,8 @@ class NativeView(QVTKRenderWindowInteractor, BasePlotter):
         self.reset_key_events()
         ref = weakref.ref(self)  # the render window must not keep a closed view alive
         self.ren_win.AddObserver(
-            "EndEvent", lambda *_: (view := ref()) is not None and view.frame_shown.emit())
+            "EndEvent", lambda *_: (view := ref()) is not None and view.frame_shown.emit()
+        )
         self._first_time = False  # for pyvista: this plotter is shown and may render
 
     def render(self) -> None:

@@ -76,8 +76,13 @@ class MainWindow(QMainWindow):
     parent : QWidget, optional
     """
 
-    def __init__(self, model: HipModel, bones: dict[str, Bone] | BoneLoad,
-                 landmarks: dict | None = None, parent: QWidget | None = None):
+    def __init__(
+        self,
+        model: HipModel,
+        bones: dict[str, Bone] | BoneLoad,
+        landmarks: dict | None = None,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.model = model
         self.setWindowTitle(TITLE)
@@ -123,8 +128,7 @@ class MainWindow(QMainWindow):
         self.docks = {
             "pose": self._dock("Pose", self._scrolled(self.controls), Qt.LeftDockWidgetArea),
             "inspect": self._dock("Inspect", self._scrolled(self.inspect), Qt.LeftDockWidgetArea),
-            "display": self._dock("Display", self._scrolled(self.display),
-                                  Qt.RightDockWidgetArea),
+            "display": self._dock("Display", self._scrolled(self.display), Qt.RightDockWidgetArea),
             "table": self._dock("Muscle lengths", self.table, Qt.BottomDockWidgetArea),
         }
         self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
@@ -157,8 +161,9 @@ class MainWindow(QMainWindow):
         subscribe_weakly(model, self._on_solution)
         self._on_solution(model.solution)
         self.set_view(DEFAULT_VIEW)
-        self.show_message("Drag a slider to move a greater trochanter; hover over a muscle "
-                          "to inspect it.")
+        self.show_message(
+            "Drag a slider to move a greater trochanter; hover over a muscle to inspect it."
+        )
 
     # --- construction ------------------------------------------------------------------------
     def _scrolled(self, widget: QWidget) -> QScrollArea:
@@ -168,21 +173,26 @@ class MainWindow(QMainWindow):
         area.setFrameShape(QScrollArea.NoFrame)
         # scroll up and down only: the dock is as wide as the panel needs
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        area.setMinimumWidth(widget.sizeHint().width()
-                             + area.verticalScrollBar().sizeHint().width())
+        area.setMinimumWidth(
+            widget.sizeHint().width() + area.verticalScrollBar().sizeHint().width()
+        )
         return area
 
     def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(title.lower().replace(" ", "_"))
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable
-                         | QDockWidget.DockWidgetClosable)
+        dock.setFeatures(
+            QDockWidget.DockWidgetMovable
+            | QDockWidget.DockWidgetFloatable
+            | QDockWidget.DockWidgetClosable
+        )
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, text: str, slot, shortcut=None, tip: str = "",
-                checkable: bool = False) -> QAction:
+    def _action(
+        self, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -200,53 +210,86 @@ class MainWindow(QMainWindow):
         self.save_action = self.files.save_action
         self.save_as_action = self.files.save_as_action
         self.export_figure_action = self._action(
-            "&Export figure\N{HORIZONTAL ELLIPSIS}", self.export_dialog, "Ctrl+E",
-            "Save the view as a figure: PNG, SVG or PDF, up to 4K, with legend, title and "
-            "caption")
+            "&Export figure\N{HORIZONTAL ELLIPSIS}",
+            self.export_dialog,
+            "Ctrl+E",
+            "Save the view as a figure: PNG, SVG or PDF, up to 4K, with legend, title and caption",
+        )
         self.export_csv_action = self._action(
-            "Export table as &CSV\N{HORIZONTAL ELLIPSIS}", self.table.export_dialog,
-            "Ctrl+Shift+E", "Save the muscle-length table as CSV")
+            "Export table as &CSV\N{HORIZONTAL ELLIPSIS}",
+            self.table.export_dialog,
+            "Ctrl+Shift+E",
+            "Save the muscle-length table as CSV",
+        )
         self.export_handout_action = self._action(
-            "Export &handout\N{HORIZONTAL ELLIPSIS}", self.export_handout_dialog, "Ctrl+Shift+H",
+            "Export &handout\N{HORIZONTAL ELLIPSIS}",
+            self.export_handout_dialog,
+            "Ctrl+Shift+H",
             "Save the scene as one web page to share: a 3D view readers turn and zoom, with "
-            "title, caption, legend and table; opens offline in any browser")
-        self.quit_action = self._action("&Quit", self.close, QKeySequence("Ctrl+Q"),
-                                        "Close hipviz")
+            "title, caption, legend and table; opens offline in any browser",
+        )
+        self.quit_action = self._action("&Quit", self.close, QKeySequence("Ctrl+Q"), "Close hipviz")
         self.view_actions = {
-            name: self._action(view.label, lambda _=False, n=name: self.set_view(n),
-                               view.shortcut, f"{view.label} view")
+            name: self._action(
+                view.label,
+                lambda _=False, n=name: self.set_view(n),
+                view.shortcut,
+                f"{view.label} view",
+            )
             for name, view in VIEWS.items()
         }
-        self.reset_action = self._action("&Reset both sides", self.controls.reset_all, "Ctrl+R",
-                                         "Back to neutral on both sides")
+        self.reset_action = self._action(
+            "&Reset both sides", self.controls.reset_all, "Ctrl+R", "Back to neutral on both sides"
+        )
         self.reset_side_actions = {
-            side: self._action(f"Reset {side} side",
-                               lambda _=False, s=side: self.controls.reset_side(s),
-                               tip=f"Back to neutral on the {side} side")
+            side: self._action(
+                f"Reset {side} side",
+                lambda _=False, s=side: self.controls.reset_side(s),
+                tip=f"Back to neutral on the {side} side",
+            )
             for side in SIDES
         }
-        self.labels_action = self._action("Landmark &labels", self.display.labels_check.setChecked,
-                                          "Ctrl+L", "Show the landmark names", checkable=True)
+        self.labels_action = self._action(
+            "Landmark &labels",
+            self.display.labels_check.setChecked,
+            "Ctrl+L",
+            "Show the landmark names",
+            checkable=True,
+        )
         self.display.labels_check.toggled.connect(self._sync_labels_action)
         self.lines_action = self._action(
-            "&Thin lines", lambda on: (self.display.lines_radio if on
-                                       else self.display.tubes_radio).setChecked(True),
-            "Ctrl+T", "Draw muscles as thin lines", checkable=True)
+            "&Thin lines",
+            lambda on: (self.display.lines_radio if on else self.display.tubes_radio).setChecked(
+                True
+            ),
+            "Ctrl+T",
+            "Draw muscles as thin lines",
+            checkable=True,
+        )
         self.display.lines_radio.toggled.connect(self._sync_lines_action)
         self.colour_by_action = self._action(
-            "Next &colouring", self.next_colouring, "Ctrl+M",
+            "Next &colouring",
+            self.next_colouring,
+            "Ctrl+M",
             "Colour the muscles by the next measure: length change, then the rotation, "
-            "abduction and flexion moment arms, then length change again")
+            "abduction and flexion moment arms, then length change again",
+        )
         self.about_action = self._action("&About hipviz", self.about)
         # teaching overlays (gui/overlay_panel.py): trigger points and the self-care ball
         self.trigger_points_action = self._action(
-            "T&rigger points", lambda on: self.display.overlay.set_trigger_points_visible(on),
-            "Ctrl+Shift+T", "Show common trigger-point regions of the hip muscles",
-            checkable=True)
+            "T&rigger points",
+            lambda on: self.display.overlay.set_trigger_points_visible(on),
+            "Ctrl+Shift+T",
+            "Show common trigger-point regions of the hip muscles",
+            checkable=True,
+        )
         self.display.overlay.trigger_points_toggled.connect(self._sync_trigger_points_action)
         self.ball_action = self._action(
-            "Self-care &ball\N{HORIZONTAL ELLIPSIS}", self._choose_ball, "Ctrl+Shift+B",
-            "Choose a ball and the trigger point it rolls around")
+            "Self-care &ball\N{HORIZONTAL ELLIPSIS}",
+            self._choose_ball,
+            "Ctrl+Shift+B",
+            "Choose a ball and the trigger point it rolls around",
+        )
 
     def next_colouring(self) -> None:
         """Colour the muscles by the next measure of the Display panel's "Colour by" list."""
@@ -334,8 +377,10 @@ class MainWindow(QMainWindow):
         toggle = dock.toggleViewAction()
         toggle.setShortcut(QKeySequence("Ctrl+G"))
         toggle.setShortcutContext(Qt.WindowShortcut)
-        toggle.setToolTip("Length change of each muscle against one control, or its moment "
-                          "arm against hip flexion (Ctrl+G)")
+        toggle.setToolTip(
+            "Length change of each muscle against one control, or its moment "
+            "arm against hip flexion (Ctrl+G)"
+        )
         toggle.triggered.connect(lambda on: on and dock.raise_())  # in front of its tab
         self.addAction(toggle)
         self.plot.message.connect(self.show_message)
@@ -355,8 +400,10 @@ class MainWindow(QMainWindow):
         i = int(np.argmax(np.abs(solution.change_pct)))
         pct = float(solution.change_pct[i])
         if abs(pct) >= 0.05:
-            self.show_message(f"Largest change: {path_label(solution.keys[i]).lower()} "
-                              f"{pct:+.1f} % ({change_word(pct)})")
+            self.show_message(
+                f"Largest change: {path_label(solution.keys[i]).lower()} "
+                f"{pct:+.1f} % ({change_word(pct)})"
+            )
 
     def _slider_pressed(self) -> None:
         self.scene.set_interactive(True)
@@ -434,9 +481,12 @@ class MainWindow(QMainWindow):
                 self.hover_path(None)
             elif kind == QEvent.MouseButtonPress and event.button() == Qt.LeftButton:
                 self._press_pos = event.pos()
-            elif (kind == QEvent.MouseButtonRelease and event.button() == Qt.LeftButton
-                  and self._press_pos is not None
-                  and (event.pos() - self._press_pos).manhattanLength() <= CLICK_SLOP_PX):
+            elif (
+                kind == QEvent.MouseButtonRelease
+                and event.button() == Qt.LeftButton
+                and self._press_pos is not None
+                and (event.pos() - self._press_pos).manhattanLength() <= CLICK_SLOP_PX
+            ):
                 self._press_pos = None
                 self.select_path(self.scene.pick_muscle(*self._display_xy(event.pos())))
         return super().eventFilter(obj, event)
@@ -516,11 +566,20 @@ class MainWindow(QMainWindow):
         if self._view_camera is not None and position == self._view_camera:
             camera = Camera(view=hs.view)
         else:
-            camera = Camera(view=hs.view, position=tuple(float(v) for v in position[0]),
-                            focal_point=tuple(float(v) for v in position[1]),
-                            up=tuple(float(v) for v in position[2]))
-        return Scene(title=self.scene_title, caption=self.scene_caption, pose=self.model.pose,
-                     camera=camera, display=display, overlay=overlay_state(hs.overlay))
+            camera = Camera(
+                view=hs.view,
+                position=tuple(float(v) for v in position[0]),
+                focal_point=tuple(float(v) for v in position[1]),
+                up=tuple(float(v) for v in position[2]),
+            )
+        return Scene(
+            title=self.scene_title,
+            caption=self.scene_caption,
+            pose=self.model.pose,
+            camera=camera,
+            display=display,
+            overlay=overlay_state(hs.overlay),
+        )
 
     def set_scene_text(self, title: str, caption: str) -> None:
         """The scene's title and caption (saved with it, drawn on figures, shown in its dock)."""
@@ -549,8 +608,9 @@ class MainWindow(QMainWindow):
         self.scene.screenshot(path)
         self.show_message(f"Saved the view to {path}")
 
-    def export_figure(self, path: Path | str, options: FigureOptions | None = None,
-                      fmt: str | None = None) -> Path:
+    def export_figure(
+        self, path: Path | str, options: FigureOptions | None = None, fmt: str | None = None
+    ) -> Path:
         """Render the window's scene off-screen as a figure and write it (PNG, SVG or PDF).
 
         The figure has the options' size whatever the window's size; the camera, pose and
@@ -587,10 +647,14 @@ class MainWindow(QMainWindow):
 
     def export_handout_dialog(self) -> Path | None:
         """Ask where to save the handout and write it; a problem is shown in a message box."""
-        suggested = (str(self.scene_path.with_suffix(".html")) if self.scene_path is not None
-                     else "handout.html")
-        path, _ = QFileDialog.getSaveFileName(self, "Export handout", suggested,
-                                              "Web pages (*.html *.htm)")
+        suggested = (
+            str(self.scene_path.with_suffix(".html"))
+            if self.scene_path is not None
+            else "handout.html"
+        )
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export handout", suggested, "Web pages (*.html *.htm)"
+        )
         if not path:
             return None
         path = Path(path)
@@ -609,10 +673,12 @@ class MainWindow(QMainWindow):
 
     def about(self) -> None:
         QMessageBox.about(
-            self, "About hipviz",
+            self,
+            "About hipviz",
             f"<b>hipviz {__version__}</b><p>Greater trochanter, iliac crest and hip muscle "
             "lengths for manual-therapy teaching.</p><p>Colours: blue = shortened, orange-red = "
-            "lengthened, grey = as in neutral (anatomical position).</p>")
+            "lengthened, grey = as in neutral (anatomical position).</p>",
+        )
 
     # --- closing -----------------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)

@@ -75,10 +75,10 @@ class Theme:
 
 
 THEMES = {
-    "dark": Theme("&Dark theme", "White on black, for a dim room", "black", "#ffffff",
-                  "#1b2430"),
-    "light": Theme("&Light theme", "Black on white, for a bright room", "white", "#0b0f14",
-                   "#e3e8ee"),
+    "dark": Theme("&Dark theme", "White on black, for a dim room", "black", "#ffffff", "#1b2430"),
+    "light": Theme(
+        "&Light theme", "Black on white, for a bright room", "white", "#0b0f14", "#e3e8ee"
+    ),
 }
 DEFAULT_THEME = "dark"
 
@@ -163,8 +163,9 @@ class WorkshopController(QObject):
             w.resizeDocks([w.docks["plot"]], [round(0.42 * w.height())], Qt.Vertical)
 
     # --- actions -----------------------------------------------------------------------------
-    def _action(self, text: str, slot, shortcuts=(), tip: str = "", checkable: bool = False
-                ) -> QAction:
+    def _action(
+        self, text: str, slot, shortcuts=(), tip: str = "", checkable: bool = False
+    ) -> QAction:
         action = QAction(text, self.window)
         action.setShortcuts([QKeySequence(s) for s in shortcuts])
         action.setShortcutContext(Qt.WindowShortcut)
@@ -178,36 +179,53 @@ class WorkshopController(QObject):
 
     def _build_actions(self) -> None:
         self.toggle_action = self._action(
-            "&Workshop mode", self.set_active, [Qt.Key_F11],
+            "&Workshop mode",
+            self.set_active,
+            [Qt.Key_F11],
             "Full screen, large and high-contrast, stepping through a folder of scenes",
-            checkable=True)
-        self.leave_action = self._action("Leave workshop mode", self.leave, [Qt.Key_Escape],
-                                         "Back to the desktop layout")
-        self.next_action = self._action("&Next scene", self.next,
-                                        [Qt.Key_PageDown, Qt.Key_Right], "Move to the next scene")
-        self.previous_action = self._action("&Previous scene", self.previous,
-                                            [Qt.Key_PageUp, Qt.Key_Left],
-                                            "Move to the previous scene")
-        self.first_action = self._action("&First scene", self.first, [Qt.Key_Home],
-                                         "Move to the first scene")
-        self.last_action = self._action("&Last scene", self.last, [Qt.Key_End],
-                                        "Move to the last scene")
-        self.theme_toggle_action = self._action("Switch light/dark", self.toggle_theme,
-                                                [Qt.Key_T], "Switch the workshop theme")
-        self.folder_action = self._action("Scene &folder\N{HORIZONTAL ELLIPSIS}",
-                                          self.choose_folder, ["Ctrl+Shift+O"],
-                                          "Choose the folder of scenes to step through")
+            checkable=True,
+        )
+        self.leave_action = self._action(
+            "Leave workshop mode", self.leave, [Qt.Key_Escape], "Back to the desktop layout"
+        )
+        self.next_action = self._action(
+            "&Next scene", self.next, [Qt.Key_PageDown, Qt.Key_Right], "Move to the next scene"
+        )
+        self.previous_action = self._action(
+            "&Previous scene",
+            self.previous,
+            [Qt.Key_PageUp, Qt.Key_Left],
+            "Move to the previous scene",
+        )
+        self.first_action = self._action(
+            "&First scene", self.first, [Qt.Key_Home], "Move to the first scene"
+        )
+        self.last_action = self._action(
+            "&Last scene", self.last, [Qt.Key_End], "Move to the last scene"
+        )
+        self.theme_toggle_action = self._action(
+            "Switch light/dark", self.toggle_theme, [Qt.Key_T], "Switch the workshop theme"
+        )
+        self.folder_action = self._action(
+            "Scene &folder\N{HORIZONTAL ELLIPSIS}",
+            self.choose_folder,
+            ["Ctrl+Shift+O"],
+            "Choose the folder of scenes to step through",
+        )
         group = QActionGroup(self)
         self.theme_actions = {}
         for name, theme in THEMES.items():
-            action = self._action(theme.label, lambda on, n=name: on and self.set_theme(n),
-                                  tip=theme.tip, checkable=True)
+            action = self._action(
+                theme.label,
+                lambda on, n=name: on and self.set_theme(n),
+                tip=theme.tip,
+                checkable=True,
+            )
             action.setChecked(name == self.theme)
             group.addAction(action)
             self.theme_actions[name] = action
         self.menu = QMenu("Wor&kshop", self.window)
-        for action in (self.next_action, self.previous_action, self.first_action,
-                       self.last_action):
+        for action in (self.next_action, self.previous_action, self.first_action, self.last_action):
             self.menu.addAction(action)
         self.menu.addSeparator()
         for action in self.theme_actions.values():
@@ -218,8 +236,14 @@ class WorkshopController(QObject):
 
     def _sync_actions(self) -> None:
         # the keys belong to the sliders and spin boxes outside workshop mode
-        for action in (self.leave_action, self.next_action, self.previous_action,
-                       self.first_action, self.last_action, self.theme_toggle_action):
+        for action in (
+            self.leave_action,
+            self.next_action,
+            self.previous_action,
+            self.first_action,
+            self.last_action,
+            self.theme_toggle_action,
+        ):
             action.setEnabled(self.active)
         blocked = self.toggle_action.blockSignals(True)
         self.toggle_action.setChecked(self.active)
@@ -251,11 +275,16 @@ class WorkshopController(QObject):
         w, scene = self.window, self.window.scene
         plot = getattr(w, "plot", None)
         self._saved = _Saved(
-            state=w.saveState(), geometry=w.saveGeometry(), window_state=w.windowState(),
-            menu_bar=not w.menuBar().isHidden(), status_bar=not w.statusBar().isHidden(),
-            background=scene.background, tube_radius_mm=scene.tube_radius_mm,
+            state=w.saveState(),
+            geometry=w.saveGeometry(),
+            window_state=w.windowState(),
+            menu_bar=not w.menuBar().isHidden(),
+            status_bar=not w.statusBar().isHidden(),
+            background=scene.background,
+            tube_radius_mm=scene.tube_radius_mm,
             line_width_px=scene.line_width_px,
-            plot=(plot.scale, plot.theme) if plot is not None else None)
+            plot=(plot.scale, plot.theme) if plot is not None else None,
+        )
         self._stepped = False
         for dock in w.findChildren(QDockWidget):
             dock.hide()
@@ -290,8 +319,9 @@ class WorkshopController(QObject):
         scene.set_tube_radius(saved.tube_radius_mm, render=False)
         scene.set_line_width(saved.line_width_px, render=False)
         # the file's own background once a scene was stepped to, else the one from before
-        background = (self.current.display.background if self._stepped and self.current
-                      else saved.background)
+        background = (
+            self.current.display.background if self._stepped and self.current else saved.background
+        )
         scene.set_background(background, render=False)
         plot = getattr(w, "plot", None)
         if plot is not None and saved.plot is not None:
@@ -365,11 +395,13 @@ class WorkshopController(QObject):
         # the scene open in the window (if it is one of these) is where stepping starts
         opened = getattr(self.window, "scene_path", None)
         resolved = [p.resolve() for p in self.paths]
-        self.index = (resolved.index(Path(opened).resolve())
-                      if opened and Path(opened).resolve() in resolved else None)
+        self.index = (
+            resolved.index(Path(opened).resolve())
+            if opened and Path(opened).resolve() in resolved
+            else None
+        )
         self.current = scenes[self.index] if self.index is not None else None
-        self._note = (f"{len(left_out)} file(s) left out: {', '.join(left_out)}"
-                      if left_out else "")
+        self._note = f"{len(left_out)} file(s) left out: {', '.join(left_out)}" if left_out else ""
         self._show_text()
         return len(self.paths)
 
@@ -381,8 +413,11 @@ class WorkshopController(QObject):
             return
         count = self.set_folder(folder)
         if self.errors:
-            QMessageBox.warning(self.window, "Some scenes were left out",
-                                "These files are not valid scenes:\n\n" + "\n\n".join(self.errors))
+            QMessageBox.warning(
+                self.window,
+                "Some scenes were left out",
+                "These files are not valid scenes:\n\n" + "\n\n".join(self.errors),
+            )
         if count == 0:
             self.window.show_message(f"No scene files (*.toml) in {folder}")
         elif self.active:
@@ -434,8 +469,9 @@ class WorkshopController(QObject):
         camera = w.plotter.camera_position
         start_camera = (camera.position, camera.focal_point, camera.viewup)
         end_camera = self._camera_of(scene)
-        moves = (w.model.pose != scene.pose
-                 or not np.allclose(np.ravel(start_camera), np.ravel(end_camera), atol=1e-6))
+        moves = w.model.pose != scene.pose or not np.allclose(
+            np.ravel(start_camera), np.ravel(end_camera), atol=1e-6
+        )
         if self.duration_s <= 0 or not moves:
             self._arrive()
             return
@@ -490,8 +526,9 @@ class WorkshopController(QObject):
             return
         # exactly as the file says, except the colours: the room's theme, not the file's
         if self.active:
-            scene = replace(scene, display=replace(scene.display,
-                                                   background=THEMES[self.theme].background))
+            scene = replace(
+                scene, display=replace(scene.display, background=THEMES[self.theme].background)
+            )
         try:
             self.window.apply_scene(scene)
         except SceneError as exc:  # read fine but cannot be shown: the window kept its scene
@@ -516,14 +553,18 @@ class WorkshopController(QObject):
             corner = f"{self.index + 1} / {n}"
         elif n:
             title = "Workshop mode"
-            caption = (f"PageDown: first of {n} scene{'s' if n > 1 else ''} in "
-                       f"{self.folder.name}/   \N{MIDDLE DOT}   T: light / dark   "
-                       f"\N{MIDDLE DOT}   Esc: leave")
+            caption = (
+                f"PageDown: first of {n} scene{'s' if n > 1 else ''} in "
+                f"{self.folder.name}/   \N{MIDDLE DOT}   T: light / dark   "
+                f"\N{MIDDLE DOT}   Esc: leave"
+            )
             corner = f"0 / {n}"
         else:
             title = "Workshop mode"
-            caption = (f"No scene files (*.toml) in {self.folder}.   Ctrl+Shift+O: choose a "
-                       "folder   \N{MIDDLE DOT}   Esc: leave")
+            caption = (
+                f"No scene files (*.toml) in {self.folder}.   Ctrl+Shift+O: choose a "
+                "folder   \N{MIDDLE DOT}   Esc: leave"
+            )
             corner = ""
         if self._note:
             caption = f"{caption}   [{self._note}]" if caption else self._note
@@ -537,4 +578,3 @@ class WorkshopController(QObject):
         if self.overlay is None:
             return ("", "", "")
         return (self.overlay.title, self.overlay.caption, self.overlay.corner)
-

@@ -52,16 +52,24 @@ def cache_path(mesh_dir: Path | None = None) -> Path | None:
 def to_npz(bones: dict[str, Bone]) -> bytes:
     """The bones' vertices and triangles as ``.npz`` data."""
     out = io.BytesIO()
-    np.savez(out, **{f"{name}.{part}": getattr(bone, part)
-                     for name, bone in bones.items() for part in ("vertices", "faces")})
+    np.savez(
+        out,
+        **{
+            f"{name}.{part}": getattr(bone, part)
+            for name, bone in bones.items()
+            for part in ("vertices", "faces")
+        },
+    )
     return out.getvalue()
 
 
 def from_npz(data: bytes) -> dict[str, Bone]:
     """The bones from :func:`to_npz` data (KeyError, ValueError: not such data)."""
     with np.load(io.BytesIO(data)) as arrays:
-        return {name: Bone(name, arrays[f"{name}.vertices"], arrays[f"{name}.faces"])
-                for name in MESH_FILES}
+        return {
+            name: Bone(name, arrays[f"{name}.vertices"], arrays[f"{name}.faces"])
+            for name in MESH_FILES
+        }
 
 
 def read(path: Path | None) -> dict[str, Bone] | None:
@@ -73,8 +81,15 @@ def read(path: Path | None) -> dict[str, Bone] | None:
         bones = from_npz(path.read_bytes())
         for bone in bones.values():
             v, f = bone.vertices, bone.faces
-            if (v.ndim != 2 or v.shape[1] != 3 or f.ndim != 2 or f.shape[1] != 3
-                    or not len(f) or f.min() < 0 or f.max() >= len(v)):
+            if (
+                v.ndim != 2
+                or v.shape[1] != 3
+                or f.ndim != 2
+                or f.shape[1] != 3
+                or not len(f)
+                or f.min() < 0
+                or f.max() >= len(v)
+            ):
                 raise ValueError(f"{bone.name}: arrays of the wrong shape")
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         log.warning("%s: cannot use the kept bones (%s); reading the meshes", path, exc)

@@ -50,8 +50,7 @@ class BoneLoad:
         if mesh_dir is not None:
             args.append(str(mesh_dir))
         try:
-            self._process = subprocess.Popen(
-                args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self._process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError as exc:  # no interpreter to run: load in this process instead
             log.info("loading the bones here (%s)", exc)
             self._process = None
@@ -74,8 +73,10 @@ class BoneLoad:
         if code == MESH_PROBLEM:
             raise MeshError(err.decode("utf-8", "replace").strip())
         if code != 0:
-            log.warning("the bone loader failed (%s); loading here",
-                        err.decode("utf-8", "replace").strip()[-300:])
+            log.warning(
+                "the bone loader failed (%s); loading here",
+                err.decode("utf-8", "replace").strip()[-300:],
+            )
             return load_bones(self.mesh_dir)
         bones = bone_cache.from_npz(out)
         bone_cache.write(bones, self._kept_at)

@@ -36,18 +36,30 @@ PELVIS_SUBDIVISIONS = 10
 FEMUR_SUBDIVISIONS = 16
 
 #: pelvis parts by element range (no shared nodes between them)
-PELVIS_PARTS = {"pelvis_right": range(0, 73), "pelvis_left": range(73, 146), "sacrum": range(146, 260)}
+PELVIS_PARTS = {
+    "pelvis_right": range(0, 73),
+    "pelvis_left": range(73, 146),
+    "sacrum": range(146, 260),
+}
 #: acetabulum elements for the hip-centre sphere fit
 ACETABULUM_ELEMENTS = {"right": [36, 38, 39, 40, 41, 42], "left": [109, 111, 112, 113, 114, 115]}
 #: GIAS3 fw_model_landmarks node numbers on the mean pelvis
 PELVIS_NODES = {
     "right": {
-        "asis": 466, "psis": 384, "pubic_tubercle": 103, "pubic_symphysis": 92,
-        "ischial_spine": 233, "ischial_tuberosity": 25,
+        "asis": 466,
+        "psis": 384,
+        "pubic_tubercle": 103,
+        "pubic_symphysis": 92,
+        "ischial_spine": 233,
+        "ischial_tuberosity": 25,
     },
     "left": {
-        "asis": 1004, "psis": 924, "pubic_tubercle": 642, "pubic_symphysis": 630,
-        "ischial_spine": 773, "ischial_tuberosity": 566,
+        "asis": 1004,
+        "psis": 924,
+        "pubic_tubercle": 642,
+        "pubic_symphysis": 630,
+        "ischial_spine": 773,
+        "ischial_tuberosity": 566,
     },
 }
 SACRAL_PLATEAU_NODE = 1300
@@ -56,13 +68,24 @@ FEMUR_HEAD_ELEMENTS = range(0, 8)
 # as the lateral epicondyle on both, but on the right mesh node 549 is the mirror image of
 # the left's 550 (the others match their mirrors exactly), so 549 keeps the femurs mirrored.
 FEMUR_NODES = {
-    "right": {"greater_trochanter": 174, "lesser_trochanter": 276,
-              "medial_epicondyle": 628, "lateral_epicondyle": 549},
-    "left": {"greater_trochanter": 172, "lesser_trochanter": 276,
-             "medial_epicondyle": 630, "lateral_epicondyle": 550},
+    "right": {
+        "greater_trochanter": 174,
+        "lesser_trochanter": 276,
+        "medial_epicondyle": 628,
+        "lateral_epicondyle": 549,
+    },
+    "left": {
+        "greater_trochanter": 172,
+        "lesser_trochanter": 276,
+        "medial_epicondyle": 630,
+        "lateral_epicondyle": 550,
+    },
 }
 FEMUR_FILES = {
-    "right": ("femur_right_quartic_flat.mesh", "femur_right_mirrored_from_left_mean_rigid_LLP26.geof"),
+    "right": (
+        "femur_right_quartic_flat.mesh",
+        "femur_right_mirrored_from_left_mean_rigid_LLP26.geof",
+    ),
     "left": ("femur_left_quartic_flat.mesh", "femur_left_mean_rigid_LLP26.geof"),
 }
 PELVIS_FILES = ("pelvis_combined_cubic_flat.mesh", "pelvis_combined_cubic_mean_rigid_LLP26.geof")
@@ -97,8 +120,10 @@ def _element_points(mesh: fieldwork.LagrangeMesh, elements, n: int = 12) -> np.n
 def pelvis_frame(nodes: np.ndarray, hip_centres: dict[str, np.ndarray]) -> np.ndarray:
     """4x4 transform from raw (CT) pelvis coordinates to the anatomical frame."""
     r_asis, l_asis = nodes[PELVIS_NODES["right"]["asis"]], nodes[PELVIS_NODES["left"]["asis"]]
-    symphysis = 0.5 * (nodes[PELVIS_NODES["right"]["pubic_symphysis"]]
-                       + nodes[PELVIS_NODES["left"]["pubic_symphysis"]])
+    symphysis = 0.5 * (
+        nodes[PELVIS_NODES["right"]["pubic_symphysis"]]
+        + nodes[PELVIS_NODES["left"]["pubic_symphysis"]]
+    )
     z = unit(r_asis - l_asis)
     x = unit(np.cross(symphysis - l_asis, r_asis - l_asis))
     if x @ np.array([0.0, -1.0, 0.0]) < 0:  # raw +y is posterior
@@ -108,8 +133,9 @@ def pelvis_frame(nodes: np.ndarray, hip_centres: dict[str, np.ndarray]) -> np.nd
     return invert(frame_from_axes(x, y, z, origin))
 
 
-def femur_frame(head: np.ndarray, knee: np.ndarray, medial: np.ndarray, lateral: np.ndarray,
-                side: str) -> np.ndarray:
+def femur_frame(
+    head: np.ndarray, knee: np.ndarray, medial: np.ndarray, lateral: np.ndarray, side: str
+) -> np.ndarray:
     """4x4 transform from raw femur coordinates to the neutral femur frame (origin head centre)."""
     y = unit(head - knee)
     to_right = lateral - medial if side == "right" else medial - lateral
@@ -143,15 +169,22 @@ def build(out_dir: Path, src: Path | None = None) -> dict:
         lm["acetabulum_radius"] = acetabulum_radius[side]
         v = meshes[f"pelvis_{side}"][0]
         lm["iliac_crest_top"] = v[np.argmax(v[:, 1])]
-    landmarks["sacrum"]["sacral_plateau"] = apply(to_anat, pelvis.nodes[SACRAL_PLATEAU_NODE][None])[0]
+    landmarks["sacrum"]["sacral_plateau"] = apply(to_anat, pelvis.nodes[SACRAL_PLATEAU_NODE][None])[
+        0
+    ]
 
     for side, (mesh_file, geof_file) in FEMUR_FILES.items():
         femur = fieldwork.load(src / mesh_file, src / geof_file)
-        head, head_radius = fit_sphere(femur.nodes[np.unique(np.concatenate(
-            [femur.element_nodes[e] for e in FEMUR_HEAD_ELEMENTS]))])
+        head, head_radius = fit_sphere(
+            femur.nodes[
+                np.unique(np.concatenate([femur.element_nodes[e] for e in FEMUR_HEAD_ELEMENTS]))
+            ]
+        )
         raw = {name: femur.nodes[node] for name, node in FEMUR_NODES[side].items()}
         knee = 0.5 * (raw["medial_epicondyle"] + raw["lateral_epicondyle"])
-        to_femur = femur_frame(head, knee, raw["medial_epicondyle"], raw["lateral_epicondyle"], side)
+        to_femur = femur_frame(
+            head, knee, raw["medial_epicondyle"], raw["lateral_epicondyle"], side
+        )
         place = np.eye(4)
         place[:3, 3] = landmarks[side]["hip_centre"]
         to_world = place @ to_femur
@@ -185,14 +218,19 @@ def _landmarks_json(landmarks: dict[str, dict]) -> str:
     data = {
         "units": "mm",
         "frame": "origin midway between hip centres; x anterior, y superior, z subject's right",
-        **{group: {k: clean(v) for k, v in sorted(items.items())} for group, items in landmarks.items()},
+        **{
+            group: {k: clean(v) for k, v in sorted(items.items())}
+            for group, items in landmarks.items()
+        },
     }
     return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
 
 def _notice_line(part: str) -> str:
-    return (f"hipviz {part}: derived from the GIAS3 LLP26 mean shape, "
-            f"{SOURCE_PACKAGE} {SOURCE_VERSION}, MPL-2.0; built by hipviz build-meshes")
+    return (
+        f"hipviz {part}: derived from the GIAS3 LLP26 mean shape, "
+        f"{SOURCE_PACKAGE} {SOURCE_VERSION}, MPL-2.0; built by hipviz build-meshes"
+    )
 
 
 def _notice() -> str:

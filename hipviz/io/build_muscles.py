@@ -55,18 +55,25 @@ SEED = 20240601
 PELVIS_LANDMARKS = ("hip_centre", "asis", "psis", "pubic_symphysis")
 #: the femur fit is refined on its proximal part, down to this far below the hip centre, mm
 FEMUR_REGION_MM = 110.0
-FEMUR_LANDMARKS = ("femoral_head_centre", "greater_trochanter", "lateral_epicondyle",
-                   "medial_epicondyle")
+FEMUR_LANDMARKS = (
+    "femoral_head_centre",
+    "greater_trochanter",
+    "lateral_epicondyle",
+    "medial_epicondyle",
+)
 #: hipviz bone parts (= mesh file stems), pelvis parts first
 PARTS = ("pelvis_right", "pelvis_left", "sacrum", "femur_right", "femur_left")
 PELVIS_PARTS = ("pelvis_right", "pelvis_left", "sacrum")
-FRAME = ("mm; pelvis points in the pelvis (world-at-neutral) frame: origin midway between hip "
-         "centres, x anterior, y superior, z right; femur points in that side's femur frame: "
-         "same axes at neutral, origin at that side's hip centre")
-LICENCE = ("Apache-2.0, Copyright 2020 Vikash Kumar, Vittorio Caggiano, Huawei Wang; "
-           "modified: registered onto hipviz bones")
-SOURCE = ("myo-sim 0.2.4 (MyoSuite), models/leg/assets/myolegs_tendon.xml + "
-          "myolegs_chain.xml")
+FRAME = (
+    "mm; pelvis points in the pelvis (world-at-neutral) frame: origin midway between hip "
+    "centres, x anterior, y superior, z right; femur points in that side's femur frame: "
+    "same axes at neutral, origin at that side's hip centre"
+)
+LICENCE = (
+    "Apache-2.0, Copyright 2020 Vikash Kumar, Vittorio Caggiano, Huawei Wang; "
+    "modified: registered onto hipviz bones"
+)
+SOURCE = "myo-sim 0.2.4 (MyoSuite), models/leg/assets/myolegs_tendon.xml + myolegs_chain.xml"
 METHOD = (
     "Sites of the gait2392 (Delp 1990) paths glmed1-3, glmin1-3 and piri of both legs read "
     "from myo-sim (metres -> mm). Per bone (pelvis = both hemipelvises + sacrum as one body; "
@@ -116,12 +123,16 @@ class Similarity:
 
     def then(self, other: Similarity) -> Similarity:
         """The composition ``other(self(x))``."""
-        return Similarity(other.scale * self.scale, other.rotation @ self.rotation,
-                          other.apply(self.translation[None])[0])
+        return Similarity(
+            other.scale * self.scale,
+            other.rotation @ self.rotation,
+            other.apply(self.translation[None])[0],
+        )
 
 
-def umeyama(src: np.ndarray, dst: np.ndarray, with_scale: bool = True,
-            weights: np.ndarray | None = None) -> Similarity:
+def umeyama(
+    src: np.ndarray, dst: np.ndarray, with_scale: bool = True, weights: np.ndarray | None = None
+) -> Similarity:
     """Weighted least-squares similarity (or rigid) transform taking ``src`` onto ``dst``.
 
     Parameters
@@ -161,8 +172,9 @@ def face_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     return np.divide(n, length, out=np.zeros_like(n), where=length > 0)
 
 
-def sample_surface(vertices: np.ndarray, faces: np.ndarray, spacing: float,
-                   seed: int) -> tuple[np.ndarray, np.ndarray]:
+def sample_surface(
+    vertices: np.ndarray, faces: np.ndarray, spacing: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Area-weighted random points on a triangle mesh, seeded.
 
     Parameters
@@ -194,8 +206,7 @@ def sample_surface(vertices: np.ndarray, faces: np.ndarray, spacing: float,
     return points, face_normals(vertices, faces)[face]
 
 
-def _closest_on_triangles(p: np.ndarray, a: np.ndarray, b: np.ndarray,
-                          c: np.ndarray) -> np.ndarray:
+def _closest_on_triangles(p: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     """Closest points on triangles (Ericson, Real-Time Collision Detection 5.1.5).
 
     ``p`` (..., 3) broadcast against triangle corners ``a, b, c`` (..., 3); returns (..., 3).
@@ -216,17 +227,22 @@ def _closest_on_triangles(p: np.ndarray, a: np.ndarray, b: np.ndarray,
         res = np.where(((vb <= 0) & (d2 >= 0) & (d6 <= 0))[..., None], a + ac * t[..., None], res)
         e, f = d4 - d3, d5 - d6
         t = e / (e + f)
-        res = np.where(((va <= 0) & (e >= 0) & (f >= 0))[..., None], b + (c - b) * t[..., None],
-                       res)
+        res = np.where(
+            ((va <= 0) & (e >= 0) & (f >= 0))[..., None], b + (c - b) * t[..., None], res
+        )
     res = np.where(((d1 <= 0) & (d2 <= 0))[..., None], a, res)
     res = np.where(((d3 >= 0) & (d4 <= d3))[..., None], b, res)
     res = np.where(((d6 >= 0) & (d5 <= d6))[..., None], c, res)
     return np.where(np.isfinite(res), res, a)
 
 
-def closest_point(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray,
-                  face_mask: np.ndarray | None = None,
-                  k: int = 32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def closest_point(
+    points: np.ndarray,
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    face_mask: np.ndarray | None = None,
+    k: int = 32,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Closest points on a triangle mesh.
 
     Exact over all faces for small meshes (< 4000 faces); otherwise exact over the ``k``
@@ -278,16 +294,16 @@ def closest_point(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray,
     out_f = np.empty(len(points), dtype=np.int64)
     step = max(1, 400_000 // cand.shape[1])
     for s in range(0, len(points), step):
-        c = cand[s:s + step]
+        c = cand[s : s + step]
         t = tri[c]  # (m, k, 3, 3)
-        p = points[s:s + step, None, :]
+        p = points[s : s + step, None, :]
         q = _closest_on_triangles(p, t[..., 0, :], t[..., 1, :], t[..., 2, :])
         d = np.linalg.norm(q - p, axis=-1)
         j = d.argmin(1)
         rows = np.arange(len(j))
-        out_p[s:s + step] = q[rows, j]
-        out_d[s:s + step] = d[rows, j]
-        out_f[s:s + step] = index[c[rows, j]]
+        out_p[s : s + step] = q[rows, j]
+        out_d[s : s + step] = d[rows, j]
+        out_f[s : s + step] = index[c[rows, j]]
     return out_p, out_d, out_f
 
 
@@ -312,17 +328,18 @@ def winding_number(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray) 
     out = np.empty(len(points))
     step = max(1, 2_000_000 // len(faces))
     for s in range(0, len(points), step):
-        r = tri[None] - points[s:s + step, None, None, :]  # (m, f, 3, 3)
+        r = tri[None] - points[s : s + step, None, None, :]  # (m, f, 3, 3)
         a, b, c = r[..., 0, :], r[..., 1, :], r[..., 2, :]
         la, lb, lc = (np.linalg.norm(x, axis=-1) for x in (a, b, c))
         det = (a * np.cross(b, c)).sum(-1)
         den = la * lb * lc + (a * b).sum(-1) * lc + (b * c).sum(-1) * la + (c * a).sum(-1) * lb
-        out[s:s + step] = np.arctan2(det, den).sum(1) / (2.0 * np.pi)
+        out[s : s + step] = np.arctan2(det, den).sum(1) / (2.0 * np.pi)
     return out
 
 
-def segment_hits(p0: np.ndarray, p1: np.ndarray, vertices: np.ndarray,
-                 faces: np.ndarray) -> np.ndarray:
+def segment_hits(
+    p0: np.ndarray, p1: np.ndarray, vertices: np.ndarray, faces: np.ndarray
+) -> np.ndarray:
     """Parameters ``t`` in (0, 1) where the segment ``p0 + t (p1 - p0)`` crosses triangles.
 
     Moller-Trumbore against every face.
@@ -348,8 +365,9 @@ def segment_hits(p0: np.ndarray, p1: np.ndarray, vertices: np.ndarray,
     return np.sort(t[hit])
 
 
-def inside_intervals(p0: np.ndarray, p1: np.ndarray, vertices: np.ndarray,
-                     faces: np.ndarray) -> list[tuple[float, float]]:
+def inside_intervals(
+    p0: np.ndarray, p1: np.ndarray, vertices: np.ndarray, faces: np.ndarray
+) -> list[tuple[float, float]]:
     """Parts of a segment inside a closed mesh, as ``(t0, t1)`` parameter intervals.
 
     Breakpoints are the triangle crossings; each piece is classified by the winding
@@ -386,8 +404,9 @@ class _Part:
     dst_tree: cKDTree
 
 
-def icp_similarity(parts: list[_Part], init: Similarity, iterations: int = ICP_ITERATIONS,
-                   keep: float = ICP_KEEP) -> Similarity:
+def icp_similarity(
+    parts: list[_Part], init: Similarity, iterations: int = ICP_ITERATIONS, keep: float = ICP_KEEP
+) -> Similarity:
     """Symmetric, trimmed similarity ICP, matching each source part only to its target part.
 
     Each iteration pairs every source sample with its nearest target sample and every
@@ -429,8 +448,15 @@ def icp_similarity(parts: list[_Part], init: Similarity, iterations: int = ICP_I
     return tf
 
 
-def surface_rms(tf: Similarity, src_v: np.ndarray, src_f: np.ndarray, dst_v: np.ndarray,
-                dst_f: np.ndarray, seed: int, min_y: float | None = None) -> dict[str, float]:
+def surface_rms(
+    tf: Similarity,
+    src_v: np.ndarray,
+    src_f: np.ndarray,
+    dst_v: np.ndarray,
+    dst_f: np.ndarray,
+    seed: int,
+    min_y: float | None = None,
+) -> dict[str, float]:
     """Distances between the mapped myo-sim surface and the hipviz surface.
 
     Parameters
@@ -458,14 +484,21 @@ def surface_rms(tf: Similarity, src_v: np.ndarray, src_f: np.ndarray, dst_v: np.
     if min_y is not None:
         a, b = a[a[:, 1] >= min_y], b[b[:, 1] >= min_y]
     d = np.concatenate([closest_point(a, dst_v, dst_f)[1], closest_point(b, mv, src_f)[1]])
-    return {"rms_mm": float(np.sqrt((d**2).mean())), "median_mm": float(np.median(d)),
-            "p95_mm": float(np.quantile(d, 0.95))}
+    return {
+        "rms_mm": float(np.sqrt((d**2).mean())),
+        "median_mm": float(np.median(d)),
+        "p95_mm": float(np.quantile(d, 0.95)),
+    }
 
 
-def register_bone(names: tuple[str, ...], source: dict[str, myosim.BoneMesh],
-                  target: dict[str, tuple[np.ndarray, np.ndarray]], src_landmarks: np.ndarray,
-                  dst_landmarks: np.ndarray,
-                  region_min_y: float | None = None) -> tuple[Similarity, dict]:
+def register_bone(
+    names: tuple[str, ...],
+    source: dict[str, myosim.BoneMesh],
+    target: dict[str, tuple[np.ndarray, np.ndarray]],
+    src_landmarks: np.ndarray,
+    dst_landmarks: np.ndarray,
+    region_min_y: float | None = None,
+) -> tuple[Similarity, dict]:
     """Register the myo-sim parts ``names`` (one rigid body) onto the hipviz parts.
 
     Parameters
@@ -496,8 +529,9 @@ def register_bone(names: tuple[str, ...], source: dict[str, myosim.BoneMesh],
     lm_res = np.linalg.norm(init.apply(src_landmarks) - dst_landmarks, axis=1)
     parts = []
     for k, name in enumerate(names):
-        sp, sn = sample_surface(source[name].vertices, source[name].faces, SAMPLE_SPACING_MM,
-                                SEED + k)
+        sp, sn = sample_surface(
+            source[name].vertices, source[name].faces, SAMPLE_SPACING_MM, SEED + k
+        )
         dp, dn = sample_surface(*target[name], SAMPLE_SPACING_MM, SEED + 100 + k)
         parts.append(_Part(name, sp, sn, dp, dn, cKDTree(dp)))
     tf = icp_similarity(parts, init)
@@ -518,9 +552,16 @@ def register_bone(names: tuple[str, ...], source: dict[str, myosim.BoneMesh],
         for part in parts:
             ks = tf.apply(part.src_points)[:, 1] >= region_min_y
             kd = part.dst_points[:, 1] >= region_min_y
-            regional.append(_Part(part.name, part.src_points[ks], part.src_normals[ks],
-                                  part.dst_points[kd], part.dst_normals[kd],
-                                  cKDTree(part.dst_points[kd])))
+            regional.append(
+                _Part(
+                    part.name,
+                    part.src_points[ks],
+                    part.src_normals[ks],
+                    part.dst_points[kd],
+                    part.dst_normals[kd],
+                    cKDTree(part.dst_points[kd]),
+                )
+            )
         tf_region = icp_similarity(regional, tf)
         report["region_min_y_mm"] = region_min_y
         report["region"] = {}
@@ -531,16 +572,27 @@ def register_bone(names: tuple[str, ...], source: dict[str, myosim.BoneMesh],
                 for stage, x in (("icp", tf), ("regional_icp", tf_region))
             }
             report["parts"][name]["regional_icp"] = surface_rms(
-                tf_region, s.vertices, s.faces, *t, SEED + 200 + k)
+                tf_region, s.vertices, s.faces, *t, SEED + 200 + k
+            )
         tf = tf_region
     report["scale"] = tf.scale
-    log.info("registered %s: scale %.4f (landmarks %.4f); surface RMS mm %s%s",
-             "+".join(names), tf.scale, init.scale,
-             ", ".join(f"{n} " + " -> ".join(f"{x['rms_mm']:.1f}" for x in v.values())
-                       for n, v in report["parts"].items()),
-             "" if region_min_y is None else "; in region " + ", ".join(
-                 f"{n} " + " -> ".join(f"{x['rms_mm']:.1f}" for x in v.values())
-                 for n, v in report["region"].items()))
+    log.info(
+        "registered %s: scale %.4f (landmarks %.4f); surface RMS mm %s%s",
+        "+".join(names),
+        tf.scale,
+        init.scale,
+        ", ".join(
+            f"{n} " + " -> ".join(f"{x['rms_mm']:.1f}" for x in v.values())
+            for n, v in report["parts"].items()
+        ),
+        ""
+        if region_min_y is None
+        else "; in region "
+        + ", ".join(
+            f"{n} " + " -> ".join(f"{x['rms_mm']:.1f}" for x in v.values())
+            for n, v in report["region"].items()
+        ),
+    )
     return tf, report
 
 
@@ -555,8 +607,13 @@ def _load_targets(mesh_dir: Path) -> tuple[dict, dict]:
     return {n: (b.vertices, b.faces) for n, b in bones.items()}, landmarks
 
 
-def _snap(point: np.ndarray, normal: np.ndarray | None, vertices: np.ndarray,
-          faces: np.ndarray, normals: np.ndarray) -> tuple[np.ndarray, float]:
+def _snap(
+    point: np.ndarray,
+    normal: np.ndarray | None,
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    normals: np.ndarray,
+) -> tuple[np.ndarray, float]:
     """Closest surface point (normal-compatible if ``normal`` given) + outward offset."""
     mask = None
     if normal is not None:
@@ -603,34 +660,49 @@ def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
     src = np.array([src_pelvis_lm[s][n] for s in sides for n in PELVIS_LANDMARKS])
     dst = np.array([landmarks[s][n] for s in sides for n in PELVIS_LANDMARKS])
     transforms["pelvis"], registration["pelvis"] = register_bone(
-        PELVIS_PARTS, source, target, src, dst)
+        PELVIS_PARTS, source, target, src, dst
+    )
     for suffix, side in myosim.SIDES.items():
         part = f"femur_{side}"
         lm = myosim.femur_landmarks(source[part], side)
         src = np.array([lm[n] for n in FEMUR_LANDMARKS])
         dst = np.array([landmarks[side][n] for n in FEMUR_LANDMARKS])
         transforms[f"femur_{suffix}"], registration[part] = register_bone(
-            (part,), source, target, src, dst,
-            region_min_y=float(landmarks[side]["hip_centre"][1]) - FEMUR_REGION_MM)
+            (part,),
+            source,
+            target,
+            src,
+            dst,
+            region_min_y=float(landmarks[side]["hip_centre"][1]) - FEMUR_REGION_MM,
+        )
 
     # diagnostics: where the myo-sim joint centres land (should be near ours)
     registration["pelvis"]["hip_centre_offset_mm"] = {
-        side: float(np.linalg.norm(transforms["pelvis"].apply(femur_offsets[f"femur_{x}"][None])[0]
-                                   - landmarks[side]["hip_centre"]))
-        for x, side in myosim.SIDES.items()}
+        side: float(
+            np.linalg.norm(
+                transforms["pelvis"].apply(femur_offsets[f"femur_{x}"][None])[0]
+                - landmarks[side]["hip_centre"]
+            )
+        )
+        for x, side in myosim.SIDES.items()
+    }
     for x, side in myosim.SIDES.items():
-        registration[f"femur_{side}"]["head_centre_offset_mm"] = float(np.linalg.norm(
-            transforms[f"femur_{x}"].translation - landmarks[side]["femoral_head_centre"]))
+        registration[f"femur_{side}"]["head_centre_offset_mm"] = float(
+            np.linalg.norm(
+                transforms[f"femur_{x}"].translation - landmarks[side]["femoral_head_centre"]
+            )
+        )
 
-    body_parts = {"pelvis": PELVIS_PARTS, "femur_r": ("femur_right",),
-                  "femur_l": ("femur_left",)}
+    body_parts = {"pelvis": PELVIS_PARTS, "femur_r": ("femur_right",), "femur_l": ("femur_left",)}
     hip = {s: np.asarray(landmarks[s]["hip_centre"], dtype=float) for s in sides}
     # The two pelvises differ in shape, so the best surface fit leaves myo-sim's hip centres
     # ~10 mm from ours. A muscle's action depends on where it runs relative to the hip
     # centre, so each side's pelvic sites move with its hip centre before they are put on
     # our bone (this keeps the source's rotation moment arms; see docs/validation.md).
-    hip_shift = {side: hip[side] - transforms["pelvis"].apply(femur_offsets[f"femur_{x}"][None])[0]
-                 for x, side in myosim.SIDES.items()}
+    hip_shift = {
+        side: hip[side] - transforms["pelvis"].apply(femur_offsets[f"femur_{x}"][None])[0]
+        for x, side in myosim.SIDES.items()
+    }
     muscles, adjustments, lengths, penetrations = [], [], [], []
     for path in paths:
         points_world, entries = [], []
@@ -641,8 +713,7 @@ def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
             if site.body == "pelvis":
                 p = p + hip_shift[path.side]
             if role == "via":
-                inside = [n for n in PARTS
-                          if winding_number(p[None], *target[n])[0] > 0.5]
+                inside = [n for n in PARTS if winding_number(p[None], *target[n])[0] > 0.5]
                 if inside:
                     n = inside[0]
                     q, _ = _snap(p, None, *target[n], normals[n])
@@ -651,11 +722,17 @@ def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
                     q, action = p, "kept (outside bone)"
                 near = {n: closest_point(q[None], *target[n])[1][0] for n in PARTS}
                 nearest = min(near, key=near.get)
-                adjustments.append({"muscle": path.muscle, "side": path.side,
-                                    "point": site.name, "action": action,
-                                    "moved_mm": _r(np.linalg.norm(q - p)),
-                                    "nearest_bone": nearest,
-                                    "nearest_bone_mm": _r(near[nearest])})
+                adjustments.append(
+                    {
+                        "muscle": path.muscle,
+                        "side": path.side,
+                        "point": site.name,
+                        "action": action,
+                        "moved_mm": _r(np.linalg.norm(q - p)),
+                        "nearest_bone": nearest,
+                        "nearest_bone_mm": _r(near[nearest]),
+                    }
+                )
                 p = q
             else:
                 # the myo-sim part the site sits on, and its outward normal there
@@ -666,32 +743,58 @@ def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
                     cands.append((d[0], n, face_normals(s.vertices, s.faces)[f[0]]))
                 src_dist, n, src_normal = min(cands, key=lambda c: c[0])
                 q, _ = _snap(p, tf.rotate(src_normal[None])[0], *target[n], normals[n])
-                adjustments.append({
-                    "muscle": path.muscle, "side": path.side, "point": site.name,
-                    "action": f"moved onto {n} surface + {OUTWARD_OFFSET_MM:g} mm",
-                    "moved_mm": _r(np.linalg.norm(q - p)),
-                    "myosim_site_to_bone_mm": _r(src_dist),
-                })
+                adjustments.append(
+                    {
+                        "muscle": path.muscle,
+                        "side": path.side,
+                        "point": site.name,
+                        "action": f"moved onto {n} surface + {OUTWARD_OFFSET_MM:g} mm",
+                        "moved_mm": _r(np.linalg.norm(q - p)),
+                        "myosim_site_to_bone_mm": _r(src_dist),
+                    }
+                )
                 p = q
             points_world.append(p)
             body = "pelvis" if site.body == "pelvis" else "femur"
             local = p if body == "pelvis" else p - hip[path.side]
-            entries.append({"name": site.name, "body": body, "role": role,
-                            "position_mm": [_r(c) for c in local]})
+            entries.append(
+                {
+                    "name": site.name,
+                    "body": body,
+                    "role": role,
+                    "position_mm": [_r(c) for c in local],
+                }
+            )
         world = np.array(points_world)
-        muscles.append({"muscle": path.muscle, "side": path.side,
-                        "source_sites": [s.name for s in path.sites], "points": entries})
+        muscles.append(
+            {
+                "muscle": path.muscle,
+                "side": path.side,
+                "source_sites": [s.name for s in path.sites],
+                "points": entries,
+            }
+        )
 
         # neutral lengths, here and in myo-sim (femur sites + pelvis->femur offset)
         suffix = path.side[0]
-        raw = np.array([s.position + (femur_offsets[s.body] if s.body != "pelvis" else 0.0)
-                        for s in path.sites])
+        raw = np.array(
+            [
+                s.position + (femur_offsets[s.body] if s.body != "pelvis" else 0.0)
+                for s in path.sites
+            ]
+        )
         raw_len = float(np.linalg.norm(np.diff(raw, axis=0), axis=1).sum())
         scale = float(np.sqrt(transforms["pelvis"].scale * transforms[f"femur_{suffix}"].scale))
-        lengths.append({"muscle": path.muscle, "side": path.side,
-                        "hipviz_mm": _r(np.linalg.norm(np.diff(world, axis=0), axis=1).sum()),
-                        "myosim_mm": _r(raw_len), "myosim_scaled_mm": _r(raw_len * scale),
-                        "scale": round(scale, 4)})
+        lengths.append(
+            {
+                "muscle": path.muscle,
+                "side": path.side,
+                "hipviz_mm": _r(np.linalg.norm(np.diff(world, axis=0), axis=1).sum()),
+                "myosim_mm": _r(raw_len),
+                "myosim_scaled_mm": _r(raw_len * scale),
+                "scale": round(scale, 4),
+            }
+        )
 
         # straight segments through bone at neutral (world frame)
         for i in range(len(world) - 1):
@@ -702,31 +805,41 @@ def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
                     continue
                 seg_len = float(np.linalg.norm(p1 - p0))
                 inside_len = sum(b - a for a, b in iv) * seg_len
-                ts = np.concatenate([np.linspace(a, b, max(3, int((b - a) * seg_len / 0.5)))
-                                     for a, b in iv])
+                ts = np.concatenate(
+                    [np.linspace(a, b, max(3, int((b - a) * seg_len / 0.5))) for a, b in iv]
+                )
                 depth = closest_point(p0 + ts[:, None] * (p1 - p0), *target[n])[1].max()
-                penetrations.append({
-                    "muscle": path.muscle, "side": path.side,
-                    "segment": [path.sites[i].name, path.sites[i + 1].name], "bone": n,
-                    "inside_length_mm": _r(inside_len), "max_depth_mm": _r(depth),
-                    "segment_length_mm": _r(seg_len),
-                })
+                penetrations.append(
+                    {
+                        "muscle": path.muscle,
+                        "side": path.side,
+                        "segment": [path.sites[i].name, path.sites[i + 1].name],
+                        "bone": n,
+                        "inside_length_mm": _r(inside_len),
+                        "max_depth_mm": _r(depth),
+                        "segment_length_mm": _r(seg_len),
+                    }
+                )
 
     key = lambda d: (d["muscle"], d["side"])  # noqa: E731
     muscles.sort(key=key)
     adjustments.sort(key=lambda d: (d["muscle"], d["side"], d["point"]))
     rms = {}
     for bone, rep in registration.items():
-        rms[bone] = {"scale": round(rep["scale"], 4),
-                     "landmark_residual": _r(rep["landmark_residual_mm"])}
+        rms[bone] = {
+            "scale": round(rep["scale"], 4),
+            "landmark_residual": _r(rep["landmark_residual_mm"]),
+        }
         for part, stages in rep["parts"].items():
             rms[bone][part] = {stage: _r(v["rms_mm"]) for stage, v in stages.items()}
         for part, stages in rep.get("region", {}).items():
             rms[bone][f"{part}_proximal_{FEMUR_REGION_MM:g}mm"] = {
-                stage: _r(v["rms_mm"]) for stage, v in stages.items()}
+                stage: _r(v["rms_mm"]) for stage, v in stages.items()
+            }
         if "hip_centre_offset_mm" in rep:
             rms[bone]["mapped_hip_centre_offset"] = {
-                k: _r(v) for k, v in rep["hip_centre_offset_mm"].items()}
+                k: _r(v) for k, v in rep["hip_centre_offset_mm"].items()
+            }
         if "head_centre_offset_mm" in rep:
             rms[bone]["mapped_head_centre_offset"] = _r(rep["head_centre_offset_mm"])
     data = {
@@ -748,8 +861,9 @@ def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
         "registration": registration,
         "lengths": sorted(lengths, key=key),
         "adjustments": adjustments,
-        "penetrations": sorted(penetrations, key=lambda d: (d["muscle"], d["side"],
-                                                            d["segment"], d["bone"])),
+        "penetrations": sorted(
+            penetrations, key=lambda d: (d["muscle"], d["side"], d["segment"], d["bone"])
+        ),
         "out_path": str(out_path),
     }
 
@@ -781,46 +895,67 @@ def main(out: Path | str | None = None, mesh_dir: Path | str | None = None) -> i
     wraps = add_wraps(report["out_path"], mesh_dir or default_mesh_dir())
     print(f"wrote {report['out_path']}")
     for bone, rep in report["registration"].items():
-        print(f"{bone}: scale {rep['scale']:.3f} (landmarks {rep['landmark_scale']:.3f}, "
-              f"landmark residual {rep['landmark_residual_mm']:.1f} mm)")
+        print(
+            f"{bone}: scale {rep['scale']:.3f} (landmarks {rep['landmark_scale']:.3f}, "
+            f"landmark residual {rep['landmark_residual_mm']:.1f} mm)"
+        )
         if "hip_centre_offset_mm" in rep:
-            print("  mapped myo-sim hip centres from ours: " + ", ".join(
-                f"{k} {v:.1f} mm" for k, v in rep["hip_centre_offset_mm"].items()))
+            print(
+                "  mapped myo-sim hip centres from ours: "
+                + ", ".join(f"{k} {v:.1f} mm" for k, v in rep["hip_centre_offset_mm"].items())
+            )
         if "head_centre_offset_mm" in rep:
             print(f"  mapped myo-sim head centre from ours: {rep['head_centre_offset_mm']:.1f} mm")
         for group in ("parts", "region"):
             for part, stages in rep.get(group, {}).items():
                 where = part if group == "parts" else f"{part} proximal"
-                print(f"  surface RMS {where}: " + ", ".join(
-                    f"{k} {v['rms_mm']:.2f}" for k, v in stages.items()) + " mm")
+                print(
+                    f"  surface RMS {where}: "
+                    + ", ".join(f"{k} {v['rms_mm']:.2f}" for k, v in stages.items())
+                    + " mm"
+                )
     print("neutral length mm (hipviz / myo-sim / myo-sim scaled):")
     for row in report["lengths"]:
-        print(f"  {row['muscle']:27s} {row['side']:5s} {row['hipviz_mm']:7.1f} "
-              f"{row['myosim_mm']:7.1f} {row['myosim_scaled_mm']:7.1f}")
+        print(
+            f"  {row['muscle']:27s} {row['side']:5s} {row['hipviz_mm']:7.1f} "
+            f"{row['myosim_mm']:7.1f} {row['myosim_scaled_mm']:7.1f}"
+        )
     print(f"segments through bone at neutral: {len(report['penetrations'])}")
     for row in report["penetrations"]:
-        print(f"  {row['muscle']} {row['side']} {row['segment'][0]}->{row['segment'][1]} "
-              f"{row['bone']}: {row['inside_length_mm']:.1f} mm inside, "
-              f"max depth {row['max_depth_mm']:.1f} mm")
+        print(
+            f"  {row['muscle']} {row['side']} {row['segment'][0]}->{row['segment'][1]} "
+            f"{row['bone']}: {row['inside_length_mm']:.1f} mm inside, "
+            f"max depth {row['max_depth_mm']:.1f} mm"
+        )
     print("adjusted so no path enters bone across the control ranges:")
     for row in wraps:
-        print(f"  {row['muscle']} {row['side']}: {row['action']}; deepest contact "
-              f"{row['deepest_contact_mm']:.2f} mm, neutral length {row['neutral_length_change_mm']:+.2f} mm")
+        print(
+            f"  {row['muscle']} {row['side']}: {row['action']}; deepest contact "
+            f"{row['deepest_contact_mm']:.2f} mm, neutral length {row['neutral_length_change_mm']:+.2f} mm"
+        )
     return 0
 
 
 def _command_line(argv: list[str] | None = None) -> int:
     """``python -m hipviz.io.build_muscles [--out FILE] [--mesh-dir DIR] [-v]``."""
-    parser = argparse.ArgumentParser(prog="python -m hipviz.io.build_muscles",
-                                     description=__doc__.split("\n")[0])
-    parser.add_argument("--mesh-dir", type=Path, default=None,
-                        help="folder with the hipviz bone meshes (default: meshes/)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="output JSON (default: hipviz/data/muscles.json)")
+    parser = argparse.ArgumentParser(
+        prog="python -m hipviz.io.build_muscles", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--mesh-dir",
+        type=Path,
+        default=None,
+        help="folder with the hipviz bone meshes (default: meshes/)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output JSON (default: hipviz/data/muscles.json)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     return main(args.out, args.mesh_dir)
 
 

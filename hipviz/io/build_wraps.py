@@ -36,13 +36,22 @@ OFFSET_MM = (2.0, 3.0, 4.0)
 CAPSULE_RADIUS_MM = tuple(float(r) for r in range(28, 46, 2))
 #: fallback capsule centres, offset from the hip centre (posterior, superior), mm: the
 #: posterior acetabular rim and ilium stand farther out than a hip-centred sphere reaches
-CENTRE_OFFSETS_MM = tuple((dx, dy, 0.0) for dx in (-10.0, -15.0, -20.0) for dy in (10.0, 15.0, 20.0))
+CENTRE_OFFSETS_MM = tuple(
+    (dx, dy, 0.0) for dx in (-10.0, -15.0, -20.0) for dy in (10.0, 15.0, 20.0)
+)
 FALLBACK_RADIUS_MM = (26.0, 28.0, 30.0)
 FALLBACK_EXIT_MM = (10.0, 15.0)
 
 
-def _with_wrap(path, hip: np.ndarray, clearance: Clearance, exit_mm: float, offset_mm: float,
-               radius_mm: float, centre_offset=(0.0, 0.0, 0.0)):
+def _with_wrap(
+    path,
+    hip: np.ndarray,
+    clearance: Clearance,
+    exit_mm: float,
+    offset_mm: float,
+    radius_mm: float,
+    centre_offset=(0.0, 0.0, 0.0),
+):
     """A copy of ``path`` with a trochanter exit point and a capsule wrap."""
     femur = path.bodies[-1]
     side_sign = np.array([1.0, 1.0, 1.0 if path.side == "right" else -1.0])
@@ -61,7 +70,9 @@ def _with_wrap(path, hip: np.ndarray, clearance: Clearance, exit_mm: float, offs
         roles=(*path.roles[:-1], "via", "insertion"),
         bodies=(*path.bodies[:-1], femur, femur),
         points=points,
-        wraps=(Wrap(len(points) - 3, "pelvis", hip + np.asarray(centre_offset) * side_sign, radius_mm),),
+        wraps=(
+            Wrap(len(points) - 3, "pelvis", hip + np.asarray(centre_offset) * side_sign, radius_mm),
+        ),
     )
 
 
@@ -87,57 +98,96 @@ def design(model: HipModel, clearance: Clearance) -> tuple[HipModel, list[dict]]
             trial_paths = list(paths)
             for i in pair:
                 hip = model.anatomy.hip_centre[paths[i].side]
-                trial_paths[i] = _with_wrap(paths[i], hip, clearance, exit_mm, offset_mm, radius_mm, centre)
+                trial_paths[i] = _with_wrap(
+                    paths[i], hip, clearance, exit_mm, offset_mm, radius_mm, centre
+                )
                 if not _fits(trial_paths[i], radius_mm):
                     return (np.inf, np.inf, np.inf), None, np.inf
             trial = HipModel(model.anatomy, MuscleSet(tuple(trial_paths)))
             excess, deepest = clearance.excess(trial, poses, pair)
-            change = max(abs(trial.muscles.rest_lengths[i] - model.muscles.rest_lengths[i]) for i in pair)
+            change = max(
+                abs(trial.muscles.rest_lengths[i] - model.muscles.rest_lengths[i]) for i in pair
+            )
             # past the allowance first, then the deepest contact, then the neutral change
-            return (round(max(excess, 0.0), 2), round(deepest, 1), round(change, 2)), trial_paths, deepest
+            return (
+                (round(max(excess, 0.0), 2), round(deepest, 1), round(change, 2)),
+                trial_paths,
+                deepest,
+            )
 
         # coordinate search, deterministic: radius, then exit distance, then offset
         best = {"exit": 15.0, "offset": 3.0, "radius": 32.0, "centre": (0.0, 0.0, 0.0)}
-        for name, values in (("radius", CAPSULE_RADIUS_MM), ("exit", EXIT_MM),
-                             ("offset", OFFSET_MM), ("radius", CAPSULE_RADIUS_MM)):
+        for name, values in (
+            ("radius", CAPSULE_RADIUS_MM),
+            ("exit", EXIT_MM),
+            ("offset", OFFSET_MM),
+            ("radius", CAPSULE_RADIUS_MM),
+        ):
             results = [(score(**_args({**best, name: v})), v) for v in values]
             (s, trial_paths, depth), v = min(results, key=lambda r: (r[0][0], r[1]))
             best[name] = v
         if depth > TOLERANCE_MM:  # try capsule centres over the posterior rim
-            results = [(score(**_args({**best, "centre": c, "radius": r, "exit": e})), c, r, e)
-                       for e in FALLBACK_EXIT_MM for c in CENTRE_OFFSETS_MM for r in FALLBACK_RADIUS_MM]
+            results = [
+                (score(**_args({**best, "centre": c, "radius": r, "exit": e})), c, r, e)
+                for e in FALLBACK_EXIT_MM
+                for c in CENTRE_OFFSETS_MM
+                for r in FALLBACK_RADIUS_MM
+            ]
             (s2, trial2, depth2), centre, radius, exit_mm = min(
-                results, key=lambda r: (r[0][0], r[1], r[2], r[3]))
+                results, key=lambda r: (r[0][0], r[1], r[2], r[3])
+            )
             if s2 < s:
                 s, trial_paths, depth = s2, trial2, depth2
                 best.update(centre=centre, radius=radius, exit=exit_mm)
         for i in pair:
             new_rest = MuscleSet((trial_paths[i],)).rest_lengths[0]
-            records.append({
-                "muscle": muscle, "side": paths[i].side, "point": trial_paths[i].names[-2],
-                "action": _describe(best),
-                "deepest_contact_mm": round(float(depth), 2),
-                "neutral_length_change_mm": round(float(new_rest - model.muscles.rest_lengths[i]), 2),
-            })
+            records.append(
+                {
+                    "muscle": muscle,
+                    "side": paths[i].side,
+                    "point": trial_paths[i].names[-2],
+                    "action": _describe(best),
+                    "deepest_contact_mm": round(float(depth), 2),
+                    "neutral_length_change_mm": round(
+                        float(new_rest - model.muscles.rest_lengths[i]), 2
+                    ),
+                }
+            )
             paths[i] = trial_paths[i]
-        log.info("%s: exit %g mm, offset %g mm, capsule %g mm at %s; deepest contact %.2f mm",
-                 muscle, best["exit"], best["offset"], best["radius"], best["centre"], depth)
+        log.info(
+            "%s: exit %g mm, offset %g mm, capsule %g mm at %s; deepest contact %.2f mm",
+            muscle,
+            best["exit"],
+            best["offset"],
+            best["radius"],
+            best["centre"],
+            depth,
+        )
     return HipModel(model.anatomy, MuscleSet(tuple(paths))), records
 
 
 def _args(best: dict) -> dict:
-    return {"exit_mm": best["exit"], "offset_mm": best["offset"], "radius_mm": best["radius"],
-            "centre": best["centre"]}
+    return {
+        "exit_mm": best["exit"],
+        "offset_mm": best["offset"],
+        "radius_mm": best["radius"],
+        "centre": best["centre"],
+    }
 
 
 def _describe(best: dict) -> str:
-    where = ("at the hip centre" if not any(best["centre"]) else
-             f"centred {abs(best['centre'][0]):g} mm posterior and {best['centre'][1]:g} mm superior "
-             f"of the hip centre (over the posterior acetabular rim)")
-    return (f"added a femur via point where the muscle leaves the greater trochanter "
-            f"({best['exit']:g} mm from the insertion, {best['offset']:g} mm outside bone) and a "
-            f"{best['radius']:g} mm hip-capsule sphere wrap {where}, so the path runs over bone, "
-            f"not through it, across the control ranges")
+    where = (
+        "at the hip centre"
+        if not any(best["centre"])
+        else f"centred {abs(best['centre'][0]):g} mm posterior and {best['centre'][1]:g} mm superior "
+        f"of the hip centre (over the posterior acetabular rim)"
+    )
+    return (
+        f"added a femur via point where the muscle leaves the greater trochanter "
+        f"({best['exit']:g} mm from the insertion, {best['offset']:g} mm outside bone) and a "
+        f"{best['radius']:g} mm hip-capsule sphere wrap {where}, so the path runs over bone, "
+        f"not through it, across the control ranges"
+    )
 
 
 def add_wraps(json_path, mesh_dir) -> list[dict]:
@@ -160,13 +210,24 @@ def add_wraps(json_path, mesh_dir) -> list[dict]:
         hip = anatomy.hip_centre[path.side]
         local = lambda body, p: p if body == "pelvis" else p - hip  # noqa: E731
         entry["points"] = [
-            {"name": n, "role": r, "body": "pelvis" if b == "pelvis" else "femur",
-             "position_mm": [round(float(c), 2) + 0.0 for c in local(b, p)]}
-            for n, r, b, p in zip(path.names, path.roles, path.bodies, path.points)]
+            {
+                "name": n,
+                "role": r,
+                "body": "pelvis" if b == "pelvis" else "femur",
+                "position_mm": [round(float(c), 2) + 0.0 for c in local(b, p)],
+            }
+            for n, r, b, p in zip(path.names, path.roles, path.bodies, path.points)
+        ]
         entry["wraps"] = [
-            {"name": "hip capsule", "segment": w.segment, "body": "pelvis",
-             "centre_mm": [round(float(c), 2) + 0.0 for c in w.centre], "radius_mm": w.radius}
-            for w in path.wraps]
+            {
+                "name": "hip capsule",
+                "segment": w.segment,
+                "body": "pelvis",
+                "centre_mm": [round(float(c), 2) + 0.0 for c in w.centre],
+                "radius_mm": w.radius,
+            }
+            for w in path.wraps
+        ]
     data["provenance"]["adjustments"] = data["provenance"]["adjustments"] + records
     data["provenance"]["method"] += " " + " ".join(__doc__.split()).split(" The choice")[0].strip()
     json_path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")

@@ -20,8 +20,13 @@ from hipviz.io.meshes import Bone
 log = logging.getLogger(__name__)
 
 #: bone part -> body that carries it
-PART_BODY = {"pelvis_right": "pelvis", "pelvis_left": "pelvis", "sacrum": "pelvis",
-             "femur_right": "femur_right", "femur_left": "femur_left"}
+PART_BODY = {
+    "pelvis_right": "pelvis",
+    "pelvis_left": "pelvis",
+    "sacrum": "pelvis",
+    "femur_right": "femur_right",
+    "femur_left": "femur_left",
+}
 #: a path may touch bone by this much (mm): attachments sit 1 mm outside a faceted surface
 TOLERANCE_MM = 0.5
 #: where a request is beyond the joint's reach the model shows the nearest pose (45 deg
@@ -31,19 +36,29 @@ CLAMPED_TOLERANCE_MM = 2.5
 SAMPLE_SPACING_MM = 1.0
 
 
-def range_poses(levels: tuple[float, ...] = (-25.0, 0.0, 25.0),
-                flexions: tuple[float, ...] = (0.0, 45.0, 90.0)) -> list[Pose]:
+def range_poses(
+    levels: tuple[float, ...] = (-25.0, 0.0, 25.0), flexions: tuple[float, ...] = (0.0, 45.0, 90.0)
+) -> list[Pose]:
     """Poses covering the control ranges: every combination of the extremes and neutral.
 
     Both sides move at once (crests opposite, so the pelvis tilts both ways).
     """
     poses = []
     for sup, ant, crest, flex in itertools.product(levels, levels, levels, flexions):
-        poses.append(Pose.from_dict({
-            "right.gt_superior_mm": sup, "right.gt_anterior_mm": ant,
-            "right.iliac_crest_superior_mm": crest, "right.hip_flexion_deg": flex,
-            "left.gt_superior_mm": sup, "left.gt_anterior_mm": ant,
-            "left.iliac_crest_superior_mm": -crest, "left.hip_flexion_deg": flex}))
+        poses.append(
+            Pose.from_dict(
+                {
+                    "right.gt_superior_mm": sup,
+                    "right.gt_anterior_mm": ant,
+                    "right.iliac_crest_superior_mm": crest,
+                    "right.hip_flexion_deg": flex,
+                    "left.gt_superior_mm": sup,
+                    "left.gt_anterior_mm": ant,
+                    "left.iliac_crest_superior_mm": -crest,
+                    "left.hip_flexion_deg": flex,
+                }
+            )
+        )
     return poses
 
 
@@ -81,7 +96,9 @@ class Clearance:
         from vtk.util.numpy_support import numpy_to_vtk, vtk_to_numpy
 
         out = vtk.vtkDoubleArray()
-        self._distance[part][0].FunctionValue(numpy_to_vtk(np.ascontiguousarray(points, float)), out)
+        self._distance[part][0].FunctionValue(
+            numpy_to_vtk(np.ascontiguousarray(points, float)), out
+        )
         return vtk_to_numpy(out).copy()
 
     def gradient(self, part: str, point: np.ndarray) -> np.ndarray:
@@ -108,8 +125,9 @@ class Clearance:
                         out[keys[i], part] = float(depth)
         return out
 
-    def excess(self, model: HipModel, poses: list[Pose], paths: list[int] | None = None
-               ) -> tuple[float, float]:
+    def excess(
+        self, model: HipModel, poses: list[Pose], paths: list[int] | None = None
+    ) -> tuple[float, float]:
         """How far past its allowance any path goes over ``poses``, and the deepest contact (mm).
 
         The allowance is :data:`TOLERANCE_MM` where the pose is reached exactly and
@@ -123,8 +141,9 @@ class Clearance:
                 excess, deepest = max(excess, depth - limit), max(deepest, depth)
         return excess, deepest
 
-    def worst(self, model: HipModel, poses: list[Pose], paths: list[int] | None = None
-              ) -> list[Contact]:
+    def worst(
+        self, model: HipModel, poses: list[Pose], paths: list[int] | None = None
+    ) -> list[Contact]:
         """The deepest contact of each (path, bone) pair over ``poses``, deepest first."""
         found: dict[tuple[str, str], Contact] = {}
         for pose in poses:

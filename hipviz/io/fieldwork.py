@@ -76,9 +76,10 @@ class LagrangeMesh:
 
     def evaluate(self, element: int, xi: np.ndarray) -> np.ndarray:
         """Points of one element at local coordinates ``xi`` ((m, 2) float) -> (m, 3) mm."""
-        return _basis(self.element_types[element], np.atleast_2d(xi)) @ self.nodes[
-            self.element_nodes[element]
-        ]
+        return (
+            _basis(self.element_types[element], np.atleast_2d(xi))
+            @ self.nodes[self.element_nodes[element]]
+        )
 
 
 def load(mesh_path: Path, geof_path: Path) -> LagrangeMesh:

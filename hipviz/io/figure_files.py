@@ -79,8 +79,11 @@ class TextItem:
 
     @property
     def anchor_x(self) -> float:
-        return {"start": self.left, "middle": self.left + self.width / 2,
-                "end": self.left + self.width}[self.anchor]
+        return {
+            "start": self.left,
+            "middle": self.left + self.width / 2,
+            "end": self.left + self.width,
+        }[self.anchor]
 
 
 def format_for(path: Path | str, fmt: str | None = None) -> str:
@@ -88,16 +91,24 @@ def format_for(path: Path | str, fmt: str | None = None) -> str:
     suffix = Path(path).suffix.lower().lstrip(".")
     if fmt is None:
         if suffix not in FORMATS:
-            raise ValueError(f"{path}: cannot tell the format from '.{suffix}'; "
-                             f"use one of {', '.join('.' + f for f in FORMATS)}")
+            raise ValueError(
+                f"{path}: cannot tell the format from '.{suffix}'; "
+                f"use one of {', '.join('.' + f for f in FORMATS)}"
+            )
         return suffix
     if fmt not in FORMATS:
         raise ValueError(f"unknown figure format '{fmt}'; allowed: {', '.join(FORMATS)}")
     return fmt
 
 
-def write_figure(path: Path | str, image: np.ndarray, texts: list[TextItem] = (),
-                 fmt: str | None = None, scale: float = 1.0, title: str = "") -> Path:
+def write_figure(
+    path: Path | str,
+    image: np.ndarray,
+    texts: list[TextItem] = (),
+    fmt: str | None = None,
+    scale: float = 1.0,
+    title: str = "",
+) -> Path:
     """Write a figure as PNG (texts must already be in the image), SVG or PDF.
 
     Parameters
@@ -163,24 +174,25 @@ def png_bytes(image: np.ndarray, scale: float = 1.0, title: str = "") -> bytes:
     out = io.BytesIO()
     dpi = PX_PER_INCH * scale
     # level 3: a 4K figure encodes in about a second instead of three, for ~15 % more bytes
-    Image.fromarray(image).save(out, format="PNG", pnginfo=info, dpi=(dpi, dpi),
-                                compress_level=3)
+    Image.fromarray(image).save(out, format="PNG", pnginfo=info, dpi=(dpi, dpi), compress_level=3)
     return out.getvalue()
 
 
 # --- SVG -----------------------------------------------------------------------------------
 def _xml(text: str) -> str:
     text = _NOT_XML.sub("", text)
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 def _hex(colour) -> str:
     return "#" + "".join(f"{round(min(max(c, 0.0), 1.0) * 255):02x}" for c in colour)
 
 
-def svg_text(image: np.ndarray, texts: list[TextItem] = (), scale: float = 1.0,
-             title: str = "") -> str:
+def svg_text(
+    image: np.ndarray, texts: list[TextItem] = (), scale: float = 1.0, title: str = ""
+) -> str:
     """An SVG document: the image embedded as PNG, each :class:`TextItem` as ``<text>``."""
     h_px, w_px = image.shape[:2]
     w, h = w_px / scale, h_px / scale
@@ -192,14 +204,15 @@ def svg_text(image: np.ndarray, texts: list[TextItem] = (), scale: float = 1.0,
         f"<title>{_xml(title)}</title>" if title else "",
         f'<image x="0" y="0" width="{w:g}" height="{h:g}" preserveAspectRatio="none" '
         f'xlink:href="data:image/png;base64,{png}"/>',
-        '<g font-family="Arial, Helvetica, \'Liberation Sans\', sans-serif">',
+        "<g font-family=\"Arial, Helvetica, 'Liberation Sans', sans-serif\">",
     ]
     for t in texts:
         weight = ' font-weight="bold"' if t.bold else ""
         lines.append(
             f'<text x="{t.anchor_x / scale:.2f}" y="{t.baseline / scale:.2f}" '
             f'font-size="{t.size / scale:.2f}"{weight} fill="{_hex(t.colour)}" '
-            f'text-anchor="{t.anchor}" xml:space="preserve">{_xml(t.text)}</text>')
+            f'text-anchor="{t.anchor}" xml:space="preserve">{_xml(t.text)}</text>'
+        )
     lines += ["</g>", "</svg>", ""]
     return "\n".join(line for line in lines if line)
 
@@ -219,8 +232,9 @@ def _pdf_date() -> str:
     return time.strftime("D:%Y%m%d%H%M%SZ", time.gmtime())
 
 
-def pdf_bytes(image: np.ndarray, texts: list[TextItem] = (), scale: float = 1.0,
-              title: str = "") -> bytes:
+def pdf_bytes(
+    image: np.ndarray, texts: list[TextItem] = (), scale: float = 1.0, title: str = ""
+) -> bytes:
     """A one-page PDF: the image (alpha as a soft mask) and the texts in Helvetica."""
     h_px, w_px = image.shape[:2]
     w, h = w_px / scale, h_px / scale  # figure pixels
@@ -232,45 +246,65 @@ def pdf_bytes(image: np.ndarray, texts: list[TextItem] = (), scale: float = 1.0,
         return len(objects)
 
     def stream(header: str, data: bytes) -> bytes:
-        return (f"<< {header} /Length {len(data)} >>\nstream\n".encode("ascii") + data
-                + b"\nendstream")
+        return (
+            f"<< {header} /Length {len(data)} >>\nstream\n".encode("ascii") + data + b"\nendstream"
+        )
 
     catalog = add(b"")  # filled in below, once the page numbers are known
     pages = add(b"")
-    image_header = (f"/Type /XObject /Subtype /Image /Width {w_px} /Height {h_px} "
-                    "/BitsPerComponent 8 /Filter /FlateDecode")
+    image_header = (
+        f"/Type /XObject /Subtype /Image /Width {w_px} /Height {h_px} "
+        "/BitsPerComponent 8 /Filter /FlateDecode"
+    )
     smask = ""
     if image.shape[2] == 4:
-        alpha = add(stream(image_header + " /ColorSpace /DeviceGray",
-                           zlib.compress(np.ascontiguousarray(image[..., 3]).tobytes(), 6)))
+        alpha = add(
+            stream(
+                image_header + " /ColorSpace /DeviceGray",
+                zlib.compress(np.ascontiguousarray(image[..., 3]).tobytes(), 6),
+            )
+        )
         smask = f" /SMask {alpha} 0 R"
-    picture = add(stream(image_header + " /ColorSpace /DeviceRGB" + smask,
-                         zlib.compress(rgb.tobytes(), 6)))
-    regular = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-                  b"/Encoding /WinAnsiEncoding >>")
-    bold = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold "
-               b"/Encoding /WinAnsiEncoding >>")
+    picture = add(
+        stream(image_header + " /ColorSpace /DeviceRGB" + smask, zlib.compress(rgb.tobytes(), 6))
+    )
+    regular = add(
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    )
+    bold = add(
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"
+    )
     # content in figure pixels, y up: one cm scales pixels to points
-    content = [f"{PT_PER_PX:.6f} 0 0 {PT_PER_PX:.6f} 0 0 cm".encode("ascii"),
-               f"q {w:.4f} 0 0 {h:.4f} 0 0 cm /Im0 Do Q".encode("ascii")]
+    content = [
+        f"{PT_PER_PX:.6f} 0 0 {PT_PER_PX:.6f} 0 0 cm".encode("ascii"),
+        f"q {w:.4f} 0 0 {h:.4f} 0 0 cm /Im0 Do Q".encode("ascii"),
+    ]
     for t in texts:
         r, g, b = (min(max(c, 0.0), 1.0) for c in t.colour)
         font = "/F2" if t.bold else "/F1"
         content.append(
             f"BT {font} {t.size / scale:.3f} Tf {r:.4f} {g:.4f} {b:.4f} rg "
             f"{t.left / scale:.3f} {h - t.baseline / scale:.3f} Td ".encode("ascii")
-            + _pdf_string(t.text) + b" Tj ET")
+            + _pdf_string(t.text)
+            + b" Tj ET"
+        )
     contents = add(stream("/Filter /FlateDecode", zlib.compress(b"\n".join(content), 6)))
     page = add(
-        (f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {w * PT_PER_PX:.4f} "
-         f"{h * PT_PER_PX:.4f}] /Resources << /XObject << /Im0 {picture} 0 R >> "
-         f"/Font << /F1 {regular} 0 R /F2 {bold} 0 R >> >> /Contents {contents} 0 R "
-         # a transparency group so viewers composite the soft mask onto the page properly
-         "/Group << /S /Transparency /CS /DeviceRGB >> >>").encode("ascii"))
+        (
+            f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {w * PT_PER_PX:.4f} "
+            f"{h * PT_PER_PX:.4f}] /Resources << /XObject << /Im0 {picture} 0 R >> "
+            f"/Font << /F1 {regular} 0 R /F2 {bold} 0 R >> >> /Contents {contents} 0 R "
+            # a transparency group so viewers composite the soft mask onto the page properly
+            "/Group << /S /Transparency /CS /DeviceRGB >> >>"
+        ).encode("ascii")
+    )
     objects[catalog - 1] = f"<< /Type /Catalog /Pages {pages} 0 R >>".encode("ascii")
     objects[pages - 1] = f"<< /Type /Pages /Kids [{page} 0 R] /Count 1 >>".encode("ascii")
-    info = add(b"<< /Producer (hipviz) /Title " + _pdf_string(title)
-               + f" /CreationDate ({_pdf_date()}) >>".encode("ascii"))
+    info = add(
+        b"<< /Producer (hipviz) /Title "
+        + _pdf_string(title)
+        + f" /CreationDate ({_pdf_date()}) >>".encode("ascii")
+    )
 
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -281,6 +315,8 @@ def pdf_bytes(image: np.ndarray, texts: list[TextItem] = (), scale: float = 1.0,
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode("ascii")
     for offset in offsets:
         out += f"{offset:010d} 00000 n \n".encode("ascii")
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root {catalog} 0 R /Info {info} 0 R >>\n"
-            f"startxref\n{xref}\n%%EOF\n").encode("ascii")
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root {catalog} 0 R /Info {info} 0 R >>\n"
+        f"startxref\n{xref}\n%%EOF\n"
+    ).encode("ascii")
     return bytes(out)

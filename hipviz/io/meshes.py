@@ -83,7 +83,9 @@ def load_bone(path: Path, name: str) -> Bone:
             f"{path}: '{name}' encloses {volume:.1f} cm^3, expected {low:g}-{high:g} cm^3 for a "
             f"{kind} in millimetres; {REBUILD_HINT}"
         )
-    return Bone(name, np.asarray(mesh.vertices, dtype=float), np.asarray(mesh.faces, dtype=np.int64))
+    return Bone(
+        name, np.asarray(mesh.vertices, dtype=float), np.asarray(mesh.faces, dtype=np.int64)
+    )
 
 
 def load_bones(mesh_dir: Path | None = None) -> dict[str, Bone]:
@@ -124,7 +126,9 @@ def write_ply(path: Path, vertices: np.ndarray, faces: np.ndarray, comment: str 
         header.append(f"comment {comment}")
     header += [
         f"element vertex {len(v)}",
-        "property float x", "property float y", "property float z",
+        "property float x",
+        "property float y",
+        "property float z",
         f"element face {len(f)}",
         "property list uchar int vertex_indices",
         "end_header",

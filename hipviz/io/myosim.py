@@ -183,11 +183,13 @@ def quat_to_matrix(quat: np.ndarray) -> np.ndarray:
     (3, 3) float
     """
     w, x, y, z = np.asarray(quat, dtype=float) / np.linalg.norm(quat)
-    return np.array([
-        [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-        [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-        [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
-    ])
+    return np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+            [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+            [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
+        ]
+    )
 
 
 def _local_rotation(element: ET.Element) -> np.ndarray:
@@ -360,9 +362,15 @@ def pelvis_landmarks(
         medial = v[absz <= absz.min() + 15.0]
         near = v[np.linalg.norm(v - hip, axis=1) < 32.0]
         centre, radius = fit_sphere(near)
-        log.debug("myo-sim %s acetabulum sphere fit: centre %s, radius %.1f mm (%d vertices); "
-                  "femur body at %s", side, np.round(centre, 1), radius, len(near),
-                  np.round(hip, 1))
+        log.debug(
+            "myo-sim %s acetabulum sphere fit: centre %s, radius %.1f mm (%d vertices); "
+            "femur body at %s",
+            side,
+            np.round(centre, 1),
+            radius,
+            len(near),
+            np.round(hip, 1),
+        )
         out[side] = {
             "hip_centre": hip.copy(),
             "asis": upper[np.argmax(upper[:, 0])],

@@ -154,15 +154,20 @@ def parse_scene(text: str, source: str = "<scene>") -> Scene:
     except (ValueError, RecursionError) as exc:  # a 5000-digit number, arrays nested 1000 deep
         raise SceneError(f"{source}: not a usable TOML file ({str(exc)[:80]})") from None
     check = _Checker(source)
-    check.keys(data, "", {"hipviz_scene", "title", "caption", "pose", "camera", "display",
-                          "overlay"})
+    check.keys(
+        data, "", {"hipviz_scene", "title", "caption", "pose", "camera", "display", "overlay"}
+    )
     version = data.get("hipviz_scene")
     if type(version) is int and version > FORMAT_VERSION:
-        raise SceneError(f"{source}: hipviz_scene: format {version} is newer than this hipviz "
-                         f"reads ({FORMAT_VERSION}); update hipviz")
+        raise SceneError(
+            f"{source}: hipviz_scene: format {version} is newer than this hipviz "
+            f"reads ({FORMAT_VERSION}); update hipviz"
+        )
     if type(version) is not int or version != FORMAT_VERSION:
-        raise SceneError(f"{source}: hipviz_scene: must be {FORMAT_VERSION} (the format version, "
-                         f"the first line of a scene file), got {_show(version)}")
+        raise SceneError(
+            f"{source}: hipviz_scene: must be {FORMAT_VERSION} (the format version, "
+            f"the first line of a scene file), got {_show(version)}"
+        )
     title = check.string(data, "title", TITLE_MAX, one_line=True)
     caption = check.string(data, "caption", CAPTION_MAX)
 
@@ -175,8 +180,10 @@ def parse_scene(text: str, source: str = "<scene>") -> Scene:
         for key, value in side_table.items():
             if type(value) is int and abs(value) > 1e6:  # float() of a huge int overflows
                 low, high, unit, _ = RANGES.get(key, (0, 0, "", ""))
-                check.fail(f"pose.{side}.{key}", f"a huge number is out of range "
-                                                 f"(allowed {low:g} to {high:g} {unit})")
+                check.fail(
+                    f"pose.{side}.{key}",
+                    f"a huge number is out of range (allowed {low:g} to {high:g} {unit})",
+                )
             try:
                 values[f"{side}.{key}"] = check_value(f"{side}.{key}", value)
             except PoseError as exc:
@@ -207,13 +214,17 @@ def parse_scene(text: str, source: str = "<scene>") -> Scene:
     elif isinstance(muscles, list) and all(isinstance(m, str) for m in muscles):
         unknown = [m for m in muscles if m not in ALL_PATHS]
         if unknown:
-            raise SceneError(f"{source}: display.muscles: unknown path {_show(unknown[0])}; "
-                             f"allowed: 'all' or a list of SIDE.MUSCLE with SIDE in "
-                             f"{', '.join(SIDES)} and MUSCLE in {', '.join(MUSCLES)}")
+            raise SceneError(
+                f"{source}: display.muscles: unknown path {_show(unknown[0])}; "
+                f"allowed: 'all' or a list of SIDE.MUSCLE with SIDE in "
+                f"{', '.join(SIDES)} and MUSCLE in {', '.join(MUSCLES)}"
+            )
         muscles = tuple(m for m in ALL_PATHS if m in muscles)
     else:
-        raise SceneError(f"{source}: display.muscles: must be 'all' or a list of path names "
-                         f"such as [\"right.piriformis\", \"left.piriformis\"]")
+        raise SceneError(
+            f"{source}: display.muscles: must be 'all' or a list of path names "
+            f'such as ["right.piriformis", "left.piriformis"]'
+        )
     display = Display(
         muscles=muscles,
         colour_map=check.choice(disp, "colour_map", COLOUR_MAPS, "cool-warm", prefix="display"),
@@ -225,8 +236,9 @@ def parse_scene(text: str, source: str = "<scene>") -> Scene:
         legend=check.boolean(disp, "legend", True, "display"),
         attachments=check.boolean(disp, "attachments", True, "display"),
         colour_by=check.choice(disp, "colour_by", COLOUR_BY, "length", prefix="display"),
-        moment_arm_range_mm=check.number(disp, "moment_arm_range_mm", *MOMENT_ARM_RANGE_MM,
-                                         40.0, "display"),
+        moment_arm_range_mm=check.number(
+            disp, "moment_arm_range_mm", *MOMENT_ARM_RANGE_MM, 40.0, "display"
+        ),
     )
     over = check.table(data, "overlay")
     check.keys(over, "overlay", {f.name for f in fields(Overlay)})
@@ -234,8 +246,9 @@ def parse_scene(text: str, source: str = "<scene>") -> Scene:
         trigger_points=check.boolean(over, "trigger_points", False, "overlay"),
         labels=check.boolean(over, "labels", False, "overlay"),
         ball=check.choice(over, "ball", BALL_CHOICES, "none", prefix="overlay"),
-        ball_at=check.choice(over, "ball_at", trigger_point_ids(), DEFAULT_BALL_AT,
-                             prefix="overlay"),
+        ball_at=check.choice(
+            over, "ball_at", trigger_point_ids(), DEFAULT_BALL_AT, prefix="overlay"
+        ),
     )
     return Scene(title, caption, pose, camera, display, overlay)
 
@@ -275,17 +288,20 @@ class _Checker:
             self.fail(key, "contains a character that is not valid Unicode text")
         return value
 
-    def number(self, data: dict, key: str, low: float, high: float, default: float,
-               prefix: str) -> float:
+    def number(
+        self, data: dict, key: str, low: float, high: float, default: float, prefix: str
+    ) -> float:
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(f"{prefix}.{key}", f"must be a number from {low:g} to {high:g}, "
-                                         f"got {_show(value)}")
+            self.fail(
+                f"{prefix}.{key}", f"must be a number from {low:g} to {high:g}, got {_show(value)}"
+            )
         if math.isnan(value):
             self.fail(f"{prefix}.{key}", f"nan is not allowed; a number from {low:g} to {high:g}")
         if not low <= value <= high:
-            self.fail(f"{prefix}.{key}", f"{_show(value)} is out of range "
-                                         f"(allowed {low:g} to {high:g})")
+            self.fail(
+                f"{prefix}.{key}", f"{_show(value)} is out of range (allowed {low:g} to {high:g})"
+            )
         return float(value)
 
     def boolean(self, data: dict, key: str, default: bool, prefix: str) -> bool:
@@ -294,24 +310,32 @@ class _Checker:
             self.fail(f"{prefix}.{key}", f"must be true or false, got {_show(value)}")
         return value
 
-    def choice(self, data: dict, key: str, allowed: tuple[str, ...], default: str,
-               prefix: str) -> str:
+    def choice(
+        self, data: dict, key: str, allowed: tuple[str, ...], default: str, prefix: str
+    ) -> str:
         value = data.get(key, default)
         if not isinstance(value, str) or value not in allowed:
-            self.fail(f"{prefix}.{key}", f"{_show(value)} is not allowed; allowed: "
-                                         f"{', '.join(allowed)}")
+            self.fail(
+                f"{prefix}.{key}", f"{_show(value)} is not allowed; allowed: {', '.join(allowed)}"
+            )
         return value
 
     def vector(self, data: dict, key: str, prefix: str):
         value = data.get(key)
         if value is None:
             return None
-        if (not isinstance(value, list) or len(value) != 3
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-                or not all(abs(v) < CAMERA_LIMIT_MM and math.isfinite(v) for v in value)):
-            self.fail(f"{prefix}.{key}", f"must be three finite numbers (mm, each within "
-                                         f"{CAMERA_LIMIT_MM:g}), e.g. [0.0, 0.0, 900.0]; "
-                                         f"got {_show(value)}")
+        if (
+            not isinstance(value, list)
+            or len(value) != 3
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+            or not all(abs(v) < CAMERA_LIMIT_MM and math.isfinite(v) for v in value)
+        ):
+            self.fail(
+                f"{prefix}.{key}",
+                f"must be three finite numbers (mm, each within "
+                f"{CAMERA_LIMIT_MM:g}), e.g. [0.0, 0.0, 900.0]; "
+                f"got {_show(value)}",
+            )
         return tuple(float(v) for v in value)
 
 
@@ -341,8 +365,11 @@ def _clip(text: str, limit: int = 300) -> str:
 # --- writing -------------------------------------------------------------------------------
 def format_scene(scene: Scene) -> str:
     """TOML text for a scene; ``parse_scene(format_scene(s)) == s`` exactly."""
-    lines = [f"hipviz_scene = {FORMAT_VERSION}", f"title = {_toml(scene.title)}",
-             f"caption = {_toml(scene.caption)}"]
+    lines = [
+        f"hipviz_scene = {FORMAT_VERSION}",
+        f"title = {_toml(scene.title)}",
+        f"caption = {_toml(scene.caption)}",
+    ]
     for side in SIDES:
         lines += ["", f"[pose.{side}]"]
         # only the keys that drive the side: the GT position or the angles
@@ -365,10 +392,17 @@ def _toml(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(float(value))
     if isinstance(value, str):
-        escaped = (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-                   .replace("\t", "\\t").replace("\r", "\\r"))
-        escaped = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF
-                          else f"\\U{ord(c):08x}" for c in escaped)
+        escaped = (
+            value.replace("\\", "\\\\")
+            .replace('"', '\\"')
+            .replace("\n", "\\n")
+            .replace("\t", "\\t")
+            .replace("\r", "\\r")
+        )
+        escaped = "".join(
+            c if c.isprintable() else f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
+            for c in escaped
+        )
         return f'"{escaped}"'
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml(v) for v in value) + "]"

@@ -32,8 +32,18 @@ BALL_DIAMETERS_MM = {"tennis": 67.0, "racquetball": 57.0, "baseball": 73.0}
 BALL_CHOICES = ("none", *BALL_DIAMETERS_MM)
 #: where the ball goes unless a scene says otherwise: the "front corner of the hip"
 DEFAULT_BALL_AT = "right.gluteus_minimus_anterior_trp"
-REGION_KEYS = ("id", "muscle", "name", "where", "refers", "path", "fraction", "bone",
-               "radius_mm", "source_section")
+REGION_KEYS = (
+    "id",
+    "muscle",
+    "name",
+    "where",
+    "refers",
+    "path",
+    "fraction",
+    "bone",
+    "radius_mm",
+    "source_section",
+)
 
 
 class TriggerPointError(ValueError):
@@ -113,11 +123,14 @@ def load_trigger_point_data(path: Path | None = None) -> dict:
             raise TriggerPointError(f"{where}: id '{region['id']}' is used twice")
         seen.add(region["id"])
         if region["muscle"] not in GROUPS:
-            raise TriggerPointError(f"{where}.muscle: '{region['muscle']}' is not one of "
-                                    f"{', '.join(GROUPS)}")
+            raise TriggerPointError(
+                f"{where}.muscle: '{region['muscle']}' is not one of {', '.join(GROUPS)}"
+            )
         if region["path"] not in GROUPS[region["muscle"]]:
-            raise TriggerPointError(f"{where}.path: '{region['path']}' is not a path of "
-                                    f"{region['muscle']} ({', '.join(GROUPS[region['muscle']])})")
+            raise TriggerPointError(
+                f"{where}.path: '{region['path']}' is not a path of "
+                f"{region['muscle']} ({', '.join(GROUPS[region['muscle']])})"
+            )
         if not 0.0 <= float(region["fraction"]) <= 1.0:
             raise TriggerPointError(f"{where}.fraction: must be 0 (origin) to 1 (insertion)")
         if region["bone"] not in ("pelvis", "femur"):
@@ -139,14 +152,16 @@ def trigger_point_ids() -> tuple[str, ...]:
 def point_along(polyline: np.ndarray, fraction: float) -> np.ndarray:
     """The point a ``fraction`` (0-1) of the way along a polyline (m, 3) by length."""
     polyline = np.asarray(polyline, dtype=float)
-    cumulative = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(polyline, axis=0),
-                                                                 axis=1))])
+    cumulative = np.concatenate(
+        [[0.0], np.cumsum(np.linalg.norm(np.diff(polyline, axis=0), axis=1))]
+    )
     s = float(fraction) * cumulative[-1]
     return np.array([np.interp(s, cumulative, polyline[:, k]) for k in range(3)])
 
 
-def closest_on_surface(vertices: np.ndarray, faces: np.ndarray, points: np.ndarray
-                       ) -> tuple[np.ndarray, np.ndarray]:
+def closest_on_surface(
+    vertices: np.ndarray, faces: np.ndarray, points: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Closest surface points (n, 3) and their triangles' outward unit normals (n, 3).
 
     Brute force over every triangle (a bone has about 20 000): a few points take
@@ -166,8 +181,9 @@ def closest_on_surface(vertices: np.ndarray, faces: np.ndarray, points: np.ndarr
     return closest, normal
 
 
-def build_trigger_points(data: dict, paths: tuple[MusclePath, ...], bones: dict[str, Bone]
-                         ) -> tuple[TriggerPoint, ...]:
+def build_trigger_points(
+    data: dict, paths: tuple[MusclePath, ...], bones: dict[str, Bone]
+) -> tuple[TriggerPoint, ...]:
     """Place every region of the data on both sides (a pure function of its inputs).
 
     Parameters
@@ -192,8 +208,9 @@ def build_trigger_points(data: dict, paths: tuple[MusclePath, ...], bones: dict[
         for region in data["regions"]:
             seed = point_along(lines[f"{side}.{region['path']}"], region["fraction"])
             bone = f"{region['bone']}_{side}"
-            surface, face_normal = closest_on_surface(bones[bone].vertices, bones[bone].faces,
-                                                      seed[None])
+            surface, face_normal = closest_on_surface(
+                bones[bone].vertices, bones[bone].faces, seed[None]
+            )
             # from outside, the way back to the seed is the outward normal (also at an edge)
             direction = seed - surface[0]
             length = np.linalg.norm(direction)
@@ -201,10 +218,21 @@ def build_trigger_points(data: dict, paths: tuple[MusclePath, ...], bones: dict[
             if normal @ face_normal[0] < 0:  # the seed was inside the bone: go out instead
                 normal = face_normal[0]
             body = "pelvis" if region["bone"] == "pelvis" else f"femur_{side}"
-            out.append(TriggerPoint(
-                id=f"{side}.{region['id']}", side=side, muscle=region["muscle"],
-                name=region["name"], where=region["where"], refers=region["refers"],
-                body=body, bone=bone, centre=surface[0] + offset * normal, normal=normal,
-                surface=surface[0], radius_mm=float(region["radius_mm"])))
+            out.append(
+                TriggerPoint(
+                    id=f"{side}.{region['id']}",
+                    side=side,
+                    muscle=region["muscle"],
+                    name=region["name"],
+                    where=region["where"],
+                    refers=region["refers"],
+                    body=body,
+                    bone=bone,
+                    centre=surface[0] + offset * normal,
+                    normal=normal,
+                    surface=surface[0],
+                    radius_mm=float(region["radius_mm"]),
+                )
+            )
     log.debug("placed %d trigger-point regions", len(out))
     return tuple(out)

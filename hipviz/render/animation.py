@@ -41,8 +41,9 @@ def animation_format(path: Path | str) -> str:
     return suffix
 
 
-def sweep_values(key: str, start: float, stop: float, frames: int,
-                 bounce: bool = False) -> np.ndarray:
+def sweep_values(
+    key: str, start: float, stop: float, frames: int, bounce: bool = False
+) -> np.ndarray:
     """The values of ``key`` frame by frame, ``(n,) float``, checked against the key's range.
 
     Parameters
@@ -80,10 +81,17 @@ def readout(key: str, value: float) -> str:
     return f"{side.capitalize()}: {label}  {value:+.1f} {unit}"
 
 
-def render_animation(scene: Scene, key: str, values: np.ndarray, path: Path | str,
-                     options: FigureOptions | None = None, fps: float = 10.0,
-                     progress: Callable[[int, int], None] | None = None,
-                     bones=None, landmarks=None) -> Path:
+def render_animation(
+    scene: Scene,
+    key: str,
+    values: np.ndarray,
+    path: Path | str,
+    options: FigureOptions | None = None,
+    fps: float = 10.0,
+    progress: Callable[[int, int], None] | None = None,
+    bones=None,
+    landmarks=None,
+) -> Path:
     """Render ``scene`` once per value of ``key`` and write the frames as GIF or MP4.
 
     Parameters
@@ -125,13 +133,24 @@ def render_animation(scene: Scene, key: str, values: np.ndarray, path: Path | st
     values = np.asarray(values, dtype=float)
     # the scene's own title would be wrong on most frames ("GT 10 mm superior" at -15 mm):
     # the title is the running value, the caption names the case it started from
-    caption = (f"From the scene \N{LEFT DOUBLE QUOTATION MARK}{scene.title}"
-               "\N{RIGHT DOUBLE QUOTATION MARK}") if scene.title else ""
+    caption = (
+        (
+            f"From the scene \N{LEFT DOUBLE QUOTATION MARK}{scene.title}"
+            "\N{RIGHT DOUBLE QUOTATION MARK}"
+        )
+        if scene.title
+        else ""
+    )
     with FigureRenderer(bones, landmarks=landmarks) as renderer:
+
         def frames():
             for i, value in enumerate(values, start=1):
-                frame = replace(scene, pose=scene.pose.with_value(key, float(value)),
-                                title=readout(key, float(value)), caption=caption)
+                frame = replace(
+                    scene,
+                    pose=scene.pose.with_value(key, float(value)),
+                    title=readout(key, float(value)),
+                    caption=caption,
+                )
                 renderer.show(frame, options)
                 yield renderer.image()
                 if progress is not None:
@@ -158,18 +177,34 @@ def _write_gif(path: str, frames: list[np.ndarray], fps: float) -> None:
     # one palette for all frames, from the first, middle and last (the extremes of colour)
     sample = np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=0)
     palette = Image.fromarray(sample[..., :3]).quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-    images = [Image.fromarray(f[..., :3]).quantize(palette=palette, dither=Image.Dither.NONE)
-              for f in frames]
-    images[0].save(path, format="GIF", save_all=True, append_images=images[1:],
-                   duration=round(1000.0 / fps), loop=0, optimize=False)
+    images = [
+        Image.fromarray(f[..., :3]).quantize(palette=palette, dither=Image.Dither.NONE)
+        for f in frames
+    ]
+    images[0].save(
+        path,
+        format="GIF",
+        save_all=True,
+        append_images=images[1:],
+        duration=round(1000.0 / fps),
+        loop=0,
+        optimize=False,
+    )
 
 
 def _write_mp4(path: str, frames, size: tuple[int, int], fps: float) -> None:
     import imageio_ffmpeg
 
-    writer = imageio_ffmpeg.write_frames(path, size, fps=fps, codec="libx264", quality=8,
-                                         pix_fmt_out="yuv420p", macro_block_size=2,
-                                         ffmpeg_log_level="error")
+    writer = imageio_ffmpeg.write_frames(
+        path,
+        size,
+        fps=fps,
+        codec="libx264",
+        quality=8,
+        pix_fmt_out="yuv420p",
+        macro_block_size=2,
+        ffmpeg_log_level="error",
+    )
     writer.send(None)  # start ffmpeg
     try:
         for frame in frames:

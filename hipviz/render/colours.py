@@ -75,33 +75,67 @@ class ColourScale:
 
 #: colouring name (as in scene files) -> its scale
 COLOUR_SCALES = {
-    "length": ColourScale(None, "Length change (% of neutral)", "shortened", "lengthened",
-                          SHORTENED_LAB, LENGTHENED_LAB),
-    "moment_arm_rotation": ColourScale("rotation", "Rotation moment arm (mm)",
-                                       "external rotator", "internal rotator",
-                                       NEGATIVE_ACTION_LAB, POSITIVE_ACTION_LAB),
-    "moment_arm_abduction": ColourScale("abduction", "Abduction moment arm (mm)", "adductor",
-                                        "abductor", NEGATIVE_ACTION_LAB, POSITIVE_ACTION_LAB),
-    "moment_arm_flexion": ColourScale("flexion", "Flexion moment arm (mm)", "extensor", "flexor",
-                                      NEGATIVE_ACTION_LAB, POSITIVE_ACTION_LAB),
+    "length": ColourScale(
+        None,
+        "Length change (% of neutral)",
+        "shortened",
+        "lengthened",
+        SHORTENED_LAB,
+        LENGTHENED_LAB,
+    ),
+    "moment_arm_rotation": ColourScale(
+        "rotation",
+        "Rotation moment arm (mm)",
+        "external rotator",
+        "internal rotator",
+        NEGATIVE_ACTION_LAB,
+        POSITIVE_ACTION_LAB,
+    ),
+    "moment_arm_abduction": ColourScale(
+        "abduction",
+        "Abduction moment arm (mm)",
+        "adductor",
+        "abductor",
+        NEGATIVE_ACTION_LAB,
+        POSITIVE_ACTION_LAB,
+    ),
+    "moment_arm_flexion": ColourScale(
+        "flexion",
+        "Flexion moment arm (mm)",
+        "extensor",
+        "flexor",
+        NEGATIVE_ACTION_LAB,
+        POSITIVE_ACTION_LAB,
+    ),
 }
 #: Machado, Oliveira & Fernandes (2009) full-severity colour-vision deficiency matrices,
 #: applied to linear RGB
 CVD_MATRICES = {
-    "protan": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216),
-               (-0.003882, -0.048116, 1.051998)),
-    "deutan": ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413),
-               (-0.011820, 0.042940, 0.968881)),
-    "tritan": ((1.255528, -0.076749, -0.178779), (-0.078411, 0.930809, 0.147602),
-               (0.004733, 0.691367, 0.303900)),
+    "protan": (
+        (0.152286, 1.052583, -0.204868),
+        (0.114503, 0.786281, 0.099216),
+        (-0.003882, -0.048116, 1.051998),
+    ),
+    "deutan": (
+        (0.367322, 0.860646, -0.227968),
+        (0.280085, 0.672501, 0.047413),
+        (-0.011820, 0.042940, 0.968881),
+    ),
+    "tritan": (
+        (1.255528, -0.076749, -0.178779),
+        (-0.078411, 0.930809, 0.147602),
+        (0.004733, 0.691367, 0.303900),
+    ),
 }
 
 _WHITE_D65 = np.array([0.95047, 1.0, 1.08883])
-_XYZ_TO_RGB = np.array([
-    [3.2404542, -1.5371385, -0.4985314],
-    [-0.9692660, 1.8760108, 0.0415560],
-    [0.0556434, -0.2040259, 1.0572252],
-])
+_XYZ_TO_RGB = np.array(
+    [
+        [3.2404542, -1.5371385, -0.4985314],
+        [-0.9692660, 1.8760108, 0.0415560],
+        [0.0556434, -0.2040259, 1.0572252],
+    ]
+)
 _RGB_TO_XYZ = np.linalg.inv(_XYZ_TO_RGB)
 
 
@@ -132,8 +166,14 @@ def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
     t = (linear @ _RGB_TO_XYZ.T) / _WHITE_D65
     f = np.where(t > (6.0 / 29.0) ** 3, np.cbrt(t), t / (3 * (6.0 / 29.0) ** 2) + 4.0 / 29.0)
-    return np.stack([116.0 * f[..., 1] - 16.0, 500.0 * (f[..., 0] - f[..., 1]),
-                     200.0 * (f[..., 1] - f[..., 2])], axis=-1)
+    return np.stack(
+        [
+            116.0 * f[..., 1] - 16.0,
+            500.0 * (f[..., 0] - f[..., 1]),
+            200.0 * (f[..., 1] - f[..., 2]),
+        ],
+        axis=-1,
+    )
 
 
 def simulate_cvd(rgb: np.ndarray, kind: str) -> np.ndarray:
@@ -147,8 +187,9 @@ def simulate_cvd(rgb: np.ndarray, kind: str) -> np.ndarray:
     return np.where(seen <= 0.0031308, 12.92 * seen, 1.055 * seen ** (1 / 2.4) - 0.055)
 
 
-def diverging_lab(n: int = N_COLOURS, negative=SHORTENED_LAB, positive=LENGTHENED_LAB
-                  ) -> np.ndarray:
+def diverging_lab(
+    n: int = N_COLOURS, negative=SHORTENED_LAB, positive=LENGTHENED_LAB
+) -> np.ndarray:
     """A colour map in CIELAB: (n, 3), negative end first (the length map by default)."""
     t = np.linspace(-1.0, 1.0, n)[:, None]
     mid, low, high = (np.array(c, dtype=float) for c in (NEUTRAL_LAB, negative, positive))

@@ -123,8 +123,10 @@ class FigureOptions:
             raise FigureError(f"scale {self.scale} is out of range (allowed {low:g} to {high:g})")
         pw, ph = self.pixel_size
         if not (MIN_PX <= pw <= MAX_PX and MIN_PX <= ph <= MAX_PX):
-            raise FigureError(f"image size {pw}x{ph} px (size x scale) is out of range: each side "
-                              f"must be {MIN_PX} to {MAX_PX} pixels")
+            raise FigureError(
+                f"image size {pw}x{ph} px (size x scale) is out of range: each side "
+                f"must be {MIN_PX} to {MAX_PX} pixels"
+            )
         return self
 
 
@@ -194,8 +196,9 @@ class TitleBlock:
             out.append(line)
         return out
 
-    def layout(self, title: str, caption: str, width: int, height: int, colour,
-               background=None) -> float:
+    def layout(
+        self, title: str, caption: str, width: int, height: int, colour, background=None
+    ) -> float:
         """Place the texts for a ``width`` x ``height`` image; returns the band height, px.
 
         ``background`` is the band's colour (``None``: transparent).
@@ -230,8 +233,11 @@ class TitleBlock:
             if len(lines) > limit:
                 lines = lines[:limit]
                 if lines:
-                    lines[-1] = textwrap.shorten(lines[-1] + " x" * 40, max(len(lines[-1]), 4),
-                                                 placeholder=" \N{HORIZONTAL ELLIPSIS}")
+                    lines[-1] = textwrap.shorten(
+                        lines[-1] + " x" * 40,
+                        max(len(lines[-1]), 4),
+                        placeholder=" \N{HORIZONTAL ELLIPSIS}",
+                    )
             if lines:
                 y -= 0.15 * size
         for i, actor in enumerate(self.lines):
@@ -276,9 +282,18 @@ def text_items(actors: list[tuple[vtkTextActor, vtkRenderer]], height_px: int) -
         size = float(prop.GetFontSize())
         baseline_up = y + bbox[2] + DESCENT_EM * size
         anchor = {0: "start", 1: "middle", 2: "end"}.get(prop.GetJustification(), "start")
-        items.append(TextItem(text=text, left=x + bbox[0], baseline=height_px - baseline_up,
-                              width=bbox[1] - bbox[0], size=size, colour=tuple(prop.GetColor()),
-                              bold=bool(prop.GetBold()), anchor=anchor))
+        items.append(
+            TextItem(
+                text=text,
+                left=x + bbox[0],
+                baseline=height_px - baseline_up,
+                width=bbox[1] - bbox[0],
+                size=size,
+                colour=tuple(prop.GetColor()),
+                bold=bool(prop.GetBold()),
+                anchor=anchor,
+            )
+        )
     return items
 
 
@@ -299,8 +314,12 @@ class FigureRenderer:
         From :func:`hipviz.io.meshes.load_landmarks`; needed for ``display.labels``.
     """
 
-    def __init__(self, bones: dict[str, Bone], model: HipModel | None = None,
-                 landmarks: dict[str, dict] | None = None):
+    def __init__(
+        self,
+        bones: dict[str, Bone],
+        model: HipModel | None = None,
+        landmarks: dict[str, dict] | None = None,
+    ):
         from hipviz.core.model import HipModel
 
         base = model if model is not None else HipModel.load()
@@ -345,8 +364,9 @@ class FigureRenderer:
         for key in hs.muscles.keys:
             hs.set_muscle_visible(key, key in shown, render=False)
         hs.set_attachments_visible(display.attachments, render=False)
-        hs.set_legend_visible(display.legend if options.legend is None else options.legend,
-                              render=False)
+        hs.set_legend_visible(
+            display.legend if options.legend is None else options.legend, render=False
+        )
         if hs.landmarks is not None:
             hs.set_landmarks_visible(display.labels, render=False)
         elif display.labels:
@@ -357,9 +377,14 @@ class FigureRenderer:
         light = background in ("white", "transparent")
         colour = (LEGEND_ON_TRANSPARENT if light else LEGEND_ON_BACKGROUND)[0]
         bottom, top = BACKGROUNDS[background]
-        band = self.titles.layout(scene.title if options.title else "",
-                                  scene.caption if options.caption else "", width, height, colour,
-                                  background=None if options.transparent else (top or bottom))
+        band = self.titles.layout(
+            scene.title if options.title else "",
+            scene.caption if options.caption else "",
+            width,
+            height,
+            colour,
+            background=None if options.transparent else (top or bottom),
+        )
         self.plotter.renderer.SetViewport(0.0, 0.0, 1.0, 1.0 - band / height)
         self._place_camera(scene, width / max(height - band, 1.0))
 
@@ -379,14 +404,17 @@ class FigureRenderer:
     def _text_actors(self) -> list[tuple[vtkTextActor, vtkRenderer]]:
         legend = self.scene.muscles.legend
         main = self.plotter.renderer
-        return [*((a, self.titles.renderer) for a in self.titles.actors),
-                *((a, main) for a in (legend.texts if legend.visible else []))]
+        return [
+            *((a, self.titles.renderer) for a in self.titles.actors),
+            *((a, main) for a in (legend.texts if legend.visible else [])),
+        ]
 
     def image(self) -> np.ndarray:
         """The figure as an (h, w, 3) uint8 image, or (h, w, 4) with a transparent background."""
         self.plotter.render()
-        return self.plotter.screenshot(transparent_background=self.options.transparent,
-                                       return_img=True)
+        return self.plotter.screenshot(
+            transparent_background=self.options.transparent, return_img=True
+        )
 
     def vector_parts(self) -> tuple[np.ndarray, list[TextItem]]:
         """The picture without the figure's text, and that text as :class:`TextItem` s."""
@@ -407,8 +435,7 @@ class FigureRenderer:
         fmt = format_for(path, fmt)
         title = self.shown.title if self.shown is not None else ""
         if fmt == "png":
-            return write_figure(path, self.image(), fmt=fmt, scale=self.options.scale,
-                                title=title)
+            return write_figure(path, self.image(), fmt=fmt, scale=self.options.scale, title=title)
         image, texts = self.vector_parts()
         return write_figure(path, image, texts, fmt=fmt, scale=self.options.scale, title=title)
 
@@ -417,10 +444,15 @@ def _no_render() -> None:
     """The figure renderer renders when an image is asked for, not on every change."""
 
 
-def render_figure(scene: Scene, path: Path | str | None = None,
-                  options: FigureOptions | None = None, fmt: str | None = None,
-                  bones: dict[str, Bone] | None = None, model: HipModel | None = None,
-                  landmarks: dict[str, dict] | None = None) -> np.ndarray:
+def render_figure(
+    scene: Scene,
+    path: Path | str | None = None,
+    options: FigureOptions | None = None,
+    fmt: str | None = None,
+    bones: dict[str, Bone] | None = None,
+    model: HipModel | None = None,
+    landmarks: dict[str, dict] | None = None,
+) -> np.ndarray:
     """Render one scene off-screen as a figure; write it if ``path`` is given.
 
     Parameters
@@ -450,9 +482,12 @@ def render_figure(scene: Scene, path: Path | str | None = None,
         return renderer.image()
 
 
-def render_many(jobs: list[tuple[Scene, Path]], options: FigureOptions | None = None,
-                fmt: str | None = None,
-                progress: Callable[[int, int, Path], None] | None = None) -> list[Path]:
+def render_many(
+    jobs: list[tuple[Scene, Path]],
+    options: FigureOptions | None = None,
+    fmt: str | None = None,
+    progress: Callable[[int, int, Path], None] | None = None,
+) -> list[Path]:
     """Render several scenes with one off-screen plotter (batch mode of ``hipviz render``).
 
     Parameters
@@ -478,5 +513,13 @@ def render_many(jobs: list[tuple[Scene, Path]], options: FigureOptions | None = 
     return written
 
 
-__all__ = ["FORMATS", "SIZE_PRESETS", "FigureError", "FigureOptions", "FigureRenderer",
-           "render_figure", "render_many", "text_items"]
+__all__ = [
+    "FORMATS",
+    "SIZE_PRESETS",
+    "FigureError",
+    "FigureOptions",
+    "FigureRenderer",
+    "render_figure",
+    "render_many",
+    "text_items",
+]

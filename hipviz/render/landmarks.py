@@ -68,8 +68,9 @@ class LandmarkLabels:
         self.points = pv.PolyData(self.neutral.copy())
         self.text_actors = [self._text(label) for label in self.labels]
         for actor, label in zip(self.text_actors, self.labels, strict=True):
-            plotter.add_actor(actor, reset_camera=False, name=f"landmark {label}",
-                              pickable=False, render=False)
+            plotter.add_actor(
+                actor, reset_camera=False, name=f"landmark {label}", pickable=False, render=False
+            )
         self.shown = np.ones(len(found), dtype=bool)
         glyphs = sphere_glyphs(self.points, MARKER_RADIUS_MM)
         glyphs.ScalingOff()
@@ -79,8 +80,13 @@ class LandmarkLabels:
         self.marker_actor = pv.Actor(mapper=mapper)
         self.marker_actor.prop.color = MARKER_COLOUR
         self.marker_actor.prop.specular = 0.4
-        plotter.add_actor(self.marker_actor, reset_camera=False, name="landmark_markers",
-                          pickable=False, render=False)
+        plotter.add_actor(
+            self.marker_actor,
+            reset_camera=False,
+            name="landmark_markers",
+            pickable=False,
+            render=False,
+        )
         self.set_visible(False)
         # labels are 2D text placed beside their projected points at the start of each render
         plotter.renderer.AddObserver("StartEvent", self._place)
@@ -102,8 +108,9 @@ class LandmarkLabels:
     def update(self, transforms: dict[str, np.ndarray]) -> None:
         """Move the points with their bones (body -> (4, 4) neutral-to-room transforms)."""
         moved = np.empty_like(self.neutral)
-        for i, (p, n, body) in enumerate(zip(self.neutral, self.neutral_outward, self.bodies,
-                                             strict=True)):
+        for i, (p, n, body) in enumerate(
+            zip(self.neutral, self.neutral_outward, self.bodies, strict=True)
+        ):
             t = transforms[body]
             moved[i] = t[:3, :3] @ p + t[:3, 3]
             self.outward[i] = t[:3, :3] @ n

@@ -73,8 +73,9 @@ def layout(width: int, height: int, end_text_px: tuple[float, float] | None = No
         end_text_px = (len(SHORTENED_TEXT) * END_CHAR_PX, len(LENGTHENED_TEXT) * END_CHAR_PX)
     left_w, right_w = (w * s for w in end_text_px)
     gap, margin = 10 * s, 12 * s
-    bar_w = float(np.clip(0.26 * width, 220 * s, max(width - left_w - right_w - 2 * (gap + margin)
-                                                    - 20, 40)))
+    bar_w = float(
+        np.clip(0.26 * width, 220 * s, max(width - left_w - right_w - 2 * (gap + margin) - 20, 40))
+    )
     panel_w = left_w + right_w + bar_w + 2 * (gap + margin)
     panel_h = 96 * s
     x0, y0 = (width - panel_w) / 2, 8 * s
@@ -106,9 +107,10 @@ class Legend:
         self.panel.GetProperty().SetOpacity(PANEL_OPACITY)
         # the colour bar: one quad per colour, coloured per cell
         n = N_COLOURS
-        self.bar_strip = pv.PolyData(np.zeros((2 * (n + 1), 3)),
-                                     faces=np.array([[4, 2 * i, 2 * i + 2, 2 * i + 3, 2 * i + 1]
-                                                     for i in range(n)]).ravel())
+        self.bar_strip = pv.PolyData(
+            np.zeros((2 * (n + 1), 3)),
+            faces=np.array([[4, 2 * i, 2 * i + 2, 2 * i + 3, 2 * i + 1] for i in range(n)]).ravel(),
+        )
         self.bar_strip.cell_data.set_scalars(rgb_uint8(diverging_colormap(n)), "rgb")
         self.colour_by = "length"
         self.bar = self._actor2d(self.bar_strip)
@@ -122,8 +124,9 @@ class Legend:
         self.ticks = [self._text("") for _ in range(N_TICKS)]
         self.texts = [self.title, self.shortened, self.lengthened, *self.ticks]
         for actor in (self.panel, self.bar, *self.texts):
-            plotter.add_actor(actor, reset_camera=False, pickable=False, render=False,
-                              name=f"legend-{id(actor)}")
+            plotter.add_actor(
+                actor, reset_camera=False, pickable=False, render=False, name=f"legend-{id(actor)}"
+            )
         self._size = (0, 0)
         self.set_limit(limit_pct)
         # lay out again whenever the viewport size changed since the last render
@@ -192,8 +195,9 @@ class Legend:
 
     def fit(self, width: int, height: int) -> None:
         """Lay the legend out for a viewport of ``width`` x ``height`` pixels."""
-        ends = tuple(len(a.GetInput() or "") * END_CHAR_PX for a in (self.shortened,
-                                                                      self.lengthened))
+        ends = tuple(
+            len(a.GetInput() or "") * END_CHAR_PX for a in (self.shortened, self.lengthened)
+        )
         geo = layout(width, height, ends)
         s, fonts = geo["scale"], geo["fonts"]
         x0, y0, x1, y1 = geo["panel"]
@@ -211,11 +215,16 @@ class Legend:
         def place(actor: vtkTextActor, x: float, y: float, size: int, h: str, v: str) -> None:
             prop = actor.GetTextProperty()
             prop.SetFontSize(size)
-            {"left": prop.SetJustificationToLeft, "centre": prop.SetJustificationToCentered,
-             "right": prop.SetJustificationToRight}[h]()
-            {"bottom": prop.SetVerticalJustificationToBottom,
-             "centre": prop.SetVerticalJustificationToCentered,
-             "top": prop.SetVerticalJustificationToTop}[v]()
+            {
+                "left": prop.SetJustificationToLeft,
+                "centre": prop.SetJustificationToCentered,
+                "right": prop.SetJustificationToRight,
+            }[h]()
+            {
+                "bottom": prop.SetVerticalJustificationToBottom,
+                "centre": prop.SetVerticalJustificationToCentered,
+                "top": prop.SetVerticalJustificationToTop,
+            }[v]()
             actor.SetPosition(x, y)
 
         place(self.title, (x0 + x1) / 2, by1 + 7 * s, fonts["title"], "centre", "bottom")

@@ -51,8 +51,11 @@ MUSCLE_COLOURS: dict[str, str | None] = {
 }
 SIDE_STYLES = {"right": "-", "left": (0, (5, 2.5))}
 SIDE_NAMES = {"right": "Right", "left": "Left"}
-GROUP_NAMES = {"gluteus_medius": "Gluteus medius", "gluteus_minimus": "Gluteus minimus",
-               "piriformis": "Piriformis"}
+GROUP_NAMES = {
+    "gluteus_medius": "Gluteus medius",
+    "gluteus_minimus": "Gluteus minimus",
+    "piriformis": "Piriformis",
+}
 #: (ink, background, grid, marker line) per theme
 THEMES = {
     "light": ("#111111", "#ffffff", "#d9dde2", "#5b6570"),
@@ -74,7 +77,7 @@ def muscle_name(muscle: str) -> str:
     """``"gluteus_medius_anterior"`` -> ``"G. medius anterior"`` (legend text)."""
     for group, members in GROUPS.items():
         if muscle in members:
-            part = muscle[len(group):].strip("_")
+            part = muscle[len(group) :].strip("_")
             name = GROUP_NAMES[group]
             if part:
                 name = name.replace("Gluteus ", "G. ")
@@ -98,8 +101,9 @@ def control_label(key: str) -> str:
     return f"{SIDE_NAMES[side]} {label}, {unit}"
 
 
-def length_curves(model: HipModel, key: str, n: int = N_SAMPLES, quantity: str = "mm"
-                  ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def length_curves(
+    model: HipModel, key: str, n: int = N_SAMPLES, quantity: str = "mm"
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Each path's length change over the range of one control, other controls as they are.
 
     Parameters
@@ -186,11 +190,21 @@ def plot_lengths(
     now = current_changes(model, quantity)
     unit = RANGES[split_key(key)[1]][2]
     return draw_curves(
-        x, ys, visible, {path: (value, y) for path, y in now.items()},
+        x,
+        ys,
+        visible,
+        {path: (value, y) for path, y in now.items()},
         [CurrentLine("", value, f" {value:+.1f} {unit} ")],
-        xlabel=control_label(key), ylabel=QUANTITIES[quantity],
-        title="Muscle length change from neutral", up_word="lengthened", down_word="shortened",
-        figure=figure, theme=theme, scale=scale, size_in=size_in)
+        xlabel=control_label(key),
+        ylabel=QUANTITIES[quantity],
+        title="Muscle length change from neutral",
+        up_word="lengthened",
+        down_word="shortened",
+        figure=figure,
+        theme=theme,
+        scale=scale,
+        size_in=size_in,
+    )
 
 
 @dataclass(frozen=True)
@@ -272,46 +286,113 @@ def draw_curves(
     for path in shown:
         side, muscle = path.split(".")
         colour = MUSCLE_COLOURS[muscle] or ink
-        ax.plot(x, ys[path], color=colour, linestyle=SIDE_STYLES[side],
-                linewidth=width * (1.25 if muscle == "piriformis" else 1.0), gid=path, zorder=3)
+        ax.plot(
+            x,
+            ys[path],
+            color=colour,
+            linestyle=SIDE_STYLES[side],
+            linewidth=width * (1.25 if muscle == "piriformis" else 1.0),
+            gid=path,
+            zorder=3,
+        )
 
     for line in lines:
-        ax.axvline(line.x, color=marker, linewidth=2.5 * scale, alpha=0.8,
-                   linestyle=line.linestyle, gid=CURRENT_LINE_GID + line.suffix, zorder=2)
-        ax.text(line.x, 1.0, line.text, transform=ax.get_xaxis_transform(), ha=line.ha,
-                va="bottom", color=ink, fontsize=font, fontweight="bold",
-                gid=CURRENT_TEXT_GID + line.suffix, clip_on=False)
+        ax.axvline(
+            line.x,
+            color=marker,
+            linewidth=2.5 * scale,
+            alpha=0.8,
+            linestyle=line.linestyle,
+            gid=CURRENT_LINE_GID + line.suffix,
+            zorder=2,
+        )
+        ax.text(
+            line.x,
+            1.0,
+            line.text,
+            transform=ax.get_xaxis_transform(),
+            ha=line.ha,
+            va="bottom",
+            color=ink,
+            fontsize=font,
+            fontweight="bold",
+            gid=CURRENT_TEXT_GID + line.suffix,
+            clip_on=False,
+        )
     for path in shown:
         muscle = path.split(".")[1]
         dot_x, dot_y = dots[path]
-        ax.plot([dot_x], [dot_y], linestyle="none", marker="o",
-                markersize=6.5 * scale, markerfacecolor=MUSCLE_COLOURS[muscle] or ink,
-                markeredgecolor=background, markeredgewidth=1.2 * scale,
-                gid=MARKER_GID_PREFIX + path, zorder=4)
+        ax.plot(
+            [dot_x],
+            [dot_y],
+            linestyle="none",
+            marker="o",
+            markersize=6.5 * scale,
+            markerfacecolor=MUSCLE_COLOURS[muscle] or ink,
+            markeredgecolor=background,
+            markeredgewidth=1.2 * scale,
+            gid=MARKER_GID_PREFIX + path,
+            zorder=4,
+        )
 
     ax.set_xlim(x[0], x[-1])
     ax.set_xlabel(xlabel, color=ink, fontsize=font * 1.1)
     ax.set_ylabel(ylabel, color=ink, fontsize=font * 1.1)
     # which way is which, in the therapist's words, inside the plot's corners
-    for y, va, word in ((0.98, "top", f"\N{UPWARDS ARROW} {up_word}"),
-                        (0.02, "bottom", f"\N{DOWNWARDS ARROW} {down_word}")):
-        ax.text(0.01, y, word, transform=ax.transAxes, ha="left", va=va, color=marker,
-                fontsize=font * 0.95)
+    for y, va, word in (
+        (0.98, "top", f"\N{UPWARDS ARROW} {up_word}"),
+        (0.02, "bottom", f"\N{DOWNWARDS ARROW} {down_word}"),
+    ):
+        ax.text(
+            0.01,
+            y,
+            word,
+            transform=ax.transAxes,
+            ha="left",
+            va=va,
+            color=marker,
+            fontsize=font * 0.95,
+        )
     if not shown:
-        ax.text(0.5, 0.5, "No muscle shown: tick some under Display \N{RIGHTWARDS ARROW} Show",
-                transform=ax.transAxes, ha="center", va="center", color=ink, fontsize=font)
-    ax.set_title(title, loc="left", color=ink, fontsize=font * 1.25, fontweight="bold",
-                 pad=14 * scale)
+        ax.text(
+            0.5,
+            0.5,
+            "No muscle shown: tick some under Display \N{RIGHTWARDS ARROW} Show",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color=ink,
+            fontsize=font,
+        )
+    ax.set_title(
+        title, loc="left", color=ink, fontsize=font * 1.25, fontweight="bold", pad=14 * scale
+    )
 
     muscles = [m for m in MUSCLES if any(p.endswith(f".{m}") for p in shown)]
     sides = [s for s in SIDES if any(p.startswith(f"{s}.") for p in shown)]
-    handles = [Line2D([], [], color=MUSCLE_COLOURS[m] or ink, linewidth=width,
-                      label=muscle_name(m)) for m in muscles]
-    handles += [Line2D([], [], color=marker, linestyle=SIDE_STYLES[s], linewidth=width,
-                       label=f"{SIDE_NAMES[s]} side") for s in sides]
+    handles = [
+        Line2D([], [], color=MUSCLE_COLOURS[m] or ink, linewidth=width, label=muscle_name(m))
+        for m in muscles
+    ]
+    handles += [
+        Line2D(
+            [],
+            [],
+            color=marker,
+            linestyle=SIDE_STYLES[s],
+            linewidth=width,
+            label=f"{SIDE_NAMES[s]} side",
+        )
+        for s in sides
+    ]
     if handles:
-        legend = figure.legend(handles=handles, loc="outside right upper", frameon=False,
-                               fontsize=font, handlelength=2.6)
+        legend = figure.legend(
+            handles=handles,
+            loc="outside right upper",
+            frameon=False,
+            fontsize=font,
+            handlelength=2.6,
+        )
         for text in legend.get_texts():
             text.set_color(ink)
     return figure
@@ -329,8 +410,10 @@ def save_plot(figure: Figure, path: Path | str) -> Path:
     """
     path = Path(path)
     if path.suffix.lower() not in EXPORT_FORMATS:
-        raise ValueError(f"{path}: cannot save a plot as '{path.suffix or '(no suffix)'}'; "
-                         f"allowed: {', '.join(EXPORT_FORMATS)}")
+        raise ValueError(
+            f"{path}: cannot save a plot as '{path.suffix or '(no suffix)'}'; "
+            f"allowed: {', '.join(EXPORT_FORMATS)}"
+        )
     # SVG text stays text (not outlines), so a course author can edit and search it
     with rc_context({"svg.fonttype": "none"}):
         figure.savefig(path, dpi=EXPORT_DPI, facecolor=figure.get_facecolor())
@@ -343,8 +426,11 @@ def marker_artists(figure: Figure) -> list:
     dot on each curve and the value's label (what :func:`move_marker` moves)."""
     artists = []
     for ax in figure.axes:
-        artists += [a for a in (*ax.get_lines(), *ax.texts)
-                    if (a.get_gid() or "").startswith((CURRENT_LINE_GID, MARKER_GID_PREFIX))]
+        artists += [
+            a
+            for a in (*ax.get_lines(), *ax.texts)
+            if (a.get_gid() or "").startswith((CURRENT_LINE_GID, MARKER_GID_PREFIX))
+        ]
     return artists
 
 
@@ -353,7 +439,8 @@ def current_value(model: HipModel, key: str) -> float:
     (an angle while the GT drives, or the GT while the angles drive)."""
     side, name = split_key(key)
     drives = name not in GT_KEYS + ANGLE_KEYS or model.pose.side(side).mode == (
-        "gt" if name in GT_KEYS else "angles")
+        "gt" if name in GT_KEYS else "angles"
+    )
     return float((model.pose if drives else model.solution.reached).get(key))
 
 
@@ -372,7 +459,7 @@ def move_marker(figure: Figure, model: HipModel, key: str, quantity: str = "mm")
             if gid == CURRENT_LINE_GID:
                 line.set_xdata([value, value])
             elif gid.startswith(MARKER_GID_PREFIX):
-                line.set_data([value], [now[gid[len(MARKER_GID_PREFIX):]]])
+                line.set_data([value], [now[gid[len(MARKER_GID_PREFIX) :]]])
         for text in ax.texts:
             if text.get_gid() == CURRENT_TEXT_GID:
                 text.set_x(value)

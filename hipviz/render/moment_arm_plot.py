@@ -48,8 +48,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: action (a key of ``Solution.moment_arms_mm``) -> the pose angle it turns about
-ACTIONS = {"rotation": "hip_rotation_deg", "abduction": "hip_abduction_deg",
-           "flexion": "hip_flexion_deg"}
+ACTIONS = {
+    "rotation": "hip_rotation_deg",
+    "abduction": "hip_abduction_deg",
+    "flexion": "hip_flexion_deg",
+}
 FLEXION = "hip_flexion_deg"
 XLABEL = "Hip flexion, deg (each side its own; abduction and rotation held as now)"
 #: two sides' flexions closer than this share one label, deg
@@ -61,8 +64,9 @@ def check_action(action: str) -> None:
         raise ValueError(f"unknown moment arm '{action}'; allowed: {', '.join(ACTIONS)}")
 
 
-def moment_arm_curves(model: HipModel, action: str, n: int = N_SAMPLES
-                      ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def moment_arm_curves(
+    model: HipModel, action: str, n: int = N_SAMPLES
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Each path's moment arm over hip flexion 0-90 deg, the rest of the pose as it is.
 
     Parameters
@@ -88,13 +92,17 @@ def moment_arm_curves(model: HipModel, action: str, n: int = N_SAMPLES
     values = {}
     for side in SIDES:
         held = reached.side(side)
-        angles = {FLEXION: x, "hip_abduction_deg": np.full(n, held.hip_abduction_deg),
-                  "hip_rotation_deg": np.full(n, held.hip_rotation_deg)}
+        angles = {
+            FLEXION: x,
+            "hip_abduction_deg": np.full(n, held.hip_abduction_deg),
+            "hip_rotation_deg": np.full(n, held.hip_rotation_deg),
+        }
         turned = ACTIONS[action]
         for name, v in angles.items():
             # the first n poses one step on, the last n one step back
-            values[f"{side}.{name}"] = (np.r_[v + step_deg, v - step_deg] if name == turned
-                                        else np.r_[v, v])
+            values[f"{side}.{name}"] = (
+                np.r_[v + step_deg, v - step_deg] if name == turned else np.r_[v, v]
+            )
     lengths = model.sweep(values)  # (2n, n_paths)
     arms = -(lengths[:n] - lengths[n:]) / (2.0 * ANGLE_STEP_RAD)
     return x, {path: arms[:, i] for i, path in enumerate(model.muscles.keys)}
@@ -116,8 +124,11 @@ def current_moment_arms(model: HipModel, action: str) -> dict[str, float]:
 def curve_inputs(model: HipModel) -> dict[str, float]:
     """The pose values the curves depend on (all but the flexions and the GT positions, which
     the held angles stand for): equal inputs, equal curves; only the dots move."""
-    return {k: v for k, v in model.solution.reached.as_dict().items()
-            if not k.endswith((FLEXION, *GT_KEYS))}
+    return {
+        k: v
+        for k, v in model.solution.reached.as_dict().items()
+        if not k.endswith((FLEXION, *GT_KEYS))
+    }
 
 
 def flexion_label(value: float) -> str:
@@ -130,11 +141,26 @@ def current_lines(flexion: dict[str, float], sides: Iterable[str]) -> list[Curre
     once when the sides agree, else each with its side's initial, set apart."""
     sides = list(sides)
     if len(sides) == 1 or abs(flexion["right"] - flexion["left"]) < SAME_FLEXION_DEG:
-        return [CurrentLine(f"-{s}", flexion[s], f" {flexion_label(flexion[s])} " if i == 0
-                            else "", SIDE_STYLES[s]) for i, s in enumerate(sides)]
+        return [
+            CurrentLine(
+                f"-{s}",
+                flexion[s],
+                f" {flexion_label(flexion[s])} " if i == 0 else "",
+                SIDE_STYLES[s],
+            )
+            for i, s in enumerate(sides)
+        ]
     low = min(sides, key=lambda s: flexion[s])  # its label to the left of its line
-    return [CurrentLine(f"-{s}", flexion[s], f" {s[0].upper()} {flexion_label(flexion[s])} ",
-                        SIDE_STYLES[s], "right" if s == low else "left") for s in sides]
+    return [
+        CurrentLine(
+            f"-{s}",
+            flexion[s],
+            f" {s[0].upper()} {flexion_label(flexion[s])} ",
+            SIDE_STYLES[s],
+            "right" if s == low else "left",
+        )
+        for s in sides
+    ]
 
 
 def plot_moment_arms(
@@ -178,11 +204,21 @@ def plot_moment_arms(
     sides = [s for s in SIDES if any(p.startswith(f"{s}.") for p in shown)] or list(SIDES)
     scale_words = COLOUR_SCALES[f"moment_arm_{action}"]
     return draw_curves(
-        x, ys, shown, {p: (flexion[p.split(".")[0]], y) for p, y in now.items()},
-        current_lines(flexion, sides), xlabel=XLABEL, ylabel=scale_words.title,
+        x,
+        ys,
+        shown,
+        {p: (flexion[p.split(".")[0]], y) for p, y in now.items()},
+        current_lines(flexion, sides),
+        xlabel=XLABEL,
+        ylabel=scale_words.title,
         title=f"{action.capitalize()} moment arm against hip flexion",
-        up_word=scale_words.positive, down_word=scale_words.negative, figure=figure,
-        theme=theme, scale=scale, size_in=size_in)
+        up_word=scale_words.positive,
+        down_word=scale_words.negative,
+        figure=figure,
+        theme=theme,
+        scale=scale,
+        size_in=size_in,
+    )
 
 
 def move_moment_arm_markers(figure: Figure, model: HipModel, action: str) -> None:
@@ -191,21 +227,24 @@ def move_moment_arm_markers(figure: Figure, model: HipModel, action: str) -> Non
     flexion = current_flexion(model)
     now = current_moment_arms(model, action)
     for ax in figure.axes:
-        sides = [s for s in SIDES if any(line.get_gid() == f"{CURRENT_LINE_GID}-{s}"
-                                         for line in ax.get_lines())]
+        sides = [
+            s
+            for s in SIDES
+            if any(line.get_gid() == f"{CURRENT_LINE_GID}-{s}" for line in ax.get_lines())
+        ]
         lines = {line.suffix: line for line in current_lines(flexion, sides)}
         for artist in ax.get_lines():
             gid = artist.get_gid() or ""
             if gid.startswith(MARKER_GID_PREFIX):
-                path = gid[len(MARKER_GID_PREFIX):]
+                path = gid[len(MARKER_GID_PREFIX) :]
                 artist.set_data([flexion[path.split(".")[0]]], [now[path]])
             elif gid.startswith(CURRENT_LINE_GID):
-                x = lines[gid[len(CURRENT_LINE_GID):]].x
+                x = lines[gid[len(CURRENT_LINE_GID) :]].x
                 artist.set_xdata([x, x])
         for text in ax.texts:
             gid = text.get_gid() or ""
             if gid.startswith(CURRENT_TEXT_GID):
-                line = lines[gid[len(CURRENT_TEXT_GID):]]
+                line = lines[gid[len(CURRENT_TEXT_GID) :]]
                 text.set_x(line.x)
                 text.set_text(line.text)
                 text.set_horizontalalignment(line.ha)

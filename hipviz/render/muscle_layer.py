@@ -113,8 +113,14 @@ class MuscleLayer:
         Half-width of the symmetric colour range.
     """
 
-    def __init__(self, plotter: pv.Plotter, keys: Sequence[str], polylines: list[np.ndarray],
-                 change_pct: np.ndarray, limit_pct: float = DEFAULT_LIMIT_PCT):
+    def __init__(
+        self,
+        plotter: pv.Plotter,
+        keys: Sequence[str],
+        polylines: list[np.ndarray],
+        change_pct: np.ndarray,
+        limit_pct: float = DEFAULT_LIMIT_PCT,
+    ):
         self.plotter = plotter
         self.keys = tuple(keys)
         self.limit_pct = float(limit_pct)
@@ -160,8 +166,9 @@ class MuscleLayer:
         self.halo_filter.SetRadius(HIGHLIGHT_RADIUS_MM[self.style])
         self.halo_filter.SetNumberOfSides(TUBE_SIDES)
         self.halo_filter.CappingOn()
-        self.highlight_actor = self._add_plain(self.halo_filter, HIGHLIGHT_COLOUR,
-                                               "muscle_highlight")
+        self.highlight_actor = self._add_plain(
+            self.halo_filter, HIGHLIGHT_COLOUR, "muscle_highlight"
+        )
         self.highlight_actor.prop.culling = "front"
         self.highlight_actor.prop.lighting = False
         self.highlight_actor.visibility = False
@@ -196,8 +203,10 @@ class MuscleLayer:
     def _write_lines(self, rebuild: bool = False) -> None:
         counts = np.array([len(p) for p in self._polylines])
         points = np.vstack(self._polylines)
-        arrays = {SCALARS: np.repeat(self._change, counts),
-                  MOMENT_ARM_SCALARS: np.repeat(self._arms, counts)}
+        arrays = {
+            SCALARS: np.repeat(self._change, counts),
+            MOMENT_ARM_SCALARS: np.repeat(self._arms, counts),
+        }
         if rebuild or len(points) != self.lines.n_points:
             # the number of points changed (a wrap engaged): same data set, new arrays
             self._counts = counts
@@ -218,8 +227,11 @@ class MuscleLayer:
 
     def _write_connectivity(self) -> None:
         starts = np.concatenate([[0], np.cumsum(self._counts)[:-1]])
-        cells = [np.concatenate([[n], np.arange(s, s + n)])
-                 for n, s, shown in zip(self._counts, starts, self._visible, strict=True) if shown]
+        cells = [
+            np.concatenate([[n], np.arange(s, s + n)])
+            for n, s, shown in zip(self._counts, starts, self._visible, strict=True)
+            if shown
+        ]
         self.lines.lines = np.concatenate(cells) if cells else np.empty(0, dtype=int)
 
     def _attachment_points(self) -> np.ndarray:
@@ -240,8 +252,7 @@ class MuscleLayer:
 
     def _write_highlight(self, rebuild: bool = False) -> None:
         key = self.highlighted
-        points = (self._polylines[self.keys.index(key)] if key is not None
-                  else self._polylines[0])
+        points = self._polylines[self.keys.index(key)] if key is not None else self._polylines[0]
         if rebuild or len(points) != self.highlight_line.n_points:
             self.highlight_line.points = points
             self.highlight_line.lines = np.concatenate([[len(points)], np.arange(len(points))])
@@ -251,8 +262,12 @@ class MuscleLayer:
         self.highlight_line.Modified()
 
     # --- public ------------------------------------------------------------------------------
-    def update(self, polylines: list[np.ndarray], change_pct: np.ndarray,
-               moment_arms: Mapping[str, np.ndarray] | None = None) -> None:
+    def update(
+        self,
+        polylines: list[np.ndarray],
+        change_pct: np.ndarray,
+        moment_arms: Mapping[str, np.ndarray] | None = None,
+    ) -> None:
         """New path points (same order as :attr:`keys`) and length changes (%); in place.
 
         ``moment_arms`` (``Solution.moment_arms_mm``) is needed while colouring by a moment
@@ -299,8 +314,9 @@ class MuscleLayer:
         if self.colour_by == "length":
             self.legend.set_limit(self.limit_pct)
 
-    def set_colour_by(self, colour_by: str,
-                      moment_arms: Mapping[str, np.ndarray] | None = None) -> None:
+    def set_colour_by(
+        self, colour_by: str, moment_arms: Mapping[str, np.ndarray] | None = None
+    ) -> None:
         """Colour by the length change (``"length"``) or by one moment arm
         (``"moment_arm_rotation"``, ``"moment_arm_abduction"``, ``"moment_arm_flexion"``).
 
@@ -308,8 +324,7 @@ class MuscleLayer:
         moment arm. The legend follows.
         """
         if colour_by not in COLOUR_SCALES:
-            raise ValueError(f"cannot colour by '{colour_by}'; allowed: "
-                             f"{', '.join(COLOUR_SCALES)}")
+            raise ValueError(f"cannot colour by '{colour_by}'; allowed: {', '.join(COLOUR_SCALES)}")
         previous = self.colour_by
         self.colour_by = colour_by
         try:
@@ -330,8 +345,9 @@ class MuscleLayer:
     def set_moment_arm_range(self, range_mm: float) -> None:
         """Colour range ``-range_mm .. +range_mm`` of a moment-arm colouring, mm."""
         if not range_mm > 0:
-            raise ValueError(f"moment-arm colour range must be a positive number of mm, "
-                             f"got {range_mm}")
+            raise ValueError(
+                f"moment-arm colour range must be a positive number of mm, got {range_mm}"
+            )
         self.moment_arm_range_mm = float(range_mm)
         self.moment_arm_lut.scalar_range = (-self.moment_arm_range_mm, self.moment_arm_range_mm)
         if self.colour_by != "length":
@@ -352,8 +368,9 @@ class MuscleLayer:
         if action is None:
             self._arms = np.full(len(self.keys), np.nan)
         elif moment_arms is None or action not in moment_arms:
-            raise ValueError(f"colouring by the {action} moment arm needs the solution's "
-                             f"moment arms")
+            raise ValueError(
+                f"colouring by the {action} moment arm needs the solution's moment arms"
+            )
         else:
             self._arms = np.asarray(moment_arms[action], dtype=float).copy()
 
@@ -418,5 +435,10 @@ class MuscleLayer:
 
     @property
     def actors(self) -> list:
-        return [self.tube_actor, self.line_actor, self.attachment_actor, self.highlight_actor,
-                *self.legend.actors]
+        return [
+            self.tube_actor,
+            self.line_actor,
+            self.attachment_actor,
+            self.highlight_actor,
+            *self.legend.actors,
+        ]

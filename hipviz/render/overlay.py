@@ -104,8 +104,9 @@ class OverlayLayer:
         for tp in self.points:
             if tp.id == tp_id:
                 return tp
-        raise KeyError(f"unknown trigger point '{tp_id}'; known: "
-                       f"{', '.join(tp.id for tp in self.points)}")
+        raise KeyError(
+            f"unknown trigger point '{tp_id}'; known: {', '.join(tp.id for tp in self.points)}"
+        )
 
     def room_centres(self) -> np.ndarray:
         """Each region's centre in the room at the current pose, (n, 3) mm."""
@@ -143,8 +144,13 @@ class OverlayLayer:
             self.region_actors[body] = actor
         self.text_actors = [self._text(tp.label) for tp in points]
         for actor, tp in zip(self.text_actors, points, strict=True):
-            self.plotter.add_actor(actor, reset_camera=False, name=f"trigger label {tp.id}",
-                                   pickable=False, render=False)
+            self.plotter.add_actor(
+                actor,
+                reset_camera=False,
+                name=f"trigger label {tp.id}",
+                pickable=False,
+                render=False,
+            )
         # the ball and its spokes: geometry written when a ball is placed
         sphere = vtkSphereSource()
         sphere.SetRadius(1.0)
@@ -211,8 +217,9 @@ class OverlayLayer:
         bone = self.bones[tp.bone]
         radii = np.arange(SPOKE_FROM_MM, SPOKE_TO_MM + 1e-9, SPOKE_STEP_MM)
         angles = np.arange(SPOKES) * 2.0 * np.pi / SPOKES
-        flat = np.array([tp.surface + r * (np.cos(a) * u + np.sin(a) * v)
-                         for a in angles for r in radii])
+        flat = np.array(
+            [tp.surface + r * (np.cos(a) * u + np.sin(a) * v) for a in angles for r in radii]
+        )
         # each spoke follows the bone: its points set just outside the surface under them
         surface, normals = closest_on_surface(bone.vertices, bone.faces, flat)
         on_bone = (surface + SPOKE_LIFT_MM * normals).reshape(SPOKES, len(radii), 3)
@@ -333,8 +340,11 @@ class OverlayLayer:
             tp, actor, (x, y) = self.points[i], self.text_actors[i], xy[i]
             normal = self.transforms[tp.body][:3, :3] @ tp.normal
             worked = self.ball != "none" and tp.id == self.ball_at
-            shown = worked or (self.trigger_points_on and self.labels_on
-                               and bool(normal @ to_camera > FACING_THRESHOLD))
+            shown = worked or (
+                self.trigger_points_on
+                and self.labels_on
+                and bool(normal @ to_camera > FACING_THRESHOLD)
+            )
             actor.SetVisibility(shown)
             if not shown:
                 continue
@@ -359,15 +369,23 @@ class OverlayLayer:
         """The trigger-point labels drawn in the last render."""
         if not self._built:
             return []
-        return [tp.label for tp, a in zip(self.points, self.text_actors, strict=True)
-                if a.GetVisibility()]
+        return [
+            tp.label
+            for tp, a in zip(self.points, self.text_actors, strict=True)
+            if a.GetVisibility()
+        ]
 
     @property
     def actors(self) -> list:
         if not self._built:
             return []
-        return [*self.region_actors.values(), *self.text_actors, self.ball_actor,
-                self.spoke_actor, self.arrow_actor]
+        return [
+            *self.region_actors.values(),
+            *self.text_actors,
+            self.ball_actor,
+            self.spoke_actor,
+            self.arrow_actor,
+        ]
 
 
 def apply_overlay(layer: OverlayLayer, overlay) -> None:
@@ -382,5 +400,9 @@ def overlay_state(layer: OverlayLayer):
     from hipviz.io.scene import Overlay
     from hipviz.io.trigger_points import DEFAULT_BALL_AT
 
-    return Overlay(trigger_points=layer.trigger_points_on, labels=layer.labels_on,
-                   ball=layer.ball, ball_at=layer.ball_at or DEFAULT_BALL_AT)
+    return Overlay(
+        trigger_points=layer.trigger_points_on,
+        labels=layer.labels_on,
+        ball=layer.ball,
+        ball_at=layer.ball_at or DEFAULT_BALL_AT,
+    )

@@ -92,7 +92,8 @@ def drag_polydata(mesh: pv.PolyData, keep: float = DRAG_BONE_KEEP) -> pv.PolyDat
     decimate.VolumePreservationOn()
     decimate.Update()
     light = pv.wrap(decimate.GetOutput()).compute_normals(
-        cell_normals=False, split_vertices=False, consistent_normals=False)
+        cell_normals=False, split_vertices=False, consistent_normals=False
+    )
     # a collapse may fold a triangle over (one in thousands): turned back, so that two-sided
     # lighting does not draw it dark
     points, normals = np.asarray(light.points), np.asarray(light.point_data["Normals"])
@@ -123,9 +124,14 @@ class HipScene:
         Half-width of the symmetric length-change colour range, % of neutral.
     """
 
-    def __init__(self, plotter: pv.Plotter, bones: dict[str, Bone], model: HipModel | None = None,
-                 landmarks: dict[str, dict] | None = None,
-                 colour_limit_pct: float = DEFAULT_LIMIT_PCT):
+    def __init__(
+        self,
+        plotter: pv.Plotter,
+        bones: dict[str, Bone],
+        model: HipModel | None = None,
+        landmarks: dict[str, dict] | None = None,
+        colour_limit_pct: float = DEFAULT_LIMIT_PCT,
+    ):
         self.plotter = plotter
         self.view = DEFAULT_VIEW
         self.model = model
@@ -160,13 +166,20 @@ class HipScene:
         self.muscles: MuscleLayer | None = None
         self.landmarks = LandmarkLabels(plotter, landmarks) if landmarks is not None else None
         # teaching overlays (hipviz/render/overlay.py): built when first shown
-        self.overlay = (OverlayLayer(plotter, bones, model.muscles.paths, model.solution.transforms)
-                        if model is not None else None)
+        self.overlay = (
+            OverlayLayer(plotter, bones, model.muscles.paths, model.solution.transforms)
+            if model is not None
+            else None
+        )
         if model is not None:
             solution = model.solution
-            self.muscles = MuscleLayer(plotter, solution.keys,
-                                       model.muscles.polylines(solution.transforms),
-                                       solution.change_pct, colour_limit_pct)
+            self.muscles = MuscleLayer(
+                plotter,
+                solution.keys,
+                model.muscles.polylines(solution.transforms),
+                solution.change_pct,
+                colour_limit_pct,
+            )
             self.update(solution, render=False)
             subscribe_weakly(model, self.update)
         self.set_legend_colours(*LEGEND_ON_BACKGROUND)
@@ -211,8 +224,9 @@ class HipScene:
         if self.muscles is not None and self.model is not None:
             # the moment arms cost a few more poses: only read while they are the colours
             arms = solution.moment_arms_mm if self.muscles.colour_by != "length" else None
-            self.muscles.update(self.model.muscles.polylines(solution.transforms),
-                                solution.change_pct, arms)
+            self.muscles.update(
+                self.model.muscles.polylines(solution.transforms), solution.change_pct, arms
+            )
         if self.landmarks is not None:
             self.landmarks.update(solution.transforms)
         if self.overlay is not None:  # teaching overlays follow their bones
@@ -257,10 +271,14 @@ class HipScene:
         if iren is None or not hasattr(iren, "add_observer"):
             return  # an off-screen plotter: nobody drags
         ref = weakref.ref(self)  # the interactor must not keep a closed scene alive
-        iren.add_observer("StartInteractionEvent",
-                          lambda *_: (scene := ref()) is not None and scene.set_interactive(True))
-        iren.add_observer("EndInteractionEvent",
-                          lambda *_: (scene := ref()) is not None and scene.set_interactive(False))
+        iren.add_observer(
+            "StartInteractionEvent",
+            lambda *_: (scene := ref()) is not None and scene.set_interactive(True),
+        )
+        iren.add_observer(
+            "EndInteractionEvent",
+            lambda *_: (scene := ref()) is not None and scene.set_interactive(False),
+        )
 
     def prepare_drag(self) -> bool:
         """Make the light copy of one more bone for drag frames; False once all are made.
@@ -371,8 +389,11 @@ class HipScene:
         layer = self._muscle_layer()
         if colour_by == layer.colour_by:
             return
-        arms = (self.model.solution.moment_arms_mm
-                if colour_by != "length" and self.model is not None else None)
+        arms = (
+            self.model.solution.moment_arms_mm
+            if colour_by != "length" and self.model is not None
+            else None
+        )
         layer.set_colour_by(colour_by, arms)
         if render:
             self.render()
@@ -484,8 +505,13 @@ def render_image(
         model.set_pose(Pose.from_dict(settings))
     plotter = pv.Plotter(off_screen=True, window_size=list(size))
     try:
-        scene = HipScene(plotter, bones, model=model if muscles else None, landmarks=landmarks,
-                         colour_limit_pct=colour_limit_pct)
+        scene = HipScene(
+            plotter,
+            bones,
+            model=model if muscles else None,
+            landmarks=landmarks,
+            colour_limit_pct=colour_limit_pct,
+        )
         if landmarks is not None:
             scene.set_landmarks_visible(True, render=False)
         if transparent:

@@ -102,16 +102,23 @@ def layout(width: int, height: int, title: str, caption: str) -> dict:
     margin = 14 * s
     usable = max(width - 2 * margin - 2 * 5 * corner, 100)  # clear of the corner text
     title_text, title_font = fit_text(title, usable, round(TITLE_FONT_PX * s), "title")
-    caption_text, caption_font = fit_text(caption, usable, round(CAPTION_FONT_PX * s),
-                                          "caption")
+    caption_text, caption_font = fit_text(caption, usable, round(CAPTION_FONT_PX * s), "caption")
     n_title = title_text.count("\n") + 1 if title_text else 0
     n_caption = caption_text.count("\n") + 1 if caption_text else 0
-    band = (2 * margin + LINE_HEIGHT["title"] * title_font * n_title
-            + LINE_HEIGHT["caption"] * caption_font * n_caption
-            + (GAP_EM * caption_font if n_title and n_caption else 0))
-    return {"scale": s, "fonts": {"title": title_font, "caption": caption_font, "corner": corner},
-            "title": title_text, "caption": caption_text,
-            "band": band if n_title or n_caption else 0.0, "margin": margin}
+    band = (
+        2 * margin
+        + LINE_HEIGHT["title"] * title_font * n_title
+        + LINE_HEIGHT["caption"] * caption_font * n_caption
+        + (GAP_EM * caption_font if n_title and n_caption else 0)
+    )
+    return {
+        "scale": s,
+        "fonts": {"title": title_font, "caption": caption_font, "corner": corner},
+        "title": title_text,
+        "caption": caption_text,
+        "band": band if n_title or n_caption else 0.0,
+        "margin": margin,
+    }
 
 
 class TitleOverlay:
@@ -139,8 +146,13 @@ class TitleOverlay:
         self.caption_actor = self._text(bold=False)
         self.corner_actor = self._text(bold=True)
         for actor in self.actors:
-            plotter.add_actor(actor, reset_camera=False, pickable=False, render=False,
-                              name=f"title-overlay-{id(actor)}")
+            plotter.add_actor(
+                actor,
+                reset_camera=False,
+                pickable=False,
+                render=False,
+                name=f"title-overlay-{id(actor)}",
+            )
         self._laid_out: tuple = ()
         self._visible = False
         self.set_colours("#ffffff", "#10161d")
@@ -209,10 +221,22 @@ class TitleOverlay:
         self.panel.SetVisibility(band > 0)
         for actor, text, font, x, y, h in (
             (self.title_actor, geo["title"], fonts["title"], width / 2, height - margin, "centre"),
-            (self.caption_actor, geo["caption"], fonts["caption"], width / 2,
-             y0 + margin, "centre"),
-            (self.corner_actor, self.corner, fonts["corner"], width - margin, height - margin,
-             "right"),
+            (
+                self.caption_actor,
+                geo["caption"],
+                fonts["caption"],
+                width / 2,
+                y0 + margin,
+                "centre",
+            ),
+            (
+                self.corner_actor,
+                self.corner,
+                fonts["corner"],
+                width - margin,
+                height - margin,
+                "right",
+            ),
         ):
             actor.SetInput(text)
             prop = actor.GetTextProperty()

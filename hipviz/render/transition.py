@@ -18,8 +18,9 @@ from hipviz.core.pose import ANGLE_KEYS, GT_KEYS, SIDES, Pose, SidePose
 log = logging.getLogger(__name__)
 
 #: a camera as pyvista gives it: (position, focal point, view up), each (3,) float, mm
-CameraTuple = tuple[tuple[float, float, float], tuple[float, float, float],
-                    tuple[float, float, float]]
+CameraTuple = tuple[
+    tuple[float, float, float], tuple[float, float, float], tuple[float, float, float]
+]
 
 
 def ease_in_out(t: float) -> float:
@@ -103,5 +104,8 @@ def interpolate_camera(start: CameraTuple, end: CameraTuple, s: float) -> Camera
 
 
 def _as_tuple(position, focal, up) -> CameraTuple:
-    return (tuple(float(x) for x in position), tuple(float(x) for x in focal),
-            tuple(float(x) for x in up))
+    return (
+        tuple(float(x) for x in position),
+        tuple(float(x) for x in focal),
+        tuple(float(x) for x in up),
+    )

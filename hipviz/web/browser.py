@@ -43,8 +43,7 @@ def missing() -> str | None:
     """Why the browser cannot run here, or ``None`` when it can."""
     for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
         if not path.exists():
-            return (f"{path} is missing: install Debian's {package} "
-                    f"(scripts/install-system-deps.sh)")
+            return f"{path} is missing: install Debian's {package} (scripts/install-system-deps.sh)"
     return None
 
 
@@ -69,15 +68,21 @@ def chromium(window_size: tuple[int, int] = WINDOW_SIZE) -> Iterator:
         # --window-size is the outer window: grow it so the page itself gets the size
         inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
         outer = driver.get_window_size()
-        driver.set_window_size(outer["width"] + window_size[0] - inner[0],
-                               outer["height"] + window_size[1] - inner[1])
+        driver.set_window_size(
+            outer["width"] + window_size[0] - inner[0], outer["height"] + window_size[1] - inner[1]
+        )
         yield driver
     finally:
         driver.quit()
 
 
-def wait_loaded(driver, selector: str, timeout: float = LOAD_TIMEOUT_S,
-                attribute: str = "data-loaded", value: str = "true"):
+def wait_loaded(
+    driver,
+    selector: str,
+    timeout: float = LOAD_TIMEOUT_S,
+    attribute: str = "data-loaded",
+    value: str = "true",
+):
     """Wait until the element at CSS ``selector`` has ``attribute="value"``; return it.
 
     Raises ``TimeoutError`` naming the selector, the attribute's last value and the
@@ -97,8 +102,10 @@ def wait_loaded(driver, selector: str, timeout: float = LOAD_TIMEOUT_S,
         found = driver.find_elements(By.CSS_SELECTOR, selector)
         last = found[0].get_attribute(attribute) if found else "(no such element)"
         console = "; ".join(entry.get("message", "") for entry in console_log(driver))
-        raise TimeoutError(f"{selector} did not get {attribute}={value!r} in {timeout:g} s "
-                           f"(it is {last!r}); browser console: {console or 'empty'}") from None
+        raise TimeoutError(
+            f"{selector} did not get {attribute}={value!r} in {timeout:g} s "
+            f"(it is {last!r}); browser console: {console or 'empty'}"
+        ) from None
 
 
 def console_log(driver) -> list[dict]:
@@ -114,7 +121,9 @@ def next_frame(driver, frames: int = 2) -> None:
     driver.execute_async_script(
         "const done = arguments[arguments.length - 1]; let n = arguments[0];"
         "const step = () => (--n > 0 ? requestAnimationFrame(step) : done());"
-        "requestAnimationFrame(step);", frames)
+        "requestAnimationFrame(step);",
+        frames,
+    )
 
 
 def canvas_pixels(driver, element) -> np.ndarray:
@@ -126,8 +135,9 @@ def canvas_pixels(driver, element) -> np.ndarray:
     """
     from PIL import Image
 
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})",
-                          element)
+    driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element
+    )
     next_frame(driver)
     with Image.open(io.BytesIO(element.screenshot_as_png)) as image:
         return np.asarray(image.convert("RGB"))

@@ -51,14 +51,16 @@ def check_pose_message(message) -> Pose:
     :data:`CONTROL_KEYS`, each a finite number within its range (missing keys are 0).
     """
     if not isinstance(message, dict):
-        raise MessageError(f"a pose must be an object of {', '.join(CONTROL_KEYS)}; "
-                           f"got {type(message).__name__}")
+        raise MessageError(
+            f"a pose must be an object of {', '.join(CONTROL_KEYS)}; got {type(message).__name__}"
+        )
     if len(repr(message)) > MAX_MESSAGE_CHARS:
         raise MessageError(f"pose message longer than {MAX_MESSAGE_CHARS} characters")
     unknown = [str(k)[:40] for k in message if k not in CONTROL_KEYS]
     if unknown:
-        raise MessageError(f"unknown pose key {', '.join(unknown)}; allowed: "
-                           f"{', '.join(CONTROL_KEYS)}")
+        raise MessageError(
+            f"unknown pose key {', '.join(unknown)}; allowed: {', '.join(CONTROL_KEYS)}"
+        )
     try:
         return Pose.from_dict(message)
     except PoseError as exc:
@@ -74,8 +76,12 @@ class ServedScene:
     scene: Scene
 
     def summary(self) -> dict:
-        return {"index": self.index, "name": self.name,
-                "title": self.scene.title or self.name, "caption": self.scene.caption}
+        return {
+            "index": self.index,
+            "name": self.name,
+            "title": self.scene.title or self.name,
+            "caption": self.scene.caption,
+        }
 
 
 class Classroom:
@@ -91,12 +97,24 @@ class Classroom:
         The instructor token; a fresh random one when not given.
     """
 
-    def __init__(self, model: HipModel, scenes: list[tuple[str, Scene]] | None = None,
-                 token: str | None = None):
+    def __init__(
+        self,
+        model: HipModel,
+        scenes: list[tuple[str, Scene]] | None = None,
+        token: str | None = None,
+    ):
         self.model = model
         if not scenes:
-            scenes = [("neutral", Scene(title="Neutral", caption="Both hips in anatomical "
-                                        "position: every muscle at its neutral length."))]
+            scenes = [
+                (
+                    "neutral",
+                    Scene(
+                        title="Neutral",
+                        caption="Both hips in anatomical "
+                        "position: every muscle at its neutral length.",
+                    ),
+                )
+            ]
         self.scenes = [ServedScene(i, name, scene) for i, (name, scene) in enumerate(scenes)]
         self.token = token or secrets.token_urlsafe(16)
         self.lead: dict | None = None
@@ -126,8 +144,13 @@ class Classroom:
         return {
             "controls": controls_of(solution.reached),
             "matrices": bone_matrices(solution),
-            "muscles": muscle_lines(self.model.muscles.polylines(solution.transforms), values,
-                                    shown, display.colour_by, display.colour_limit),
+            "muscles": muscle_lines(
+                self.model.muscles.polylines(solution.transforms),
+                values,
+                shown,
+                display.colour_by,
+                display.colour_limit,
+            ),
             "rows": table_rows(solution),
             "status": status_text(solution),
         }
@@ -139,10 +162,15 @@ class Classroom:
         return {**update, "scene": served.summary(), "view": served.scene.camera.view}
 
     def scene(self, index) -> ServedScene:
-        if isinstance(index, bool) or not isinstance(index, int) \
-                or not 0 <= index < len(self.scenes):
-            raise MessageError(f"scene must be a number 0 to {len(self.scenes) - 1} "
-                               f"(one of the served scenes); got {str(index)[:40]}")
+        if (
+            isinstance(index, bool)
+            or not isinstance(index, int)
+            or not 0 <= index < len(self.scenes)
+        ):
+            raise MessageError(
+                f"scene must be a number 0 to {len(self.scenes) - 1} "
+                f"(one of the served scenes); got {str(index)[:40]}"
+            )
         return self.scenes[index]
 
     def stats(self) -> dict:
@@ -150,8 +178,11 @@ class Classroom:
         times = np.array(self.solve_seconds) * 1000.0
         if not len(times):
             return {"updates": 0}
-        return {"updates": self.updates, "solve_ms_median": float(np.median(times)),
-                "solve_ms_p95": float(np.percentile(times, 95))}
+        return {
+            "updates": self.updates,
+            "solve_ms_median": float(np.median(times)),
+            "solve_ms_p95": float(np.percentile(times, 95)),
+        }
 
     # -- the instructor ------------------------------------------------------------------
     def check_token(self, token) -> None:
@@ -166,8 +197,11 @@ class Classroom:
         if scene is None:
             scene = (self.lead or {}).get("scene", {}).get("index", 0)
         update = self.solve(message, scene)
-        lead = {**update, "seq": (self.lead or {}).get("seq", 0) + 1,
-                "scene": self.scene(scene).summary()}
+        lead = {
+            **update,
+            "seq": (self.lead or {}).get("seq", 0) + 1,
+            "scene": self.scene(scene).summary(),
+        }
         if view is not None:
             if not isinstance(view, str) or view not in VIEWS:
                 raise MessageError(f"view must be one of {', '.join(VIEWS)}; got {str(view)[:40]}")
@@ -183,9 +217,11 @@ def status_text(solution: Solution) -> str:
     parts = []
     for side in SIDES:
         flexion, abduction, rotation = solution.angles_deg[side]
-        text = (f"{side.capitalize()} hip: flexion {flexion:.0f}°, "
-                f"{'abduction' if abduction >= 0 else 'adduction'} {abs(abduction):.1f}°, "
-                f"{'internal' if rotation >= 0 else 'external'} rotation {abs(rotation):.1f}°")
+        text = (
+            f"{side.capitalize()} hip: flexion {flexion:.0f}°, "
+            f"{'abduction' if abduction >= 0 else 'adduction'} {abs(abduction):.1f}°, "
+            f"{'internal' if rotation >= 0 else 'external'} rotation {abs(rotation):.1f}°"
+        )
         if solution.reasons.get(side):
             text += " (" + "; ".join(solution.reasons[side]) + ")"
         parts.append(text)
@@ -197,22 +233,37 @@ def cameras(aspect: float = 1.6) -> dict[str, dict]:
     out = {}
     for name in VIEWS:
         eye, focal, up = camera_position(name, aspect=aspect)
-        out[name] = {"position": [float(v) for v in eye], "focalPoint": [float(v) for v in focal],
-                     "viewUp": [float(v) for v in up], "viewAngle": 30.0}
+        out[name] = {
+            "position": [float(v) for v in eye],
+            "focalPoint": [float(v) for v in focal],
+            "viewUp": [float(v) for v in up],
+            "viewAngle": 30.0,
+        }
     return out
 
 
 def control_specs() -> list[dict]:
     """Slider settings for every control: key, label, range, step, unit."""
-    labels = {"gt_superior_mm": "GT superior / inferior",
-              "gt_anterior_mm": "GT anterior / posterior",
-              "iliac_crest_superior_mm": "Iliac crest up / down",
-              "hip_flexion_deg": "Hip flexion"}
+    labels = {
+        "gt_superior_mm": "GT superior / inferior",
+        "gt_anterior_mm": "GT anterior / posterior",
+        "iliac_crest_superior_mm": "Iliac crest up / down",
+        "hip_flexion_deg": "Hip flexion",
+    }
     specs = []
     for key in CONTROL_KEYS:
         side, name = key.split(".")
         low, high, unit, help_text = RANGES[name]
-        specs.append({"key": key, "side": side, "label": labels[name], "min": low, "max": high,
-                      "step": 0.5 if unit == "mm" else 1.0, "unit": unit, "help": help_text})
+        specs.append(
+            {
+                "key": key,
+                "side": side,
+                "label": labels[name],
+                "min": low,
+                "max": high,
+                "step": 0.5 if unit == "mm" else 1.0,
+                "unit": unit,
+                "help": help_text,
+            }
+        )
     return specs
-

@@ -84,14 +84,18 @@ LOAD_TIMEOUT_MS = 60000
 VIEWER_HTML = "static_viewer.html"  # in trame_vtk/tools
 #: the only network requests the vtk.js bundle makes by itself: icons for the tab
 _FAVICON_URL = re.compile(r"https://kitware\.github\.io/vtk-js/icon/favicon-[^`\"']*")
-_ICON = ("data:image/svg+xml," + "%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E"
-         "%3Ccircle cx='8' cy='8' r='7' fill='%23e8dcc4' stroke='%233b4654' stroke-width='2'/%3E"
-         "%3C/svg%3E")
+_ICON = (
+    "data:image/svg+xml," + "%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E"
+    "%3Ccircle cx='8' cy='8' r='7' fill='%23e8dcc4' stroke='%233b4654' stroke-width='2'/%3E"
+    "%3C/svg%3E"
+)
 #: what the page may load: its own inline scripts and styles, and data: images; nothing
 #: from any network (the viewer decodes its scene from the page)
-CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; "
-                           "style-src 'unsafe-inline'; img-src data: blob:; "
-                           "connect-src data: blob:; base-uri 'none'; form-action 'none'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'unsafe-inline'; "
+    "style-src 'unsafe-inline'; img-src data: blob:; "
+    "connect-src data: blob:; base-uri 'none'; form-action 'none'"
+)
 CREDITS = (
     "Bone meshes derived from the GIAS3 LLP26 mean shape model (musculoskeletal-models, "
     "Auckland Bioengineering Institute), Mozilla Public License 2.0. Muscle paths derived "
@@ -152,16 +156,21 @@ def scene_archive(render_window) -> tuple[bytes, int]:
     context.set_ignore_last_dependencies(True)  # everything, as for a new subscriber
     camera = render_window.GetRenderers().GetFirstRenderer().GetActiveCamera()
     state = serialize(None, render_window, "1", context, 1)
-    state["extra"] = {"vtkRefId": reference_id(render_window),
-                      "centerOfRotation": camera.GetFocalPoint(),
-                      "camera": reference_id(camera)}
+    state["extra"] = {
+        "vtkRefId": reference_id(render_window),
+        "centerOfRotation": camera.GetFocalPoint(),
+        "camera": reference_id(camera),
+    }
     hashes = {}
     for entry in extract_array_hash(state):
         key = entry["hash"]
         hashes[key] = dict(**entry, content=context.get_cached_data_array(key, False))
-    n_actors = sum(1 for renderer in state.get("dependencies", [])
-                   for prop in renderer.get("dependencies", [])
-                   if prop.get("type", "").endswith("Actor"))
+    n_actors = sum(
+        1
+        for renderer in state.get("dependencies", [])
+        for prop in renderer.get("dependencies", [])
+        if prop.get("type", "").endswith("Actor")
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("index.json", json.dumps({"hashes": hashes, "scene": state}))
@@ -175,8 +184,10 @@ def _export_scene(renderer: FigureRenderer, scene: Scene) -> tuple[bytes, int]:
     # vtk.js has no 2D text: the page writes title, caption, legend and labels itself; and
     # and muscles are always drawn as tubes (shaded, as in the app)
     display = replace(scene.display, labels=False, legend=False, tubes=True)
-    renderer.show(replace(scene, display=display),
-                  FigureOptions(size=EXPORT_SIZE, legend=False, title=False, caption=False))
+    renderer.show(
+        replace(scene, display=display),
+        FigureOptions(size=EXPORT_SIZE, legend=False, title=False, caption=False),
+    )
     window = renderer.plotter.ren_win
     window.RemoveRenderer(renderer.titles.renderer)  # an empty band would cover the view
     renderer.plotter.render()
@@ -199,14 +210,15 @@ def viewer_script() -> str:
         raise RuntimeError(f"trame-vtk's {VIEWER_HTML} has no viewer module: unknown version")
     script, n = _FAVICON_URL.subn(_ICON, match.group(1))
     if n == 0:
-        log.warning("the vtk.js viewer's favicon links were not found; the page's security "
-                    "policy still blocks them")
+        log.warning(
+            "the vtk.js viewer's favicon links were not found; the page's security "
+            "policy still blocks them"
+        )
     return script.replace("</script", "<\\/script")
 
 
 # --- the text around the view --------------------------------------------------------------
-def legend_spec(colour_by: str = "length", limit: float = 10.0,
-                stops: int = LEGEND_STOPS) -> dict:
+def legend_spec(colour_by: str = "length", limit: float = 10.0, stops: int = LEGEND_STOPS) -> dict:
     """The colour legend for HTML: title, end words, tick labels and a CSS gradient.
 
     Parameters
@@ -227,9 +239,13 @@ def legend_spec(colour_by: str = "length", limit: float = 10.0,
     scale = COLOUR_SCALES[colour_by]
     rgb = rgb_uint8(diverging_colormap(stops, colour_by))
     colours = ", ".join(f"rgb({r}, {g}, {b})" for r, g, b in rgb)
-    return {"title": scale.title, "negative": scale.negative, "positive": scale.positive,
-            "ticks": [tick_text(v).replace("-", "\N{MINUS SIGN}") for v in tick_values(limit)],
-            "gradient": f"linear-gradient(to right, {colours})"}
+    return {
+        "title": scale.title,
+        "negative": scale.negative,
+        "positive": scale.positive,
+        "ticks": [tick_text(v).replace("-", "\N{MINUS SIGN}") for v in tick_values(limit)],
+        "gradient": f"linear-gradient(to right, {colours})",
+    }
 
 
 def _signed(value: float, decimals: int = 1) -> str:
@@ -250,18 +266,23 @@ def _swatch_style(value: float, colour_by: str, limit: float) -> str:
 def _legend_html(colour_by: str, limit: float) -> str:
     spec = legend_spec(colour_by, limit)
     n = len(spec["ticks"])
-    ticks = "".join(f'<span style="left: {100 * i / (n - 1):g}%">{html.escape(t)}</span>'
-                    for i, t in enumerate(spec["ticks"]))
-    return (f'<figure class="legend" id="legend" aria-label="Colour legend">'
-            f'<figcaption>{html.escape(spec["title"])}</figcaption>'
-            f'<div class="legend-row"><span class="legend-end">{html.escape(spec["negative"])}'
-            f'</span><div class="legend-scale"><div class="legend-bar" style="background: '
-            f'{spec["gradient"]}"></div><div class="legend-ticks">{ticks}</div></div>'
-            f'<span class="legend-end">{html.escape(spec["positive"])}</span></div></figure>')
+    ticks = "".join(
+        f'<span style="left: {100 * i / (n - 1):g}%">{html.escape(t)}</span>'
+        for i, t in enumerate(spec["ticks"])
+    )
+    return (
+        f'<figure class="legend" id="legend" aria-label="Colour legend">'
+        f"<figcaption>{html.escape(spec['title'])}</figcaption>"
+        f'<div class="legend-row"><span class="legend-end">{html.escape(spec["negative"])}'
+        f'</span><div class="legend-scale"><div class="legend-bar" style="background: '
+        f'{spec["gradient"]}"></div><div class="legend-ticks">{ticks}</div></div>'
+        f'<span class="legend-end">{html.escape(spec["positive"])}</span></div></figure>'
+    )
 
 
 def _pose_html(solution: Solution) -> str:
     """Each side's pose in words: GT against neutral, iliac crest, joint angles."""
+
     def mm(value: float, plus: str, minus: str) -> str:
         return f"{abs(value):.1f} mm {plus if value > 0 else minus}" if abs(value) >= 0.05 else ""
 
@@ -269,14 +290,22 @@ def _pose_html(solution: Solution) -> str:
     for side in SIDES:
         p = solution.reached.side(side)
         flexion, abduction, rotation = solution.angles_deg[side]
-        gt = [t for t in (mm(p.gt_superior_mm, "superior", "inferior"),
-                          mm(p.gt_anterior_mm, "anterior", "posterior")) if t]
+        gt = [
+            t
+            for t in (
+                mm(p.gt_superior_mm, "superior", "inferior"),
+                mm(p.gt_anterior_mm, "anterior", "posterior"),
+            )
+            if t
+        ]
         crest = mm(p.iliac_crest_superior_mm, "raised", "lowered") or "level"
         deg = "\N{DEGREE SIGN}"
-        text = (f"greater trochanter {' and '.join(gt) or 'at neutral'}; iliac crest {crest}; "
-                f"hip flexion {flexion:.0f}{deg}, "
-                f"{'abduction' if abduction >= 0 else 'adduction'} {abs(abduction):.1f}{deg}, "
-                f"{'internal' if rotation >= 0 else 'external'} rotation {abs(rotation):.1f}{deg}")
+        text = (
+            f"greater trochanter {' and '.join(gt) or 'at neutral'}; iliac crest {crest}; "
+            f"hip flexion {flexion:.0f}{deg}, "
+            f"{'abduction' if abduction >= 0 else 'adduction'} {abs(abduction):.1f}{deg}, "
+            f"{'internal' if rotation >= 0 else 'external'} rotation {abs(rotation):.1f}{deg}"
+        )
         reasons = solution.reasons.get(side) or []
         if reasons:
             text += " (not reachable as asked: " + "; ".join(reasons) + ")"
@@ -287,25 +316,28 @@ def _pose_html(solution: Solution) -> str:
 def _table_html(solution: Solution, scene: Scene) -> str:
     """Every path's length, change and moment arms; the coloured quantity's cells in colour."""
     colour_by, limit = scene.display.colour_by, scene.display.colour_limit
-    actions = [a for a in ("flexion", "abduction", "rotation")
-               if a in solution.moment_arms_mm]
-    coloured = (None if colour_by == "length"
-                else f"moment_arm_{COLOUR_SCALES[colour_by].action}_mm")
+    actions = [a for a in ("flexion", "abduction", "rotation") if a in solution.moment_arms_mm]
+    coloured = None if colour_by == "length" else f"moment_arm_{COLOUR_SCALES[colour_by].action}_mm"
     shown = set(scene.display.muscles)
     body = []
     for row in solution.rows():
         key = f"{row['side']}.{row['muscle']}"
         pct = row["change_pct"]
-        cells = [f'<th scope="row">{html.escape(muscle_label(row["muscle"]))}</th>',
-                 f"<td>{row['side'].capitalize()}</td>",
-                 f"<td>{row['length_mm']:.1f}</td>",
-                 f"<td>{_signed(row['change_mm'])}</td>"]
+        cells = [
+            f'<th scope="row">{html.escape(muscle_label(row["muscle"]))}</th>',
+            f"<td>{row['side'].capitalize()}</td>",
+            f"<td>{row['length_mm']:.1f}</td>",
+            f"<td>{_signed(row['change_mm'])}</td>",
+        ]
         style = f' style="{_swatch_style(pct, "length", limit)}"' if coloured is None else ""
         cells.append(f'<td class="change"{style}>{_signed(pct)}</td>')
         for action in actions:
             column = f"moment_arm_{action}_mm"
-            style = (f' style="{_swatch_style(row[column], colour_by, limit)}"'
-                     if column == coloured else "")
+            style = (
+                f' style="{_swatch_style(row[column], colour_by, limit)}"'
+                if column == coloured
+                else ""
+            )
             cells.append(f"<td{style}>{_signed(row[column])}</td>")
         hidden = "" if key in shown else ' class="not-drawn" title="not drawn in the view"'
         body.append(f'<tr data-path="{key}"{hidden}>' + "".join(cells) + "</tr>")
@@ -318,9 +350,10 @@ def _table_html(solution: Solution, scene: Scene) -> str:
         '<thead><tr><th scope="col" rowspan="2">Muscle</th><th scope="col" rowspan="2">Side'
         '</th><th scope="col" rowspan="2">Length<br>(mm)</th><th scope="colgroup" '
         'colspan="2">Change</th>'
-        + (f'<th scope="colgroup" colspan="{len(actions)}">Moment arm (mm)</th>'
-           if actions else "")
-        + '</tr><tr><th scope="col">mm</th><th scope="col">%</th>' + ma_head + "</tr></thead>"
+        + (f'<th scope="colgroup" colspan="{len(actions)}">Moment arm (mm)</th>' if actions else "")
+        + '</tr><tr><th scope="col">mm</th><th scope="col">%</th>'
+        + ma_head
+        + "</tr></thead>"
         "<tbody>" + "".join(body) + "</tbody></table>"
     )
 
@@ -334,16 +367,24 @@ def _view_buttons(scene: Scene) -> tuple[str, dict, str]:
     """The view buttons' HTML, the cameras they set (vtk.js form) and the first camera."""
     views = cameras(VIEW_ASPECT)
     camera = scene.camera
-    buttons = [f'<button type="button" data-view="{name}" data-key="{view.shortcut}" '
-               f'title="{view.label} view (key {view.shortcut})">{html.escape(view.label)}</button>'
-               for name, view in VIEWS.items()]
+    buttons = [
+        f'<button type="button" data-view="{name}" data-key="{view.shortcut}" '
+        f'title="{view.label} view (key {view.shortcut})">{html.escape(view.label)}</button>'
+        for name, view in VIEWS.items()
+    ]
     start = camera.view if camera.view in views else next(iter(views))
     if camera.position is not None:  # a camera the author turned by hand
-        views["saved"] = {"position": list(camera.position),
-                          "focalPoint": list(camera.focal_point),
-                          "viewUp": list(camera.up), "viewAngle": 30.0}
-        buttons.insert(0, '<button type="button" data-view="saved" data-key="0" title="The view '
-                          'the scene was saved with (key 0)">Scene view</button>')
+        views["saved"] = {
+            "position": list(camera.position),
+            "focalPoint": list(camera.focal_point),
+            "viewUp": list(camera.up),
+            "viewAngle": 30.0,
+        }
+        buttons.insert(
+            0,
+            '<button type="button" data-view="saved" data-key="0" title="The view '
+            'the scene was saved with (key 0)">Scene view</button>',
+        )
         start = "saved"
     return "".join(buttons), views, start
 
@@ -353,8 +394,9 @@ def _json_for_script(value) -> str:
     return json.dumps(value).replace("</", "<\\/")
 
 
-def handout_html(scene: Scene, bones: dict[str, Bone] | None = None,
-                 model: HipModel | None = None) -> str:
+def handout_html(
+    scene: Scene, bones: dict[str, Bone] | None = None, model: HipModel | None = None
+) -> str:
     """The handout page for ``scene``, as text (see :func:`write_handout`)."""
     from hipviz.io.meshes import load_bones
     from hipviz.render.export import FigureRenderer
@@ -378,19 +420,28 @@ def handout_html(scene: Scene, bones: dict[str, Bone] | None = None,
         table=_table_html(solution, scene),
         credits=html.escape(CREDITS),
         version=html.escape(__version__),
-        settings=_json_for_script({"views": views, "start": start, "actors": n_actors,
-                                   "timeoutMs": LOAD_TIMEOUT_MS}),
+        settings=_json_for_script(
+            {"views": views, "start": start, "actors": n_actors, "timeoutMs": LOAD_TIMEOUT_MS}
+        ),
         data=base64.b64encode(archive).decode("ascii"),
         page_script=_SCRIPT,
         viewer=viewer_script(),
     )
-    log.info("handout: %d actors, scene data %.1f MB, page %.1f MB", n_actors,
-             len(archive) / 1e6, len(page) / 1e6)
+    log.info(
+        "handout: %d actors, scene data %.1f MB, page %.1f MB",
+        n_actors,
+        len(archive) / 1e6,
+        len(page) / 1e6,
+    )
     return page
 
 
-def write_handout(scene: Scene, path: Path | str, bones: dict[str, Bone] | None = None,
-                  model: HipModel | None = None) -> Path:
+def write_handout(
+    scene: Scene,
+    path: Path | str,
+    bones: dict[str, Bone] | None = None,
+    model: HipModel | None = None,
+) -> Path:
     """Write the handout page for ``scene`` to ``path``, atomically.
 
     Parameters

@@ -31,16 +31,19 @@ def parse_instructor_url(url: str) -> tuple[str, str]:
     parts = urllib.parse.urlsplit(url.strip())
     token = urllib.parse.parse_qs(parts.query).get("token", [""])[0]
     if parts.scheme not in ("http", "https") or not parts.netloc or not token:
-        raise LeadError(f"'{url}' is not an instructor address; expected "
-                        "http://HOST:PORT/?token=... as printed by `hipviz serve`")
+        raise LeadError(
+            f"'{url}' is not an instructor address; expected "
+            "http://HOST:PORT/?token=... as printed by `hipviz serve`"
+        )
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/hipviz/lead", "", "")), token
 
 
 def post_lead(endpoint: str, token: str, pose: dict[str, float], view: str | None = None) -> dict:
     """Post one pose; the server's answer, or LeadError saying why not."""
     body = json.dumps({"token": token, "pose": pose, "view": view}).encode()
-    request = urllib.request.Request(endpoint, data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        endpoint, data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
             return json.loads(response.read())

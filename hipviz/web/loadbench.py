@@ -123,15 +123,21 @@ def running_server(scenes: list[Path] | None = None, timeout: float = 60.0) -> I
             while True:
                 output.seek(0)
                 text = output.read()
-                found = dict(re.findall(r"^(hipviz classroom server|instructor page)[^:]*: (\S+)",
-                                        text, re.MULTILINE))
+                found = dict(
+                    re.findall(
+                        r"^(hipviz classroom server|instructor page)[^:]*: (\S+)",
+                        text,
+                        re.MULTILINE,
+                    )
+                )
                 if len(found) == 2:
                     break
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("hipviz serve did not start:\n" + text)
                 time.sleep(0.1)
-            server = Server(process, found["hipviz classroom server"], found["instructor page"],
-                            output)
+            server = Server(
+                process, found["hipviz classroom server"], found["instructor page"], output
+            )
             _wait_http(server.url, deadline)
             yield server
         finally:
@@ -189,9 +195,12 @@ def run(browsers: int = 5, seconds: float = 20.0, cycles: int = 200) -> dict:
         elapsed = time.perf_counter() - start
         cpu = server.cpu_s - cpu_before
         stats = server.stats()
-        latencies = np.concatenate([
-            np.asarray(driver.execute_script("return window.hipviz.latencies"), dtype=float)
-            for driver in drivers])
+        latencies = np.concatenate(
+            [
+                np.asarray(driver.execute_script("return window.hipviz.latencies"), dtype=float)
+                for driver in drivers
+            ]
+        )
         for driver in drivers[1:]:
             driver.get("about:blank")
         series = _connect_cycles(drivers[0], server, cycles)
@@ -217,13 +226,14 @@ def run(browsers: int = 5, seconds: float = 20.0, cycles: int = 200) -> dict:
 def _connect_cycles(driver, server: Server, cycles: int, every: int = 50) -> list[float]:
     """Server memory after a warm-up, then after every ``every`` of ``cycles`` page
     connections and departures, MB."""
+
     def cycle():
         driver.get(server.url)
         # connected once the page holds the server's state (the scene list)
         deadline = time.monotonic() + 30
         while not driver.execute_script(
-                "return !!(window.trame && window.trame.state && "
-                "window.trame.state.get('scenes'))"):
+            "return !!(window.trame && window.trame.state && window.trame.state.get('scenes'))"
+        ):
             if time.monotonic() > deadline:
                 raise TimeoutError("the classroom page did not connect in 30 s")
             time.sleep(0.05)
@@ -241,8 +251,9 @@ def _connect_cycles(driver, server: Server, cycles: int, every: int = 50) -> lis
     return series
 
 
-def students(result: dict, drag_rate_hz: float = DRAG_RATE_HZ,
-             drag_share: float = DRAG_SHARE) -> int:
+def students(
+    result: dict, drag_rate_hz: float = DRAG_RATE_HZ, drag_share: float = DRAG_SHARE
+) -> int:
     """Students one server serves with every update answered at once.
 
     The server answers one update at a time on one core; it keeps a fifth of that core
@@ -255,13 +266,19 @@ def students(result: dict, drag_rate_hz: float = DRAG_RATE_HZ,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hipviz.web.loadbench",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m hipviz.web.loadbench", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--browsers", type=int, default=5, help="pages at once (default 5)")
-    parser.add_argument("--seconds", type=float, default=20.0,
-                        help="how long every page drags (default 20)")
-    parser.add_argument("--cycles", type=int, default=200,
-                        help="connect-and-leave cycles for the leak check (default 200)")
+    parser.add_argument(
+        "--seconds", type=float, default=20.0, help="how long every page drags (default 20)"
+    )
+    parser.add_argument(
+        "--cycles",
+        type=int,
+        default=200,
+        help="connect-and-leave cycles for the leak check (default 200)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args(argv)
     result = run(args.browsers, args.seconds, args.cycles)
@@ -273,8 +290,10 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in result.items():
         print(f"{key:<{width}}  {value}")
     verdict = "instant" if result["latency_ms_p95"] <= INSTANT_MS else "NOT instant"
-    print(f"\n{result['browsers']} pages dragging at once: 95% of updates within "
-          f"{result['latency_ms_p95']:.0f} ms ({verdict}, <= {INSTANT_MS:.0f} ms).")
+    print(
+        f"\n{result['browsers']} pages dragging at once: 95% of updates within "
+        f"{result['latency_ms_p95']:.0f} ms ({verdict}, <= {INSTANT_MS:.0f} ms)."
+    )
     return 0
 
 

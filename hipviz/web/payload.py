@@ -24,13 +24,16 @@ POINT_DECIMALS = 2
 def typed_array(values: np.ndarray) -> dict:
     """A numpy array in the form trame-vtk's browser side decodes into a typed array."""
     values = np.ascontiguousarray(values)
-    return {"bvals": base64.b64encode(values.tobytes()).decode("ascii"),
-            "dtype": str(values.dtype), "shape": list(values.shape)}
+    return {
+        "bvals": base64.b64encode(values.tobytes()).decode("ascii"),
+        "dtype": str(values.dtype),
+        "shape": list(values.shape),
+    }
 
 
 def hex_to_rgb(colour: str) -> list[float]:
     """``"#rrggbb"`` -> ``[r, g, b]`` in 0-1."""
-    return [int(colour[i:i + 2], 16) / 255.0 for i in (1, 3, 5)]
+    return [int(colour[i : i + 2], 16) / 255.0 for i in (1, 3, 5)]
 
 
 def bone_meshes(bones: dict[str, Bone]) -> dict[str, dict]:
@@ -57,8 +60,13 @@ def bone_matrices(solution: Solution) -> dict[str, list[float]]:
     return {name: column_major(solution.transforms[body]) for name, body in BONE_BODIES.items()}
 
 
-def muscle_lines(polylines: list[np.ndarray], values: np.ndarray, visible: np.ndarray,
-                 colour_by: str = "length", limit: float = 10.0) -> dict:
+def muscle_lines(
+    polylines: list[np.ndarray],
+    values: np.ndarray,
+    visible: np.ndarray,
+    colour_by: str = "length",
+    limit: float = 10.0,
+) -> dict:
     """Visible muscle paths as one line set, each in the colour of its value.
 
     Parameters
@@ -104,13 +112,15 @@ def table_rows(solution: Solution) -> list[dict]:
     """The numbers table: one row per path, values rounded for display."""
     rows = []
     for row in solution.rows():
-        rows.append({
-            "key": f"{row['side']}.{row['muscle']}",
-            "side": row["side"],
-            "muscle": row["muscle"],
-            "length_mm": round(row["length_mm"], 1),
-            "change_mm": round(row["change_mm"], 1),
-            "change_pct": round(row["change_pct"], 1),
-            **{k: round(v, 1) for k, v in row.items() if k.startswith("moment_arm_")},
-        })
+        rows.append(
+            {
+                "key": f"{row['side']}.{row['muscle']}",
+                "side": row["side"],
+                "muscle": row["muscle"],
+                "length_mm": round(row["length_mm"], 1),
+                "change_mm": round(row["change_mm"], 1),
+                "change_pct": round(row["change_pct"], 1),
+                **{k: round(v, 1) for k, v in row.items() if k.startswith("moment_arm_")},
+            }
+        )
     return rows

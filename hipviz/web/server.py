@@ -35,8 +35,19 @@ BACKGROUND = "[0.10, 0.13, 0.17]"
 #: muscle line width, pixels (vtk.js draws wide lines itself; WebGL alone gives one pixel)
 LINE_WIDTH_PX = 6
 #: client-only state: each browser's own
-CLIENT_ONLY = ("pose", "muscles", "matrices", "rows", "status", "follow", "scene_index",
-               "scene_title", "scene_caption", "view", "error")
+CLIENT_ONLY = (
+    "pose",
+    "muscles",
+    "matrices",
+    "rows",
+    "status",
+    "follow",
+    "scene_index",
+    "scene_title",
+    "scene_caption",
+    "view",
+    "error",
+)
 
 SCRIPT = Path(__file__).with_name("classroom.js")
 STYLE = Path(__file__).with_name("classroom.css")
@@ -66,20 +77,31 @@ def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
 
     first = classroom.open_scene(0)
     state.client_only(*CLIENT_ONLY)
-    state.update({
-        "bones": bone_meshes(bones),
-        "scenes": [s.summary() for s in classroom.scenes],
-        "controls": control_specs(),
-        "cameras": cameras(),
-        "legends": [legend_spec(s.scene.display.colour_by, s.scene.display.colour_limit)
-                    for s in classroom.scenes],
-        "lead": None,
-        # each browser starts from the first scene; these are its own from then on
-        "pose": first["controls"], "muscles": first["muscles"], "matrices": first["matrices"],
-        "rows": first["rows"], "status": first["status"], "follow": False, "scene_index": 0,
-        "scene_title": first["scene"]["title"], "scene_caption": first["scene"]["caption"],
-        "view": first["view"], "error": "",
-    })
+    state.update(
+        {
+            "bones": bone_meshes(bones),
+            "scenes": [s.summary() for s in classroom.scenes],
+            "controls": control_specs(),
+            "cameras": cameras(),
+            "legends": [
+                legend_spec(s.scene.display.colour_by, s.scene.display.colour_limit)
+                for s in classroom.scenes
+            ],
+            "lead": None,
+            # each browser starts from the first scene; these are its own from then on
+            "pose": first["controls"],
+            "muscles": first["muscles"],
+            "matrices": first["matrices"],
+            "rows": first["rows"],
+            "status": first["status"],
+            "follow": False,
+            "scene_index": 0,
+            "scene_title": first["scene"]["title"],
+            "scene_caption": first["scene"]["caption"],
+            "view": first["view"],
+            "error": "",
+        }
+    )
 
     def refusing(what: str, action):
         """A trigger that answers a bad message with the reason instead of failing."""
@@ -97,6 +119,7 @@ def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
                     reason = str(exc)
             log.warning("refused a %s message: %s", what, reason)
             return {"error": reason}
+
         return trigger
 
     def solve(message, scene=0):
@@ -139,20 +162,21 @@ def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
                 body = json.loads(await request.text())
                 if not isinstance(body, dict):
                     raise MessageError("the body must be a JSON object")
-                result = lead_trigger(body.get("token"), body.get("pose"), body.get("scene"),
-                                      body.get("view"))
+                result = lead_trigger(
+                    body.get("token"), body.get("pose"), body.get("scene"), body.get("view")
+                )
             except ValueError as exc:  # JSON or MessageError
                 result = {"error": str(exc)}
-            status = 200 if "error" not in result else (
-                403 if "token" in result["error"] else 400)
+            status = 200 if "error" not in result else (403 if "token" in result["error"] else 400)
             state.flush()
             return web.json_response(result, status=status)
 
         async def get_stats(_request):
             return web.json_response(classroom.stats())
 
-        wslink_server.app.add_routes([web.post("/hipviz/lead", post_lead),
-                                      web.get("/hipviz/stats", get_stats)])
+        wslink_server.app.add_routes(
+            [web.post("/hipviz/lead", post_lead), web.get("/hipviz/stats", get_stats)]
+        )
 
     with SinglePageWithDrawerLayout(server, full_height=True) as layout:
         layout.title.set_text("hipviz")
@@ -162,77 +186,135 @@ def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
         with layout.toolbar:
             v.VSpacer()
             v.VSelect(
-                v_model=("scene_index",), items=("scenes",), item_title="title",
-                item_value="index", label="Scene", density="compact", hide_details=True,
-                style="max-width: 360px", id="scene-select",
+                v_model=("scene_index",),
+                items=("scenes",),
+                item_title="title",
+                item_value="index",
+                label="Scene",
+                density="compact",
+                hide_details=True,
+                style="max-width: 360px",
+                id="scene-select",
                 update_modelValue="window.hipviz.openScene($event)",
             )
-            with v.VBtnToggle(v_model=("view",), density="compact", mandatory=True,
-                              classes="mx-2", id="views"):
-                for key, label in (("anterior", "Ant"), ("posterior", "Post"),
-                                   ("right", "Right"), ("left", "Left"), ("superior", "Sup")):
-                    v.VBtn(label, value=key, click=f"window.hipviz.setView('{key}')",
-                           id=f"view-{key}", title=f"{key.capitalize()} view")
-            v.VSwitch(v_model=("follow",), label="Follow instructor", hide_details=True,
-                      density="compact", color="primary", id="follow", classes="mx-2",
-                      update_modelValue="window.hipviz.setFollow($event)",
-                      title="Copy the instructor's pose, scene and view as they change")
-            html.Span("(waiting for the instructor)", v_if=("follow && !lead",),
-                      classes="text-caption mr-2")
+            with v.VBtnToggle(
+                v_model=("view",), density="compact", mandatory=True, classes="mx-2", id="views"
+            ):
+                for key, label in (
+                    ("anterior", "Ant"),
+                    ("posterior", "Post"),
+                    ("right", "Right"),
+                    ("left", "Left"),
+                    ("superior", "Sup"),
+                ):
+                    v.VBtn(
+                        label,
+                        value=key,
+                        click=f"window.hipviz.setView('{key}')",
+                        id=f"view-{key}",
+                        title=f"{key.capitalize()} view",
+                    )
+            v.VSwitch(
+                v_model=("follow",),
+                label="Follow instructor",
+                hide_details=True,
+                density="compact",
+                color="primary",
+                id="follow",
+                classes="mx-2",
+                update_modelValue="window.hipviz.setFollow($event)",
+                title="Copy the instructor's pose, scene and view as they change",
+            )
+            html.Span(
+                "(waiting for the instructor)",
+                v_if=("follow && !lead",),
+                classes="text-caption mr-2",
+            )
         with layout.drawer as drawer:
             drawer.width = 330
             with html.Div(classes="pa-3 controls"):
                 for side in ("right", "left"):
                     html.Div(f"{side.capitalize()} side", classes="text-subtitle-1 mt-2")
-                    with html.Div(v_for=f"c in controls.filter(c => c.side === '{side}')",
-                                  key="c.key", classes="control"):
-                        html.Div("{{ c.label }}: {{ pose[c.key].toFixed(1) }} {{ c.unit }}",
-                                 classes="text-caption", title=("c.help",))
+                    with html.Div(
+                        v_for=f"c in controls.filter(c => c.side === '{side}')",
+                        key="c.key",
+                        classes="control",
+                    ):
+                        html.Div(
+                            "{{ c.label }}: {{ pose[c.key].toFixed(1) }} {{ c.unit }}",
+                            classes="text-caption",
+                            title=("c.help",),
+                        )
                         v.VSlider(
-                            v_model=("pose[c.key]",), min=("c.min",), max=("c.max",),
-                            step=("c.step",), hide_details=True, density="compact",
-                            id=("`slider-${c.key}`",), disabled=("follow",),
+                            v_model=("pose[c.key]",),
+                            min=("c.min",),
+                            max=("c.max",),
+                            step=("c.step",),
+                            hide_details=True,
+                            density="compact",
+                            id=("`slider-${c.key}`",),
+                            disabled=("follow",),
                             update_modelValue="window.hipviz.poseChanged()",
                         )
-                v.VBtn("Reset pose", click="window.hipviz.reset()", block=True, classes="mt-3",
-                       id="reset", disabled=("follow",))
+                v.VBtn(
+                    "Reset pose",
+                    click="window.hipviz.reset()",
+                    block=True,
+                    classes="mt-3",
+                    id="reset",
+                    disabled=("follow",),
+                )
                 html.Div("{{ status }}", classes="text-caption mt-3 status", id="status")
-                html.Div("{{ error }}", v_if=("error",), classes="text-caption mt-2 error",
-                         id="error")
+                html.Div(
+                    "{{ error }}", v_if=("error",), classes="text-caption mt-2 error", id="error"
+                )
         with layout.content:
             with html.Div(classes="main"):
                 with html.Div(classes="caption-box"):
                     html.Div("{{ scene_title }}", classes="scene-title", id="scene-title")
                     html.Div("{{ scene_caption }}", classes="scene-caption", id="scene-caption")
                 with html.Div(classes="view-box"):
-                    with vtk_widgets.VtkView(ref="view", background=(BACKGROUND,),
-                                             picking_modes=("[]",)):
+                    with vtk_widgets.VtkView(
+                        ref="view", background=(BACKGROUND,), picking_modes=("[]",)
+                    ):
                         for bone in bones:
                             with vtk_widgets.VtkGeometryRepresentation(
                                 actor=(f"{{ userMatrix: matrices.{bone} }}",),
-                                property=(f"{{ color: bones.{bone}.colour, specular: 0.2, "
-                                          f"specularPower: 20 }}",),
+                                property=(
+                                    f"{{ color: bones.{bone}.colour, specular: 0.2, "
+                                    f"specularPower: 20 }}",
+                                ),
                             ):
                                 vtk_widgets.VtkPolyData(
-                                    bone, points=(f"bones.{bone}.points",),
-                                    polys=(f"bones.{bone}.polys",), connectivity="manual")
+                                    bone,
+                                    points=(f"bones.{bone}.points",),
+                                    polys=(f"bones.{bone}.polys",),
+                                    connectivity="manual",
+                                )
                         with vtk_widgets.VtkGeometryRepresentation(
                             property=(f"{{ lineWidth: {LINE_WIDTH_PX}, lighting: false }}",),
                             mapper=("{ colorMode: 0, scalarMode: 0 }",),
                         ):
                             with vtk_widgets.VtkPolyData(
-                                "muscles", points=("muscles.points",),
-                                lines=("muscles.lines",), connectivity="manual",
+                                "muscles",
+                                points=("muscles.points",),
+                                lines=("muscles.lines",),
+                                connectivity="manual",
                             ):
                                 with vtk_widgets.VtkPointData():
                                     vtk_widgets.VtkDataArray(
-                                        registration="setScalars", name="colour",
-                                        type="Uint8Array", number_of_components=("3",),
-                                        values=("muscles.colours",))
+                                        registration="setScalars",
+                                        name="colour",
+                                        type="Uint8Array",
+                                        number_of_components=("3",),
+                                        values=("muscles.colours",),
+                                    )
                     with html.Div(classes="legend", id="legend"):
                         html.Div("{{ legends[scene_index].title }}", classes="legend-title")
-                        html.Div(classes="legend-bar",
-                                 style=("{ background: legends[scene_index].gradient }",))
+                        html.Div(
+                            classes="legend-bar",
+                            style=("{ background: legends[scene_index].gradient }",),
+                        )
                         with html.Div(classes="legend-ticks"):
                             html.Span("{{ t }}", v_for="t in legends[scene_index].ticks", key="t")
                         with html.Div(classes="legend-ends"):
@@ -241,8 +323,16 @@ def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
                 with html.Table(classes="numbers", id="numbers"):
                     with html.Thead():
                         with html.Tr():
-                            for head in ("Side", "Muscle", "Length mm", "Change mm", "Change %",
-                                         "Flex. arm mm", "Abd. arm mm", "Int. rot. arm mm"):
+                            for head in (
+                                "Side",
+                                "Muscle",
+                                "Length mm",
+                                "Change mm",
+                                "Change %",
+                                "Flex. arm mm",
+                                "Abd. arm mm",
+                                "Int. rot. arm mm",
+                            ):
                                 html.Th(head)
                     with html.Tbody():
                         with html.Tr(v_for="r in rows", key="r.key"):
@@ -250,9 +340,13 @@ def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
                             html.Td("{{ r.muscle.replaceAll('_', ' ') }}")
                             html.Td("{{ r.length_mm.toFixed(1) }}")
                             html.Td("{{ r.change_mm.toFixed(1) }}")
-                            html.Td("{{ r.change_pct.toFixed(1) }}",
-                                    classes=("r.change_pct < -1 ? 'short' : "
-                                             "(r.change_pct > 1 ? 'long' : '')",))
+                            html.Td(
+                                "{{ r.change_pct.toFixed(1) }}",
+                                classes=(
+                                    "r.change_pct < -1 ? 'short' : "
+                                    "(r.change_pct > 1 ? 'long' : '')",
+                                ),
+                            )
                             html.Td("{{ r.moment_arm_flexion_mm?.toFixed(1) }}")
                             html.Td("{{ r.moment_arm_abduction_mm?.toFixed(1) }}")
                             html.Td("{{ r.moment_arm_rotation_mm?.toFixed(1) }}")
@@ -290,8 +384,13 @@ def share_address(host: str) -> str:
             return socket.gethostname()
 
 
-def serve(scene_paths: list[Path], host: str = "localhost", port: int = DEFAULT_PORT,
-          token: str | None = None, announce=None) -> None:
+def serve(
+    scene_paths: list[Path],
+    host: str = "localhost",
+    port: int = DEFAULT_PORT,
+    token: str | None = None,
+    announce=None,
+) -> None:
     """Run the classroom server until interrupted (blocking).
 
     Once it listens, ``announce`` gets the students' address, the instructor page's
@@ -300,24 +399,27 @@ def serve(scene_paths: list[Path], host: str = "localhost", port: int = DEFAULT_
     classroom = Classroom(HipModel.load(), load_scenes(scene_paths), token=token)
     server = build_server(classroom)
     if announce is None:  # at once, even into a pipe: scripts wait for these lines
+
         def announce(text):
             print(text, flush=True)
 
     def ready(**_):
         shown = share_address(host)
         announce(f"hipviz classroom server: http://{shown}:{server.port}/")
-        announce(f"instructor page (keep private): http://{shown}:{server.port}/"
-                 f"?token={classroom.token}")
+        announce(
+            f"instructor page (keep private): http://{shown}:{server.port}/?token={classroom.token}"
+        )
         if host not in LOCAL_HOSTS:
             n = len(classroom.scenes)
-            announce(f"listening on {host} port {server.port}: anyone who can reach this "
-                     f"machine there can open the {n} served scene{'s' * (n != 1)} and "
-                     "move their own copy of the model; no file or other service of this "
-                     "machine is exposed, and only the token's holder leads. Stop with Ctrl+C.")
+            announce(
+                f"listening on {host} port {server.port}: anyone who can reach this "
+                f"machine there can open the {n} served scene{'s' * (n != 1)} and "
+                "move their own copy of the model; no file or other service of this "
+                "machine is exposed, and only the token's holder leads. Stop with Ctrl+C."
+            )
 
     server.controller.on_server_ready.add(ready)
-    server.start(host=host, port=port, open_browser=False, timeout=0,
-                 show_connection_info=False)
+    server.start(host=host, port=port, open_browser=False, timeout=0, show_connection_info=False)
 
 
 __all__ = ["Classroom", "build_server", "controls_of", "serve"]
