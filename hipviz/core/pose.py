@@ -185,7 +185,8 @@ def check_value(key: str, value: Any) -> float:
     low, high, unit, _ = RANGES[name]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise PoseError(f"{key}: '{value}' is not a number (allowed {low:g} to {high:g} {unit})")
-    number = float(value)
-    if math.isnan(number) or not low <= number <= high:
-        raise PoseError(f"{key}: {value} is out of range (allowed {low:g} to {high:g} {unit})")
-    return number
+    # compared before float(): a 310-digit integer has no float (OverflowError)
+    if (isinstance(value, float) and math.isnan(value)) or not low <= value <= high:
+        shown = "a huge number" if isinstance(value, int) and abs(value) > 1e15 else value
+        raise PoseError(f"{key}: {shown} is out of range (allowed {low:g} to {high:g} {unit})")
+    return float(value)

@@ -38,14 +38,17 @@ from __future__ import annotations
 import logging
 import math
 import os
+import stat
 import sys
-import tempfile
+import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from hipviz.core.muscles import MUSCLES
 from hipviz.core.pose import POSE_KEYS, RANGES, SIDES, Pose, PoseError, check_value
+from hipviz.io.safe_save import SaveError, save_text
+from hipviz.io.toml_limits import too_complex
 from hipviz.io.trigger_points import BALL_CHOICES, DEFAULT_BALL_AT, trigger_point_ids
 
 if sys.version_info >= (3, 11):
@@ -72,6 +75,13 @@ BONE_OPACITY = (0.05, 1.0)
 MOMENT_ARM_RANGE_MM = (5.0, 100.0)
 #: explicit camera coordinates must be within this many mm of the origin
 CAMERA_LIMIT_MM = 1e5
+#: largest scene file read, bytes (the teaching scenes are under 2 kB); refused unread
+MAX_SCENE_BYTES = 1_000_000
+#: line breaks a caption may hold (paragraphs); a title holds none
+CAPTION_BREAKS = frozenset("\n\r\t")
+#: Unicode categories no title or caption holds: control characters (NUL, U+0085 ...),
+#: line and paragraph separators (U+2028, U+2029) and lone surrogates
+_NOT_TEXT = frozenset(("Cc", "Zl", "Zp", "Cs"))
 
 
 class SceneError(ValueError):
@@ -134,19 +144,52 @@ class Scene:
 
 # --- reading -------------------------------------------------------------------------------
 def read_scene(path: Path | str) -> Scene:
-    """Read and validate a scene file; :class:`SceneError` says exactly what is wrong."""
+    """Read and validate a scene file; :class:`SceneError` says exactly what is wrong.
+
+    Only a regular file of at most :data:`MAX_SCENE_BYTES` is read (a fifo or a device
+    would block or never end); a larger one is refused before any of it is parsed.
+    """
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        # non-blocking: opening a fifo must not wait for a writer
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise SceneError(f"{path}: no such scene file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SceneError(f"{path}: cannot read scene file ({exc})") from None
+    except OSError as exc:
+        raise SceneError(f"{path}: cannot read scene file ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise SceneError(f"{path}: not a regular file; a scene file is a .toml text file")
+            if st.st_size > MAX_SCENE_BYTES:
+                raise SceneError(
+                    f"{path}: is {st.st_size:,} bytes; a scene file is at most "
+                    f"{MAX_SCENE_BYTES:,} bytes (the teaching scenes are under 2 kB)"
+                )
+            data = f.read(MAX_SCENE_BYTES + 1)
+        text = data.decode("utf-8")
+    except OSError as exc:
+        raise SceneError(f"{path}: cannot read scene file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise SceneError(
+            f"{path}: cannot read scene file: not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from None
     return parse_scene(text, str(path))
 
 
 def parse_scene(text: str, source: str = "<scene>") -> Scene:
     """Validate scene TOML text (``source`` names it in messages)."""
+    if not isinstance(text, str):
+        raise SceneError(f"{source}: a scene is TOML text, got {type(text).__name__}")
+    if len(text) > MAX_SCENE_BYTES:
+        raise SceneError(
+            f"{source}: is {len(text):,} characters; a scene file is at most "
+            f"{MAX_SCENE_BYTES:,} bytes"
+        )
+    # the parser's time grows faster than the text for some shapes: count first
+    if problem := too_complex(text):
+        raise SceneError(f"{source}: not a scene file: it has {problem}")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # its message ends "(at line L, column C)"
@@ -179,7 +222,7 @@ def parse_scene(text: str, source: str = "<scene>") -> Scene:
         check.keys(side_table, f"pose.{side}", set(POSE_KEYS))
         for key, value in side_table.items():
             if type(value) is int and abs(value) > 1e6:  # float() of a huge int overflows
-                low, high, unit, _ = RANGES.get(key, (0, 0, "", ""))
+                low, high, unit, _ = RANGES[key]
                 check.fail(
                     f"pose.{side}.{key}",
                     f"a huge number is out of range (allowed {low:g} to {high:g} {unit})",
@@ -265,7 +308,8 @@ class _Checker:
     def keys(self, table: dict, where: str, allowed: set[str]) -> None:
         for key in table:
             if key not in allowed:
-                name = f"{where}.{key}" if where else key
+                shown = key if key.isidentifier() and len(key) <= 60 else _show(key)
+                name = f"{where}.{shown}" if where else shown
                 self.fail(name, f"unknown key; allowed here: {', '.join(sorted(allowed))}")
 
     def table(self, data: dict, key: str, prefix: str = "") -> dict:
@@ -282,10 +326,17 @@ class _Checker:
             self.fail(key, f"is {len(value)} characters long; at most {limit} allowed")
         if one_line and ("\n" in value or "\r" in value):
             self.fail(key, "must be one line (no line breaks)")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate: cannot be saved again
-            self.fail(key, "contains a character that is not valid Unicode text")
+        allowed = frozenset() if one_line else CAPTION_BREAKS
+        for i, c in enumerate(value):
+            # a NUL cuts a PDF title short; U+2028 and U+0085 break lines in some viewers
+            if c not in allowed and unicodedata.category(c) in _NOT_TEXT:
+                rule = (
+                    "line breaks and tabs are allowed, other control characters and line "
+                    "separators are not"
+                    if allowed
+                    else "one line of text, without control characters or line separators"
+                )
+                self.fail(key, f"character {i + 1} is U+{ord(c):04X} ({_char_name(c)}); {rule}")
         return value
 
     def number(
@@ -296,7 +347,8 @@ class _Checker:
             self.fail(
                 f"{prefix}.{key}", f"must be a number from {low:g} to {high:g}, got {_show(value)}"
             )
-        if math.isnan(value):
+        # compared as they are: a 310-digit integer has no float (math.isnan would overflow)
+        if isinstance(value, float) and math.isnan(value):
             self.fail(f"{prefix}.{key}", f"nan is not allowed; a number from {low:g} to {high:g}")
         if not low <= value <= high:
             self.fail(
@@ -356,6 +408,10 @@ def _show(value: Any, limit: int = 60) -> str:
     else:
         text = repr(value)
     return _clip(text, limit)
+
+
+def _char_name(c: str) -> str:
+    return unicodedata.name(c, "a control character").lower()
 
 
 def _clip(text: str, limit: int = 300) -> str:
@@ -426,23 +482,15 @@ def write_scene(scene: Scene, path: Path | str) -> None:
     """Write atomically: a temporary file in the same folder, then rename over the target.
 
     The scene is checked first (:func:`validate_scene`): a scene that could not be read
-    back is not written. If anything fails, the previous file (if any) is left exactly as
-    it was and no temporary file remains.
+    back is not written. A symbolic link is written through, the replaced file keeps its
+    permissions, and anything but a regular file is refused (:mod:`hipviz.io.safe_save`).
+    If anything fails, the previous file (if any) is left exactly as it was and no
+    temporary file remains.
     """
     path = Path(path)
     validate_scene(scene, str(path))
-    text = format_scene(scene)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise SceneError(f"{path}: cannot write scene here ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise SceneError(f"{path}: cannot write scene ({exc.strerror or exc})") from None
-    log.info("wrote scene %s", path)
+        real = save_text(path, format_scene(scene))
+    except SaveError as exc:
+        raise SceneError(str(exc)) from None
+    log.info("wrote scene %s", real)
