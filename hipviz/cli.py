@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -282,18 +283,44 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    from hipviz.io.figure_files import FigureFileError
     from hipviz.io.meshes import MeshError
+    from hipviz.io.safe_save import SaveError
     from hipviz.io.scene import SceneError
 
     try:
+        _check_path_lengths(args)
         return _run(args)
     except SceneError as exc:
         print(f"hipviz: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (MeshError, UsageError, FigureFileError) as exc:
+    except (MeshError, UsageError, SaveError) as exc:  # SaveError: FigureFileError too
         print(f"hipviz: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, UsageError) else 1
+
+
+#: the longest file name and path most file systems take, bytes
+NAME_MAX = 255
+PATH_MAX = 4096
+
+
+def _check_path_lengths(args: argparse.Namespace) -> None:
+    """UsageError for a file argument whose name is too long for any file system (the
+    first ``stat`` of it would raise OSError: File name too long)."""
+    for option, value in vars(args).items():
+        for path in value if isinstance(value, list) else [value]:
+            if not isinstance(path, Path):
+                continue
+            raw = os.fsencode(path)
+            long = max((len(part) for part in raw.split(b"/")), default=0)
+            if long > NAME_MAX or len(raw) > PATH_MAX:
+                what = "a file name" if long > NAME_MAX else "the path"
+                size = long if long > NAME_MAX else len(raw)
+                limit = NAME_MAX if long > NAME_MAX else PATH_MAX
+                flag = "" if option in ("scene", "scenes", "scene_file") else f"--{option} "
+                raise UsageError(
+                    f"{flag}{str(path)[:60]}...: {what} is {size} bytes long; "
+                    f"at most {limit} allowed"
+                )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -370,7 +397,7 @@ def _progress_bar(done: int, total: int, label: str = "") -> None:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from hipviz.io.figure_files import FORMATS
+    from hipviz.io.figure_files import FORMATS, check_figure_target
     from hipviz.render.export import FigureError, FigureOptions, render_many
 
     paths = list(args.scenes)
@@ -414,6 +441,8 @@ def _render(args: argparse.Namespace) -> int:
         targets = [out / f"{stem}.{fmt}" for stem in stems]
     if not targets[0].parent.is_dir():
         raise UsageError(f"{targets[0].parent}: no such folder")
+    for target in targets:  # a name too long, a device or fifo: said before rendering
+        check_figure_target(target)
     many = len(targets) > 1
     written = render_many(
         list(zip(scenes, targets, strict=True)),
@@ -429,6 +458,7 @@ def _render(args: argparse.Namespace) -> int:
 
 def _plot(args: argparse.Namespace) -> int:
     from hipviz.core.model import HipModel
+    from hipviz.io.figure_files import check_figure_target
     from hipviz.render.length_plot import EXPORT_SIZE_IN, plot_lengths, save_plot
     from hipviz.render.moment_arm_plot import plot_moment_arms
 
@@ -436,6 +466,7 @@ def _plot(args: argparse.Namespace) -> int:
     scene = _scene_for(args.scene_file or args.scene, args)
     if not args.output.parent.is_dir():
         raise UsageError(f"{args.output.parent}: no such folder")
+    check_figure_target(args.output)
     model = HipModel.load()
     model.set_pose(scene.pose)
     shown = scene.display.muscles
@@ -514,9 +545,41 @@ def _serve(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: must be 0 to 65535")
+    check_host(args.host)
     scenes = args.scenes or default_scenes()
     missing = [str(p) for p in scenes if not p.is_file()]
     if missing:
         raise UsageError(f"scene file not found: {', '.join(missing)}")
-    serve(scenes, host=args.host, port=args.port)
+    try:
+        serve(scenes, host=args.host, port=args.port)
+    except OSError as exc:  # the address is not this machine's, or the port is taken
+        raise UsageError(
+            f"--host {args.host} --port {args.port}: cannot listen there ({exc.strerror or exc})"
+        ) from None
     return 0
+
+
+HOST_HELP = "an address of this machine (e.g. 192.168.1.20), localhost, or 0.0.0.0 for all"
+
+
+def check_host(host: str) -> None:
+    """UsageError unless ``host`` is an IP address or a name that resolves (no traceback
+    from the server's bind later: ``--host 999.1.1.1`` gave socket.gaierror)."""
+    import ipaddress
+    import socket
+
+    try:
+        ipaddress.ip_address(host)
+        return
+    except ValueError:
+        pass
+    shown = repr(host) if not host.isprintable() or len(host) > 80 else host
+    if not host or len(host) > 253 or not host.isprintable() or host.replace(".", "").isdigit():
+        raise UsageError(f"--host {shown[:80]}: not a valid address; give {HOST_HELP}")
+    try:
+        socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:  # socket.gaierror: no such name
+        reason = getattr(exc, "strerror", None) or exc
+        raise UsageError(
+            f"--host {shown}: cannot be resolved ({reason}); give {HOST_HELP}"
+        ) from None

@@ -32,6 +32,7 @@ import numpy as np
 
 from hipviz.core.kinematics import femur_rotation
 from hipviz.core.muscles import MUSCLES
+from hipviz.io.safe_save import save_text
 
 log = logging.getLogger(__name__)
 
@@ -968,7 +969,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{path} is up to date")
         return 0
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    save_text(path, text)
     print(f"wrote {path}")
     return 0
 

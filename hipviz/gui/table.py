@@ -30,6 +30,7 @@ from PyQt5.QtWidgets import (
 
 from hipviz.core.muscles import MUSCLES
 from hipviz.core.pose import SIDES
+from hipviz.io.safe_save import save_text
 from hipviz.names import muscle_label
 from hipviz.render.colours import (
     DEFAULT_LIMIT_PCT,
@@ -286,7 +287,7 @@ class ReadoutTable(QWidget):
         """Write the current numbers as CSV (full precision to 0.01, muscle order)."""
         if self.solution is None:
             raise RuntimeError("no solution to export yet")
-        Path(path).write_text(table_csv(self.solution))
+        save_text(path, table_csv(self.solution))  # atomic; never over a device or folder
         self.message.emit(f"Saved the table to {path}")
 
     def export_dialog(self) -> None:

@@ -21,14 +21,14 @@ from __future__ import annotations
 import base64
 import io
 import logging
-import os
 import re
-import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from hipviz.io.safe_save import SaveError, check_target, save_bytes
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ PT_PER_PX = 72.0 / PX_PER_INCH
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
-class FigureFileError(OSError):
+class FigureFileError(SaveError):
     """A figure file cannot be written; the message names the file and the reason."""
 
 
@@ -147,19 +147,23 @@ def write_figure(
     return path
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def check_figure_target(path: Path | str) -> Path:
+    """The real file a figure saved to ``path`` replaces, checked before anything is
+    rendered (:func:`hipviz.io.safe_save.check_target`); FigureFileError if it cannot be."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise FigureFileError(f"{path}: cannot write here ({exc.strerror or exc})") from None
+        return check_target(path)
+    except SaveError as exc:
+        raise FigureFileError(str(exc)) from None
+
+
+def write_atomically(path: Path | str, data: bytes) -> None:
+    """Replace ``path`` with ``data`` whole (:func:`hipviz.io.safe_save.save_bytes`):
+    through a symbolic link, keeping the replaced file's permissions, never over a
+    device, fifo or folder; FigureFileError naming the path if it cannot."""
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a figure is for sharing
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise FigureFileError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        save_bytes(path, data)
+    except SaveError as exc:
+        raise FigureFileError(str(exc)) from None
 
 
 # --- PNG -----------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hipviz.io.safe_save import save_bytes
+
 log = logging.getLogger(__name__)
 
 #: part name -> file name inside the mesh folder
@@ -133,4 +135,4 @@ def write_ply(path: Path, vertices: np.ndarray, faces: np.ndarray, comment: str 
         "property list uchar int vertex_indices",
         "end_header",
     ]
-    Path(path).write_bytes(("\n".join(header) + "\n").encode("ascii") + v.tobytes() + f.tobytes())
+    save_bytes(path, ("\n".join(header) + "\n").encode("ascii") + v.tobytes() + f.tobytes())

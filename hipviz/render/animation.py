@@ -10,8 +10,6 @@ the colours do not flicker); MP4 (H.264) with the ffmpeg executable that the
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from hipviz.core.pose import RANGES, check_value, split_key
+from hipviz.io.figure_files import FigureFileError, check_figure_target
+from hipviz.io.safe_save import SaveError, saving
 from hipviz.io.scene import Scene
 from hipviz.render.export import FigureOptions, FigureRenderer
 
@@ -122,6 +122,7 @@ def render_animation(
         w, h = options.pixel_size
         options = replace(options, size=(w - w % 2, h - h % 2), scale=1.0)
     options.check()
+    check_figure_target(path)  # before a minute of rendering, not after
     if bones is None:
         from hipviz.io.meshes import load_bones
 
@@ -156,17 +157,18 @@ def render_animation(
                 if progress is not None:
                     progress(i, len(values))
 
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{fmt}", dir=path.parent)
-        os.close(fd)
+        # through io/safe_save: a symbolic link written through, permissions kept, never
+        # over a device or fifo, no temporary file left behind
         try:
             if fmt == "gif":
-                _write_gif(tmp, list(frames()), fps)
-            else:
-                _write_mp4(tmp, frames(), options.pixel_size, fps)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+                images = list(frames())  # rendered first: the temporary file lives briefly
+                with saving(path, ".gif") as tmp:
+                    _write_gif(str(tmp), images, fps)
+            else:  # ffmpeg writes as the frames come, so the file grows (and looks alive)
+                with saving(path, ".mp4") as tmp:
+                    _write_mp4(str(tmp), frames(), options.pixel_size, fps)
+        except SaveError as exc:
+            raise FigureFileError(str(exc)) from None
     log.info("wrote %s (%d frames)", path, len(values))
     return path
 

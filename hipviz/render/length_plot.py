@@ -31,6 +31,7 @@ from matplotlib.lines import Line2D
 
 from hipviz.core.muscles import GROUPS, MUSCLES
 from hipviz.core.pose import ANGLE_KEYS, GT_KEYS, RANGES, SIDES, split_key
+from hipviz.io.safe_save import saving
 
 if TYPE_CHECKING:
     from hipviz.core.model import HipModel
@@ -415,8 +416,9 @@ def save_plot(figure: Figure, path: Path | str) -> Path:
             f"allowed: {', '.join(EXPORT_FORMATS)}"
         )
     # SVG text stays text (not outlines), so a course author can edit and search it
-    with rc_context({"svg.fonttype": "none"}):
-        figure.savefig(path, dpi=EXPORT_DPI, facecolor=figure.get_facecolor())
+    fmt = path.suffix.lower().lstrip(".")
+    with rc_context({"svg.fonttype": "none"}), saving(path, f".{fmt}") as tmp:
+        figure.savefig(tmp, format=fmt, dpi=EXPORT_DPI, facecolor=figure.get_facecolor())
     log.info("wrote plot %s", path)
     return path
 

@@ -14,6 +14,7 @@ from vtkmodules.vtkCommonSystem import vtkTimerLog
 from vtkmodules.vtkFiltersCore import vtkQuadricDecimation
 from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 
+from hipviz.io.figure_files import png_bytes, write_atomically
 from hipviz.io.meshes import Bone
 from hipviz.render.colours import DEFAULT_LIMIT_PCT
 from hipviz.render.landmarks import LandmarkLabels
@@ -448,9 +449,9 @@ class HipScene:
         The camera stays where it is (call :meth:`set_view` first for a standard view).
         """
         self.plotter.render()  # pyvista grabs the last frame; make it the current state
-        image = self.plotter.screenshot(
-            filename=None if path is None else str(path), transparent_background=transparent
-        )
+        image = self.plotter.screenshot(transparent_background=transparent)
+        if path is not None:  # through io/safe_save, like every file hipviz writes
+            write_atomically(path, png_bytes(image))
         return image
 
 

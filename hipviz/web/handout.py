@@ -50,7 +50,7 @@ import pyvista as pv
 
 from hipviz import __version__
 from hipviz.core.pose import SIDES
-from hipviz.io.figure_files import FigureFileError, write_atomically
+from hipviz.io.figure_files import FigureFileError, check_figure_target, write_atomically
 from hipviz.io.scene import Scene
 from hipviz.names import muscle_label  # the app's own wording
 from hipviz.render.colours import (
@@ -473,6 +473,7 @@ def write_handout(
         raise FigureFileError(f"{path}: no such folder {path.parent}")
     if not os.access(path.parent, os.W_OK):
         raise FigureFileError(f"{path}: cannot write in {path.parent} (permission denied)")
+    check_figure_target(path)  # a device, a fifo, a name too long: before rendering
     text = handout_html(scene, bones, model)
     write_atomically(path, text.encode("utf-8"))
     log.info("wrote handout %s (%.1f MB)", path, path.stat().st_size / 1e6)
