@@ -170,7 +170,7 @@ def test_figure_files_are_written_atomically(tmp_path):
     folder.mkdir()
     from hipviz.io.figure_files import FigureFileError
 
-    with pytest.raises(FigureFileError, match="cannot write"):
+    with pytest.raises(FigureFileError, match=r"taken\.pdf: is a folder; hipviz only saves to a"):
         write_figure(folder, image)
     with pytest.raises(ValueError, match="cannot tell the format"):
         write_figure(tmp_path / "fig.jpg", image)

@@ -181,7 +181,7 @@ def test_missing_and_corrupt_meshes_name_the_file_and_the_fix(tmp_path):
 def copy_meshes(folder):
     """A copy of the shipped bone meshes in ``folder`` (made if needed), to damage."""
     folder.mkdir(exist_ok=True)
-    for file in MESH_FILES.values():
+    for file in [*MESH_FILES.values(), "landmarks.json"]:
         (folder / file).write_bytes((default_mesh_dir() / file).read_bytes())
     return folder
 

@@ -43,7 +43,7 @@ class BoneLoad:
         #: where checked bones of these mesh files are kept (their hash: read them once)
         self._kept_at = bone_cache.cache_path(mesh_dir)
         #: the bones as checked at an earlier start, if these mesh files have not changed
-        self._kept = bone_cache.read(self._kept_at)
+        self._kept = bone_cache.read(self._kept_at, mesh_dir)
         if self._kept is not None:
             return
         args = [sys.executable, "-m", "hipviz.io.bone_process"]
