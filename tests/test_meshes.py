@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
+import time
+
 import numpy as np
 import pytest
 import trimesh
 
+from hipviz.io import bone_cache
+from hipviz.io.bone_process import BoneLoad
 from hipviz.io.build_meshes import build
 from hipviz.io.meshes import (
     MESH_FILES,
+    Bone,
     MeshError,
     default_mesh_dir,
     load_bone,
@@ -264,3 +272,174 @@ def test_checked_bones_are_kept_for_the_next_start_until_a_mesh_changes(
     with pytest.raises(MeshError, match=r"sacrum\.ply"):
         changed.result()
     assert [p.name for p in (tmp_path / "cache").iterdir()] == [kept.name]
+
+
+# --- the bones kept between starts are only a cache ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kept_meshes(tmp_path_factory):
+    return copy_meshes(tmp_path_factory.mktemp("meshes"))
+
+
+@pytest.fixture(scope="module")
+def reference(kept_meshes):
+    return load_bones(kept_meshes)
+
+
+def _same(bones, reference):
+    assert set(bones) == set(MESH_FILES)
+    for name, bone in reference.items():
+        np.testing.assert_array_equal(bones[name].vertices, bone.vertices)
+        np.testing.assert_array_equal(bones[name].faces, bone.faces)
+        assert bones[name].faces.dtype == np.int64
+
+
+def _with(reference, name, vertices=None, faces=None):
+    bones = dict(reference)
+    old = reference[name]
+    bones[name] = Bone(
+        name,
+        old.vertices if vertices is None else vertices,
+        old.faces if faces is None else faces,
+    )
+    return bones
+
+
+def _float_faces(reference) -> bytes:
+    """Well-formed data whose sacrum faces are floats (the manifest's hash still matches)."""
+    data = bone_cache.to_npz(reference)
+    with np.load(io.BytesIO(data)) as arrays:
+        parts = {k: arrays[k] for k in arrays.files}
+    parts["sacrum.faces"] = parts["sacrum.faces"].astype(float)
+    out = io.BytesIO()
+    np.savez(out, **parts)
+    return out.getvalue()
+
+
+def _scrambled(reference):
+    faces = reference["sacrum"].faces.copy()
+    np.random.default_rng(1).shuffle(faces.ravel())
+    return _with(reference, "sacrum", faces=faces)
+
+
+def _nan(reference):
+    vertices = reference["pelvis_left"].vertices.copy()
+    vertices[100, 1] = np.nan
+    return _with(reference, "pelvis_left", vertices=vertices)
+
+
+#: damage -> the kept bytes; each entry but the first three has a manifest that matches it,
+#: so only the checks against the meshes and the landmarks can catch it
+DAMAGE = {
+    "empty file": lambda ref: b"",
+    "truncated": lambda ref: bone_cache.to_npz(ref)[: len(bone_cache.to_npz(ref)) // 2],
+    "not a zip": lambda ref: b"PK\x03\x04 not a zip",
+    "float faces": _float_faces,
+    "NaN vertex": lambda ref: bone_cache.to_npz(_nan(ref)),
+    "sacrum x1000": lambda ref: bone_cache.to_npz(
+        _with(ref, "sacrum", vertices=ref["sacrum"].vertices * 1000.0)
+    ),
+    "scrambled faces": lambda ref: bone_cache.to_npz(_scrambled(ref)),
+    "right femur as the left": lambda ref: bone_cache.to_npz(
+        _with(
+            ref, "femur_left", vertices=ref["femur_right"].vertices, faces=ref["femur_right"].faces
+        )
+    ),
+    "inside out": lambda ref: bone_cache.to_npz(
+        _with(ref, "femur_right", faces=ref["femur_right"].faces[:, ::-1].copy())
+    ),
+    "fewer faces than the mesh file": lambda ref: bone_cache.to_npz(
+        _with(ref, "sacrum", faces=ref["sacrum"].faces[:-2])
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_a_damaged_or_implausible_entry_is_dropped_with_one_warning(
+    damage, kept_meshes, reference, tmp_path, monkeypatch, caplog
+):
+    monkeypatch.setenv("HIPVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    kept = bone_cache.cache_path(kept_meshes)
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(DAMAGE[damage](reference))
+    with caplog.at_level(logging.WARNING):
+        assert bone_cache.read(kept, kept_meshes) is None
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+    assert "cannot use the kept bones" in warnings[0].getMessage()
+    assert not kept.exists()  # dropped: the next start does not meet it again
+
+
+def test_a_good_entry_reads_back_exactly_and_fast(kept_meshes, reference, tmp_path, monkeypatch):
+    monkeypatch.setenv("HIPVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    kept = bone_cache.cache_path(kept_meshes)
+    bone_cache.write(reference, kept)
+    start = time.perf_counter()
+    bones = bone_cache.read(kept, kept_meshes)
+    assert time.perf_counter() - start < 1.0  # trimesh's import and checks take seconds
+    _same(bones, reference)
+
+
+def test_an_empty_entry_no_longer_stops_the_start(kept_meshes, reference, tmp_path, monkeypatch):
+    """A 0-byte kept file raised EOFError from np.load at every start until deleted."""
+    monkeypatch.setenv("HIPVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    kept = bone_cache.cache_path(kept_meshes)
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"")
+    load = BoneLoad(kept_meshes)
+    assert load._process is not None  # read from the meshes again, in the child
+    _same(load.result(), reference)
+    _same(bone_cache.read(kept, kept_meshes), reference)  # and kept again, whole
+
+
+# --- landmarks and the handedness of the meshes ---------------------------------------------------
+def test_a_right_femur_saved_as_the_left_one_is_refused(tmp_path):
+    folder = copy_meshes(tmp_path)
+    (folder / "femur_left.ply").write_bytes((folder / "femur_right.ply").read_bytes())
+    with pytest.raises(MeshError) as info:
+        load_bones(folder)
+    message = str(info.value)
+    assert message.startswith(f"{folder / 'femur_left.ply'}: 'femur_left' does not fit the left")
+    assert "left.greater_trochanter is 200 mm from its surface (at most 5 mm)" in message
+    assert "\n" not in message
+
+
+def test_a_femur_mirrored_into_place_is_a_left_femur_and_loads(tmp_path, bones):
+    """A right femur mirrored (not moved) is a true left femur: it fits the left landmarks."""
+    from hipviz.io.meshes import write_ply
+
+    folder = copy_meshes(tmp_path)
+    right = bones["femur_right"]
+    write_ply(folder / "femur_left.ply", right.vertices * [1, 1, -1], right.faces[:, ::-1])
+    assert set(load_bones(folder)) == set(MESH_FILES)
+
+
+LANDMARK_DAMAGE = {
+    "a point of two numbers": (["left", "greater_trochanter"], [1.0, 2.0], "three finite"),
+    "a NaN coordinate": (["right", "asis"], [1.0, float("nan"), 2.0], "three finite"),
+    "a string coordinate": (["right", "psis"], [1.0, "2", 3.0], "three finite"),
+    "a huge integer": (["sacrum", "sacral_plateau"], [10**400, 0, 0], "three finite"),
+    "a radius as a point": (["left", "femoral_head_radius"], [1, 2, 3], "a number of mm"),
+    "a radius of 1 km": (["right", "acetabulum_radius"], 1e6, "must be 5-60 mm"),
+    "a missing hip centre": (["right", "hip_centre"], None, "right.hip_centre missing"),
+}
+
+
+@pytest.mark.parametrize("damage", list(LANDMARK_DAMAGE))
+def test_damaged_landmarks_are_refused_naming_the_key(damage, tmp_path):
+    (group, key), value, expected = LANDMARK_DAMAGE[damage]
+    raw = json.loads((MESH_DIR / "landmarks.json").read_text())
+    if value is None:
+        del raw[group][key]
+    else:
+        raw[group][key] = value
+    # json.dumps writes NaN as NaN, which Python's json reads back (as browsers do not)
+    (tmp_path / "landmarks.json").write_text(json.dumps(raw))
+    with pytest.raises(MeshError) as info:
+        load_landmarks(tmp_path)
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'landmarks.json'}: ")
+    assert expected in message, message
+    if value is not None:
+        assert f"{group}.{key}" in message
