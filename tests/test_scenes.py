@@ -851,3 +851,79 @@ def test_every_display_key_is_documented_in_the_readme():
         assert re.search(rf"`{key}`", section), key
     for side in SIDES:
         assert f"[pose.{side}]" in section
+
+
+#: the issue's unlucky files, as File > Open meets them: (file content or a maker, words
+#: the one-line message must hold); each once aborted the window or took minutes
+HUGE = "1" + "0" * 309
+UNLUCKY_FILES = {
+    "huge colour_range_pct": (
+        f"hipviz_scene = 1\n[display]\ncolour_range_pct = {HUGE}\n",
+        ["display.colour_range_pct", "allowed 1 to 50"],
+    ),
+    "huge bone_opacity": (
+        f"hipviz_scene = 1\n[display]\nbone_opacity = {HUGE}\n",
+        ["display.bone_opacity", "allowed 0.05 to 1"],
+    ),
+    "huge moment_arm_range_mm": (
+        f"hipviz_scene = 1\n[display]\nmoment_arm_range_mm = -{HUGE}\n",
+        ["display.moment_arm_range_mm", "allowed 5 to 100"],
+    ),
+    "NUL in the title": ('hipviz_scene = 1\ntitle = "A\\u0000B"\n', ["title", "U+0000"]),
+    "U+2028 in the title": ('hipviz_scene = 1\ntitle = "A\\u2028B"\n', ["title", "U+2028"]),
+    "200,000 dotted parts": (
+        "hipviz_scene = 1\n[" + ".".join(["a"] * 200_000) + "]\n",
+        ["not a scene file", "dotted parts"],
+    ),
+    "over a megabyte": (
+        "hipviz_scene = 1\n" + "".join(f"[t{i}]\nk = 1\n" for i in range(120_000)),
+        ["a scene file is at most 1,000,000 bytes"],
+    ),
+    "a fifo": (None, ["not a regular file"]),
+}
+
+
+@pytest.mark.gui
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("kind", list(UNLUCKY_FILES))
+def test_file_open_of_an_unlucky_file_shows_a_dialog_and_keeps_the_case(
+    window, qtbot, tmp_path, monkeypatch, kind
+):
+    """Through the File > Open action, with the real message box (dismissed by a timer)."""
+    from PyQt5.QtCore import QTimer
+    from PyQt5.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+    window.open_scene(SHIPPED[1])
+    window.controls.controls["right.gt_superior_mm"].spin.setValue(5.0)  # unsaved work
+    before = state(window)
+    text, expected = UNLUCKY_FILES[kind]
+    path = tmp_path / "unlucky.toml"
+    if text is None:
+        os.mkfifo(path)  # would block a plain read for ever
+    else:
+        path.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), ""))
+    )
+    boxes: list[tuple[str, str]] = []
+
+    def dismiss(tries_left: int = 500) -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            boxes.append((box.windowTitle(), box.text()))
+            box.button(QMessageBox.Ok).click()
+        elif tries_left:
+            QTimer.singleShot(10, lambda: dismiss(tries_left - 1))
+
+    QTimer.singleShot(0, dismiss)
+    start = time.perf_counter()
+    window.files.open_action.trigger()  # returns once the box is dismissed
+    elapsed = time.perf_counter() - start
+    assert len(boxes) == 1, boxes
+    title, message = boxes[0]
+    assert title == "Cannot open scene"
+    assert message.startswith(f"{path}: ") and "\n" not in message
+    for part in expected:
+        assert part in message, message
+    assert elapsed < 5.0  # refused at once (the dotted header took 104 s)
+    assert state(window) == before  # the case on screen, unsaved changes and all

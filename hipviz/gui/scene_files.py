@@ -196,6 +196,17 @@ class SceneFiles(QObject):
             if not path.is_file():
                 self.recent.remove(path)
             return False
+        except Exception as exc:  # noqa: BLE001 - an error escaping a Qt slot aborts the app
+            # a bug, not the file's fault: say so, keep the case on screen (apply_scene
+            # restores it), and keep the traceback in the log for a bug report
+            log.error("%s: could not be opened", path, exc_info=True)
+            QMessageBox.warning(
+                self.window,
+                "Cannot open scene",
+                f"{path}: could not be opened ({type(exc).__name__}: {str(exc)[:200]}); "
+                "the case on screen is unchanged",
+            )
+            return False
         self.mark_open(path)
         self.window.show_message(
             f"Opened {path.name}" + (f": {scene.caption}" if scene.caption else "")
