@@ -244,21 +244,34 @@ def _add_pose_args(p: argparse.ArgumentParser) -> None:
 def parse_settings(items: list[str]) -> dict[str, float]:
     """``["right.gt_superior_mm=8", ...]`` -> ``{"right.gt_superior_mm": 8.0}``.
 
-    UsageError if an item is malformed.
+    UsageError if an item is malformed; its message is one line whatever was typed.
     """
     out: dict[str, float] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep:
             raise UsageError(
-                f"--set '{item}': expected SIDE.KEY=VALUE, e.g. right.gt_superior_mm=8"
+                f"--set {_quoted(item)}: expected SIDE.KEY=VALUE, e.g. right.gt_superior_mm=8"
+            )
+        key = key.strip()
+        if not key.isprintable() or len(key) > 60:  # never echoed as typed
+            raise UsageError(
+                f"--set {_quoted(key)}: unknown pose key; expected SIDE.KEY such as "
+                "right.gt_superior_mm"
             )
         try:
             number = float(value)
         except ValueError:
-            raise UsageError(f"--set {key.strip()}: '{value}' is not a number") from None
-        out[key.strip()] = number
+            raise UsageError(f"--set {key}: {_quoted(value)} is not a number") from None
+        out[key] = number
     return out
+
+
+def _quoted(text: str, limit: int = 60) -> str:
+    """Typed text for a one-line message: quoted, control characters escaped, clipped."""
+    if text.isprintable() and len(text) <= limit:
+        return f"'{text}'"
+    return repr(text[:limit]) + ("..." if len(text) > limit else "")
 
 
 def _pose(args: argparse.Namespace):

@@ -184,7 +184,10 @@ def check_value(key: str, value: Any) -> float:
     name = key.rpartition(".")[2]
     low, high, unit, _ = RANGES[name]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise PoseError(f"{key}: '{value}' is not a number (allowed {low:g} to {high:g} {unit})")
+        text = str(value)
+        # one line whatever was given: control characters escaped, long text clipped
+        shown = f"'{text}'" if text.isprintable() and len(text) <= 60 else repr(text[:60])
+        raise PoseError(f"{key}: {shown} is not a number (allowed {low:g} to {high:g} {unit})")
     # compared before float(): a 310-digit integer has no float (OverflowError)
     if (isinstance(value, float) and math.isnan(value)) or not low <= value <= high:
         shown = "a huge number" if isinstance(value, int) and abs(value) > 1e15 else value
