@@ -21,7 +21,13 @@ step() { printf "\n== wheel smoke (%ss): %s\n" "$SECONDS" "$*"; }
 fail() { echo "wheel smoke FAILED: $*" >&2; exit 1; }
 
 step "build the wheel"
-"$python" -m pip wheel --quiet --no-deps --wheel-dir "$work/dist" "$repo"
+# from a clean copy of the sources: an in-tree build would leave build/ in the checkout, and
+# setuptools would put a module deleted since the last build into the next wheel
+mkdir "$work/src"
+tar -C "$repo" --exclude=./.git --exclude=./.venv --exclude=./build --exclude=./dist \
+    --exclude='*.egg-info' --exclude=__pycache__ --exclude=.pytest_cache \
+    --exclude=.hypothesis --exclude=.ruff_cache -cf - . | tar -C "$work/src" -xf -
+"$python" -m pip wheel --quiet --no-deps --wheel-dir "$work/dist" "$work/src"
 wheel="$(ls "$work"/dist/hipviz-*.whl)"
 echo "$wheel"
 
