@@ -322,7 +322,7 @@ def _run(args: argparse.Namespace) -> int:
 
         return run(getattr(args, "scene", None), bones, getattr(args, "screenshot", None))
     if command == "build-meshes":
-        from hipviz.io.build_meshes import build
+        from hipviz.build.build_meshes import build
 
         out = args.out or checkout_output("meshes", "build-meshes", "--out FOLDER")
         summary = build(out)
@@ -331,7 +331,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"wrote {out}")
         return 0
     if command == "build-muscles":
-        from hipviz.io.build_muscles import main as build_muscles
+        from hipviz.build.build_muscles import main as build_muscles
 
         out = args.out or checkout_output("hipviz/data/muscles.json", "build-muscles", "--out FILE")
         return build_muscles(out)

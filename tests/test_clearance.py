@@ -6,7 +6,7 @@ import pytest
 
 from hipviz.core.model import HipModel
 from hipviz.core.pose import Pose
-from hipviz.io.clearance import CLAMPED_TOLERANCE_MM, TOLERANCE_MM, Clearance, range_poses
+from hipviz.build.clearance import CLAMPED_TOLERANCE_MM, TOLERANCE_MM, Clearance, range_poses
 from hipviz.io.meshes import load_bones
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from hipviz.io.build_meshes import build
+from hipviz.build.build_meshes import build
 from hipviz.io.meshes import (
     MESH_FILES,
     MeshError,
@@ -35,7 +35,7 @@ def landmarks():
 @pytest.fixture(scope="module")
 def distance():
     """Signed distance to each bone, mm (negative inside): VTK's implicit distance."""
-    from hipviz.io.clearance import Clearance
+    from hipviz.build.clearance import Clearance
 
     return Clearance(load_bones()).signed_distance
 

@@ -4,8 +4,8 @@ For each bone (the pelvis as one rigid body made of both hemipelvises and the sa
 each femur) the coarse myo-sim bone mesh is registered onto the hipviz mesh:
 
 1. a similarity transform (rotation, translation, uniform scale; Umeyama 1991) from
-   corresponding landmarks (:func:`hipviz.io.myosim.pelvis_landmarks`,
-   :func:`hipviz.io.myosim.femur_landmarks` against ``meshes/landmarks.json``);
+   corresponding landmarks (:func:`hipviz.build.myosim.pelvis_landmarks`,
+   :func:`hipviz.build.myosim.femur_landmarks` against ``meshes/landmarks.json``);
 2. a fixed number of similarity ICP iterations: symmetric closest-point pairs between
    dense, seeded surface samples of both meshes (scipy ``cKDTree``), matched part to part
    (right hemipelvis to right hemipelvis, ...), pairs with opposed normals rejected and
@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial import cKDTree
 
-from hipviz.io import myosim
+from hipviz.build import myosim
 
 log = logging.getLogger(__name__)
 
@@ -888,7 +888,7 @@ def main(out: Path | str | None = None, mesh_dir: Path | str | None = None) -> i
     int
         Exit status (0).
     """
-    from hipviz.io.build_wraps import add_wraps
+    from hipviz.build.build_wraps import add_wraps
     from hipviz.io.meshes import default_mesh_dir
 
     report = build_muscles(mesh_dir or default_mesh_dir(), out or default_out_path())
@@ -937,9 +937,9 @@ def main(out: Path | str | None = None, mesh_dir: Path | str | None = None) -> i
 
 
 def _command_line(argv: list[str] | None = None) -> int:
-    """``python -m hipviz.io.build_muscles [--out FILE] [--mesh-dir DIR] [-v]``."""
+    """``python -m hipviz.build.build_muscles [--out FILE] [--mesh-dir DIR] [-v]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m hipviz.io.build_muscles", description=__doc__.split("\n")[0]
+        prog="python -m hipviz.build.build_muscles", description=__doc__.split("\n")[0]
     )
     parser.add_argument(
         "--mesh-dir",

@@ -14,7 +14,7 @@ path gets what the real muscle has:
 
 For each path the exit distance, offset and capsule radius are chosen by a small,
 deterministic search that minimises the deepest bone contact over poses spanning
-every control's range (:func:`hipviz.io.clearance.range_poses`), then the change of
+every control's range (:func:`hipviz.build.clearance.range_poses`), then the change of
 neutral length. The choice and its reason go into the data file's provenance.
 """
 
@@ -27,7 +27,7 @@ import numpy as np
 
 from hipviz.core.model import HipModel
 from hipviz.core.muscles import MuscleSet, Wrap
-from hipviz.io.clearance import TOLERANCE_MM, Clearance, range_poses
+from hipviz.build.clearance import TOLERANCE_MM, Clearance, range_poses
 
 log = logging.getLogger(__name__)
 
