@@ -461,7 +461,7 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from hipviz.core.model import HipModel
+    from hipviz.io.model_files import load_model
     from hipviz.render.length_plot import EXPORT_SIZE_IN, plot_lengths, save_plot
     from hipviz.render.moment_arm_plot import plot_moment_arms
 
@@ -469,7 +469,7 @@ def _plot(args: argparse.Namespace) -> int:
     scene = _scene_for(args.scene_file or args.scene, args)
     if not args.output.parent.is_dir():
         raise UsageError(f"{args.output.parent}: no such folder")
-    model = HipModel.load()
+    model = load_model()
     model.set_pose(scene.pose)
     shown = scene.display.muscles
     try:

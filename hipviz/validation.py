@@ -504,9 +504,9 @@ femur's long axis), which is also how Delp et al. (1999) report rotation against
 def build_page(model=None, literature: dict | None = None, models_dir: Path | None = None) -> str:
     """The Markdown page (deterministic text)."""
     if model is None:
-        from hipviz.core.model import HipModel
+        from hipviz.io.model_files import load_model
 
-        model = HipModel.load()
+        model = load_model()
     literature = load_literature() if literature is None else literature
     ours = model_values(model)
     source = source_model_values(models_dir)

@@ -85,7 +85,7 @@ def _load_all_but_the_bones(scene_path: Path | str | None):
     except MeshError as exc:
         raise StartupError(str(exc)) from exc
     try:
-        model = HipModel.load()
+        model = HipModel.from_landmarks(landmarks)
     except MeshError as exc:
         raise StartupError(str(exc)) from exc
     except (OSError, ValueError, KeyError, TypeError) as exc:  # missing, not JSON, wrong shape

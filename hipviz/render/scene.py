@@ -496,9 +496,9 @@ def render_image(
     (h, w, 3) or (h, w, 4) uint8
     """
     if muscles and model is None:
-        from hipviz.core.model import HipModel
+        from hipviz.io.model_files import load_model
 
-        model = HipModel.load()
+        model = load_model()
     if model is not None and settings:
         from hipviz.core.pose import Pose
 
