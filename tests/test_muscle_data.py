@@ -108,7 +108,7 @@ def test_left_right_mirror_images(data):
     for muscle in MUSCLES:
         right, left = paths[(muscle, "right")], paths[(muscle, "left")]
         assert len(right["points"]) == len(left["points"])
-        for a, b in zip(right["points"], left["points"]):
+        for a, b in zip(right["points"], left["points"], strict=True):
             assert a["body"] == b["body"] and a["role"] == b["role"]
             pa = np.array(a["position_mm"])
             pb = np.array(b["position_mm"]) * [1.0, 1.0, -1.0]

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hipviz.core.geometry import apply, fit_sphere, frame_from_axes, invert, unit
 from hipviz.build import fieldwork
+from hipviz.core.geometry import apply, fit_sphere, frame_from_axes, invert, unit
 from hipviz.io.meshes import MESH_FILES, write_ply
 
 log = logging.getLogger(__name__)

@@ -85,7 +85,8 @@ METHOD = (
     f"{FEMUR_REGION_MM:g} mm below the hip centre, where the muscles attach). "
     "Sites were mapped with their bone's transform, pelvic sites then shifted by the offset "
     "between that side's mapped myo-sim hip centre and ours (so each path keeps its course "
-    "relative to the hip centre, which sets its moment arms); origins and insertions were moved to the "
+    "relative to the hip centre, which sets its moment arms); origins and insertions were "
+    "moved to the "
     "closest hipviz bone surface point with a compatible normal and set "
     f"{OUTWARD_OFFSET_MM:g} mm outside along the surface normal; via points kept their mapped "
     "position (pushed out of bone if inside). Femur points are in the femur frame at neutral."
@@ -380,7 +381,7 @@ def inside_intervals(
     mid = 0.5 * (t[:-1] + t[1:])
     inside = winding_number(p0 + mid[:, None] * (p1 - p0), vertices, faces) > 0.5
     out: list[tuple[float, float]] = []
-    for a, b, flag in zip(t[:-1], t[1:], inside):
+    for a, b, flag in zip(t[:-1], t[1:], inside, strict=True):
         if flag:
             if out and abs(out[-1][1] - a) < 1e-9:
                 out[-1] = (out[-1][0], float(b))
@@ -931,7 +932,8 @@ def main(out: Path | str | None = None, mesh_dir: Path | str | None = None) -> i
     for row in wraps:
         print(
             f"  {row['muscle']} {row['side']}: {row['action']}; deepest contact "
-            f"{row['deepest_contact_mm']:.2f} mm, neutral length {row['neutral_length_change_mm']:+.2f} mm"
+            f"{row['deepest_contact_mm']:.2f} mm, neutral length "
+            f"{row['neutral_length_change_mm']:+.2f} mm"
         )
     return 0
 
