@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv sysdeps run test wheel-smoke bench bench-web meshes clean
+.PHONY: venv sysdeps run test lint wheel-smoke bench bench-web meshes clean
 
 # (Re)install the package only when pyproject.toml changed since the last install.
 venv: $(STAMP)
@@ -24,11 +24,19 @@ sysdeps:
 run: venv
 	$(BIN)/hipviz
 
-# pytest-xvfb starts Xvfb itself (hence sysdeps); GUI tests run on its display. Then the
-# wheel: built, installed into a fresh virtualenv and run from outside the checkout.
+# Lint first (seconds). pytest-xvfb starts Xvfb itself (hence sysdeps); GUI tests run on
+# its display. Then the wheel: built, installed into a fresh virtualenv and run from
+# outside the checkout.
 test: sysdeps venv
+	$(MAKE) lint
 	$(BIN)/python -m pytest
 	$(MAKE) wheel-smoke
+
+# ruff (lint and format) and the import contracts of pyproject.toml (the layers)
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 wheel-smoke: sysdeps venv
 	scripts/wheel-smoke.sh $(BIN)/python
