@@ -236,7 +236,8 @@ class HipScene:
 
     @property
     def closed(self) -> bool:
-        return bool(getattr(self.plotter, "_closed", False))
+        """The plotter was closed (pyvista drops its render window then)."""
+        return self.plotter.render_window is None
 
     # --- level of detail ---------------------------------------------------------------------
     def set_interactive(self, interactive: bool, render: bool = True) -> None:
