@@ -1,11 +1,12 @@
-# hipviz developer tasks.  `make run` to launch, `make test` to run the test suite.
+# hipviz developer tasks.  `make run` to launch, `make test` to run the test suite and
+# prove the built wheel works outside the checkout (what CI runs, via README.md).
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv sysdeps run test bench bench-web meshes clean
+.PHONY: venv sysdeps run test lint wheel-smoke bench bench-web meshes clean
 
 # (Re)install the package only when pyproject.toml changed since the last install.
 venv: $(STAMP)
@@ -23,9 +24,22 @@ sysdeps:
 run: venv
 	$(BIN)/hipviz
 
-# pytest-xvfb starts Xvfb itself (hence sysdeps); GUI tests run on its display.
+# Lint first (seconds). pytest-xvfb starts Xvfb itself (hence sysdeps); GUI tests run on
+# its display. Then the wheel: built, installed into a fresh virtualenv and run from
+# outside the checkout.
 test: sysdeps venv
+	$(MAKE) lint
 	$(BIN)/python -m pytest
+	$(MAKE) wheel-smoke
+
+# ruff (lint and format) and the import contracts of pyproject.toml (the layers)
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+wheel-smoke: sysdeps venv
+	scripts/wheel-smoke.sh $(BIN)/python
 
 bench: venv
 	$(BIN)/python -m hipviz.bench

@@ -212,10 +212,10 @@ def startup_probe() -> int:
 
 # --- model ----------------------------------------------------------------------------------
 def measure_model(repeat: int) -> dict:
-    from hipviz.core.model import HipModel
     from hipviz.core.pose import Pose
+    from hipviz.io.model_files import load_model
 
-    model = HipModel.load()
+    model = load_model()
     pose = Pose.from_dict(
         {
             "right.gt_superior_mm": 8.0,

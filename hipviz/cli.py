@@ -43,6 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("gui", help="open the interactive window (the default)")
     p.add_argument("scene", nargs="?", type=Path, help="scene file (TOML) to open")
+    p.add_argument(
+        "--screenshot",
+        type=Path,
+        default=None,
+        metavar="FILE.png",
+        help="draw the window once, save a picture of it and exit (checks an install)",
+    )
 
     p = sub.add_parser(
         "render",
@@ -213,12 +220,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "build-meshes", help="rebuild meshes/ from musculoskeletal-models (build extra)"
     )
-    p.add_argument("--out", type=Path, default=None, help="output folder (default: meshes/)")
+    p.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: the checkout's meshes/)"
+    )
 
     p = sub.add_parser(
         "build-muscles", help="rebuild hipviz/data/muscles.json from myo-sim (build extra)"
     )
-    p.add_argument("--out", type=Path, default=None, help="output file")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output file (default: the checkout's hipviz/data/muscles.json)",
+    )
 
     p = sub.add_parser(
         "validate", help="write docs/validation.md: moment arms against the literature"
@@ -346,21 +360,21 @@ def _run(args: argparse.Namespace) -> int:
         bones = BoneLoad()
         from hipviz.gui.app import run
 
-        return run(getattr(args, "scene", None), bones)
+        return run(getattr(args, "scene", None), bones, getattr(args, "screenshot", None))
     if command == "build-meshes":
-        from hipviz.io.build_meshes import build
-        from hipviz.io.meshes import default_mesh_dir
+        from hipviz.build.build_meshes import build
 
-        out = args.out or default_mesh_dir()
+        out = args.out or checkout_output("meshes", "build-meshes", "--out FOLDER")
         summary = build(out)
         for part, info in summary.items():
             print(f"{part}: {info['triangles']} triangles, {info['vertices']} vertices")
         print(f"wrote {out}")
         return 0
     if command == "build-muscles":
-        from hipviz.io.build_muscles import main as build_muscles
+        from hipviz.build.build_muscles import main as build_muscles
 
-        return build_muscles(args.out)
+        out = args.out or checkout_output("hipviz/data/muscles.json", "build-muscles", "--out FILE")
+        return build_muscles(out)
     if command == "render":
         return _render(args)
     if command == "animate":
@@ -376,10 +390,29 @@ def _run(args: argparse.Namespace) -> int:
 
         return print_report(_pose(args), args.format)
     if command == "validate":
+        from hipviz.validation import PAGE
         from hipviz.validation import run as validate
 
+        args.output = args.output or checkout_output(PAGE, "validate", "--output FILE")
         return validate(args)
     raise AssertionError(command)
+
+
+def checkout_output(relative: str | Path, command: str, option: str) -> Path:
+    """The default output of a build command: the source checkout's own file or folder.
+
+    An installed hipviz has no checkout to rebuild, and writing into ``site-packages`` would
+    change what the installed package ships, so the command then needs an explicit path.
+    """
+    from hipviz.io.packaged import checkout_root
+
+    root = checkout_root()
+    if root is None:
+        raise UsageError(
+            f"{command}: hipviz is not running from a source checkout, so there is no "
+            f"{relative} to rebuild; give {option} to say where to write"
+        )
+    return root / relative
 
 
 # --- render and animate ----------------------------------------------------------------------
@@ -470,8 +503,8 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from hipviz.core.model import HipModel
     from hipviz.io.figure_files import check_figure_target
+    from hipviz.io.model_files import load_model
     from hipviz.render.length_plot import EXPORT_SIZE_IN, plot_lengths, save_plot
     from hipviz.render.moment_arm_plot import plot_moment_arms
 
@@ -480,7 +513,7 @@ def _plot(args: argparse.Namespace) -> int:
     if not args.output.parent.is_dir():
         raise UsageError(f"{args.output.parent}: no such folder")
     check_figure_target(args.output)
-    model = HipModel.load()
+    model = load_model()
     model.set_pose(scene.pose)
     shown = scene.display.muscles
     try:

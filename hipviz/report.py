@@ -8,8 +8,9 @@ import json
 import sys
 from typing import TextIO
 
-from hipviz.core.model import HipModel, Solution
+from hipviz.core.model import Solution
 from hipviz.core.pose import SIDES, Pose
+from hipviz.io.model_files import load_model
 
 COLUMNS = ("muscle", "side", "rest_length_mm", "length_mm", "change_mm", "change_pct")
 MOMENT_COLUMNS = ("moment_arm_flexion_mm", "moment_arm_abduction_mm", "moment_arm_rotation_mm")
@@ -101,6 +102,6 @@ def _table(solution: Solution, rows: list[dict], columns: tuple[str, ...]) -> st
 def print_report(pose: Pose, fmt: str = "table", out: TextIO | None = None) -> int:
     """Solve ``pose`` and print the report."""
     out = sys.stdout if out is None else out
-    model = HipModel.load()
+    model = load_model()
     out.write(format_report(model.solve(pose), fmt))
     return 0

@@ -6,7 +6,7 @@ from the code, so the page cannot drift from the model:
 * **ours**: :meth:`hipviz.core.model.HipModel.solve` at 0, 45 and 90 deg flexion (no
   abduction, no rotation), the muscle paths as shipped (via points and wraps included);
 * **the source model on its own bones**: the gait2392 (Delp 1990) paths read from
-  ``myo-sim`` (:mod:`hipviz.io.myosim`), straight lines through their sites, moved with the
+  ``myo-sim`` (:mod:`hipviz.build.myosim`), straight lines through their sites, moved with the
   same joint-angle conventions about the source model's own hip centre;
 * **the literature**: ``hipviz/data/literature_moment_arms.json``: published cadaver
   values, and the published attachment coordinates of Dostal & Andrews (1981) from which
@@ -258,7 +258,7 @@ def source_model_values(models_dir: Path | None = None) -> dict[tuple[str, str, 
     Straight lines through the sites (the source has no wrapping surfaces on these
     muscles), about the ``femur_r`` body origin, which is the source model's hip centre.
     """
-    from hipviz.io import myosim
+    from hipviz.build import myosim
 
     sites, offsets = myosim.read_chain(models_dir)
     hip = offsets["femur_r"]
@@ -288,7 +288,7 @@ def attachment_shifts(model, models_dir: Path | None = None) -> dict[str, dict[s
         ``muscle -> {"origin": (3,), "insertion": (3,)}``, mm, right side; components
         anterior, superior, lateral.
     """
-    from hipviz.io import myosim
+    from hipviz.build import myosim
 
     scales = _registration_scales()
     sites, offsets = myosim.read_chain(models_dir)
@@ -505,9 +505,9 @@ femur's long axis), which is also how Delp et al. (1999) report rotation against
 def build_page(model=None, literature: dict | None = None, models_dir: Path | None = None) -> str:
     """The Markdown page (deterministic text)."""
     if model is None:
-        from hipviz.core.model import HipModel
+        from hipviz.io.model_files import load_model
 
-        model = HipModel.load()
+        model = load_model()
     literature = load_literature() if literature is None else literature
     ours = model_values(model)
     source = source_model_values(models_dir)

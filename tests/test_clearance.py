@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from hipviz.build.clearance import CLAMPED_TOLERANCE_MM, TOLERANCE_MM, Clearance, range_poses
 from hipviz.core.model import HipModel
 from hipviz.core.pose import Pose
-from hipviz.io.clearance import CLAMPED_TOLERANCE_MM, TOLERANCE_MM, Clearance, range_poses
 from hipviz.io.meshes import load_bones
 
 

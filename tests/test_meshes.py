@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import trimesh
 
+from hipviz.build.build_meshes import build
 from hipviz.io import bone_cache
 from hipviz.io.bone_process import BoneLoad
-from hipviz.io.build_meshes import build
 from hipviz.io.meshes import (
     MESH_FILES,
     Bone,
@@ -43,7 +43,7 @@ def landmarks():
 @pytest.fixture(scope="module")
 def distance():
     """Signed distance to each bone, mm (negative inside): VTK's implicit distance."""
-    from hipviz.io.clearance import Clearance
+    from hipviz.build.clearance import Clearance
 
     return Clearance(load_bones()).signed_distance
 
@@ -104,16 +104,16 @@ def test_sacroiliac_joint_overlap_stays_that_of_the_source_shape(bones, distance
 
 
 def test_frame_is_anatomical(landmarks):
-    r, l = landmarks["right"], landmarks["left"]
+    right, left = landmarks["right"], landmarks["left"]
     # origin midway between the hip centres, on the z axis
-    assert np.allclose(0.5 * (r["hip_centre"] + l["hip_centre"]), 0.0, atol=1e-3)
-    assert np.linalg.norm(r["hip_centre"] - l["hip_centre"]) == pytest.approx(169, abs=3)
-    assert np.linalg.norm(r["asis"] - l["asis"]) == pytest.approx(235, abs=5)
+    assert np.allclose(0.5 * (right["hip_centre"] + left["hip_centre"]), 0.0, atol=1e-3)
+    assert np.linalg.norm(right["hip_centre"] - left["hip_centre"]) == pytest.approx(169, abs=3)
+    assert np.linalg.norm(right["asis"] - left["asis"]) == pytest.approx(235, abs=5)
     # both ASIS and the pubic symphysis in one frontal plane (same x)
-    symphysis = 0.5 * (r["pubic_symphysis"] + l["pubic_symphysis"])
-    assert r["asis"][0] == pytest.approx(l["asis"][0], abs=0.01)
-    assert symphysis[0] == pytest.approx(r["asis"][0], abs=0.01)
-    for side, lm, sign in [("right", r, 1), ("left", l, -1)]:
+    symphysis = 0.5 * (right["pubic_symphysis"] + left["pubic_symphysis"])
+    assert right["asis"][0] == pytest.approx(left["asis"][0], abs=0.01)
+    assert symphysis[0] == pytest.approx(right["asis"][0], abs=0.01)
+    for side, lm, sign in [("right", right, 1), ("left", left, -1)]:
         # femur neutral: hip centre straight above knee centre, epicondyles along z
         axis = lm["hip_centre"] - lm["knee_centre"]
         assert np.allclose(axis[[0, 2]], 0.0, atol=1e-3) and axis[1] > 350
@@ -154,7 +154,7 @@ def test_landmarks_lie_on_their_surfaces(bones, landmarks):
             mesh = bones[f"{bone}_{side}"]
             points = np.array([landmarks[side][n] for n in names])
             _, distance, _ = trimesh.proximity.closest_point(mesh, points)
-            assert distance.max() < 0.5, dict(zip(names, distance.round(2)))
+            assert distance.max() < 0.5, dict(zip(names, distance.round(2), strict=True))
     _, d, _ = trimesh.proximity.closest_point(
         bones["sacrum"], landmarks["sacrum"]["sacral_plateau"][None]
     )
@@ -162,8 +162,8 @@ def test_landmarks_lie_on_their_surfaces(bones, landmarks):
 
 
 def test_left_and_right_femurs_are_mirror_images(bones):
-    r, l = bones["femur_right"].vertices, bones["femur_left"].vertices * [1, 1, -1]
-    assert np.allclose(np.sort(r, axis=0), np.sort(l, axis=0), atol=1.0)
+    right, left = bones["femur_right"].vertices, bones["femur_left"].vertices * [1, 1, -1]
+    assert np.allclose(np.sort(right, axis=0), np.sort(left, axis=0), atol=1.0)
 
 
 def test_missing_and_corrupt_meshes_name_the_file_and_the_fix(tmp_path):

@@ -88,7 +88,7 @@ def test_the_two_sided_case_of_the_source_text():
         }
     )
     s = MODEL.solve(pose)
-    c = dict(zip(KEYS, s.change_mm))
+    c = dict(zip(KEYS, s.change_mm, strict=True))
     # the fibres the therapist works are the shortened ones: posterior on the right,
     # anterior on the left
     assert c["right.gluteus_medius_posterior"] < c["right.gluteus_medius_anterior"]

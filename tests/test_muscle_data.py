@@ -1,6 +1,6 @@
 """Checks of the committed muscle path data, ``hipviz/data/muscles.json``.
 
-The file is built by ``python -m hipviz.io.build_muscles`` (myo-sim paths registered onto
+The file is built by ``python -m hipviz.build.build_muscles`` (myo-sim paths registered onto
 the hipviz bones); these tests only need the JSON and the bone meshes.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hipviz.io.build_muscles import closest_point, segment_hits, winding_number
+from hipviz.build.build_muscles import closest_point, segment_hits, winding_number
 from hipviz.io.meshes import default_mesh_dir, load_bones, load_landmarks
 
 DATA = Path(__file__).resolve().parents[1] / "hipviz" / "data" / "muscles.json"
@@ -108,7 +108,7 @@ def test_left_right_mirror_images(data):
     for muscle in MUSCLES:
         right, left = paths[(muscle, "right")], paths[(muscle, "left")]
         assert len(right["points"]) == len(left["points"])
-        for a, b in zip(right["points"], left["points"]):
+        for a, b in zip(right["points"], left["points"], strict=True):
             assert a["body"] == b["body"] and a["role"] == b["role"]
             pa = np.array(a["position_mm"])
             pb = np.array(b["position_mm"]) * [1.0, 1.0, -1.0]

@@ -1,15 +1,23 @@
-"""Smoke tests: the package imports, its version matches pyproject, and rendering works."""
+"""Smoke tests: the package imports, its version matches pyproject, it finds its shipped
+data, and hipviz renders the hip off-screen.
+
+(That the built wheel works outside the checkout is proved by ``scripts/wheel-smoke.sh``,
+which ``make test`` runs after this suite.)"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
-import pyvista
 
 import hipviz
+from hipviz.cli import main
+from hipviz.io.meshes import MESH_FILES, default_mesh_dir
+from hipviz.io.packaged import checkout_root, data_folder
+from hipviz.io.scene import Scene
+from hipviz.io.scene_folder import default_scene_folder, scene_files
+from hipviz.render.export import FigureOptions, render_figure
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,9 +34,62 @@ def test_version_matches_pyproject():
     assert hipviz.__version__ == project["version"]
 
 
-def test_offscreen_render(offscreen_plotter):
-    """The fixture plotter renders a non-blank image of the configured size."""
-    offscreen_plotter.add_mesh(pyvista.Sphere(), color="tomato")
-    image = offscreen_plotter.screenshot(return_img=True)
-    assert image.shape[:2] == (600, 800)
-    assert np.unique(image.reshape(-1, image.shape[-1]), axis=0).shape[0] > 2
+def test_version_is_printed(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"hipviz {hipviz.__version__}"
+
+
+def test_shipped_data_is_found_from_the_checkout(monkeypatch):
+    """Run from the source tree, the data folders are the checkout's own top-level ones
+    (what the wheel maps to hipviz/meshes and hipviz/scenes)."""
+    monkeypatch.delenv("HIPVIZ_MESH_DIR", raising=False)
+    monkeypatch.delenv("HIPVIZ_SCENE_DIR", raising=False)
+    assert checkout_root() == PYPROJECT.parent
+    assert default_mesh_dir() == data_folder("meshes") == PYPROJECT.parent / "meshes"
+    assert {p.name for p in default_mesh_dir().iterdir()} >= {
+        *MESH_FILES.values(),
+        "landmarks.json",
+    }
+    assert default_scene_folder() == PYPROJECT.parent / "scenes"
+    assert scene_files()[0].name == "01_neutral.toml"
+
+
+def test_environment_overrides_the_data_folders(tmp_path, monkeypatch):
+    monkeypatch.setenv("HIPVIZ_MESH_DIR", str(tmp_path / "m"))
+    monkeypatch.setenv("HIPVIZ_SCENE_DIR", str(tmp_path))
+    (tmp_path / "2-b.toml").write_text("")
+    (tmp_path / "10-a.toml").write_text("")
+    assert default_mesh_dir() == tmp_path / "m"
+    assert [p.name for p in scene_files()] == ["2-b.toml", "10-a.toml"]
+
+
+def test_wheel_maps_every_data_folder():
+    """pyproject's package-dir mapping names each shipped folder, and each exists."""
+    with PYPROJECT.open("rb") as fh:
+        setuptools = tomllib.load(fh)["tool"]["setuptools"]
+    mapping = setuptools["package-dir"]
+    assert mapping == {"hipviz.meshes": "meshes", "hipviz.scenes": "scenes"}
+    for package, folder in mapping.items():
+        assert package in setuptools["packages"]
+        assert (PYPROJECT.parent / folder).is_dir()
+    # every subpackage of hipviz/ is listed, so none is left out of the wheel
+    subpackages = {
+        f"hipviz.{p.parent.name}" for p in (PYPROJECT.parent / "hipviz").glob("*/__init__.py")
+    }
+    assert subpackages <= set(setuptools["packages"])
+
+
+def test_offscreen_render_draws_the_hip(anatomy):
+    """hipviz's own figure renderer draws the bones off-screen: ivory bone fills the middle
+    of the anterior view, with the dark background around it."""
+    bones, _ = anatomy
+    options = FigureOptions(size=(400, 250), legend=False, title=False, caption=False)
+    image = render_figure(Scene(), options=options, bones=bones)
+    assert image.shape == (250, 400, 3)
+    r, g, b = (image[..., i].astype(int) for i in range(3))
+    bone = (r > 120) & (r >= g) & (g >= b) & (r - b > 10)  # the warm ivory of BONE_COLOURS
+    assert 0.15 < bone.mean() < 0.8
+    assert bone[:, 150:250].mean() > 3 * bone[:, :30].mean()  # centred, not the whole frame
+    assert not bone[:10, :10].any()  # the top corner is background

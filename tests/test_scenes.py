@@ -822,7 +822,8 @@ def test_command_line_routes_a_scene_file_to_the_window(monkeypatch):
 
     opened = []
 
-    def run(path=None, bones=None):
+    def run(path=None, bones=None, screenshot=None):
+        assert screenshot is None  # the window waits for the user
         opened.append(path)
         assert set(bones.result()) >= {"pelvis_right", "femur_left"}  # loaded meanwhile
         return 0

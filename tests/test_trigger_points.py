@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import pyvista as pv
 
+from hipviz.build.clearance import Clearance
 from hipviz.core.model import HipModel
-from hipviz.io.clearance import Clearance
 from hipviz.io.meshes import load_bones, load_landmarks
 from hipviz.io.scene import Overlay, Scene, SceneError, parse_scene, read_scene, write_scene
 from hipviz.io.trigger_points import (

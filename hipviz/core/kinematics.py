@@ -210,7 +210,10 @@ def _femur_transform_one(
 
 
 def neutral_gt(anatomy: Anatomy, side: str, flexion_rad) -> np.ndarray:
-    """GT tip in the room with the pelvis neutral and only the given flexion, right-like (..., 3)."""
+    """GT tip in the room with the pelvis neutral and only the given flexion, right-like.
+
+    Returns (..., 3) float, mm.
+    """
     h0 = anatomy.right_like(side, "hip_centre")
     g0 = anatomy.right_like(side, "greater_trochanter") - h0
     return h0 + rotation("z", flexion_rad) @ g0

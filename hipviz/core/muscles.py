@@ -77,26 +77,33 @@ class MusclePath:
 def load_muscles(
     path: Path | None = None, hip_centres: dict[str, np.ndarray] | None = None
 ) -> tuple[MusclePath, ...]:
-    """Read ``muscles.json`` (femur points relative to that side's hip centre) into paths.
-
-    Parameters
-    ----------
-    path : Path, optional
-        The data file; the package's ``hipviz/data/muscles.json`` by default.
-    hip_centres : dict side -> (3,) float
-        Hip centres in the neutral frame, to place femur points; from ``landmarks.json``.
-    """
+    """Read ``muscles.json`` (default: the package's ``hipviz/data/muscles.json``) into paths:
+    :func:`muscle_paths` of the file's data."""
     text = (
         Path(path).read_text()
         if path is not None
         else resources.files("hipviz.data").joinpath("muscles.json").read_text()
     )
-    data = json.loads(text)
+    return muscle_paths(json.loads(text), hip_centres)
+
+
+def muscle_paths(
+    data: dict, hip_centres: dict[str, np.ndarray] | None = None
+) -> tuple[MusclePath, ...]:
+    """The paths of ``muscles.json``'s data (femur points relative to that side's hip centre).
+
+    Parameters
+    ----------
+    data : dict
+        The parsed ``muscles.json``.
+    hip_centres : dict side -> (3,) float
+        Hip centres in the neutral frame, to place femur points; from ``landmarks.json``.
+    """
     paths = []
     for m in data["muscles"]:
         side = m["side"]
 
-        def to_neutral(body: str, p) -> np.ndarray:
+        def to_neutral(body: str, p, side: str = side) -> np.ndarray:
             p = np.asarray(p, float)
             return p + hip_centres[side] if body == "femur" else p
 

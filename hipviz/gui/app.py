@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PyQt5.QtCore import QTimer
 from PyQt5.QtWidgets import QApplication, QMessageBox
 
 if TYPE_CHECKING:
@@ -83,7 +85,7 @@ def _load_all_but_the_bones(scene_path: Path | str | None):
     except MeshError as exc:
         raise StartupError(str(exc)) from exc
     try:
-        model = HipModel.load()
+        model = HipModel.from_landmarks(landmarks)
     except MeshError as exc:
         raise StartupError(str(exc)) from exc
     except (OSError, ValueError, KeyError, TypeError) as exc:  # missing, not JSON, wrong shape
@@ -98,8 +100,16 @@ def _load_all_but_the_bones(scene_path: Path | str | None):
     return landmarks, model, scene
 
 
-def run(scene_path: Path | str | None = None, bones: BoneLoad | None = None) -> int:
+def run(
+    scene_path: Path | str | None = None,
+    bones: BoneLoad | None = None,
+    screenshot: Path | str | None = None,
+) -> int:
     """Open the hipviz window (optionally on a scene file) and run until it is closed.
+
+    ``screenshot``: instead of waiting for the user, draw the window once, save a picture
+    of it to this PNG file and close (``hipviz gui --screenshot``: proves an install can
+    open its window on this display).
 
     Returns
     -------
@@ -115,5 +125,55 @@ def run(scene_path: Path | str | None = None, bones: BoneLoad | None = None) -> 
         QMessageBox.critical(None, "hipviz cannot start", str(exc))
         return 1
     window.show()
+    if screenshot is not None:
+        _when_exposed(window, lambda: app.exit(_save_window(window, Path(screenshot))))
     code = app.exec_()
+    if screenshot is not None:
+        window.close()
     return int(code)
+
+
+def _when_exposed(window, then, timeout_s: float = 20.0) -> None:
+    """Call ``then`` once the window is on screen (or after ``timeout_s``, to fail there)."""
+    deadline = time.monotonic() + timeout_s
+
+    def check() -> None:
+        handle = window.windowHandle()
+        if (handle is not None and handle.isExposed()) or time.monotonic() > deadline:
+            then()
+        else:
+            QTimer.singleShot(20, check)
+
+    QTimer.singleShot(0, check)
+
+
+def _save_window(window, path: Path) -> int:
+    """Draw the 3D view now and save the whole window as PNG; the exit code (1: not saved).
+
+    Qt's grab of the window leaves the OpenGL view out (VTK draws it, not Qt), so the view's
+    own frame is painted over its place in the picture.
+    """
+    import numpy as np
+    from PyQt5.QtCore import QPoint
+    from PyQt5.QtGui import QImage, QPainter
+
+    # the view reframes itself on the event after it took its size: let that run first
+    QApplication.processEvents()
+    QApplication.processEvents()
+    view = window.plotter
+    if not view.isVisible():
+        log.error("the window did not appear on the display")
+        return 1
+    view.render()
+    frame = np.ascontiguousarray(view.screenshot(return_img=True)[:, :, :3])
+    height, width = frame.shape[:2]
+    image = QImage(frame.data, width, height, 3 * width, QImage.Format_RGB888)
+    picture = window.grab()
+    painter = QPainter(picture)
+    painter.drawImage(view.mapTo(window, QPoint(0, 0)), image.scaled(view.size()))
+    painter.end()
+    if not picture.save(str(path), "PNG"):
+        log.error("%s: cannot write the window's picture", path)
+        return 1
+    print(f"wrote {path} (the window, {window.width()}x{window.height()})")
+    return 0

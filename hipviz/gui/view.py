@@ -62,6 +62,11 @@ class NativeView(QVTKRenderWindowInteractor, BasePlotter):
     frame_shown = pyqtSignal()
 
     def __init__(self, parent: QWidget | None = None):
+        # pyvista has no public way to make a plotter of a native Qt window (pyvistaqt
+        # 0.13 offers only its QOpenGLWidget), so this follows the set-up pyvistaqt's
+        # QtInteractor does itself: ren_win, iren, _off_screen, _observers, _first_time.
+        # pyproject.toml bounds pyvista and pyvistaqt below their next minor versions so
+        # a change there is met by a tested release; test_view.py checks the result.
         with _without_plotter_init():
             QVTKRenderWindowInteractor.__init__(self, parent=parent)
         BasePlotter.__init__(self)
@@ -85,17 +90,25 @@ class NativeView(QVTKRenderWindowInteractor, BasePlotter):
         )
         self._first_time = False  # for pyvista: this plotter is shown and may render
 
+    @property
+    def closed(self) -> bool:
+        """Closed, or not set up yet: pyvista's render window is gone or not made."""
+        try:
+            return self.render_window is None
+        except AttributeError:  # Qt may paint before BasePlotter.__init__ has run
+            return True
+
     def render(self) -> None:
         """Render now (nothing once closed)."""
-        if not self._closed:
+        if not self.closed:
             BasePlotter.render(self)
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        if not self._closed:
+        if not self.closed:
             super().paintEvent(event)
 
     def close(self) -> None:  # noqa: D102 (returns None, unlike QWidget.close)
-        if getattr(self, "_closed", True):
+        if self.closed:
             return
         BasePlotter.close(self)
         QVTKRenderWindowInteractor.close(self)

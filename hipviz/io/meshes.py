@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hipviz.io.packaged import data_folder
 from hipviz.io.safe_save import save_bytes
 
 log = logging.getLogger(__name__)
@@ -65,9 +66,10 @@ class MeshError(RuntimeError):
 
 
 def default_mesh_dir() -> Path:
-    """The folder holding the meshes: ``$HIPVIZ_MESH_DIR`` or the repository's ``meshes/``."""
+    """The folder holding the meshes: ``$HIPVIZ_MESH_DIR``, else the shipped ones
+    (:func:`hipviz.io.packaged.data_folder`)."""
     env = os.environ.get("HIPVIZ_MESH_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "meshes"
+    return Path(env) if env else data_folder("meshes")
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,10 @@ def load_bones(mesh_dir: Path | None = None) -> dict[str, Bone]:
 
 
 def load_landmarks(mesh_dir: Path | None = None) -> dict[str, dict]:
-    """Read and check ``landmarks.json``: ``{"right": {name: (3,) array or float}, ...}``."""
+    """Read and check ``landmarks.json``.
+
+    Returns ``{"right": {name: (3,) array or float}, "left": ..., "sacrum": ...}``.
+    """
     mesh_dir = default_mesh_dir() if mesh_dir is None else Path(mesh_dir)
     path = mesh_dir / "landmarks.json"
     try:

@@ -1,17 +1,19 @@
-"""Where the teaching scenes live when nobody says: the checkout's ``scenes/`` folder."""
+"""Where the teaching scenes live when nobody says: the shipped ``scenes`` folder."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
-import hipviz
+from hipviz.io.packaged import data_folder
 
 
 def default_scene_folder() -> Path:
-    """The source checkout's folder of teaching cases, else ``./scenes``."""
-    checkout = Path(hipviz.__file__).resolve().parents[1] / "scenes"
-    return checkout if checkout.is_dir() else Path.cwd() / "scenes"
+    """The folder of teaching cases: ``$HIPVIZ_SCENE_DIR``, else the shipped ones (inside
+    the installed package, or the source checkout's ``scenes/``)."""
+    env = os.environ.get("HIPVIZ_SCENE_DIR")
+    return Path(env) if env else data_folder("scenes")
 
 
 def _natural_key(path: Path) -> list:

@@ -321,8 +321,9 @@ class FigureRenderer:
         landmarks: dict[str, dict] | None = None,
     ):
         from hipviz.core.model import HipModel
+        from hipviz.io.model_files import load_model
 
-        base = model if model is not None else HipModel.load()
+        base = model if model is not None else load_model()
         # a model of its own, so rendering a figure never moves the caller's sliders
         self.model = HipModel(base.anatomy, base.muscles)
         self.plotter = pv.Plotter(off_screen=True, window_size=list(DEFAULT_SIZE))

@@ -3,7 +3,7 @@
 Matplotlib only (a :class:`matplotlib.figure.Figure`, no pyplot, no Qt), so the window's
 plot panel, a script and ``hipviz plot`` draw the same figure::
 
-    model = HipModel.load()
+    model = load_model()  # hipviz.io.model_files
     plot_lengths(model, "right.gt_superior_mm").savefig("piriformis.svg")
 
 A curve answers the student's question for a whole range at once: *as this greater

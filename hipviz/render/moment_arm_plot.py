@@ -4,7 +4,7 @@ Matplotlib only (a :class:`matplotlib.figure.Figure`, no pyplot, no Qt), drawn l
 length plot (:func:`hipviz.render.length_plot.draw_curves`), so the window's plot panel,
 ``hipviz plot`` and a script make the same figure::
 
-    model = HipModel.load()
+    model = load_model()  # hipviz.io.model_files
     plot_moment_arms(model, "rotation").savefig("rotation.svg")
 
 The curves answer "what does this muscle do at this much flexion?": piriformis, an

@@ -237,7 +237,8 @@ class HipScene:
 
     @property
     def closed(self) -> bool:
-        return bool(getattr(self.plotter, "_closed", False))
+        """The plotter was closed (pyvista drops its render window then)."""
+        return self.plotter.render_window is None
 
     # --- level of detail ---------------------------------------------------------------------
     def set_interactive(self, interactive: bool, render: bool = True) -> None:
@@ -497,9 +498,9 @@ def render_image(
     (h, w, 3) or (h, w, 4) uint8
     """
     if muscles and model is None:
-        from hipviz.core.model import HipModel
+        from hipviz.io.model_files import load_model
 
-        model = HipModel.load()
+        model = load_model()
     if model is not None and settings:
         from hipviz.core.pose import Pose
 

@@ -2,7 +2,7 @@
 
 Run ``hipviz build-meshes`` (needs ``pip install -e '.[build]'``, that is PyPI
 ``musculoskeletal-models`` 0.2.4, at build time only). It evaluates the Lagrange
-surfaces with :mod:`hipviz.io.fieldwork`, separates the pelvis into right and left
+surfaces with :mod:`hipviz.build.fieldwork`, separates the pelvis into right and left
 hemipelvis and sacrum, places each femur in neutral with its head centre on the
 acetabular centre, and writes everything in one anatomical frame:
 
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hipviz.build import fieldwork
 from hipviz.core.geometry import apply, fit_sphere, frame_from_axes, invert, unit
-from hipviz.io import fieldwork
 from hipviz.io.meshes import MESH_FILES, write_ply
 
 log = logging.getLogger(__name__)
@@ -246,7 +246,7 @@ parts were moved into one anatomical frame (mm; origin midway between the hip ce
 x anterior, y superior, z right), each femur placed in neutral with its head centre on
 the acetabular centre.
 
-Source form: `hipviz/io/fieldwork.py` and `hipviz/io/build_meshes.py` regenerate these
+Source form: `hipviz/build/fieldwork.py` and `hipviz/build/build_meshes.py` regenerate these
 files exactly with `hipviz build-meshes` (after `pip install -e '.[build]'`).
 """
 

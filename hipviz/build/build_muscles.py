@@ -4,8 +4,8 @@ For each bone (the pelvis as one rigid body made of both hemipelvises and the sa
 each femur) the coarse myo-sim bone mesh is registered onto the hipviz mesh:
 
 1. a similarity transform (rotation, translation, uniform scale; Umeyama 1991) from
-   corresponding landmarks (:func:`hipviz.io.myosim.pelvis_landmarks`,
-   :func:`hipviz.io.myosim.femur_landmarks` against ``meshes/landmarks.json``);
+   corresponding landmarks (:func:`hipviz.build.myosim.pelvis_landmarks`,
+   :func:`hipviz.build.myosim.femur_landmarks` against ``meshes/landmarks.json``);
 2. a fixed number of similarity ICP iterations: symmetric closest-point pairs between
    dense, seeded surface samples of both meshes (scipy ``cKDTree``), matched part to part
    (right hemipelvis to right hemipelvis, ...), pairs with opposed normals rejected and
@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial import cKDTree
 
-from hipviz.io import myosim
+from hipviz.build import myosim
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,8 @@ METHOD = (
     f"{FEMUR_REGION_MM:g} mm below the hip centre, where the muscles attach). "
     "Sites were mapped with their bone's transform, pelvic sites then shifted by the offset "
     "between that side's mapped myo-sim hip centre and ours (so each path keeps its course "
-    "relative to the hip centre, which sets its moment arms); origins and insertions were moved to the "
+    "relative to the hip centre, which sets its moment arms); origins and insertions were "
+    "moved to the "
     "closest hipviz bone surface point with a compatible normal and set "
     f"{OUTWARD_OFFSET_MM:g} mm outside along the surface normal; via points kept their mapped "
     "position (pushed out of bone if inside). Femur points are in the femur frame at neutral."
@@ -380,7 +381,7 @@ def inside_intervals(
     mid = 0.5 * (t[:-1] + t[1:])
     inside = winding_number(p0 + mid[:, None] * (p1 - p0), vertices, faces) > 0.5
     out: list[tuple[float, float]] = []
-    for a, b, flag in zip(t[:-1], t[1:], inside):
+    for a, b, flag in zip(t[:-1], t[1:], inside, strict=True):
         if flag:
             if out and abs(out[-1][1] - a) < 1e-9:
                 out[-1] = (out[-1][0], float(b))
@@ -888,7 +889,7 @@ def main(out: Path | str | None = None, mesh_dir: Path | str | None = None) -> i
     int
         Exit status (0).
     """
-    from hipviz.io.build_wraps import add_wraps
+    from hipviz.build.build_wraps import add_wraps
     from hipviz.io.meshes import default_mesh_dir
 
     report = build_muscles(mesh_dir or default_mesh_dir(), out or default_out_path())
@@ -931,15 +932,16 @@ def main(out: Path | str | None = None, mesh_dir: Path | str | None = None) -> i
     for row in wraps:
         print(
             f"  {row['muscle']} {row['side']}: {row['action']}; deepest contact "
-            f"{row['deepest_contact_mm']:.2f} mm, neutral length {row['neutral_length_change_mm']:+.2f} mm"
+            f"{row['deepest_contact_mm']:.2f} mm, neutral length "
+            f"{row['neutral_length_change_mm']:+.2f} mm"
         )
     return 0
 
 
 def _command_line(argv: list[str] | None = None) -> int:
-    """``python -m hipviz.io.build_muscles [--out FILE] [--mesh-dir DIR] [-v]``."""
+    """``python -m hipviz.build.build_muscles [--out FILE] [--mesh-dir DIR] [-v]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m hipviz.io.build_muscles", description=__doc__.split("\n")[0]
+        prog="python -m hipviz.build.build_muscles", description=__doc__.split("\n")[0]
     )
     parser.add_argument(
         "--mesh-dir",

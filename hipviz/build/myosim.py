@@ -11,7 +11,7 @@ tendons are the gait2392 muscle paths. This module reads, with :mod:`xml.etree` 
 * the coarse bone meshes of the pelvis body (both hemipelvises and the sacrum) and of the
   femurs, in their body frames,
 * a few bony landmarks picked on those meshes, to initialise the registration onto the
-  hipviz bones (:mod:`hipviz.io.build_muscles`).
+  hipviz bones (:mod:`hipviz.build.build_muscles`).
 
 All lengths are returned in millimetres (the model uses metres). Body frames use the
 OpenSim axes: x anterior, y superior, z to the right. The pelvis body origin is the

@@ -14,7 +14,7 @@ path gets what the real muscle has:
 
 For each path the exit distance, offset and capsule radius are chosen by a small,
 deterministic search that minimises the deepest bone contact over poses spanning
-every control's range (:func:`hipviz.io.clearance.range_poses`), then the change of
+every control's range (:func:`hipviz.build.clearance.range_poses`), then the change of
 neutral length. The choice and its reason go into the data file's provenance.
 """
 
@@ -25,9 +25,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from hipviz.build.clearance import TOLERANCE_MM, Clearance, range_poses
 from hipviz.core.model import HipModel
 from hipviz.core.muscles import MuscleSet, Wrap
-from hipviz.io.clearance import TOLERANCE_MM, Clearance, range_poses
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,8 @@ def design(model: HipModel, clearance: Clearance) -> tuple[HipModel, list[dict]]
     for muscle in dict.fromkeys(p.muscle for p in paths):
         pair = [keys.index(f"{side}.{muscle}") for side in ("right", "left")]
 
-        def score(exit_mm, offset_mm, radius_mm, centre=(0.0, 0.0, 0.0)):
+        # pair bound now: score is called only within this muscle's iteration
+        def score(exit_mm, offset_mm, radius_mm, centre=(0.0, 0.0, 0.0), *, pair=pair):
             trial_paths = list(paths)
             for i in pair:
                 hip = model.anatomy.hip_centre[paths[i].side]
@@ -179,8 +180,8 @@ def _describe(best: dict) -> str:
     where = (
         "at the hip centre"
         if not any(best["centre"])
-        else f"centred {abs(best['centre'][0]):g} mm posterior and {best['centre'][1]:g} mm superior "
-        f"of the hip centre (over the posterior acetabular rim)"
+        else f"centred {abs(best['centre'][0]):g} mm posterior and "
+        f"{best['centre'][1]:g} mm superior of the hip centre (over the posterior acetabular rim)"
     )
     return (
         f"added a femur via point where the muscle leaves the greater trochanter "
@@ -208,7 +209,7 @@ def add_wraps(json_path, mesh_dir) -> list[dict]:
     for entry in data["muscles"]:
         path = by_key[entry["side"], entry["muscle"]]
         hip = anatomy.hip_centre[path.side]
-        local = lambda body, p: p if body == "pelvis" else p - hip  # noqa: E731
+        local = lambda body, p, hip=hip: p if body == "pelvis" else p - hip  # noqa: E731
         entry["points"] = [
             {
                 "name": n,
@@ -216,7 +217,7 @@ def add_wraps(json_path, mesh_dir) -> list[dict]:
                 "body": "pelvis" if b == "pelvis" else "femur",
                 "position_mm": [round(float(c), 2) + 0.0 for c in local(b, p)],
             }
-            for n, r, b, p in zip(path.names, path.roles, path.bodies, path.points)
+            for n, r, b, p in zip(path.names, path.roles, path.bodies, path.points, strict=True)
         ]
         entry["wraps"] = [
             {

@@ -113,7 +113,8 @@ def _n_local(element_type: str) -> int:
 
 
 def _global_numbering(connectivity: dict[str, str]) -> dict[tuple[int, int], int]:
-    """Number nodes: walk ``(e, p)`` sorted; each unnumbered one and its partners take the next id."""
+    """Number nodes: walk ``(e, p)`` sorted; each unnumbered one and its partners take the
+    next id."""
 
     def key(s: str) -> tuple[int, int]:
         e, p = s.split("_")
@@ -157,7 +158,7 @@ def _basis(element_type: str, xi: np.ndarray) -> np.ndarray:
     for j in range(n + 1):
         for i in range(n + 1 - j):
             value = np.ones(len(xi))
-            for L, a in zip(bary.T, (n - i - j, i, j)):
+            for L, a in zip(bary.T, (n - i - j, i, j), strict=True):
                 for m in range(a):
                     value = value * (n * L - m)
                 value = value / factorial(a)

@@ -156,7 +156,7 @@ class Clearance:
 def _sample(line: np.ndarray) -> np.ndarray:
     """Points every ~1 mm along a polyline, (m, 3)."""
     parts = []
-    for a, b in zip(line[:-1], line[1:]):
+    for a, b in zip(line[:-1], line[1:], strict=True):
         n = max(2, int(np.ceil(np.linalg.norm(b - a) / SAMPLE_SPACING_MM)) + 1)
         parts.append(a + np.linspace(0.0, 1.0, n)[:, None] * (b - a))
     return np.concatenate(parts)

@@ -1,0 +1,28 @@
+"""The model of the shipped anatomy: landmarks from the mesh folder, paths from the package.
+
+The core builds a :class:`~hipviz.core.model.HipModel` from data it is given; reading the
+files is this module's job, so the core never touches the file system's layout.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from hipviz.core.model import HipModel
+from hipviz.io.meshes import load_landmarks
+
+log = logging.getLogger(__name__)
+
+
+def load_model(mesh_dir: Path | None = None, muscles_path: Path | None = None) -> HipModel:
+    """The model of the shipped anatomy.
+
+    Parameters
+    ----------
+    mesh_dir : Path, optional
+        Folder of ``landmarks.json`` (default :func:`hipviz.io.meshes.default_mesh_dir`).
+    muscles_path : Path, optional
+        Muscle data file (default: the package's ``hipviz/data/muscles.json``).
+    """
+    return HipModel.from_landmarks(load_landmarks(mesh_dir), muscles_path)
