@@ -222,12 +222,19 @@ def test_cli_reports_a_bad_output_path(tmp_path, capsys):
 
 
 def test_a_failed_write_names_the_file_and_loses_nothing(tmp_path):
-    # a name the file system takes, but not with the temporary file's prefix and suffix
-    # added: the write fails after the page was made (so for root, too)
-    target = tmp_path / ("h" * 240 + ".html")
+    import resource
+
+    # a file-size limit below the page's 3 MB: the write fails after the page was made,
+    # for root too (Python ignores SIGXFSZ, so the write raises EFBIG)
+    target = tmp_path / ("h" * 240 + ".html")  # long, as the temporary name is short
     target.write_text("the handout from last week")
-    with pytest.raises(FigureFileError, match=re.escape(str(target))):
-        write_handout(read_scene(SCENE), target)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1_000_000, hard))
+    try:
+        with pytest.raises(FigureFileError, match=re.escape(str(target)) + ": cannot write"):
+            write_handout(read_scene(SCENE), target)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
     assert target.read_text() == "the handout from last week"
     assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temporary file left
     with pytest.raises(FigureFileError, match="no such folder"):

@@ -192,3 +192,15 @@ def test_a_save_killed_midway_leaves_the_old_file_and_its_temp_is_swept(tmp_path
     write_scene(Scene(title="after"), path)
     assert [p.name for p in tmp_path.iterdir()] == ["case.toml"]
     assert read_scene(path).title == "after"
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root gives files away"
+)
+def test_a_replaced_file_keeps_its_owner_where_allowed(tmp_path):
+    path = tmp_path / "case.toml"
+    write_scene(Scene(title="theirs"), path)
+    os.chown(path, 12345, 23456)  # someone else's shared file, saved over by root
+    write_scene(Scene(title="edited"), path)
+    st = os.stat(path)
+    assert (st.st_uid, st.st_gid) == (12345, 23456) and read_scene(path).title == "edited"

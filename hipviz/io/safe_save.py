@@ -134,9 +134,10 @@ def saving(path: Path | str, suffix: str = "") -> Iterator[Path]:
     tmp, fd = _make_temp(real.parent, suffix, path)
     try:
         try:
-            if old is not None and (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
-                with contextlib.suppress(OSError):  # keep the owner: only root may
-                    os.fchown(fd, old.st_uid, old.st_gid)
+            if old is not None and hasattr(os, "fchown"):  # POSIX: keep the owner
+                if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+                    with contextlib.suppress(OSError):  # only root may give a file away
+                        os.fchown(fd, old.st_uid, old.st_gid)
         finally:
             os.close(fd)
         yield tmp
