@@ -331,7 +331,6 @@ class WorkshopController(QObject):
         w.restoreState(saved.state)
         w.menuBar().setVisible(saved.menu_bar)
         w.statusBar().setVisible(saved.status_bar)
-        w.display.sync_from_scene()  # the background menu follows, too
         self._set_saving_enabled(True)
         scene.render()
         self._sync_actions()
@@ -462,9 +461,7 @@ class WorkshopController(QObject):
         self._timer.stop()  # a step during a move starts from where the move got to
         self._target = scene
         # the muscles the case is about show at once: the room watches them move
-        for key in w.model.muscles.keys:
-            w.scene.set_muscle_visible(key, key in scene.display.muscles, render=False)
-        w.display.sync_tree()
+        w.scene.state.update(muscles=scene.display.muscles)
         self._show_text(render=False)  # the move's first frame (or the arrival) draws it
         camera = w.plotter.camera_position
         start_camera = (camera.position, camera.focal_point, camera.viewup)
