@@ -36,6 +36,7 @@ from hipviz.core.pose import SIDES
 from hipviz.gui.classroom_lead import ClassroomLead
 from hipviz.gui.controls import PoseControls
 from hipviz.gui.display import DisplayPanel
+from hipviz.gui.document import SceneDocument
 from hipviz.gui.inspect_panel import InspectPanel
 from hipviz.gui.plot_panel import LengthPlotPanel
 from hipviz.gui.scene_files import SceneFiles, SceneInfoPanel
@@ -44,7 +45,7 @@ from hipviz.gui.view import make_view
 from hipviz.gui.workshop import WorkshopController
 from hipviz.io.bone_process import BoneLoad
 from hipviz.io.meshes import Bone, MeshError
-from hipviz.io.scene import Scene, scene_of, state_values, validate_scene
+from hipviz.io.scene import Scene
 from hipviz.names import path_label
 from hipviz.render.export import FigureOptions
 from hipviz.render.scene import HipScene, subscribe_weakly
@@ -121,11 +122,12 @@ class MainWindow(QMainWindow):
         self._drag_prep = QTimer(self)
         self._drag_prep.timeout.connect(self._prepare_drag_step)
         self.plotter.frame_shown.connect(self._start_drag_prep)
-        self._view_camera = None  # the camera the last standard view set
         self.plotter.installEventFilter(self)
         self.bones, self.landmarks = bones, landmarks  # figures are rendered off-screen from them
-        #: the open scene file (None until opened or saved)
-        self.scene_path: Path | None = None
+        #: the open case: model, state, scene and file, as the controllers share it
+        self.document = SceneDocument(model, self.state, self.scene, self)
+        self.document.message.connect(self.show_message)
+        self.document.path_changed.connect(self.update_window_title)
 
         self.controls = PoseControls(model)
         self.display = DisplayPanel(
@@ -148,13 +150,14 @@ class MainWindow(QMainWindow):
         self.docks["scene"] = self._dock("Scene", self.scene_info, Qt.RightDockWidgetArea)
         self.splitDockWidget(self.docks["scene"], self.docks["display"], Qt.Vertical)
         self.resizeDocks([self.docks["scene"], self.docks["display"]], [170, 600], Qt.Vertical)
-        self.files = SceneFiles(self)
+        self.files = SceneFiles(self.document, self)
         self.scene_info.edit_requested.connect(self.files.details_dialog)
 
         self.view_label = QLabel()
         self.statusBar().addPermanentWidget(self.view_label)
         self._build_actions()
-        self.classroom = ClassroomLead(self)  # File > Lead a classroom (hipviz serve)
+        # File > Lead a classroom (hipviz serve)
+        self.classroom = ClassroomLead(self.model, self.state, self, self.show_message)
         self._build_menus()
         self._build_toolbar()
         self._build_plot_and_workshop()
@@ -391,7 +394,8 @@ class MainWindow(QMainWindow):
         toggle.triggered.connect(lambda on: on and dock.raise_())  # in front of its tab
         self.addAction(toggle)
         self.plot.message.connect(self.show_message)
-        self.workshop = WorkshopController(self)
+        self.workshop = WorkshopController(self, self.document, self.plot, self.docks["plot"])
+        self.workshop.active_changed.connect(lambda on: self.files.set_saving_enabled(not on))
         view_menu = self.menus["view"]
         view_menu.addAction(toggle)
         view_menu.addSeparator()
@@ -440,11 +444,9 @@ class MainWindow(QMainWindow):
     def _camera_changed(self) -> None:
         """The scene placed the state's camera: a named view, or a saved camera."""
         if self.state.camera is None:
-            self._view_camera = self.plotter.camera_position
             self.view_label.setText(f"{VIEWS[self.state.view].label} view")
             self.classroom.send()  # students following this window turn with it
-        else:
-            self._view_camera = None  # a saved camera is kept when the view is resized
+        else:  # kept when the view is resized
             self.view_label.setText("Saved camera")
 
     def _state_changed(self, names: frozenset[str]) -> None:
@@ -466,8 +468,7 @@ class MainWindow(QMainWindow):
 
     def _reframe(self) -> None:
         """Frame the standard view for the view's new shape, unless the user moved the camera."""
-        if not self.scene.closed and self.plotter.camera_position == self._view_camera:
-            self.set_view(self.scene.view)
+        self.document.reframe()
 
     # --- inspecting --------------------------------------------------------------------------
     def select_path(self, key: str | None) -> None:
@@ -523,45 +524,22 @@ class MainWindow(QMainWindow):
 
     # --- files -------------------------------------------------------------------------------
     def apply_scene(self, scene: Scene) -> None:
-        """Show a teaching case: pose, camera, display, title and caption; all or nothing.
-
-        The scene is checked as a file would be first (:func:`~hipviz.io.scene.validate_scene`),
-        so a bad one raises :class:`~hipviz.io.scene.SceneError` before anything changes; if
-        showing it fails part way, the previous scene is put back and the error re-raised.
-        """
-        scene = validate_scene(scene)
-        previous = self.current_scene()
-        try:
-            self._show_scene(scene)
-        except Exception:
-            log.exception("could not show the scene; putting the previous one back")
-            self._show_scene(previous)
-            raise
-
-    def _show_scene(self, scene: Scene) -> None:
-        self.model.set_pose(scene.pose)
-        values = state_values(scene)
-        # one change of the state: the scene, the panels and this window follow it once
-        with self.state.held():
-            self.state.update(**values)
-            if values["camera"] is None:  # framed again, even if the view is named already
-                self.state.set_view(values["view"])
+        """Show a teaching case, all or nothing (:meth:`SceneDocument.apply
+        <hipviz.gui.document.SceneDocument.apply>`; a bad one raises SceneError)."""
+        self.document.apply(scene)
 
     def current_scene(self) -> Scene:
-        """What the window shows, as a :class:`~hipviz.io.scene.Scene` (what Ctrl+S saves).
+        """What the window shows, as a :class:`~hipviz.io.scene.Scene` (what Ctrl+S saves)."""
+        return self.document.current()
 
-        The camera is the named view while it has not been moved, else explicit.
-        """
-        self._record_camera()
-        return scene_of(self.state, self.model.pose)
+    @property
+    def scene_path(self) -> Path | None:
+        """The open scene file (None until opened or saved)."""
+        return self.document.path
 
-    def _record_camera(self) -> None:
-        """Note the camera the mouse may have turned in the state (it shows it already)."""
-        position = self.plotter.camera_position
-        if self._view_camera is not None and position == self._view_camera:
-            self.state.record(camera=None)
-        else:
-            self.state.record(camera=tuple(tuple(float(v) for v in p) for p in position))
+    @scene_path.setter
+    def scene_path(self, path: Path | str | None) -> None:
+        self.document.path = path
 
     @property
     def scene_title(self) -> str:
@@ -575,7 +553,7 @@ class MainWindow(QMainWindow):
         """The scene's title and caption (saved with it, drawn on figures, shown in its dock)."""
         self.state.update(title=title, caption=caption)
 
-    def update_window_title(self) -> None:
+    def update_window_title(self, *_) -> None:
         parts = [TITLE]
         if self.scene_title:
             parts.append(self.scene_title)
@@ -617,7 +595,9 @@ class MainWindow(QMainWindow):
     def export_dialog(self) -> None:
         from hipviz.gui.export_dialog import ExportDialog
 
-        dialog = ExportDialog(self)
+        dialog = ExportDialog(
+            self.document, self.export_figure, self, edit_text=self.files.details_dialog
+        )
         dialog.exec_()
 
     def export_handout(self, path: Path | str) -> Path:
