@@ -238,7 +238,7 @@ def test_ctrl_e_opens_the_export_dialog_and_it_exports(qtbot, tmp_path, monkeypa
         assert seen == ["ExportDialog"]
 
         store = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-        dialog = ExportDialog(win, store)
+        dialog = ExportDialog(win.document, win.export_figure, win, store)
         qtbot.addWidget(dialog)
         names = [dialog.preset_combo.itemText(i) for i in range(dialog.preset_combo.count())]
         dialog.preset_combo.setCurrentText(next(n for n in names if n.startswith("4K")))
@@ -262,7 +262,7 @@ def test_ctrl_e_opens_the_export_dialog_and_it_exports(qtbot, tmp_path, monkeypa
         assert written == target and target.read_bytes().startswith(b"%PDF-1.4")
         assert store.value("export/format") == "pdf"
         # the choices come back next time
-        again = ExportDialog(win, store)
+        again = ExportDialog(win.document, win.export_figure, win, store)
         qtbot.addWidget(again)
         assert (again.width_spin.value(), again.height_spin.value()) == (500, 320)
         assert again.transparent_check.isChecked() and again.format() == "pdf"

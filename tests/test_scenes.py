@@ -711,15 +711,17 @@ def test_showing_fails_part_way_then_the_old_scene_comes_back(window, qtbot, mon
     window.open_scene(SHIPPED[2])
     before = state(window)
     calls = []
-    real = window.set_scene_text
+    real = window.scene_info.set_text
 
-    def fail_once(title, caption):  # the last step of showing a scene fails the first time
+    # the Scene dock follows the display state after the 3D view did: showing the scene
+    # fails there, part way, the first time
+    def fail_once(title, caption):
         calls.append(title)
         if len(calls) == 1:
             raise RuntimeError("disk on fire")
         real(title, caption)
 
-    monkeypatch.setattr(window, "set_scene_text", fail_once)
+    monkeypatch.setattr(window.scene_info, "set_text", fail_once)
     with pytest.raises(RuntimeError):
         window.apply_scene(read_scene(SHIPPED[4]))
     assert state(window) == before

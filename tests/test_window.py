@@ -12,6 +12,7 @@ from hipviz.core.model import HipModel
 from hipviz.core.pose import Pose
 from hipviz.gui import app
 from hipviz.gui.window import MainWindow
+from hipviz.names import muscle_label
 from hipviz.render.colours import DEFAULT_LIMIT_PCT, colour_for_change
 from hipviz.render.projection import world_to_display
 from hipviz.render.views import VIEWS, camera_position
@@ -223,11 +224,20 @@ def test_dragging_through_200_values_adds_no_actors(window, qtbot):
         if i % 25 == 0:
             qtbot.wait(1)  # let the view repaint now and then, as during a real drag
     settle(qtbot)
-    assert len(values) == 200
     assert renderer_props(window) == props
     assert dict(window.plotter.renderer.actors) == actors
     assert window.scene.muscles.lines is lines and window.scene.muscles.tube_actor is tubes
+    # where the drag stopped (slider -49: 24.5 mm inferior) is what the view and the
+    # controls show, not a pose from half-way
     assert window.model.pose.get(GT_UP) == -24.5
+    assert window.controls.controls[GT_UP].spin.value() == -24.5
+    solution = window.model.solution
+    np.testing.assert_allclose(
+        window.scene.bone_actors["femur_right"].user_matrix, solution.transforms["femur_right"]
+    )
+    np.testing.assert_allclose(window.scene.muscles.change_pct, solution.change_pct)
+    i = solution.keys.index("right.gluteus_medius_middle")
+    assert solution.change_pct[i] > 1.0  # an inferior GT lengthens the abductors
 
 
 def test_clamped_request_shows_its_reason(window, qtbot):
@@ -327,10 +337,25 @@ def test_table_sorts_copies_and_exports(window, qtbot, tmp_path):
         Qt.LeftButton,
         pos=QPoint(header.sectionViewportPosition(3) + 5, header.height() // 2),
     )
+    # the first click on "R change (%)" puts the right side's most shortened muscle on top,
+    # in the order of the model's own length changes; a second click turns the order round
+    solution = window.model.solution
+    right = {
+        muscle_label(key.split(".", 1)[1]): float(solution.change_pct[i])
+        for i, key in enumerate(solution.keys)
+        if key.startswith("right.")
+    }
+    shortest_first = sorted(right, key=right.get)
     rows = table.values()[1:]
-    pct = [float(r[3].rstrip(" %")) for r in rows]
-    assert pct == sorted(pct) or pct == sorted(pct, reverse=True)
-    assert len(rows) == 7 and {r[0] for r in rows} >= {"Piriformis"}
+    assert [r[0] for r in rows] == shortest_first
+    assert float(rows[0][3].rstrip(" %")) == pytest.approx(min(right.values()), abs=0.051)
+    assert min(right.values()) < -1.0  # a superior GT shortens (the abductors, piriformis)
+    qtbot.mouseClick(
+        header.viewport(),
+        Qt.LeftButton,
+        pos=QPoint(header.sectionViewportPosition(3) + 5, header.height() // 2),
+    )
+    assert [r[0] for r in table.values()[1:]] == shortest_first[::-1]
     for row in rows:  # left - right difference
         assert float(row[7]) == pytest.approx(float(row[4]) - float(row[1]), abs=0.11)
     table.copy_button.click()

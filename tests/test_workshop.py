@@ -255,7 +255,9 @@ def test_light_and_dark_themes(window, qtbot, folder):
 def test_an_empty_folder_says_what_to_do(window, qtbot, tmp_path):
     ws = window.workshop
     # unless told otherwise, the scenes come from the checkout's scenes/ folder
-    assert default_folder(window) == Path(hipviz.__file__).resolve().parents[1] / "scenes"
+    assert (
+        default_folder(window.scene_path) == Path(hipviz.__file__).resolve().parents[1] / "scenes"
+    )
     assert ws.set_folder(tmp_path / "nowhere") == 0
     ws.enter()
     qtbot.keyClick(window.plotter, Qt.Key_PageDown)

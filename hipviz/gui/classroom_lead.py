@@ -22,7 +22,12 @@ from hipviz.web.classroom import controls_of
 from hipviz.web.lead_client import Leader, LeadError
 
 if TYPE_CHECKING:
-    from hipviz.gui.window import MainWindow
+    from collections.abc import Callable
+
+    from PyQt5.QtWidgets import QWidget
+
+    from hipviz.core.model import HipModel
+    from hipviz.state import DisplayState
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +40,18 @@ class ClassroomLead(QObject):
     #: the outcome of a post, from the worker thread: None when taken, else why not
     posted = pyqtSignal(object)
 
-    def __init__(self, window: MainWindow):
+    def __init__(
+        self,
+        model: HipModel,
+        state: DisplayState,
+        window: QWidget,
+        show_message: Callable[[str], None],
+    ):
+        """Lead with ``model``'s pose and ``state``'s view; ``window`` parents the action
+        and the dialogs, ``show_message`` tells the user how it goes."""
         super().__init__(window)
         self.window = window
+        self.model, self.state, self.show_message = model, state, show_message
         self.leader: Leader | None = None
         self.last_error: str | None = None
         self.action = QAction("&Lead a classroom\N{HORIZONTAL ELLIPSIS}", window)
@@ -51,7 +65,7 @@ class ClassroomLead(QObject):
         self.action.setStatusTip(tip)
         self.action.toggled.connect(self._toggled)
         self.posted.connect(self._on_posted)
-        subscribe_weakly(window.model, self._on_solution)
+        subscribe_weakly(model, self._on_solution)
 
     def start(self, url: str) -> None:
         """Lead the server at this instructor address (LeadError if malformed)."""
@@ -64,13 +78,13 @@ class ClassroomLead(QObject):
         self.action.setChecked(True)
         self.action.blockSignals(False)
         server = self.leader.endpoint.rsplit("/", 2)[0]
-        self.window.show_message(f"Leading the classroom at {server}/")
+        self.show_message(f"Leading the classroom at {server}/")
 
     def stop(self) -> None:
         if self.leader is not None:
             self.leader.stop()
             self.leader = None
-            self.window.show_message("Stopped leading the classroom")
+            self.show_message("Stopped leading the classroom")
         self.action.blockSignals(True)
         self.action.setChecked(False)
         self.action.blockSignals(False)
@@ -78,9 +92,7 @@ class ClassroomLead(QObject):
     def send(self) -> None:
         """Post the window's current pose and view now."""
         if self.leader is not None:
-            self.leader.submit(
-                controls_of(self.window.model.solution.reached), self.window.scene.view
-            )
+            self.leader.submit(controls_of(self.model.solution.reached), self.state.view)
 
     def _toggled(self, on: bool) -> None:
         if not on:
@@ -107,5 +119,5 @@ class ClassroomLead(QObject):
 
     def _on_posted(self, error: str | None) -> None:
         if error != self.last_error:  # say it once, and once when it is mended
-            self.window.show_message(error or "Classroom: students in follow mode follow again")
+            self.show_message(error or "Classroom: students in follow mode follow again")
         self.last_error = error

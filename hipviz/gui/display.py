@@ -1,6 +1,8 @@
 """What is drawn and how: muscle style, what the colours show (length change or a moment
 arm) and their range, visibility per muscle and group, bone opacity, landmark labels.
-Every widget calls a public setter of the scene.
+Every widget changes the display state (:class:`hipviz.state.DisplayState`), which the
+3D view follows; the widgets follow the state in turn (a scene file opened, the View
+menu, a script), with their signals blocked so that nothing echoes back.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from hipviz.core.pose import SIDES
 from hipviz.gui.overlay_panel import OverlayPanel
 from hipviz.io.scene import MOMENT_ARM_RANGE_MM
 from hipviz.names import GROUP_LABELS, muscle_label
-from hipviz.render.scene import HipScene
+from hipviz.state import DisplayState
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +85,21 @@ def range_spin(
 
 
 class DisplayPanel(QWidget):
-    """Display options for a :class:`~hipviz.render.scene.HipScene` with muscles.
+    """Display options: the widgets of a :class:`~hipviz.state.DisplayState`.
+
+    Parameters
+    ----------
+    state : DisplayState
+        What the view shows; the panel changes it and follows it.
+    labels : bool, default: True
+        Whether landmark labels can be shown (the scene has landmarks).
+    overlays : bool, default: True
+        Whether to offer the trigger-point and ball overlays (the scene has a model).
 
     Signals
     -------
     visibility_changed()
-        A muscle was shown or hidden.
+        A muscle was shown or hidden (here or in the state).
     colour_limit_changed(float)
         The symmetric colour range changed (percent).
     colour_by_changed(str)
@@ -99,18 +110,28 @@ class DisplayPanel(QWidget):
     colour_limit_changed = pyqtSignal(float)
     colour_by_changed = pyqtSignal(str)
 
-    def __init__(self, scene: HipScene, parent: QWidget | None = None):
+    def __init__(
+        self,
+        state: DisplayState,
+        labels: bool = True,
+        overlays: bool = True,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
-        self.scene = scene
+        self.state = state
+        self._labels_available = labels
+        self._tree_editing = False  # a tick in the tree is changing the state
         layout = QVBoxLayout(self)
         layout.addWidget(self._muscle_box())
         layout.addWidget(self._tree_box())
         layout.addWidget(self._bone_box())
         # trigger points and the self-care ball (gui/overlay_panel.py)
-        self.overlay = OverlayPanel(scene) if scene.overlay is not None else None
+        self.overlay = OverlayPanel(state) if overlays else None
         if self.overlay is not None:
             layout.addWidget(self.overlay)
         layout.addStretch(1)
+        self.sync_from_state()
+        state.connect(self._state_changed, changing=True)
 
     # --- building ----------------------------------------------------------------------------
     def _muscle_box(self) -> QGroupBox:
@@ -124,9 +145,7 @@ class DisplayPanel(QWidget):
         style = QButtonGroup(self)
         style.addButton(self.tubes_radio)
         style.addButton(self.lines_radio)
-        self.lines_radio.toggled.connect(
-            lambda lines: self.scene.set_muscle_style("lines" if lines else "tubes")
-        )
+        self.lines_radio.toggled.connect(lambda lines: self.state.update(tubes=not lines))
         row = QHBoxLayout()
         row.addWidget(self.tubes_radio)
         row.addWidget(self.lines_radio)
@@ -137,14 +156,14 @@ class DisplayPanel(QWidget):
         for i, (name, (text, tip)) in enumerate(COLOUR_BY_LABELS.items()):
             self.colour_combo.addItem(text, name)
             self.colour_combo.setItemData(i, tip, Qt.ToolTipRole)
-        self.colour_combo.setCurrentIndex(self.colour_combo.findData(self.scene.colour_by))
+        self.colour_combo.setCurrentIndex(self.colour_combo.findData(self.state.colour_by))
         self.colour_combo.setToolTip(
             "What the muscle colours show: how much each muscle's "
             "length changed, or what it does to the hip at this pose "
             "(its moment arm); the legend says which"
         )
         self.colour_combo.currentIndexChanged.connect(
-            lambda i: self._colour_by_changed(self.colour_combo.itemData(i))
+            lambda i: self.state.update(colour_by=self.colour_combo.itemData(i))
         )
         form.addRow("Colour by:", self.colour_combo)
 
@@ -152,20 +171,20 @@ class DisplayPanel(QWidget):
             COLOUR_RANGE_PCT,
             1.0,
             "%",
-            self.scene.muscles.limit_pct,
+            self.state.colour_range_pct,
             "Length change at the ends of the colour scale, % of the "
             "neutral length; larger changes take the end colours",
         )
-        self.range_spin.valueChanged.connect(self._range_changed)
+        self.range_spin.valueChanged.connect(lambda v: self.state.update(colour_range_pct=v))
         self.arm_range_spin = range_spin(
             MOMENT_ARM_RANGE_MM,
             5.0,
             "mm",
-            self.scene.moment_arm_range_mm,
+            self.state.moment_arm_range_mm,
             "Moment arm at the ends of the colour scale, mm; "
             "larger moment arms take the end colours",
         )
-        self.arm_range_spin.valueChanged.connect(self.scene.set_moment_arm_range)
+        self.arm_range_spin.valueChanged.connect(lambda v: self.state.update(moment_arm_range_mm=v))
         # one range at a time: the one of what the colours show
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -173,16 +192,16 @@ class DisplayPanel(QWidget):
         row.addWidget(self.arm_range_spin)
         row.addStretch(1)
         form.addRow("Colour range:", row)
-        self._show_range_for(self.scene.colour_by)
+        self._show_range_for(self.state.colour_by)
 
         self.attachments_check = QCheckBox("Attachments")
         self.attachments_check.setChecked(True)
         self.attachments_check.setToolTip("Mark origins and insertions with small spheres")
-        self.attachments_check.toggled.connect(self.scene.set_attachments_visible)
+        self.attachments_check.toggled.connect(lambda on: self.state.update(attachments=on))
         self.legend_check = QCheckBox("Legend")
         self.legend_check.setChecked(True)
         self.legend_check.setToolTip("The colour legend at the bottom of the view")
-        self.legend_check.toggled.connect(self.scene.set_legend_visible)
+        self.legend_check.toggled.connect(lambda on: self.state.update(legend=on))
         row = QHBoxLayout()
         row.addWidget(self.attachments_check)
         row.addWidget(self.legend_check)
@@ -225,7 +244,7 @@ class DisplayPanel(QWidget):
         form = QFormLayout(box)
         self.opacity_slider = QSlider(Qt.Horizontal)
         self.opacity_slider.setRange(*OPACITY_PCT)
-        self.opacity_slider.setValue(round(self.scene.bone_opacity * 100))
+        self.opacity_slider.setValue(round(self.state.bone_opacity * 100))
         self.opacity_spin = QSpinBox()
         self.opacity_spin.setRange(*OPACITY_PCT)
         self.opacity_spin.setSuffix(" %")
@@ -234,8 +253,15 @@ class DisplayPanel(QWidget):
             widget.setToolTip("Bone opacity: lower it to see muscles behind the bones")
         self.opacity_slider.valueChanged.connect(self.opacity_spin.setValue)
         self.opacity_spin.valueChanged.connect(self.opacity_slider.setValue)
+        # while the slider is dragged the opacity is still changing (the view follows at
+        # once); its release finishes the edit
         self.opacity_slider.valueChanged.connect(
-            lambda pct: self.scene.set_bone_opacity(pct / 100.0)
+            lambda pct: self.state.update(
+                bone_opacity=pct / 100.0, final=not self.opacity_slider.isSliderDown()
+            )
+        )
+        self.opacity_slider.sliderReleased.connect(
+            lambda: self.state.update(bone_opacity=self.opacity_slider.value() / 100.0)
         )
         row = QHBoxLayout()
         row.addWidget(self.opacity_slider, 1)
@@ -246,57 +272,63 @@ class DisplayPanel(QWidget):
             "Name the landmarks a therapist palpates: ASIS, PSIS, "
             "iliac crest, greater trochanter, sacrum"
         )
-        self.labels_check.setEnabled(self.scene.landmarks is not None)
-        self.labels_check.toggled.connect(self.scene.set_landmarks_visible)
+        self.labels_check.setEnabled(self._labels_available)
+        if self._labels_available:
+            self.labels_check.toggled.connect(lambda on: self.state.update(labels=on))
         form.addRow(self.labels_check)
         self.background_combo = QComboBox()
         for name, label in BACKGROUND_LABELS.items():
             self.background_combo.addItem(label, name)
-        self.background_combo.setCurrentIndex(self.background_combo.findData(self.scene.background))
+        self.background_combo.setCurrentIndex(self.background_combo.findData(self.state.background))
         self.background_combo.setToolTip(
             "Behind the bones: slate for screens and projectors, white or black for figures"
         )
         self.background_combo.currentIndexChanged.connect(
-            lambda i: self.scene.set_background(self.background_combo.itemData(i))
+            lambda i: self.state.update(background=self.background_combo.itemData(i))
         )
         form.addRow("Background:", self.background_combo)
         return box
 
     # --- handlers ----------------------------------------------------------------------------
-    def _colour_by_changed(self, colour_by: str) -> None:
-        self.scene.set_colour_by(colour_by)
-        self._show_range_for(colour_by)
-        self.colour_by_changed.emit(colour_by)
-
     def _show_range_for(self, colour_by: str) -> None:
         self.range_spin.setVisible(colour_by == "length")
         self.arm_range_spin.setVisible(colour_by != "length")
-
-    def _range_changed(self, value: float) -> None:
-        self.scene.set_colour_limit(value)
-        self.colour_limit_changed.emit(value)
 
     def _item_changed(self, item: QTreeWidgetItem, _column: int) -> None:
         muscle = item.data(0, Qt.UserRole)
         if muscle is None:  # a group: Qt's auto-tristate already set its children
             return
-        shown = item.checkState(0) == Qt.Checked
-        for side in SIDES:
-            self.scene.set_muscle_visible(f"{side}.{muscle}", shown, render=False)
-        self.scene.render()
-        self.visibility_changed.emit()
+        shown = set(self.state.muscles)
+        paths = {f"{side}.{muscle}" for side in SIDES}
+        shown = shown | paths if item.checkState(0) == Qt.Checked else shown - paths
+        # Qt is still ticking a group's other children: the tree must not be re-ticked now
+        self._tree_editing = True
+        try:
+            self.state.update(muscles=tuple(shown))
+        finally:
+            self._tree_editing = False
+
+    def _state_changed(self, names: frozenset[str]) -> None:
+        """Follow the state: the widgets show its values, without calling it back."""
+        if "muscles" in names:
+            if not self._tree_editing:
+                self.sync_tree()
+            self.visibility_changed.emit()
+        if names - {"muscles"}:
+            self._sync_widgets()
+        if "colour_range_pct" in names:
+            self.colour_limit_changed.emit(self.state.colour_range_pct)
+        if "colour_by" in names:
+            self.colour_by_changed.emit(self.state.colour_by)
 
     # --- public ------------------------------------------------------------------------------
     def sync_tree(self) -> None:
-        """Tick the tree from the scene (a muscle shown on one side only is partly ticked).
-
-        Call it after showing or hiding muscles on the scene directly (a scene file did);
-        it tells :attr:`visibility_changed` listeners too (the length plot).
-        """
+        """Tick the tree from the state (a muscle shown on one side only is partly ticked)."""
+        shown_paths = set(self.state.muscles)
         blocked = self.tree.blockSignals(True)
         try:
             for muscle, item in self.muscle_items.items():
-                shown = [self.scene.muscles.is_visible(f"{side}.{muscle}") for side in SIDES]
+                shown = [f"{side}.{muscle}" in shown_paths for side in SIDES]
                 state = (
                     Qt.Checked
                     if all(shown)
@@ -307,15 +339,11 @@ class DisplayPanel(QWidget):
                 item.setCheckState(0, state)
         finally:
             self.tree.blockSignals(blocked)
-        self.visibility_changed.emit()
 
-    def sync_from_scene(self) -> None:
-        """Set every widget from the scene's state without calling the scene back.
-
-        After a scene file was applied to the scene directly: the widgets show its values
-        (a colour range of 10.25 % shows as 10.3 but stays 10.25 in the scene until edited).
-        """
-        scene, muscles = self.scene, self.scene.muscles
+    def _sync_widgets(self) -> None:
+        """Set every widget but the tree from the state (a colour range of 10.25 % shows as
+        10.3 but stays 10.25 in the state until edited)."""
+        state = self.state
         widgets = (
             self.range_spin,
             self.opacity_slider,
@@ -331,22 +359,29 @@ class DisplayPanel(QWidget):
         )
         blocked = [w.blockSignals(True) for w in widgets]
         try:
-            self.range_spin.setValue(muscles.limit_pct)
-            self.colour_combo.setCurrentIndex(self.colour_combo.findData(scene.colour_by))
-            self.arm_range_spin.setValue(scene.moment_arm_range_mm)
-            self._show_range_for(scene.colour_by)
-            self.opacity_slider.setValue(round(scene.bone_opacity * 100))
-            self.opacity_spin.setValue(round(scene.bone_opacity * 100))
-            self.labels_check.setChecked(scene.landmarks is not None and scene.landmarks.visible)
-            (self.tubes_radio if muscles.style == "tubes" else self.lines_radio).setChecked(True)
-            self.legend_check.setChecked(muscles.legend.visible)
-            self.background_combo.setCurrentIndex(self.background_combo.findData(scene.background))
+            self.range_spin.setValue(state.colour_range_pct)
+            self.colour_combo.setCurrentIndex(self.colour_combo.findData(state.colour_by))
+            self.arm_range_spin.setValue(state.moment_arm_range_mm)
+            self._show_range_for(state.colour_by)
+            if not self.opacity_slider.isSliderDown():
+                self.opacity_slider.setValue(round(state.bone_opacity * 100))
+            self.opacity_spin.setValue(round(state.bone_opacity * 100))
+            self.labels_check.setChecked(self._labels_available and state.labels)
+            (self.tubes_radio if state.tubes else self.lines_radio).setChecked(True)
+            self.attachments_check.setChecked(state.attachments)
+            self.legend_check.setChecked(state.legend)
+            self.background_combo.setCurrentIndex(self.background_combo.findData(state.background))
         finally:
             for widget, was in zip(widgets, blocked, strict=True):
                 widget.blockSignals(was)
-        self.sync_tree()
         if self.overlay is not None:
-            self.overlay.sync_from_scene()
+            self.overlay.sync_from_state()
+
+    def sync_from_state(self) -> None:
+        """Set every widget from the state without calling it back (the panel does this
+        itself on each change of the state)."""
+        self.sync_tree()
+        self._sync_widgets()
 
     def set_muscle_shown(self, muscle: str, shown: bool) -> None:
         """Tick or untick one muscle (both sides), as a user would."""

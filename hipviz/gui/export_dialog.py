@@ -1,13 +1,15 @@
 """The figure export dialog (Ctrl+E): size, scale, background, legend, title, caption, format.
 
-The figure is rendered off-screen at the requested size with the window's camera and
-display (:meth:`MainWindow.export_figure`), so it does not depend on the window's size.
+The figure is rendered off-screen at the requested size with the document's camera and
+display (the window's :meth:`~hipviz.gui.window.MainWindow.export_figure`), so it does not
+depend on the window's size.
 The choices are remembered between sessions.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +29,7 @@ from PyQt5.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSpinBox,
+    QWidget,
 )
 
 from hipviz.io.figure_files import FORMATS, FigureFileError
@@ -41,7 +44,7 @@ from hipviz.render.export import (
 )
 
 if TYPE_CHECKING:
-    from hipviz.gui.window import MainWindow
+    from hipviz.gui.document import SceneDocument
 
 log = logging.getLogger(__name__)
 
@@ -59,20 +62,33 @@ FORMAT_FILTERS = {
 
 
 class ExportDialog(QDialog):
-    """Choose how to export the window's view as a figure, then write it.
+    """Choose how to export the document's view as a figure, then write it.
 
     Parameters
     ----------
-    window : MainWindow
+    document : SceneDocument
+        What is drawn: its title, caption and legend set the defaults, its file the name.
+    export : callable
+        ``export(path, options, fmt=...)`` writes the figure and returns the path written.
+    parent : QWidget, optional
     store : QSettings, optional
         Where the last choices are remembered (hipviz's settings when not given).
+    edit_text : callable, optional
+        Opens the title-and-caption editor (the "Edit" button); no button when not given.
     """
 
-    def __init__(self, window: MainWindow, store: QSettings | None = None):
-        super().__init__(window)
+    def __init__(
+        self,
+        document: SceneDocument,
+        export: Callable[..., Path],
+        parent: QWidget | None = None,
+        store: QSettings | None = None,
+        edit_text: Callable[[], object] | None = None,
+    ):
+        super().__init__(parent)
         from hipviz.gui.scene_files import settings
 
-        self.window = window
+        self.document, self._export, self._edit_text_dialog = document, export, edit_text
         self.store = store if store is not None else settings()
         self.setWindowTitle("Export figure")
         form = QFormLayout(self)
@@ -121,6 +137,7 @@ class ExportDialog(QDialog):
         form.addRow("Show:", row)
         self.text_button = QPushButton("Edit title and caption\N{HORIZONTAL ELLIPSIS}")
         self.text_button.clicked.connect(self._edit_text)
+        self.text_button.setVisible(edit_text is not None)
         form.addRow("", self.text_button)
 
         self.format_combo = QComboBox()
@@ -180,7 +197,7 @@ class ExportDialog(QDialog):
         self.height_spin.setValue(h)
         self.scale_spin.setValue(_float(s.value("export/scale"), 1.0))
         self.transparent_check.setChecked(_bool(s.value("export/transparent"), False))
-        legend = self.window.scene.muscles.legend.visible
+        legend = self.document.state.legend
         self.legend_check.setChecked(legend)
         self.title_check.setChecked(_bool(s.value("export/title"), True))
         self.caption_check.setChecked(_bool(s.value("export/caption"), True))
@@ -192,7 +209,8 @@ class ExportDialog(QDialog):
             if isinstance(folder, str) and folder and Path(folder).is_dir()
             else Path.cwd()
         )
-        stem = self.window.scene_path.stem if self.window.scene_path is not None else "hipviz"
+        path = self.document.path
+        stem = path.stem if path is not None else "hipviz"
         self.path_edit.setText(str(folder / f"{stem}.{self.format()}"))
 
     def _remember(self) -> None:
@@ -246,7 +264,7 @@ class ExportDialog(QDialog):
         self.path_edit.setText(str(path.with_suffix(f".{self.format()}")))
 
     def _refresh_text_checks(self) -> None:
-        title, caption = self.window.scene_title, self.window.scene_caption
+        title, caption = self.document.state.title, self.document.state.caption
         self.title_check.setToolTip(
             f"Draw the title: {title}"
             if title
@@ -259,7 +277,8 @@ class ExportDialog(QDialog):
         )
 
     def _edit_text(self) -> None:
-        self.window.files.details_dialog()
+        if self._edit_text_dialog is not None:
+            self._edit_text_dialog()
         self._refresh_text_checks()
 
     # --- public ------------------------------------------------------------------------------
@@ -294,7 +313,7 @@ class ExportDialog(QDialog):
             path = path.with_name(f"{path.name}.{self.format()}")
         QApplication.setOverrideCursor(Qt.WaitCursor)
         try:
-            written = self.window.export_figure(path, self.options(), fmt=self.format())
+            written = self._export(path, self.options(), fmt=self.format())
         except (FigureError, FigureFileError, OSError) as exc:
             log.warning("%s", exc)
             QApplication.restoreOverrideCursor()

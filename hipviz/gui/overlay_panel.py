@@ -1,7 +1,7 @@
 """The "Trigger points" section of the display panel: regions, names, self-care ball.
 
-Every widget calls a public setter of the scene's :class:`~hipviz.render.overlay.OverlayLayer`
-and then asks the scene to render.
+Every widget changes the display state (:class:`hipviz.state.DisplayState`); the 3D view's
+:class:`~hipviz.render.overlay.OverlayLayer` follows it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hipviz.io.trigger_points import (
     DEFAULT_BALL_AT,
     load_trigger_point_data,
 )
-from hipviz.render.scene import HipScene
+from hipviz.state import DisplayState
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ BALL_LABELS = {
 
 
 class OverlayPanel(QGroupBox):
-    """Trigger-point regions and the self-care ball of a scene (which must have a model).
+    """Trigger-point regions and the self-care ball: widgets of a display state.
 
     Signals
     -------
@@ -42,10 +42,9 @@ class OverlayPanel(QGroupBox):
 
     trigger_points_toggled = pyqtSignal(bool)
 
-    def __init__(self, scene: HipScene, parent: QWidget | None = None):
+    def __init__(self, state: DisplayState, parent: QWidget | None = None):
         super().__init__("Trigger points", parent)
-        self.scene = scene
-        self.layer = scene.overlay
+        self.state = state
         form = QFormLayout(self)
         self.points_check = QCheckBox("Trigger points")
         self.points_check.setToolTip(
@@ -75,7 +74,7 @@ class OverlayPanel(QGroupBox):
                 self.at_combo.setItemData(
                     self.at_combo.count() - 1, f"{region['where']}; refers {region['refers']}", 3
                 )  # Qt.ToolTipRole
-        self.at_combo.setCurrentIndex(self.at_combo.findData(self.layer.ball_at or DEFAULT_BALL_AT))
+        self.at_combo.setCurrentIndex(self.at_combo.findData(self.state.ball_at or DEFAULT_BALL_AT))
         self.at_combo.setToolTip("The trigger point the ball is on")
         self.ball_combo.currentIndexChanged.connect(self._ball)
         self.at_combo.currentIndexChanged.connect(self._ball)
@@ -87,28 +86,25 @@ class OverlayPanel(QGroupBox):
         if self.points_check.isChecked() != bool(on):
             self.points_check.setChecked(bool(on))  # comes back here through toggled
             return
-        self.layer.set_trigger_points_visible(on)
-        self.scene.render()
+        self.state.update(trigger_points=bool(on))
         self.trigger_points_toggled.emit(bool(on))
 
     def _names(self, on: bool) -> None:
-        self.layer.set_labels_visible(on)
-        self.scene.render()
+        self.state.update(trigger_point_labels=on)
 
     def _ball(self, *_) -> None:
-        self.layer.set_ball(self.ball_combo.currentData(), self.at_combo.currentData())
-        self.scene.render()
+        self.state.update(ball=self.ball_combo.currentData(), ball_at=self.at_combo.currentData())
 
-    def sync_from_scene(self) -> None:
-        """Set the widgets from the layer without calling it back (after a scene file)."""
+    def sync_from_state(self) -> None:
+        """Set the widgets from the state without calling it back (after a scene file)."""
         widgets = (self.points_check, self.names_check, self.ball_combo, self.at_combo)
         blocked = [w.blockSignals(True) for w in widgets]
         try:
-            self.points_check.setChecked(self.layer.trigger_points_on)
-            self.names_check.setChecked(self.layer.labels_on)
-            self.ball_combo.setCurrentIndex(self.ball_combo.findData(self.layer.ball))
-            if self.layer.ball_at is not None:
-                self.at_combo.setCurrentIndex(self.at_combo.findData(self.layer.ball_at))
+            self.points_check.setChecked(self.state.trigger_points)
+            self.names_check.setChecked(self.state.trigger_point_labels)
+            self.ball_combo.setCurrentIndex(self.ball_combo.findData(self.state.ball))
+            if self.state.ball_at is not None:
+                self.at_combo.setCurrentIndex(self.at_combo.findData(self.state.ball_at))
         finally:
             for widget, was in zip(widgets, blocked, strict=True):
                 widget.blockSignals(was)

@@ -57,7 +57,8 @@ from hipviz.render.moment_arm_plot import (
     move_moment_arm_markers,
     plot_moment_arms,
 )
-from hipviz.render.scene import HipScene, subscribe_weakly
+from hipviz.render.scene import subscribe_weakly
+from hipviz.state import DisplayState
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +119,8 @@ class LengthPlotPanel(QWidget):
     ----------
     model : HipModel
         The model whose pose the plot follows (the panel subscribes to it).
-    scene : HipScene
-        Says which muscles are shown; call :meth:`visibility_changed` when that changes.
+    state : DisplayState
+        Says which muscles are shown (the panel follows its changes).
     parent : QWidget, optional
 
     Signals
@@ -130,10 +131,10 @@ class LengthPlotPanel(QWidget):
 
     message = pyqtSignal(str)
 
-    def __init__(self, model: HipModel, scene: HipScene, parent: QWidget | None = None):
+    def __init__(self, model: HipModel, state: DisplayState, parent: QWidget | None = None):
         super().__init__(parent)
         self.model = model
-        self.scene = scene
+        self.state = state
         self.key = DEFAULT_KEY
         self.quantity = "mm"
         #: what is plotted: a key of :data:`PLOT_KINDS`
@@ -222,6 +223,11 @@ class LengthPlotPanel(QWidget):
         self._throttle.timeout.connect(self.refresh)
         self.canvas.mpl_connect("draw_event", self._on_full_draw)
         subscribe_weakly(model, self._on_solution)
+        state.connect(self._state_changed)
+
+    def _state_changed(self, names: frozenset[str]) -> None:
+        if "muscles" in names:
+            self.visibility_changed()
 
     # --- public ------------------------------------------------------------------------------
     def set_key(self, key: str) -> None:
@@ -278,7 +284,8 @@ class LengthPlotPanel(QWidget):
 
     def visible_paths(self) -> list[str]:
         """The paths shown in the 3D view (and so in the plot), in model order."""
-        return [k for k in self.model.muscles.keys if self.scene.muscles.is_visible(k)]
+        shown = set(self.state.muscles)
+        return [k for k in self.model.muscles.keys if k in shown]
 
     def plotted_paths(self) -> list[str]:
         """The paths that have a curve in the figure now."""

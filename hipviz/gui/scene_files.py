@@ -6,8 +6,9 @@ writing go through :mod:`hipviz.io.scene`: a file that cannot be used is reporte
 message box naming the file, the key or line, and what is allowed, and the open scene is
 left exactly as it was; saving is atomic.
 
-The scene's title and caption live on the window (:meth:`MainWindow.set_scene_text`); the
-:class:`SceneInfoPanel` dock shows them, and :class:`SceneDetailsDialog` edits them.
+Scene files open into a :class:`~hipviz.gui.document.SceneDocument` and save from it. The
+scene's title and caption live in its display state; the :class:`SceneInfoPanel` dock
+shows them, and :class:`SceneDetailsDialog` edits them.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from PyQt5.QtWidgets import (
 from hipviz.io.scene import CAPTION_MAX, TITLE_MAX, SceneError, read_scene, write_scene
 
 if TYPE_CHECKING:
-    from hipviz.gui.window import MainWindow
+    from hipviz.gui.document import SceneDocument
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,18 @@ class RecentFiles:
 
 
 class SceneFiles(QObject):
-    """Open, save and recent scene files for a :class:`~hipviz.gui.window.MainWindow`.
+    """Open, save and recent scene files of a :class:`~hipviz.gui.document.SceneDocument`.
+
+    Parameters
+    ----------
+    document : SceneDocument
+        What is opened into and saved from; status messages go out through its
+        ``message`` signal.
+    parent : QWidget
+        Owns the actions (their shortcuts work while the menu bar is hidden) and the
+        dialogs and message boxes.
+    store : QSettings, optional
+        Where the recent files are kept (hipviz's settings when not given).
 
     Signals
     -------
@@ -106,9 +118,10 @@ class SceneFiles(QObject):
     opened = pyqtSignal(str)
     saved = pyqtSignal(str)
 
-    def __init__(self, window: MainWindow, store: QSettings | None = None):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, document: SceneDocument, parent: QWidget, store: QSettings | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.parent_widget = parent
         self.recent = RecentFiles(store)
         self.open_action = self._action(
             "&Open scene\N{HORIZONTAL ELLIPSIS}",
@@ -134,20 +147,20 @@ class SceneFiles(QObject):
             None,
             "Name the case and say what to look for (saved with the scene, drawn on figures)",
         )
-        self.recent_menu = QMenu("Open &recent", window)
+        self.recent_menu = QMenu("Open &recent", parent)
         self.recent_menu.setToolTipsVisible(True)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._fill_recent_menu()
 
     def _action(self, text: str, slot, shortcut, tip: str) -> QAction:
-        action = QAction(text, self.window)
+        action = QAction(text, self.parent_widget)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.WindowShortcut)
         action.setStatusTip(tip)
         action.setToolTip(f"{tip} ({action.shortcut().toString()})" if shortcut else tip)
         action.triggered.connect(lambda _=False: slot())
-        self.window.addAction(action)  # shortcuts work while the menu bar is hidden
+        self.parent_widget.addAction(action)  # shortcuts work while the menu bar is hidden
         return action
 
     # --- recent ------------------------------------------------------------------------------
@@ -172,7 +185,7 @@ class SceneFiles(QObject):
         self._fill_recent_menu()
 
     def _start_dir(self) -> str:
-        current = self.window.scene_path
+        current = self.document.path
         if current is not None:
             return str(current.parent)
         return self.recent.last_dir() or str(Path.cwd())
@@ -189,10 +202,10 @@ class SceneFiles(QObject):
         path = Path(path)
         try:
             scene = read_scene(path)
-            self.window.apply_scene(scene)
+            self.document.apply(scene)
         except SceneError as exc:
             log.warning("%s", exc)
-            QMessageBox.warning(self.window, "Cannot open scene", str(exc))
+            QMessageBox.warning(self.parent_widget, "Cannot open scene", str(exc))
             if not path.is_file():
                 self.recent.remove(path)
             return False
@@ -208,29 +221,28 @@ class SceneFiles(QObject):
             )
             return False
         self.mark_open(path)
-        self.window.show_message(
+        self.document.message.emit(
             f"Opened {path.name}" + (f": {scene.caption}" if scene.caption else "")
         )
         return True
 
     def mark_open(self, path: Path | str) -> None:
-        """Record that the window now shows the scene file ``path`` (Ctrl+S saves there)."""
+        """Record that the document now shows the scene file ``path`` (Ctrl+S saves there)."""
         path = Path(path)
-        self.window.scene_path = path.resolve()
+        self.document.path = path
         self.recent.add(path)
-        self.window.update_window_title()
         self.opened.emit(str(path))
 
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self.window, "Open scene", self._start_dir(), FILE_FILTER
+            self.parent_widget, "Open scene", self._start_dir(), FILE_FILTER
         )
         if path:
             self.open(path)
 
     # --- save --------------------------------------------------------------------------------
     def save(self, path: Path | str | None = None) -> bool:
-        """Save the window's scene to ``path``, or to its file; asks for a file if it has none.
+        """Save the document's scene to ``path``, or to its file; asks for a file if it has none.
 
         Returns
         -------
@@ -238,42 +250,51 @@ class SceneFiles(QObject):
             Whether it was saved (a failure is reported and leaves any old file as it was).
         """
         if path is None:
-            path = self.window.scene_path
+            path = self.document.path
             if path is None:
                 return self.save_as_dialog()
         path = Path(path)
         if path.suffix.lower() != ".toml":
             path = path.with_name(path.name + ".toml")
         try:
-            write_scene(self.window.current_scene(), path)
+            write_scene(self.document.current(), path)
         except SceneError as exc:
             log.warning("%s", exc)
-            QMessageBox.warning(self.window, "Cannot save scene", str(exc))
+            QMessageBox.warning(self.parent_widget, "Cannot save scene", str(exc))
             return False
-        self.window.scene_path = path.resolve()
+        self.document.path = path
         self.recent.add(path)
-        self.window.update_window_title()
-        self.window.show_message(f"Saved the scene to {path}")
+        self.document.message.emit(f"Saved the scene to {path}")
         self.saved.emit(str(path))
         return True
 
     def save_as_dialog(self) -> bool:
-        current = self.window.scene_path
+        current = self.document.path
         suggested = (
             str(current)
             if current is not None
-            else str(Path(self._start_dir()) / _file_name(self.window.scene_title))
+            else str(Path(self._start_dir()) / _file_name(self.document.state.title))
         )
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save scene as", suggested, FILE_FILTER)
+        path, _ = QFileDialog.getSaveFileName(
+            self.parent_widget, "Save scene as", suggested, FILE_FILTER
+        )
         return self.save(path) if path else False
 
     # --- title and caption ---------------------------------------------------------------------
     def details_dialog(self) -> bool:
-        dialog = SceneDetailsDialog(self.window.scene_title, self.window.scene_caption, self.window)
+        state = self.document.state
+        dialog = SceneDetailsDialog(state.title, state.caption, self.parent_widget)
         if dialog.exec_() != QDialog.Accepted:
             return False
-        self.window.set_scene_text(*dialog.values())
+        title, caption = dialog.values()
+        state.update(title=title, caption=caption)
         return True
+
+    def set_saving_enabled(self, on: bool) -> None:
+        """Offer saving or not (workshop mode: a stray Ctrl+S would write the workshop's
+        background into the teaching case)."""
+        self.save_action.setEnabled(on)
+        self.save_as_action.setEnabled(on)
 
 
 def _file_name(title: str) -> str:

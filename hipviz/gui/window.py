@@ -1,8 +1,12 @@
 """The main window: the 3D view in the middle, pose controls, display options, the readout
 table and the inspect panel in docks, menus, a view toolbar and a status bar.
 
-The window subscribes to the model (weakly) and passes each new solution to its panels;
-the scene subscribes by itself. Widgets change the model only through its public setters.
+The window composes: the model (:class:`~hipviz.core.model.HipModel`, the pose), the display
+state (:class:`~hipviz.state.DisplayState`, what is shown and how), the 3D scene that
+follows both, and the panels and controllers, each given the few of these it uses. The
+window subscribes to the model (weakly) and to the state, and passes their changes to the
+widgets that are its own (status bar, actions, title). Widgets change the model and the
+state only through their public setters.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from hipviz.core.pose import SIDES
 from hipviz.gui.classroom_lead import ClassroomLead
 from hipviz.gui.controls import PoseControls
 from hipviz.gui.display import DisplayPanel
+from hipviz.gui.document import SceneDocument
 from hipviz.gui.inspect_panel import InspectPanel
 from hipviz.gui.plot_panel import LengthPlotPanel
 from hipviz.gui.scene_files import SceneFiles, SceneInfoPanel
@@ -40,12 +45,12 @@ from hipviz.gui.view import make_view
 from hipviz.gui.workshop import WorkshopController
 from hipviz.io.bone_process import BoneLoad
 from hipviz.io.meshes import Bone, MeshError
-from hipviz.io.scene import ALL_PATHS, Camera, Display, Scene, validate_scene
+from hipviz.io.scene import Scene
 from hipviz.names import path_label
 from hipviz.render.export import FigureOptions
-from hipviz.render.overlay import apply_overlay, overlay_state
 from hipviz.render.scene import HipScene, subscribe_weakly
 from hipviz.render.views import DEFAULT_VIEW, VIEWS
+from hipviz.state import DisplayState
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +108,11 @@ class MainWindow(QMainWindow):
             except MeshError:
                 self.plotter.close()
                 raise
-        self.scene = HipScene(self.plotter, bones, model=model, landmarks=landmarks)
+        #: what the view shows and how: scene files, figures and the handout read it
+        self.state = DisplayState()
+        self.scene = HipScene(
+            self.plotter, bones, model=model, landmarks=landmarks, state=self.state
+        )
         # Ask Qt to repaint instead of rendering at once: the paint renders the scene, and Qt
         # merges the repaints of many changes in one pass of the event loop (a drag, a reset)
         # into one frame. (A direct render would also be followed by a repaint: two frames.)
@@ -113,16 +122,19 @@ class MainWindow(QMainWindow):
         self._drag_prep = QTimer(self)
         self._drag_prep.timeout.connect(self._prepare_drag_step)
         self.plotter.frame_shown.connect(self._start_drag_prep)
-        self._view_camera = None  # the camera the last standard view set
         self.plotter.installEventFilter(self)
         self.bones, self.landmarks = bones, landmarks  # figures are rendered off-screen from them
-        #: the open scene file (None until opened or saved), and the scene's title and caption
-        self.scene_path: Path | None = None
-        self.scene_title = ""
-        self.scene_caption = ""
+        #: the open case: model, state, scene and file, as the controllers share it
+        self.document = SceneDocument(model, self.state, self.scene, self)
+        self.document.message.connect(self.show_message)
+        self.document.path_changed.connect(self.update_window_title)
 
         self.controls = PoseControls(model)
-        self.display = DisplayPanel(self.scene)
+        self.display = DisplayPanel(
+            self.state,
+            labels=self.scene.landmarks is not None,
+            overlays=self.scene.overlay is not None,
+        )
         self.table = ReadoutTable()
         self.inspect = InspectPanel(model.muscles.paths)
         self.docks = {
@@ -138,13 +150,14 @@ class MainWindow(QMainWindow):
         self.docks["scene"] = self._dock("Scene", self.scene_info, Qt.RightDockWidgetArea)
         self.splitDockWidget(self.docks["scene"], self.docks["display"], Qt.Vertical)
         self.resizeDocks([self.docks["scene"], self.docks["display"]], [170, 600], Qt.Vertical)
-        self.files = SceneFiles(self)
+        self.files = SceneFiles(self.document, self)
         self.scene_info.edit_requested.connect(self.files.details_dialog)
 
         self.view_label = QLabel()
         self.statusBar().addPermanentWidget(self.view_label)
         self._build_actions()
-        self.classroom = ClassroomLead(self)  # File > Lead a classroom (hipviz serve)
+        # File > Lead a classroom (hipviz serve)
+        self.classroom = ClassroomLead(self.model, self.state, self, self.show_message)
         self._build_menus()
         self._build_toolbar()
         self._build_plot_and_workshop()
@@ -155,8 +168,8 @@ class MainWindow(QMainWindow):
             control.slider.sliderReleased.connect(self._slider_released)
         self.table.message.connect(self.show_message)
         self.table.path_selected.connect(self.select_path)
-        self.display.colour_limit_changed.connect(self.table.set_colour_limit)
         self.display.visibility_changed.connect(self._refresh_inspected)
+        self.state.connect(self._state_changed, changing=True)
 
         subscribe_weakly(model, self._on_solution)
         self._on_solution(model.solution)
@@ -256,7 +269,6 @@ class MainWindow(QMainWindow):
             "Show the landmark names",
             checkable=True,
         )
-        self.display.labels_check.toggled.connect(self._sync_labels_action)
         self.lines_action = self._action(
             "&Thin lines",
             lambda on: (self.display.lines_radio if on else self.display.tubes_radio).setChecked(
@@ -266,7 +278,6 @@ class MainWindow(QMainWindow):
             "Draw muscles as thin lines",
             checkable=True,
         )
-        self.display.lines_radio.toggled.connect(self._sync_lines_action)
         self.colour_by_action = self._action(
             "Next &colouring",
             self.next_colouring,
@@ -283,7 +294,6 @@ class MainWindow(QMainWindow):
             "Show common trigger-point regions of the hip muscles",
             checkable=True,
         )
-        self.display.overlay.trigger_points_toggled.connect(self._sync_trigger_points_action)
         self.ball_action = self._action(
             "Self-care &ball\N{HORIZONTAL ELLIPSIS}",
             self._choose_ball,
@@ -369,7 +379,7 @@ class MainWindow(QMainWindow):
 
     def _build_plot_and_workshop(self) -> None:
         """The plot dock (hidden until asked for) and workshop mode, in the View menu."""
-        self.plot = LengthPlotPanel(self.model, self.scene)
+        self.plot = LengthPlotPanel(self.model, self.state)
         dock = self._dock("Plot", self.plot, Qt.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["table"], dock)
         dock.hide()
@@ -384,8 +394,8 @@ class MainWindow(QMainWindow):
         toggle.triggered.connect(lambda on: on and dock.raise_())  # in front of its tab
         self.addAction(toggle)
         self.plot.message.connect(self.show_message)
-        self.display.visibility_changed.connect(self.plot.visibility_changed)
-        self.workshop = WorkshopController(self)
+        self.workshop = WorkshopController(self, self.document, self.plot, self.docks["plot"])
+        self.workshop.active_changed.connect(lambda on: self.files.set_saving_enabled(not on))
         view_menu = self.menus["view"]
         view_menu.addAction(toggle)
         view_menu.addSeparator()
@@ -430,14 +440,35 @@ class MainWindow(QMainWindow):
     def set_view(self, name: str) -> None:
         """Move the camera to a standard view (anterior, posterior, right, left, superior)."""
         self.scene.set_view(name)
-        self._view_camera = self.plotter.camera_position
-        self.view_label.setText(f"{VIEWS[name].label} view")
-        self.classroom.send()  # students following this window turn with it
+
+    def _camera_changed(self) -> None:
+        """The scene placed the state's camera: a named view, or a saved camera."""
+        if self.state.camera is None:
+            self.view_label.setText(f"{VIEWS[self.state.view].label} view")
+            self.classroom.send()  # students following this window turn with it
+        else:  # kept when the view is resized
+            self.view_label.setText("Saved camera")
+
+    def _state_changed(self, names: frozenset[str]) -> None:
+        """The window's own widgets follow the display state (the panels follow it alone)."""
+        state = self.state
+        if names & {"view", "camera"}:
+            self._camera_changed()
+        if names & {"title", "caption"}:
+            self.scene_info.set_text(state.title, state.caption)
+            self.update_window_title()
+        if "colour_range_pct" in names:
+            self.table.set_colour_limit(state.colour_range_pct)
+        if "labels" in names:
+            self._sync_labels_action(state.labels)
+        if "tubes" in names:
+            self._sync_lines_action(not state.tubes)
+        if "trigger_points" in names:
+            self._sync_trigger_points_action(state.trigger_points)
 
     def _reframe(self) -> None:
         """Frame the standard view for the view's new shape, unless the user moved the camera."""
-        if not self.scene.closed and self.plotter.camera_position == self._view_camera:
-            self.set_view(self.scene.view)
+        self.document.reframe()
 
     # --- inspecting --------------------------------------------------------------------------
     def select_path(self, key: str | None) -> None:
@@ -493,101 +524,36 @@ class MainWindow(QMainWindow):
 
     # --- files -------------------------------------------------------------------------------
     def apply_scene(self, scene: Scene) -> None:
-        """Show a teaching case: pose, camera, display, title and caption; all or nothing.
-
-        The scene is checked as a file would be first (:func:`~hipviz.io.scene.validate_scene`),
-        so a bad one raises :class:`~hipviz.io.scene.SceneError` before anything changes; if
-        showing it fails part way, the previous scene is put back and the error re-raised.
-        """
-        scene = validate_scene(scene)
-        previous = self.current_scene()
-        try:
-            self._show_scene(scene)
-        except Exception:
-            log.exception("could not show the scene; putting the previous one back")
-            self._show_scene(previous)
-            raise
-
-    def _show_scene(self, scene: Scene) -> None:
-        d, hs = scene.display, self.scene
-        self.model.set_pose(scene.pose)
-        # the scene's own setters take the exact values (a spin box would round them) ...
-        hs.set_colour_limit(d.colour_range_pct, render=False)
-        hs.set_moment_arm_range(d.moment_arm_range_mm, render=False)
-        hs.set_colour_by(d.colour_by, render=False)
-        hs.set_bone_opacity(d.bone_opacity, render=False)
-        hs.set_muscle_style("tubes" if d.tubes else "lines", render=False)
-        shown = set(d.muscles)
-        for key in hs.muscles.keys:
-            hs.set_muscle_visible(key, key in shown, render=False)
-        hs.set_legend_visible(d.legend, render=False)
-        if hs.landmarks is not None:
-            hs.set_landmarks_visible(d.labels, render=False)
-        hs.set_background(d.background, render=False)
-        # ... and the widgets follow without echoing back
-        self.display.attachments_check.setChecked(d.attachments)
-        apply_overlay(hs.overlay, scene.overlay)  # [overlay]: before the widgets follow
-        self.display.sync_from_scene()
-        self._sync_trigger_points_action(hs.overlay.trigger_points_on)
-        self.table.set_colour_limit(d.colour_range_pct)
-        self._sync_labels_action(self.display.labels_check.isChecked())
-        self._sync_lines_action(not d.tubes)
-        camera = scene.camera
-        if camera.position is not None:
-            self.plotter.camera_position = [camera.position, camera.focal_point, camera.up]
-            self.plotter.reset_camera_clipping_range()
-            self.scene.view = camera.view
-            self._view_camera = None  # a saved camera is kept when the view is resized
-            self.view_label.setText("Saved camera")
-        else:
-            self.set_view(camera.view)
-        self.set_scene_text(scene.title, scene.caption)
-        hs.render()
+        """Show a teaching case, all or nothing (:meth:`SceneDocument.apply
+        <hipviz.gui.document.SceneDocument.apply>`; a bad one raises SceneError)."""
+        self.document.apply(scene)
 
     def current_scene(self) -> Scene:
-        """What the window shows, as a :class:`~hipviz.io.scene.Scene` (what Ctrl+S saves).
+        """What the window shows, as a :class:`~hipviz.io.scene.Scene` (what Ctrl+S saves)."""
+        return self.document.current()
 
-        The camera is the named view while it has not been moved, else explicit.
-        """
-        hs, muscles = self.scene, self.scene.muscles
-        display = Display(
-            muscles=tuple(k for k in ALL_PATHS if muscles.is_visible(k)),
-            colour_range_pct=float(muscles.limit_pct),
-            bone_opacity=float(hs.bone_opacity),
-            labels=bool(hs.landmarks is not None and hs.landmarks.visible),
-            tubes=muscles.style == "tubes",
-            background=hs.background,
-            legend=bool(muscles.legend.visible),
-            attachments=self.display.attachments_check.isChecked(),
-            colour_by=hs.colour_by,
-            moment_arm_range_mm=float(hs.moment_arm_range_mm),
-        )
-        position = self.plotter.camera_position
-        if self._view_camera is not None and position == self._view_camera:
-            camera = Camera(view=hs.view)
-        else:
-            camera = Camera(
-                view=hs.view,
-                position=tuple(float(v) for v in position[0]),
-                focal_point=tuple(float(v) for v in position[1]),
-                up=tuple(float(v) for v in position[2]),
-            )
-        return Scene(
-            title=self.scene_title,
-            caption=self.scene_caption,
-            pose=self.model.pose,
-            camera=camera,
-            display=display,
-            overlay=overlay_state(hs.overlay),
-        )
+    @property
+    def scene_path(self) -> Path | None:
+        """The open scene file (None until opened or saved)."""
+        return self.document.path
+
+    @scene_path.setter
+    def scene_path(self, path: Path | str | None) -> None:
+        self.document.path = path
+
+    @property
+    def scene_title(self) -> str:
+        return self.state.title
+
+    @property
+    def scene_caption(self) -> str:
+        return self.state.caption
 
     def set_scene_text(self, title: str, caption: str) -> None:
         """The scene's title and caption (saved with it, drawn on figures, shown in its dock)."""
-        self.scene_title, self.scene_caption = title, caption
-        self.scene_info.set_text(title, caption)
-        self.update_window_title()
+        self.state.update(title=title, caption=caption)
 
-    def update_window_title(self) -> None:
+    def update_window_title(self, *_) -> None:
         parts = [TITLE]
         if self.scene_title:
             parts.append(self.scene_title)
@@ -629,7 +595,9 @@ class MainWindow(QMainWindow):
     def export_dialog(self) -> None:
         from hipviz.gui.export_dialog import ExportDialog
 
-        dialog = ExportDialog(self)
+        dialog = ExportDialog(
+            self.document, self.export_figure, self, edit_text=self.files.details_dialog
+        )
         dialog.exec_()
 
     def export_handout(self, path: Path | str) -> Path:

@@ -18,7 +18,8 @@ and shows the case's title and caption in a band across the top of the view. Ste
 reads the scene file again (an author may have just fixed a caption), shows which muscles
 the case is about at once, then moves the pose and the camera there over
 :data:`TRANSITION_S` seconds, easing in and out, and finally applies the scene exactly
-(:meth:`MainWindow.apply_scene`), in the workshop's colours.
+(:meth:`SceneDocument.apply <hipviz.gui.document.SceneDocument.apply>`), in the workshop's
+colours.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from PyQt5.QtWidgets import (
     QActionGroup,
     QDockWidget,
     QFileDialog,
+    QMainWindow,
     QMenu,
     QMessageBox,
     QToolBar,
@@ -48,7 +50,8 @@ from hipviz.render.transition import ease_in_out, interpolate_camera, interpolat
 from hipviz.render.views import camera_position
 
 if TYPE_CHECKING:
-    from hipviz.gui.window import MainWindow
+    from hipviz.gui.document import SceneDocument
+    from hipviz.gui.plot_panel import LengthPlotPanel
 
 log = logging.getLogger(__name__)
 
@@ -98,24 +101,31 @@ class _Saved:
     plot: tuple[float, str] | None
 
 
-def default_folder(window: MainWindow | None = None) -> Path:
+def default_folder(scene_path: Path | str | None = None) -> Path:
     """Where the scenes come from unless chosen: the open scene's folder, else ``scenes/``.
 
     ``scenes/`` is the source checkout's folder of teaching cases, or ``./scenes``.
     """
-    path = getattr(window, "scene_path", None)
+    path = scene_path
     if path:
         return Path(path).resolve().parent
     return default_scene_folder()
 
 
 class WorkshopController(QObject):
-    """Workshop mode for a :class:`~hipviz.gui.window.MainWindow`.
+    """Workshop mode: a main window presenting a teaching case, stepping through a folder.
 
     Parameters
     ----------
-    window : MainWindow
-        The window (it owns the controller; the controller adds its actions to it).
+    frame : QMainWindow
+        The window to present in: full screen, its docks, bars and menus hidden and put
+        back on leaving (it owns the controller; the controller adds its actions to it).
+    document : SceneDocument
+        The model, display state and 3D scene shown, and the open scene file.
+    plot : LengthPlotPanel, optional
+        Drawn larger, in the workshop's theme, while presenting.
+    plot_dock : QDockWidget, optional
+        The plot's dock: given a good share of the screen when shown while presenting.
 
     Signals
     -------
@@ -128,9 +138,18 @@ class WorkshopController(QObject):
     active_changed = pyqtSignal(bool)
     scene_changed = pyqtSignal(int)
 
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
-        self.window = window
+    def __init__(
+        self,
+        frame: QMainWindow,
+        document: SceneDocument,
+        plot: LengthPlotPanel | None = None,
+        plot_dock: QDockWidget | None = None,
+    ):
+        super().__init__(frame)
+        self.frame = frame
+        self.document = document
+        self.model, self.scene, self.plotter = document.model, document.scene, document.plotter
+        self.plot, self.plot_dock = plot, plot_dock
         self.theme = DEFAULT_THEME
         self.folder: Path | None = None
         self._folder_chosen = False  # by set_folder or the dialog; else it follows the window
@@ -152,21 +171,21 @@ class WorkshopController(QObject):
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self._tick)
         self._build_actions()
-        plot_dock = getattr(window, "docks", {}).get("plot")
         if plot_dock is not None:
             plot_dock.visibilityChanged.connect(self._plot_shown)
 
     def _plot_shown(self, visible: bool) -> None:
         """In workshop mode the plot gets a good share of the screen (it is read from afar)."""
         if visible and self.active:
-            w = self.window
-            w.resizeDocks([w.docks["plot"]], [round(0.42 * w.height())], Qt.Vertical)
+            self.frame.resizeDocks(
+                [self.plot_dock], [round(0.42 * self.frame.height())], Qt.Vertical
+            )
 
     # --- actions -----------------------------------------------------------------------------
     def _action(
         self, text: str, slot, shortcuts=(), tip: str = "", checkable: bool = False
     ) -> QAction:
-        action = QAction(text, self.window)
+        action = QAction(text, self.frame)
         action.setShortcuts([QKeySequence(s) for s in shortcuts])
         action.setShortcutContext(Qt.WindowShortcut)
         names = ", ".join(QKeySequence(s).toString() for s in shortcuts)
@@ -174,7 +193,7 @@ class WorkshopController(QObject):
         action.setToolTip(f"{tip} ({names})" if names else tip)
         action.setCheckable(checkable)
         (action.toggled if checkable else action.triggered).connect(slot)
-        self.window.addAction(action)  # works while the menu bar is hidden
+        self.frame.addAction(action)  # works while the menu bar is hidden
         return action
 
     def _build_actions(self) -> None:
@@ -224,7 +243,7 @@ class WorkshopController(QObject):
             action.setChecked(name == self.theme)
             group.addAction(action)
             self.theme_actions[name] = action
-        self.menu = QMenu("Wor&kshop", self.window)
+        self.menu = QMenu("Wor&kshop", self.frame)
         for action in (self.next_action, self.previous_action, self.first_action, self.last_action):
             self.menu.addAction(action)
         self.menu.addSeparator()
@@ -272,8 +291,7 @@ class WorkshopController(QObject):
         """Full screen, view only, large, high-contrast; the scene folder is read."""
         if self.active:
             return
-        w, scene = self.window, self.window.scene
-        plot = getattr(w, "plot", None)
+        w, scene, plot = self.frame, self.scene, self.plot
         self._saved = _Saved(
             state=w.saveState(),
             geometry=w.saveGeometry(),
@@ -292,17 +310,18 @@ class WorkshopController(QObject):
             toolbar.hide()
         w.menuBar().hide()
         w.statusBar().hide()
-        self._set_saving_enabled(False)
         if self.overlay is None:
-            self.overlay = TitleOverlay(w.plotter)
+            self.overlay = TitleOverlay(self.plotter)
         self.overlay.set_visible(True)
         scene.set_tube_radius(TUBE_RADIUS_MM, render=False)
         scene.set_line_width(LINE_WIDTH_PX, render=False)
         self._apply_theme()
         # read the folder again: an author may have added cases since
-        self._load_folder(self.folder if self._folder_chosen else default_folder(w))
+        self._load_folder(
+            self.folder if self._folder_chosen else default_folder(self.document.path)
+        )
         w.showFullScreen()
-        w.plotter.setFocus()  # no hidden slider or spin box keeps the arrow keys
+        self.plotter.setFocus()  # no hidden slider or spin box keeps the arrow keys
         self._show_text()
         self._sync_actions()
         log.info("workshop mode: %d scene(s) in %s", len(self.paths), self.folder)
@@ -314,7 +333,7 @@ class WorkshopController(QObject):
             return
         self._finish_move()
         saved, self._saved = self._saved, None
-        w, scene = self.window, self.window.scene
+        w, scene, plot = self.frame, self.scene, self.plot
         self.overlay.set_visible(False)
         scene.set_tube_radius(saved.tube_radius_mm, render=False)
         scene.set_line_width(saved.line_width_px, render=False)
@@ -323,7 +342,6 @@ class WorkshopController(QObject):
             self.current.display.background if self._stepped and self.current else saved.background
         )
         scene.set_background(background, render=False)
-        plot = getattr(w, "plot", None)
         if plot is not None and saved.plot is not None:
             plot.set_presentation(*saved.plot)
         w.setWindowState(saved.window_state)
@@ -331,20 +349,9 @@ class WorkshopController(QObject):
         w.restoreState(saved.state)
         w.menuBar().setVisible(saved.menu_bar)
         w.statusBar().setVisible(saved.status_bar)
-        w.display.sync_from_scene()  # the background menu follows, too
-        self._set_saving_enabled(True)
         scene.render()
         self._sync_actions()
         self.active_changed.emit(False)
-
-    def _set_saving_enabled(self, on: bool) -> None:
-        """No saving the scene file while presenting: a stray Ctrl+S would write the
-        workshop's background into the teaching case."""
-        files = getattr(self.window, "files", None)
-        for name in ("save_action", "save_as_action"):
-            action = getattr(files, name, None)
-            if action is not None:
-                action.setEnabled(on)
 
     # --- theme -------------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:
@@ -361,12 +368,11 @@ class WorkshopController(QObject):
 
     def _apply_theme(self) -> None:
         theme = THEMES[self.theme]
-        self.window.scene.set_background(theme.background, render=False)
+        self.scene.set_background(theme.background, render=False)
         self.overlay.set_colours(theme.text, theme.panel)
-        plot = getattr(self.window, "plot", None)
-        if plot is not None:
-            plot.set_presentation(PLOT_SCALE, self.theme)
-        self.window.scene.render()
+        if self.plot is not None:
+            self.plot.set_presentation(PLOT_SCALE, self.theme)
+        self.scene.render()
 
     # --- the scene folder --------------------------------------------------------------------
     def set_folder(self, folder: Path | str) -> int:
@@ -393,7 +399,7 @@ class WorkshopController(QObject):
             else:
                 self.paths.append(path)
         # the scene open in the window (if it is one of these) is where stepping starts
-        opened = getattr(self.window, "scene_path", None)
+        opened = self.document.path
         resolved = [p.resolve() for p in self.paths]
         self.index = (
             resolved.index(Path(opened).resolve())
@@ -407,19 +413,19 @@ class WorkshopController(QObject):
 
     def choose_folder(self) -> None:
         """Ask for a folder of scenes; in workshop mode, go to its first scene."""
-        start = str(self.folder or default_folder(self.window))
-        folder = QFileDialog.getExistingDirectory(self.window, "Folder of scenes", start)
+        start = str(self.folder or default_folder(self.document.path))
+        folder = QFileDialog.getExistingDirectory(self.frame, "Folder of scenes", start)
         if not folder:
             return
         count = self.set_folder(folder)
         if self.errors:
             QMessageBox.warning(
-                self.window,
+                self.frame,
                 "Some scenes were left out",
                 "These files are not valid scenes:\n\n" + "\n\n".join(self.errors),
             )
         if count == 0:
-            self.window.show_message(f"No scene files (*.toml) in {folder}")
+            self.document.message.emit(f"No scene files (*.toml) in {folder}")
         elif self.active:
             self.first()
 
@@ -458,27 +464,24 @@ class WorkshopController(QObject):
         self._start_move(scene)
 
     def _start_move(self, scene: Scene) -> None:
-        w = self.window
         self._timer.stop()  # a step during a move starts from where the move got to
         self._target = scene
         # the muscles the case is about show at once: the room watches them move
-        for key in w.model.muscles.keys:
-            w.scene.set_muscle_visible(key, key in scene.display.muscles, render=False)
-        w.display.sync_tree()
+        self.document.state.update(muscles=scene.display.muscles)
         self._show_text(render=False)  # the move's first frame (or the arrival) draws it
-        camera = w.plotter.camera_position
+        camera = self.plotter.camera_position
         start_camera = (camera.position, camera.focal_point, camera.viewup)
         end_camera = self._camera_of(scene)
-        moves = w.model.pose != scene.pose or not np.allclose(
+        moves = self.model.pose != scene.pose or not np.allclose(
             np.ravel(start_camera), np.ravel(end_camera), atol=1e-6
         )
         if self.duration_s <= 0 or not moves:
             self._arrive()
             return
-        self._move = (w.model.pose, scene.pose, start_camera, end_camera)
+        self._move = (self.model.pose, scene.pose, start_camera, end_camera)
         # during the move frames matter more than smooth edges: on a software renderer FXAA
         # doubles the time of a frame (the final frame has it again)
-        renderer = w.plotter.renderer
+        renderer = self.plotter.renderer
         if self._fxaa is None:
             self._fxaa = bool(renderer.GetUseFXAA())
         renderer.SetUseFXAA(False)
@@ -486,7 +489,7 @@ class WorkshopController(QObject):
         self._timer.start()
 
     def _camera_of(self, scene: Scene) -> tuple:
-        camera, plotter = scene.camera, self.window.plotter
+        camera, plotter = scene.camera, self.plotter
         if camera.position is not None:
             return (camera.position, camera.focal_point, camera.up)
         width, height = plotter.window_size
@@ -494,7 +497,7 @@ class WorkshopController(QObject):
         return tuple(camera_position(camera.view, plotter.camera.view_angle, aspect=aspect))
 
     def _tick(self) -> None:
-        if self.window.scene.closed:  # the window closed during a move
+        if self.scene.closed:  # the window closed during a move
             self._timer.stop()
             return
         t = self._clock.elapsed() / 1000.0 / self.duration_s
@@ -503,11 +506,10 @@ class WorkshopController(QObject):
             return
         s = ease_in_out(t)
         start_pose, end_pose, start_camera, end_camera = self._move
-        w = self.window
-        w.model.set_pose(interpolate_pose(start_pose, end_pose, s))
-        w.plotter.camera_position = list(interpolate_camera(start_camera, end_camera, s))
-        w.plotter.reset_camera_clipping_range()
-        w.scene.render()
+        self.model.set_pose(interpolate_pose(start_pose, end_pose, s))
+        self.plotter.camera_position = list(interpolate_camera(start_camera, end_camera, s))
+        self.plotter.reset_camera_clipping_range()
+        self.scene.render()
 
     def _finish_move(self) -> None:
         """End a move now, at its target (no half-way pose is left behind)."""
@@ -520,7 +522,7 @@ class WorkshopController(QObject):
         scene, self._target, self._move = self._target, None, None
         self._timer.stop()
         if self._fxaa is not None:
-            self.window.plotter.renderer.SetUseFXAA(self._fxaa)
+            self.plotter.renderer.SetUseFXAA(self._fxaa)
             self._fxaa = None
         if scene is None:
             return
@@ -530,7 +532,7 @@ class WorkshopController(QObject):
                 scene, display=replace(scene.display, background=THEMES[self.theme].background)
             )
         try:
-            self.window.apply_scene(scene)
+            self.document.apply(scene)
         except SceneError as exc:  # read fine but cannot be shown: the window kept its scene
             log.warning("workshop: %s", exc)
             self._note = f"Cannot show {scene.title or 'this scene'}: {exc}"
@@ -538,8 +540,7 @@ class WorkshopController(QObject):
             return
         if self.index is not None:
             # the window now shows this file: Save writes here, not to an earlier one
-            self.window.scene_path = self.paths[self.index].resolve()
-            self.window.update_window_title()
+            self.document.path = self.paths[self.index]
 
     # --- the band ----------------------------------------------------------------------------
     def _show_text(self, render: bool = True) -> None:
@@ -570,7 +571,7 @@ class WorkshopController(QObject):
             caption = f"{caption}   [{self._note}]" if caption else self._note
         self.overlay.set_text(title, caption, corner)
         if render:
-            self.window.scene.render()
+            self.scene.render()
 
     @property
     def title_text(self) -> tuple[str, str, str]:

@@ -50,6 +50,7 @@ from hipviz.core.pose import POSE_KEYS, RANGES, SIDES, Pose, PoseError, check_va
 from hipviz.io.safe_save import SaveError, save_text
 from hipviz.io.toml_limits import too_complex
 from hipviz.io.trigger_points import BALL_CHOICES, DEFAULT_BALL_AT, trigger_point_ids
+from hipviz.state import DisplayState
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -494,3 +495,76 @@ def write_scene(scene: Scene, path: Path | str) -> None:
     except SaveError as exc:
         raise SceneError(str(exc)) from None
     log.info("wrote scene %s", real)
+
+
+# --- the display state ---------------------------------------------------------------------
+def state_values(scene: Scene) -> dict[str, Any]:
+    """A scene's display, camera, title, caption and overlay as
+    :class:`~hipviz.state.DisplayState` values (for :meth:`~hipviz.state.DisplayState.restore`).
+
+    The highlight is not part of a scene, so it is not among them.
+    """
+    camera, display, overlay = scene.camera, scene.display, scene.overlay
+    explicit = camera.position is not None
+    return {
+        "title": scene.title,
+        "caption": scene.caption,
+        "view": camera.view,
+        "camera": (camera.position, camera.focal_point, camera.up) if explicit else None,
+        "muscles": display.muscles,
+        "tubes": display.tubes,
+        "attachments": display.attachments,
+        "colour_map": display.colour_map,
+        "colour_by": display.colour_by,
+        "colour_range_pct": display.colour_range_pct,
+        "moment_arm_range_mm": display.moment_arm_range_mm,
+        "legend": display.legend,
+        "bone_opacity": display.bone_opacity,
+        "labels": display.labels,
+        "background": display.background,
+        "trigger_points": overlay.trigger_points,
+        "trigger_point_labels": overlay.labels,
+        "ball": overlay.ball,
+        "ball_at": overlay.ball_at,
+    }
+
+
+def scene_of(state: DisplayState, pose: Pose | None = None) -> Scene:
+    """The scene a display state and a pose make (what a window saves); no Qt needed."""
+    s = state
+    explicit = s.camera is not None
+    return Scene(
+        title=s.title,
+        caption=s.caption,
+        pose=pose if pose is not None else Pose(),
+        camera=Camera(
+            view=s.view,
+            position=s.camera[0] if explicit else None,
+            focal_point=s.camera[1] if explicit else None,
+            up=s.camera[2] if explicit else None,
+        ),
+        display=Display(
+            muscles=s.muscles,
+            colour_map=s.colour_map,
+            colour_range_pct=s.colour_range_pct,
+            bone_opacity=s.bone_opacity,
+            labels=s.labels,
+            tubes=s.tubes,
+            background=s.background,
+            legend=s.legend,
+            attachments=s.attachments,
+            colour_by=s.colour_by,
+            moment_arm_range_mm=s.moment_arm_range_mm,
+        ),
+        overlay=Overlay(
+            trigger_points=s.trigger_points,
+            labels=s.trigger_point_labels,
+            ball=s.ball,
+            ball_at=s.ball_at or DEFAULT_BALL_AT,
+        ),
+    )
+
+
+def state_of(scene: Scene) -> DisplayState:
+    """A new :class:`~hipviz.state.DisplayState` showing ``scene`` (its pose is the model's)."""
+    return DisplayState(**state_values(scene))

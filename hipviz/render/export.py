@@ -33,9 +33,8 @@ import pyvista as pv
 from vtkmodules.vtkRenderingCore import vtkRenderer, vtkTextActor
 
 from hipviz.io.figure_files import FORMATS, TextItem, format_for, write_figure
-from hipviz.io.scene import Scene
+from hipviz.io.scene import Scene, state_values
 from hipviz.render.muscle_layer import LINE_WIDTH_PX
-from hipviz.render.overlay import apply_overlay
 from hipviz.render.scene import (
     BACKGROUNDS,
     LEGEND_ON_BACKGROUND,
@@ -43,7 +42,7 @@ from hipviz.render.scene import (
     HipScene,
 )
 from hipviz.render.title_overlay import text_actor
-from hipviz.render.views import camera_position
+from hipviz.state import DisplayState
 
 if TYPE_CHECKING:
     from hipviz.core.model import HipModel
@@ -327,7 +326,11 @@ class FigureRenderer:
         # a model of its own, so rendering a figure never moves the caller's sliders
         self.model = HipModel(base.anatomy, base.muscles)
         self.plotter = pv.Plotter(off_screen=True, window_size=list(DEFAULT_SIZE))
-        self.scene = HipScene(self.plotter, bones, model=self.model, landmarks=landmarks)
+        #: what the figure shows; :meth:`show` restores a scene into it
+        self.state = DisplayState()
+        self.scene = HipScene(
+            self.plotter, bones, model=self.model, landmarks=landmarks, state=self.state
+        )
         self.scene.render_hook = _no_render  # render once per image, not once per change
         self.titles = TitleBlock(self.plotter)
         self.options = FigureOptions()
@@ -344,62 +347,42 @@ class FigureRenderer:
 
     # --- state ---------------------------------------------------------------------------------
     def show(self, scene: Scene, options: FigureOptions | None = None) -> None:
-        """Make the next image show ``scene`` with ``options``."""
+        """Make the next image show ``scene`` with ``options``.
+
+        The scene goes into the renderer's display state (:attr:`state`) as a whole, and
+        the scene on its plotter follows it, as the window's does; the options only change
+        what a figure draws differently: a transparent background, the legend, the texts.
+        """
         options = (options or FigureOptions()).check()
         width, height = options.pixel_size
         if tuple(self.plotter.window_size) != (width, height):
             self.plotter.window_size = [width, height]
         self.options = options
         self.shown = scene
-        hs, display = self.scene, scene.display
+        values = state_values(scene)
+        if options.transparent:
+            values["background"] = "transparent"
+        if options.legend is not None:
+            values["legend"] = options.legend
         self.model.set_pose(scene.pose)
-        background = "transparent" if options.transparent else display.background
-        hs.set_background(background, render=False)
-        hs.set_colour_limit(display.colour_range_pct, render=False)
-        hs.set_moment_arm_range(display.moment_arm_range_mm, render=False)
-        hs.set_colour_by(display.colour_by, render=False)
-        hs.set_bone_opacity(display.bone_opacity, render=False)
-        hs.set_muscle_style("tubes" if display.tubes else "lines", render=False)
+        self.plotter.camera.view_angle = VIEW_ANGLE_DEG
+        self.state.restore(values)
+        state, hs = self.state, self.scene
         hs.set_line_width(LINE_WIDTH_PX * max(1.0, text_scale(height)), render=False)
-        shown = set(display.muscles)
-        for key in hs.muscles.keys:
-            hs.set_muscle_visible(key, key in shown, render=False)
-        hs.set_attachments_visible(display.attachments, render=False)
-        hs.set_legend_visible(
-            display.legend if options.legend is None else options.legend, render=False
-        )
-        if hs.landmarks is not None:
-            hs.set_landmarks_visible(display.labels, render=False)
-        elif display.labels:
-            log.warning("landmark labels asked for, but the renderer has no landmarks")
-        if hs.overlay is not None:  # trigger points and the self-care ball ([overlay])
-            apply_overlay(hs.overlay, scene.overlay)
-        hs.set_highlight(None, render=False)
-        light = background in ("white", "transparent")
+        light = state.background in ("white", "transparent")
         colour = (LEGEND_ON_TRANSPARENT if light else LEGEND_ON_BACKGROUND)[0]
-        bottom, top = BACKGROUNDS[background]
+        bottom, top = BACKGROUNDS[state.background]
         band = self.titles.layout(
-            scene.title if options.title else "",
-            scene.caption if options.caption else "",
+            state.title if options.title else "",
+            state.caption if options.caption else "",
             width,
             height,
             colour,
             background=None if options.transparent else (top or bottom),
         )
         self.plotter.renderer.SetViewport(0.0, 0.0, 1.0, 1.0 - band / height)
-        self._place_camera(scene, width / max(height - band, 1.0))
-
-    def _place_camera(self, scene: Scene, aspect: float) -> None:
-        """The scene's camera for a picture viewport of ``aspect`` (width / height)."""
-        self.plotter.camera.view_angle = VIEW_ANGLE_DEG
-        cam = scene.camera
-        if cam.position is not None:
-            self.plotter.camera_position = [cam.position, cam.focal_point, cam.up]
-        else:
-            # framed for the picture's own shape (HipScene.set_view would use the window's)
-            self.plotter.camera_position = camera_position(cam.view, VIEW_ANGLE_DEG, aspect)
-            self.scene.view = cam.view
-        self.plotter.reset_camera_clipping_range()
+        # a named view is framed for the picture's own shape, below the title band
+        hs.apply_camera(render=False)
 
     # --- output --------------------------------------------------------------------------------
     def _text_actors(self) -> list[tuple[vtkTextActor, vtkRenderer]]:

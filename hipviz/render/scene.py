@@ -16,11 +16,12 @@ from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 
 from hipviz.io.figure_files import png_bytes, write_atomically
 from hipviz.io.meshes import Bone
-from hipviz.render.colours import DEFAULT_LIMIT_PCT
+from hipviz.render.colours import COLOUR_SCALES, DEFAULT_LIMIT_PCT
 from hipviz.render.landmarks import LandmarkLabels
 from hipviz.render.muscle_layer import MuscleLayer
 from hipviz.render.overlay import OverlayLayer  # trigger points, self-care ball
-from hipviz.render.views import DEFAULT_VIEW, camera_position
+from hipviz.render.views import DEFAULT_VIEW, VIEWS, camera_position
+from hipviz.state import NAMES, DisplayState
 
 if TYPE_CHECKING:
     from hipviz.core.model import HipModel, Solution
@@ -122,7 +123,11 @@ class HipScene:
     landmarks : dict, optional
         From :func:`hipviz.io.meshes.load_landmarks`; enables :meth:`set_landmarks_visible`.
     colour_limit_pct : float, default: 10.0
-        Half-width of the symmetric length-change colour range, % of neutral.
+        Half-width of the symmetric length-change colour range, % of neutral (when no
+        ``state`` is given).
+    state : DisplayState, optional
+        What to show and how; the scene applies it now and follows its changes. A new
+        one (the defaults) when not given. The setters below change it.
     """
 
     def __init__(
@@ -132,15 +137,16 @@ class HipScene:
         model: HipModel | None = None,
         landmarks: dict[str, dict] | None = None,
         colour_limit_pct: float = DEFAULT_LIMIT_PCT,
+        state: DisplayState | None = None,
     ):
         self.plotter = plotter
-        self.view = DEFAULT_VIEW
         self.model = model
+        #: what is shown and how; the scene follows it (see :meth:`apply_state`)
+        self.state = state if state is not None else DisplayState(colour_range_pct=colour_limit_pct)
+        self._render_on_change = True
         #: called instead of ``plotter.render()`` when set: a GUI uses it to coalesce the
         #: renders of several changes into one per pass of its event loop
         self.render_hook: Callable[[], None] | None = None
-        self.background = "slate"
-        plotter.set_background(BACKGROUND[0], top=BACKGROUND[1])
         self.bone_actors = {
             name: plotter.add_mesh(
                 bone_polydata(bone),
@@ -156,7 +162,6 @@ class HipScene:
             )
             for name, bone in bones.items()
         }
-        self.bone_opacity = 1.0
         self._bone_transforms: dict[str, np.ndarray] = {}  # as last placed
         #: True while the user drags (see :meth:`set_interactive`)
         self.interactive = False
@@ -183,8 +188,9 @@ class HipScene:
             )
             self.update(solution, render=False)
             subscribe_weakly(model, self.update)
-        self.set_legend_colours(*LEGEND_ON_BACKGROUND)
-        self.set_view(DEFAULT_VIEW, render=False)
+        self._apply(NAMES)  # the whole state, once
+        ref = weakref.WeakMethod(self._on_state)  # the state must not keep a closed scene
+        self.state.connect(lambda names: (m := ref()) is not None and m(names), changing=True)
 
     def render(self) -> None:
         """Render now, or ask :attr:`render_hook` to."""
@@ -195,13 +201,33 @@ class HipScene:
     # --- camera ----------------------------------------------------------------------------
     def set_view(self, name: str, render: bool = True) -> None:
         """Move the camera to a named view (see :data:`hipviz.render.views.VIEWS`)."""
+        if name not in VIEWS:
+            raise ValueError(f"unknown view '{name}'; allowed: {', '.join(VIEWS)}")
+        self._set(render, lambda: self.state.set_view(name))
+
+    @property
+    def view(self) -> str:
+        """The named view last set (kept when a saved camera is shown)."""
+        return self.state.view
+
+    def viewport_aspect(self) -> float:
+        """Width / height of the 3D picture (the renderer's viewport, not the whole window)."""
         w, h = self.plotter.window_size
-        aspect = w / h if w > 0 and h > 0 else 1.6  # a widget not yet shown has no size
-        self.plotter.camera_position = camera_position(
-            name, self.plotter.camera.view_angle, aspect=aspect
-        )
+        x0, y0, x1, y1 = self.plotter.renderer.GetViewport()
+        w, h = w * (x1 - x0), h * (y1 - y0)
+        return w / h if w > 0 and h > 0 else 1.6  # a widget not yet shown has no size
+
+    def apply_camera(self, render: bool = True) -> None:
+        """Place the camera as the state says: its explicit camera, else its named view
+        framed for :meth:`viewport_aspect` (call again after the viewport changed)."""
+        camera = self.state.camera
+        if camera is not None:
+            self.plotter.camera_position = [list(v) for v in camera]
+        else:
+            self.plotter.camera_position = camera_position(
+                self.state.view, self.plotter.camera.view_angle, aspect=self.viewport_aspect()
+            )
         self.plotter.reset_camera_clipping_range()
-        self.view = name
         if render:
             self.render()
 
@@ -304,32 +330,105 @@ class HipScene:
             pass
         return self._drag_mappers
 
-    # --- appearance ------------------------------------------------------------------------
+    # --- the display state: one path from the state to the actors ---------------------------
+    def _on_state(self, names: frozenset[str]) -> None:
+        if self.closed:
+            return
+        self._apply(names)
+        if self._render_on_change:
+            self.render()
+
+    def apply_state(self, render: bool = True) -> None:
+        """Show every value of :attr:`state` again (the state's changes are applied as
+        they happen; this is for a surface that changed underneath, e.g. its size)."""
+        self._apply(NAMES)
+        if render:
+            self.render()
+
+    def _apply(self, names: frozenset[str]) -> None:
+        """Make the actors show the state's ``names``, in place: the one way they change."""
+        s = self.state
+        if "background" in names:
+            bottom, top = BACKGROUNDS[s.background]
+            self.plotter.set_background(bottom, top=top)
+            light = s.background in ("white", "transparent")
+            self.set_legend_colours(*(LEGEND_ON_TRANSPARENT if light else LEGEND_ON_BACKGROUND))
+        if "bone_opacity" in names:
+            for actor in self.bone_actors.values():
+                actor.prop.opacity = s.bone_opacity
+                # Unsorted translucent surfaces blend in drawing order; culling the back faces
+                # leaves one layer per bone, which hides most ordering artefacts. (Depth
+                # peeling would sort them properly but renders nothing on software OpenGL.)
+                actor.prop.backface_culling = s.bone_opacity < 1.0
+        layer = self.muscles
+        if layer is not None:
+            if "colour_range_pct" in names:
+                layer.set_limit(s.colour_range_pct)
+            if "moment_arm_range_mm" in names:
+                layer.set_moment_arm_range(s.moment_arm_range_mm)
+            if "colour_by" in names and s.colour_by != layer.colour_by:
+                arms = (
+                    self.model.solution.moment_arms_mm
+                    if s.colour_by != "length" and self.model is not None
+                    else None
+                )
+                layer.set_colour_by(s.colour_by, arms)
+            if "tubes" in names:
+                layer.set_style("tubes" if s.tubes else "lines")
+            if "muscles" in names:
+                shown = set(s.muscles)
+                for key in layer.keys:
+                    layer.set_visible(key, key in shown)
+            if "attachments" in names:
+                layer.set_attachments_visible(s.attachments)
+            if "legend" in names:
+                layer.set_legend_visible(s.legend)
+            if "highlight" in names:
+                layer.set_highlight(s.highlight)
+        if "labels" in names:
+            if self.landmarks is not None:
+                self.landmarks.set_visible(s.labels)
+            elif s.labels:
+                log.warning("landmark labels asked for, but the scene has no landmarks")
+        overlay_names = {"trigger_points", "trigger_point_labels", "ball", "ball_at"}
+        if self.overlay is not None and names & overlay_names:
+            self.overlay.set_trigger_points_visible(s.trigger_points)
+            self.overlay.set_labels_visible(s.trigger_point_labels)
+            self.overlay.set_ball(s.ball, s.ball_at)
+        if names & {"view", "camera"}:
+            self.apply_camera(render=False)
+
+    def _set(self, render: bool, change) -> None:
+        """Run ``change`` (which changes the state) with the scene rendering or not after it."""
+        was, self._render_on_change = self._render_on_change, render
+        try:
+            change()
+        finally:
+            self._render_on_change = was
+
+    def _update(self, render: bool, **values) -> None:
+        self._set(render, lambda: self.state.update(**values))
+
+    # --- appearance (each setter changes the state; the scene follows it) -------------------
     def set_bone_opacity(self, opacity: float, render: bool = True) -> None:
         """Bone opacity, 0.05 (nearly clear, muscles show through) to 1 (solid)."""
         if not 0.05 <= opacity <= 1.0:
             raise ValueError(f"bone opacity must be between 0.05 and 1, got {opacity}")
-        self.bone_opacity = float(opacity)
-        for actor in self.bone_actors.values():
-            actor.prop.opacity = self.bone_opacity
-            # Unsorted translucent surfaces blend in drawing order; culling the back faces
-            # leaves one layer per bone, which hides most ordering artefacts. (Depth peeling
-            # would sort them properly but renders nothing on software OpenGL here.)
-            actor.prop.backface_culling = self.bone_opacity < 1.0
-        if render:
-            self.render()
+        self._update(render, bone_opacity=float(opacity))
+
+    @property
+    def bone_opacity(self) -> float:
+        return self.state.bone_opacity
 
     def set_background(self, name: str, render: bool = True) -> None:
         """``"slate"`` (the default gradient), ``"white"``, ``"black"`` or ``"transparent"``."""
         if name not in BACKGROUNDS:
             raise ValueError(f"unknown background '{name}'; allowed: {', '.join(BACKGROUNDS)}")
-        bottom, top = BACKGROUNDS[name]
-        self.plotter.set_background(bottom, top=top)
-        self.background = name
-        light = name in ("white", "transparent")
-        self.set_legend_colours(*(LEGEND_ON_TRANSPARENT if light else LEGEND_ON_BACKGROUND))
-        if render:
-            self.render()
+        self._update(render, background=name)
+
+    @property
+    def background(self) -> str:
+        return self.state.background
 
     def set_legend_colours(self, text, panel) -> None:
         """Legend text and panel colours (light on dark for the screen, dark on white for print)."""
@@ -341,9 +440,7 @@ class HipScene:
         if self.landmarks is None:
             log.warning("no landmarks were given to the scene; cannot show labels")
             return
-        self.landmarks.set_visible(visible)
-        if render:
-            self.render()
+        self._update(render, labels=bool(visible))
 
     def _muscle_layer(self) -> MuscleLayer:
         if self.muscles is None:
@@ -352,12 +449,16 @@ class HipScene:
 
     def set_muscle_style(self, style: str, render: bool = True) -> None:
         """``"tubes"`` or ``"lines"`` (thin-line mode)."""
-        self._muscle_layer().set_style(style)
-        if render:
-            self.render()
+        self._muscle_layer()
+        if style not in ("tubes", "lines"):
+            raise ValueError(f"muscle style must be 'tubes' or 'lines', got '{style}'")
+        self._update(render, tubes=style == "tubes")
 
     def set_tube_radius(self, radius_mm: float, render: bool = True) -> None:
-        """Muscle tube radius, mm (2.5 by default; workshop mode thickens them)."""
+        """Muscle tube radius, mm (2.5 by default; workshop mode thickens them).
+
+        How thick a surface draws, not what it shows: not part of the display state.
+        """
         self._muscle_layer().set_tube_radius(radius_mm)
         if render:
             self.render()
@@ -380,25 +481,21 @@ class HipScene:
 
     def set_colour_limit(self, limit_pct: float, render: bool = True) -> None:
         """Symmetric colour range ``±limit_pct`` % of neutral length (legend follows)."""
-        self._muscle_layer().set_limit(limit_pct)
-        if render:
-            self.render()
+        self._muscle_layer()
+        if not limit_pct > 0:
+            raise ValueError(f"colour range must be a positive percentage, got {limit_pct}")
+        self._update(render, colour_range_pct=float(limit_pct))
 
     def set_colour_by(self, colour_by: str, render: bool = True) -> None:
         """Colour the muscles by their length change (``"length"``, the default) or by one
         moment arm at the current pose (``"moment_arm_rotation"``, ``"moment_arm_abduction"``,
         ``"moment_arm_flexion"``); the legend follows, and so does every later pose."""
-        layer = self._muscle_layer()
-        if colour_by == layer.colour_by:
-            return
-        arms = (
-            self.model.solution.moment_arms_mm
-            if colour_by != "length" and self.model is not None
-            else None
-        )
-        layer.set_colour_by(colour_by, arms)
-        if render:
-            self.render()
+        self._muscle_layer()
+        if colour_by not in COLOUR_SCALES:
+            raise ValueError(f"cannot colour by '{colour_by}'; allowed: {', '.join(COLOUR_SCALES)}")
+        if colour_by != "length" and self.model is None:
+            raise ValueError(f"colouring by {colour_by} needs the solution's moment arms")
+        self._update(render, colour_by=colour_by)
 
     @property
     def colour_by(self) -> str:
@@ -407,9 +504,12 @@ class HipScene:
 
     def set_moment_arm_range(self, range_mm: float, render: bool = True) -> None:
         """Symmetric colour range ``±range_mm`` of the moment-arm colourings, mm (default 40)."""
-        self._muscle_layer().set_moment_arm_range(range_mm)
-        if render:
-            self.render()
+        self._muscle_layer()
+        if not range_mm > 0:
+            raise ValueError(
+                f"moment-arm colour range must be a positive number of mm, got {range_mm}"
+            )
+        self._update(render, moment_arm_range_mm=float(range_mm))
 
     @property
     def moment_arm_range_mm(self) -> float:
@@ -417,25 +517,25 @@ class HipScene:
 
     def set_muscle_visible(self, key: str, visible: bool, render: bool = True) -> None:
         """Show or hide one muscle path, e.g. ``"right.piriformis"``."""
-        self._muscle_layer().set_visible(key, visible)
-        if render:
-            self.render()
+        self._muscle_layer().is_visible(key)  # a clear KeyError for an unknown path
+        shown = set(self.state.muscles)
+        shown = shown | {key} if visible else shown - {key}
+        self._update(render, muscles=tuple(shown))
 
     def set_attachments_visible(self, visible: bool, render: bool = True) -> None:
-        self._muscle_layer().set_attachments_visible(visible)
-        if render:
-            self.render()
+        self._muscle_layer()
+        self._update(render, attachments=bool(visible))
 
     def set_legend_visible(self, visible: bool, render: bool = True) -> None:
-        self._muscle_layer().set_legend_visible(visible)
-        if render:
-            self.render()
+        self._muscle_layer()
+        self._update(render, legend=bool(visible))
 
     def set_highlight(self, key: str | None, render: bool = True) -> None:
         """Outline one muscle path (``None`` for none)."""
-        self._muscle_layer().set_highlight(key)
-        if render:
-            self.render()
+        layer = self._muscle_layer()
+        if key is not None:
+            layer.is_visible(key)  # a clear KeyError for an unknown path
+        self._update(render, highlight=key)
 
     def pick_muscle(self, x: float, y: float, tolerance_px: float = 8.0) -> str | None:
         """The muscle path drawn at display pixel (x, y) (origin bottom left), or ``None``."""

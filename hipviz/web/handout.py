@@ -51,7 +51,7 @@ import pyvista as pv
 from hipviz import __version__
 from hipviz.core.pose import SIDES
 from hipviz.io.figure_files import FigureFileError, check_figure_target, write_atomically
-from hipviz.io.scene import Scene
+from hipviz.io.scene import Scene, state_of
 from hipviz.names import muscle_label  # the app's own wording
 from hipviz.render.colours import (
     COLOUR_SCALES,
@@ -62,6 +62,7 @@ from hipviz.render.colours import (
 )
 from hipviz.render.legend import tick_text, tick_values
 from hipviz.render.views import VIEWS
+from hipviz.state import DisplayState
 from hipviz.web.classroom import cameras
 
 if TYPE_CHECKING:
@@ -313,12 +314,12 @@ def _pose_html(solution: Solution) -> str:
     return '<ul class="pose">' + "".join(items) + "</ul>"
 
 
-def _table_html(solution: Solution, scene: Scene) -> str:
+def _table_html(solution: Solution, state: DisplayState) -> str:
     """Every path's length, change and moment arms; the coloured quantity's cells in colour."""
-    colour_by, limit = scene.display.colour_by, scene.display.colour_limit
+    colour_by, limit = state.colour_by, state.colour_limit
     actions = [a for a in ("flexion", "abduction", "rotation") if a in solution.moment_arms_mm]
     coloured = None if colour_by == "length" else f"moment_arm_{COLOUR_SCALES[colour_by].action}_mm"
-    shown = set(scene.display.muscles)
+    shown = set(state.muscles)
     body = []
     for row in solution.rows():
         key = f"{row['side']}.{row['muscle']}"
@@ -363,21 +364,21 @@ def _caption_html(caption: str) -> str:
     return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
 
 
-def _view_buttons(scene: Scene) -> tuple[str, dict, str]:
+def _view_buttons(state: DisplayState) -> tuple[str, dict, str]:
     """The view buttons' HTML, the cameras they set (vtk.js form) and the first camera."""
     views = cameras(VIEW_ASPECT)
-    camera = scene.camera
     buttons = [
         f'<button type="button" data-view="{name}" data-key="{view.shortcut}" '
         f'title="{view.label} view (key {view.shortcut})">{html.escape(view.label)}</button>'
         for name, view in VIEWS.items()
     ]
-    start = camera.view if camera.view in views else next(iter(views))
-    if camera.position is not None:  # a camera the author turned by hand
+    start = state.view if state.view in views else next(iter(views))
+    if state.camera is not None:  # a camera the author turned by hand
+        position, focal_point, up = state.camera
         views["saved"] = {
-            "position": list(camera.position),
-            "focalPoint": list(camera.focal_point),
-            "viewUp": list(camera.up),
+            "position": list(position),
+            "focalPoint": list(focal_point),
+            "viewUp": list(up),
             "viewAngle": 30.0,
         }
         buttons.insert(
@@ -405,19 +406,22 @@ def handout_html(
     with FigureRenderer(bones, model) as renderer:
         archive, n_actors = _export_scene(renderer, scene)
         solution = renderer.model.solution
-    colour_by, limit = scene.display.colour_by, scene.display.colour_limit
-    buttons, views, start = _view_buttons(scene)
-    title = scene.title.strip() or DEFAULT_TITLE
+    # the page's texts, legend, table and cameras: the scene's display state, as every
+    # surface draws it
+    state = state_of(scene)
+    colour_by, limit = state.colour_by, state.colour_limit
+    buttons, views, start = _view_buttons(state)
+    title = state.title.strip() or DEFAULT_TITLE
     page = _PAGE.substitute(
         title=html.escape(title),
         csp=html.escape(CONTENT_SECURITY_POLICY, quote=False),  # no " in it: quotes stay
         icon=html.escape(_ICON),
         style=_STYLE,
-        caption=_caption_html(scene.caption),
+        caption=_caption_html(state.caption),
         buttons=buttons,
         legend=_legend_html(colour_by, limit),
         pose=_pose_html(solution),
-        table=_table_html(solution, scene),
+        table=_table_html(solution, state),
         credits=html.escape(CREDITS),
         version=html.escape(__version__),
         settings=_json_for_script(
