@@ -116,3 +116,43 @@ def test_console_script_runs_as_a_process():
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("\n") == 15
+
+
+HUGE = "1" + "0" * 309
+
+
+@pytest.mark.parametrize(
+    "argv, code, message",
+    [
+        (["report", "--set", f"right.gt_superior_mm={HUGE}"], 2, "out of range (allowed -25"),
+        (["report", "--set", "right.gt_superior_mm\x00=1"], 2, "'right.gt_superior_mm\\x00'"),
+        (["serve", "--host", "999.1.1.1"], 2, "--host 999.1.1.1: not a valid address"),
+        (["render", "-o", "a" * 300 + ".png"], 2, "a file name is 304 bytes long; at most 255"),
+        (["handout", "-o", "b" * 300 + ".html"], 2, "a file name is 305 bytes long; at most 255"),
+        (["report", "--scene", "c" * 300 + ".toml"], 2, "a file name is 305 bytes long"),
+    ],
+)
+def test_unlucky_command_lines_are_one_line_and_exit_2(capsys, argv, code, message):
+    """Each once gave a traceback (OverflowError, socket.gaierror, File name too long)."""
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert err.startswith("hipviz: ") and err.count("\n") == 1, err
+    assert message in err, err
+
+
+def test_a_scene_with_a_huge_number_is_refused_by_every_command(capsys, tmp_path):
+    scene = tmp_path / "huge.toml"
+    scene.write_text(f"hipviz_scene = 1\n[display]\ncolour_range_pct = {HUGE}\n")
+    for argv in (
+        ["report", "--scene", str(scene)],
+        ["render", str(scene), "-o", str(tmp_path / "x.png")],
+        ["handout", str(scene), "-o", str(tmp_path / "x.html")],
+        ["serve", str(scene), "--port", "0"],
+    ):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err == (
+            f"hipviz: {scene}: display.colour_range_pct: a huge number is out of range "
+            "(allowed 1 to 50)\n"
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["huge.toml"]
