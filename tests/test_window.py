@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PyQt5.QtCore import QEvent, QPoint, Qt
@@ -12,8 +14,10 @@ from hipviz.core.model import HipModel
 from hipviz.core.pose import Pose
 from hipviz.gui import app
 from hipviz.gui.window import MainWindow
+from hipviz.io.scene import Display, Scene
 from hipviz.names import muscle_label
 from hipviz.render.colours import DEFAULT_LIMIT_PCT, colour_for_change
+from hipviz.render.export import FigureOptions, FigureRenderer
 from hipviz.render.projection import world_to_display
 from hipviz.render.views import VIEWS, camera_position
 
@@ -410,3 +414,61 @@ def test_unreadable_muscle_data_shows_an_error_dialog(monkeypatch, qtbot):
     )
     assert app.run() == 1
     assert "muscles.json" in shown[0] and "hipviz build-muscles" in shown[0]
+
+
+# --- the display state ----------------------------------------------------------------------
+def test_the_display_panel_and_the_state_follow_each_other(window, qtbot):
+    state, display = window.state, window.display
+    finished = []
+    state.connect(finished.append)
+    # a script (or a scene) changes the state: the view, the panel and the menus follow
+    state.update(
+        bone_opacity=0.3,
+        tubes=False,
+        background="white",
+        muscles=[k for k in state.muscles if k != "left.piriformis"],
+    )
+    assert display.opacity_slider.value() == 30 and display.opacity_spin.value() == 30
+    assert display.lines_radio.isChecked() and window.lines_action.isChecked()
+    assert display.background_combo.currentData() == "white"
+    assert display.muscle_items["piriformis"].checkState(0) == Qt.PartiallyChecked
+    assert window.scene.bone_actors["sacrum"].prop.opacity == pytest.approx(0.3)
+    assert window.scene.muscles.line_actor.visibility
+    # the panel changes the state
+    display.legend_check.setChecked(False)
+    assert state.legend is False and not window.scene.muscles.legend.visible
+    display.set_muscle_shown("piriformis", True)
+    assert "left.piriformis" in state.muscles
+    # a drag: the view follows each step, the rest hear once, when the slider is let go
+    finished.clear()
+    slider = display.opacity_slider
+    slider.setSliderDown(True)
+    for pct in (50, 55, 60):
+        slider.setValue(pct)
+        assert window.scene.bone_actors["sacrum"].prop.opacity == pytest.approx(pct / 100)
+    assert finished == [] and display.opacity_spin.value() == 60
+    slider.setSliderDown(False)  # released
+    assert finished == [frozenset({"bone_opacity"})]
+    assert window.current_scene().display.bone_opacity == pytest.approx(0.6)
+
+
+def test_a_scene_without_attachments_hides_them_in_the_window_and_in_its_figure(window):
+    window.select_path("right.piriformis")
+    window.apply_scene(Scene(title="No spheres", display=Display(attachments=False)))
+    # one path from the scene to the view: the check box, the view and the figure agree
+    assert not window.display.attachments_check.isChecked()
+    assert not window.scene.muscles.attachments.point_data["scale"].any()
+    assert window.scene.muscles.highlighted == "right.piriformis"  # the user's selection stays
+    with FigureRenderer(window.bones, window.model, window.landmarks) as renderer:
+        renderer.show(window.current_scene(), FigureOptions(size=(320, 200)))
+        muscles = renderer.scene.muscles
+        assert not muscles.attachments.point_data["scale"].any()
+        assert muscles.highlighted is None  # a figure outlines nothing
+        assert renderer.state.values() == {
+            **window.state.values(),
+            "highlight": None,
+            "camera": renderer.state.camera,
+        }
+    window.apply_scene(replace(window.current_scene(), display=Display()))
+    assert window.display.attachments_check.isChecked()
+    assert window.scene.muscles.attachments.point_data["scale"].all()

@@ -32,9 +32,12 @@ from hipviz.core.pose import SIDES
 from hipviz.gui.overlay_panel import OverlayPanel
 from hipviz.io.scene import MOMENT_ARM_RANGE_MM
 from hipviz.names import GROUP_LABELS, muscle_label
-from hipviz.state import DisplayState
+from hipviz.state import NAMES, DisplayState
 
 log = logging.getLogger(__name__)
+
+#: the state's names the trigger-point section shows
+OVERLAY_NAMES = frozenset({"trigger_points", "trigger_point_labels", "ball", "ball_at"})
 
 COLOUR_RANGE_PCT = (1.0, 50.0)
 #: colouring (as in scene files) -> (menu text, tooltip)
@@ -315,7 +318,7 @@ class DisplayPanel(QWidget):
                 self.sync_tree()
             self.visibility_changed.emit()
         if names - {"muscles"}:
-            self._sync_widgets()
+            self._sync_widgets(names)
         if "colour_range_pct" in names:
             self.colour_limit_changed.emit(self.state.colour_range_pct)
         if "colour_by" in names:
@@ -340,42 +343,71 @@ class DisplayPanel(QWidget):
         finally:
             self.tree.blockSignals(blocked)
 
-    def _sync_widgets(self) -> None:
-        """Set every widget but the tree from the state (a colour range of 10.25 % shows as
-        10.3 but stays 10.25 in the state until edited)."""
+    def _sync_widgets(self, names: frozenset[str] | set[str] = NAMES) -> None:
+        """Set the widgets of ``names`` (all but the tree by default) from the state (a
+        colour range of 10.25 % shows as 10.3 but stays 10.25 in the state until edited)."""
         state = self.state
-        widgets = (
-            self.range_spin,
-            self.opacity_slider,
-            self.opacity_spin,
-            self.labels_check,
-            self.tubes_radio,
-            self.lines_radio,
-            self.attachments_check,
-            self.legend_check,
-            self.background_combo,
-            self.colour_combo,
-            self.arm_range_spin,
-        )
-        blocked = [w.blockSignals(True) for w in widgets]
-        try:
-            self.range_spin.setValue(state.colour_range_pct)
-            self.colour_combo.setCurrentIndex(self.colour_combo.findData(state.colour_by))
-            self.arm_range_spin.setValue(state.moment_arm_range_mm)
-            self._show_range_for(state.colour_by)
-            if not self.opacity_slider.isSliderDown():
-                self.opacity_slider.setValue(round(state.bone_opacity * 100))
-            self.opacity_spin.setValue(round(state.bone_opacity * 100))
-            self.labels_check.setChecked(self._labels_available and state.labels)
-            (self.tubes_radio if state.tubes else self.lines_radio).setChecked(True)
-            self.attachments_check.setChecked(state.attachments)
-            self.legend_check.setChecked(state.legend)
-            self.background_combo.setCurrentIndex(self.background_combo.findData(state.background))
-        finally:
-            for widget, was in zip(widgets, blocked, strict=True):
-                widget.blockSignals(was)
-        if self.overlay is not None:
+        setters = {
+            "colour_range_pct": (
+                self.range_spin,
+                lambda: self.range_spin.setValue(state.colour_range_pct),
+            ),
+            "colour_by": (self.colour_combo, self._show_colour_by),
+            "moment_arm_range_mm": (
+                self.arm_range_spin,
+                lambda: self.arm_range_spin.setValue(state.moment_arm_range_mm),
+            ),
+            "bone_opacity": (None, self._show_opacity),
+            "labels": (
+                self.labels_check,
+                lambda: self.labels_check.setChecked(self._labels_available and state.labels),
+            ),
+            "tubes": (None, self._show_style),
+            "attachments": (
+                self.attachments_check,
+                lambda: self.attachments_check.setChecked(state.attachments),
+            ),
+            "legend": (self.legend_check, lambda: self.legend_check.setChecked(state.legend)),
+            "background": (
+                self.background_combo,
+                lambda: self.background_combo.setCurrentIndex(
+                    self.background_combo.findData(state.background)
+                ),
+            ),
+        }
+        for name, (widget, show) in setters.items():
+            if name in names:
+                if widget is None:
+                    show()
+                    continue
+                blocked = widget.blockSignals(True)
+                try:
+                    show()
+                finally:
+                    widget.blockSignals(blocked)
+        if self.overlay is not None and names & OVERLAY_NAMES:
             self.overlay.sync_from_state()
+
+    def _show_colour_by(self) -> None:
+        colour_by = self.state.colour_by
+        self.colour_combo.setCurrentIndex(self.colour_combo.findData(colour_by))
+        self._show_range_for(colour_by)
+
+    def _show_opacity(self) -> None:
+        pct = round(self.state.bone_opacity * 100)
+        for widget in (self.opacity_slider, self.opacity_spin):
+            if widget is self.opacity_slider and widget.isSliderDown():
+                continue  # the hand on the slider sets it
+            blocked = widget.blockSignals(True)
+            widget.setValue(pct)
+            widget.blockSignals(blocked)
+
+    def _show_style(self) -> None:
+        radios = (self.tubes_radio, self.lines_radio)
+        blocked = [r.blockSignals(True) for r in radios]
+        (self.tubes_radio if self.state.tubes else self.lines_radio).setChecked(True)
+        for radio, was in zip(radios, blocked, strict=True):
+            radio.blockSignals(was)
 
     def sync_from_state(self) -> None:
         """Set every widget from the state without calling it back (the panel does this

@@ -386,23 +386,3 @@ class OverlayLayer:
             self.spoke_actor,
             self.arrow_actor,
         ]
-
-
-def apply_overlay(layer: OverlayLayer, overlay) -> None:
-    """Show a scene file's ``[overlay]`` (a :class:`hipviz.io.scene.Overlay`) on a layer."""
-    layer.set_trigger_points_visible(overlay.trigger_points)
-    layer.set_labels_visible(overlay.labels)
-    layer.set_ball(overlay.ball, overlay.ball_at)
-
-
-def overlay_state(layer: OverlayLayer):
-    """What a layer shows, as a :class:`hipviz.io.scene.Overlay` (for saving a scene)."""
-    from hipviz.io.scene import Overlay
-    from hipviz.io.trigger_points import DEFAULT_BALL_AT
-
-    return Overlay(
-        trigger_points=layer.trigger_points_on,
-        labels=layer.labels_on,
-        ball=layer.ball,
-        ball_at=layer.ball_at or DEFAULT_BALL_AT,
-    )
