@@ -29,7 +29,7 @@ def pose_record(solution: Solution) -> dict:
     for side in SIDES:
         record[f"{side}.mode"] = solution.requested.side(side).mode
         if solution.reasons[side]:
-            record[f"{side}.note"] = "GT request not reachable: " + "; ".join(
+            record[f"{side}.note"] = "not reachable as asked: " + "; ".join(
                 solution.reasons[side]
             )
     return record
