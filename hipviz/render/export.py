@@ -324,7 +324,7 @@ class FigureRenderer:
 
         base = model if model is not None else HipModel.load()
         # a model of its own, so rendering a figure never moves the caller's sliders
-        self.model = HipModel(base.anatomy, base.muscles)
+        self.model = HipModel(base.anatomy, base.muscles, base.contact)
         self.plotter = pv.Plotter(off_screen=True, window_size=list(DEFAULT_SIZE))
         self.scene = HipScene(self.plotter, bones, model=self.model, landmarks=landmarks)
         self.scene.render_hook = _no_render  # render once per image, not once per change
