@@ -208,3 +208,26 @@ def test_mirrored_contact_is_symmetric():
 
 def test_contact_status_is_a_plain_reason():
     assert "femurs stop where they touch" in kin.status_reasons(kin.FEMUR_CONTACT)[0]
+
+
+def test_fields_are_kept_for_the_next_start(bones, tmp_path, monkeypatch):
+    from hipviz.io import femur_contact
+
+    monkeypatch.setenv("HIPVIZ_CACHE_DIR", str(tmp_path))
+    femur_contact.load_femur_pair.cache_clear()
+    try:
+        built = femur_contact.load_femur_pair()
+        kept = femur_contact.kept_path(None)
+        assert kept.parent == tmp_path and kept.is_file()
+        femur_contact.load_femur_pair.cache_clear()
+        again = femur_contact.load_femur_pair()  # read back, not rebuilt
+        pts = bones["femur_left"].vertices[::50]
+        for side in SIDES:
+            assert np.array_equal(built.fields[side](pts), again.fields[side](pts))
+        kept.write_bytes(b"not a zip file")  # a damaged file: built again, no error
+        femur_contact.load_femur_pair.cache_clear()
+        assert femur_contact.load_femur_pair().fields["right"].values.shape == (
+            built.fields["right"].values.shape
+        )
+    finally:
+        femur_contact.load_femur_pair.cache_clear()
