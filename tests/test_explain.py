@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hipviz.core.explain import gt_move_motion, gt_move_text
+from hipviz.core.explain import crest_text, gt_move_motion, gt_move_text
 from hipviz.core.model import HipModel
 from hipviz.io.scene import read_scene
 from hipviz.web.classroom import Classroom
@@ -64,3 +64,12 @@ def test_handout_pose_text_says_it(tmp_path):
     crest = read_scene(SCENES / "05_gt_superior_crest_raised.toml")
     page = write_handout(crest, tmp_path / "crest.html").read_text(encoding="utf-8")
     assert "Pelvis:" in page and "stay where they were palpated" in page
+
+
+def test_crest_text_follows_flexion():
+    """Flexed, a crest lift becomes rotation, as a GT move does."""
+    straight = crest_text(A, 15, 15)
+    assert "the right hip adducts 16.5 deg and the left hip adducts 16.5 deg" in straight
+    flexed = crest_text(A, 15, 15, {"right": 90.0, "left": 0.0})
+    assert "the right hip rotates externally 16.6 deg and the left hip adducts 16.5" in flexed
+    assert "the pelvis rises 15 mm, level" in flexed

@@ -67,36 +67,59 @@ def gt_move_text(anatomy: kin.Anatomy, side: str, flexion_deg: float) -> str:
     )
 
 
-def crest_effect(anatomy: kin.Anatomy, crest_right_mm: float, crest_left_mm: float) -> dict:
-    """What the crest heights alone do, with both GTs where they were palpated (neutral).
+def crest_effect(
+    anatomy: kin.Anatomy,
+    crest_right_mm: float,
+    crest_left_mm: float,
+    flexion_deg: dict[str, float] | None = None,
+) -> dict:
+    """What the crest heights alone do, with both GTs where they were palpated (neutral)
+    and each hip at its flexion (``flexion_deg``: side -> deg; default straight).
 
     Returns
     -------
     dict
         ``tilt_deg`` (pelvic obliquity, + right side up), ``pivot`` (the side whose hip
         centre the tilt turns about, ``None`` when level), ``hip_rise_mm`` (side ->
-        vertical move of the hip centre) and ``abduction_deg`` (side -> hip abduction
-        (+) / adduction (-) relative to the pelvis), with the hips straight.
+        vertical move of the hip centre), ``abduction_deg`` (side -> hip abduction (+) /
+        adduction (-) relative to the pelvis) and ``rotation_deg`` (side -> internal (+) /
+        external (-) rotation).
     """
+    flexion_deg = flexion_deg or {}
     pelvis = kin.pelvis_transform(anatomy, crest_right_mm, crest_left_mm)
     tilt = math.degrees(math.atan2(-pelvis[2, 1], pelvis[1, 1]))
-    rise, abduction = {}, {}
+    rise, abduction, rotation = {}, {}, {}
     for side in ("right", "left"):
         hip = pelvis[:3, :3] @ anatomy.hip_centre[side] + pelvis[:3, 3]
         rise[side] = float(hip[1] - anatomy.hip_centre[side][1])
-        add, _, _ = kin.solve_gt(anatomy, side, pelvis, 0.0, 0.0, 0.0)
+        flex = math.radians(flexion_deg.get(side, 0.0))
+        add, rot, _ = kin.solve_gt(anatomy, side, pelvis, flex, 0.0, 0.0)
         abduction[side] = -math.degrees(float(add))
+        rotation[side] = math.degrees(float(rot))
     pivot = None
     if crest_right_mm != crest_left_mm:
         pivot = "left" if crest_right_mm > crest_left_mm else "right"
-    return {"tilt_deg": tilt, "pivot": pivot, "hip_rise_mm": rise, "abduction_deg": abduction}
+    return {
+        "tilt_deg": tilt,
+        "pivot": pivot,
+        "hip_rise_mm": rise,
+        "abduction_deg": abduction,
+        "rotation_deg": rotation,
+    }
 
 
-def crest_text(anatomy: kin.Anatomy, crest_right_mm: float, crest_left_mm: float) -> str:
-    """The crest heights as pelvis and hip motion, and why, in one or two sentences."""
+def crest_text(
+    anatomy: kin.Anatomy,
+    crest_right_mm: float,
+    crest_left_mm: float,
+    flexion_deg: dict[str, float] | None = None,
+) -> str:
+    """The crest heights as pelvis and hip motion, and why, in one or two sentences (each
+    hip at its ``flexion_deg``, side -> deg, default straight: flexed, a crest move
+    becomes rotation as a GT move does)."""
     if crest_right_mm == 0 and crest_left_mm == 0:
         return "Iliac crests level: the pelvis is in neutral."
-    e = crest_effect(anatomy, crest_right_mm, crest_left_mm)
+    e = crest_effect(anatomy, crest_right_mm, crest_left_mm, flexion_deg)
     rise = e["hip_rise_mm"]
     if e["pivot"] is None:
         move = "rises" if crest_right_mm > 0 else "drops"
@@ -110,9 +133,15 @@ def crest_text(anatomy: kin.Anatomy, crest_right_mm: float, crest_left_mm: float
         )
     hips = []
     for side in ("right", "left"):
+        motion = []
         deg = e["abduction_deg"][side]
         if abs(deg) >= 0.05:
-            hips.append(f"the {side} hip {'abducts' if deg > 0 else 'adducts'} {abs(deg):.1f} deg")
+            motion.append(f"{'abducts' if deg > 0 else 'adducts'} {abs(deg):.1f} deg")
+        deg = e["rotation_deg"][side]
+        if abs(deg) >= 0.05:
+            motion.append(f"rotates {'internally' if deg > 0 else 'externally'} {abs(deg):.1f} deg")
+        if motion:
+            hips.append(f"the {side} hip " + " and ".join(motion))
     joined = " and ".join(hips) if hips else "neither hip moves"
     return (
         f"Crests right {crest_right_mm:+g} mm, left {crest_left_mm:+g} mm: {pelvis}. "

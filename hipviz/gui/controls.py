@@ -397,7 +397,8 @@ class PoseControls(QWidget):
         crests = [solution.requested.side(s).iliac_crest_superior_mm for s in SIDES]
         level = not any(crests)
         if not level:
-            text = explain.crest_text(self.model.anatomy, *crests)
+            flexion = {s: solution.requested.side(s).hip_flexion_deg for s in SIDES}
+            text = explain.crest_text(self.model.anatomy, *crests, flexion)
             if self.crest_label.text() != text:
                 self.crest_label.setText(text)
         self.crest_label.setVisible(not level)

@@ -316,10 +316,10 @@ def _pose_html(solution: Solution, anatomy: Anatomy | None = None) -> str:
             text += ". " + gt_move_text(anatomy, side, float(flexion))
         items.append(f"<li><strong>{side.capitalize()} hip:</strong> {html.escape(text)}</li>")
     crests = [solution.reached.side(s).iliac_crest_superior_mm for s in SIDES]
+    flexion = {s: solution.reached.side(s).hip_flexion_deg for s in SIDES}
     if anatomy is not None and any(crests):
-        items.append(
-            f"<li><strong>Pelvis:</strong> {html.escape(crest_text(anatomy, *crests))}</li>"
-        )
+        pelvis = html.escape(crest_text(anatomy, *crests, flexion))
+        items.append(f"<li><strong>Pelvis:</strong> {pelvis}</li>")
     return '<ul class="pose">' + "".join(items) + "</ul>"
 
 
