@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 
 import numpy as np
 import pytest
@@ -81,10 +82,12 @@ def test_crests_do_not_slide_the_hips_sideways(right, left):
 def test_crest_plus_10_means_14_deg_of_adduction_and_says_so():
     s = solve({f"right.{CREST}": 10})
     abd_r, abd_l = s.angles_deg["right"][1], s.angles_deg["left"][1]
-    assert abd_r == pytest.approx(-14.4, abs=0.2) and abd_l == pytest.approx(2.8, abs=0.2)
+    # the shipped anatomy: 14.4 and 2.8 deg (a rebuilt one moves these a little)
+    assert abd_r == pytest.approx(-14.4, abs=1.0) and abd_l == pytest.approx(2.8, abs=1.0)
     text = explain.crest_text(A, 10, 0)
-    assert "right hip adducts 14.4 deg" in text and "left hip abducts 2.8 deg" in text
-    assert "stay where they were palpated" in text and "3.3 deg, right side up" in text
+    assert f"right hip adducts {-abd_r:.1f} deg" in text
+    assert f"left hip abducts {abd_l:.1f} deg" in text
+    assert "stay where they were palpated" in text and "deg, right side up" in text
 
 
 def test_the_caveat_holds_crest_raised_with_its_gt_cancels(tmp_path):
@@ -231,3 +234,23 @@ def test_fields_are_kept_for_the_next_start(bones, tmp_path, monkeypatch):
         )
     finally:
         femur_contact.load_femur_pair.cache_clear()
+
+
+def test_a_contact_solve_is_fast_enough_for_a_slider_drag():
+    """Measured about 6 ms CPU at contact and 30 us more a solve while apart; the bounds
+    leave room for a busy machine, and catch a check that gets 10 times slower."""
+    at_contact = Pose.from_dict({f"right.{CREST}": 15.0, f"left.{CREST}": 15.0})
+    apart = Pose.from_dict({"right.gt_superior_mm": 5.0})
+    MODEL.solve(at_contact, moment_arms=False)  # the fields are built or read once
+
+    def cpu_ms(pose, n):
+        times = []
+        for _ in range(5):
+            start = time.process_time()
+            for _ in range(n):
+                MODEL.solve(pose, moment_arms=False)
+            times.append((time.process_time() - start) / n * 1e3)
+        return min(times)
+
+    assert cpu_ms(at_contact, 5) < 60.0
+    assert cpu_ms(apart, 200) < 1.0
