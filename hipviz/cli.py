@@ -215,7 +215,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="print the pose reached and every muscle's length")
     _add_pose_args(p)
-    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument(
+        "--format", choices=["table", "json", "csv"], default=None, help="default: table"
+    )
+    p.add_argument(
+        "--geometry",
+        action="store_true",
+        help="JSON with each path's points (mm, anatomical frame) and each bone's 4x4 "
+        "placement, to check clearance or plot paths in other tools",
+    )
 
     p = sub.add_parser(
         "build-meshes", help="rebuild meshes/ from musculoskeletal-models (build extra)"
@@ -388,7 +396,9 @@ def _run(args: argparse.Namespace) -> int:
     if command == "report":
         from hipviz.report import print_report
 
-        return print_report(_pose(args), args.format)
+        if args.geometry and args.format not in (None, "json"):
+            raise UsageError(f"--geometry writes JSON; leave out --format {args.format}")
+        return print_report(_pose(args), args.format or "table", geometry=args.geometry)
     if command == "validate":
         from hipviz.validation import PAGE
         from hipviz.validation import run as validate

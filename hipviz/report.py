@@ -1,4 +1,5 @@
-"""``hipviz report``: the pose reached and every muscle's length, as a table, JSON or CSV."""
+"""``hipviz report``: the pose reached and every muscle's length, as a table, JSON or CSV;
+with ``--geometry``, also each path's points and each bone's placement (JSON)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,25 @@ import json
 import sys
 from typing import TextIO
 
-from hipviz.core.model import Solution
+from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import SIDES, Pose
 from hipviz.io.model_files import load_model
+
+#: bone mesh (a file in ``meshes/``) -> the body whose placement it takes
+BONE_BODY = {
+    "pelvis_right": "pelvis",
+    "pelvis_left": "pelvis",
+    "sacrum": "pelvis",
+    "femur_right": "femur_right",
+    "femur_left": "femur_left",
+}
+#: points per wrap arc in the geometry: a step under a degree for any wrap the paths make,
+#: so the polyline's length is the path's length to well under 0.01 mm
+GEOMETRY_ARC_SAMPLES = 181
+FRAME = (
+    "mm; origin midway between the hip centres at neutral; x anterior, y superior, z to "
+    "the subject's right (the frame of the meshes in meshes/ and of the landmarks)"
+)
 
 COLUMNS = ("muscle", "side", "rest_length_mm", "length_mm", "change_mm", "change_pct")
 MOMENT_COLUMNS = ("moment_arm_flexion_mm", "moment_arm_abduction_mm", "moment_arm_rotation_mm")
@@ -30,14 +47,49 @@ def pose_record(solution: Solution) -> dict:
     for side in SIDES:
         record[f"{side}.mode"] = solution.requested.side(side).mode
         if solution.reasons[side]:
-            record[f"{side}.note"] = "GT request not reachable: " + "; ".join(
-                solution.reasons[side]
-            )
+            record[f"{side}.note"] = "not reachable as asked: " + "; ".join(solution.reasons[side])
     return record
 
 
-def format_report(solution: Solution, fmt: str) -> str:
-    """The report as text in ``table``, ``json`` or ``csv``."""
+def geometry_record(model: HipModel, solution: Solution) -> dict:
+    """Each path's points and each bone's placement for ``solution``'s pose.
+
+    ``paths``: ``"side.muscle"`` -> ``{"points_mm": [[x, y, z], ...], "length_mm"}``,
+    origin first, via points and wrap arcs (sampled finely) in between, in the room
+    frame. ``bones``: mesh name -> ``{"mesh", "body", "transform"}``, the 4x4 (row-major)
+    that takes the mesh file's points (neutral frame) into the room, as the renderer
+    places them. The polyline's length is the reported length (the arcs' chords fall
+    short by under 0.01 mm).
+    """
+    lines = model.muscles.polylines(solution.transforms, samples=GEOMETRY_ARC_SAMPLES)
+    paths = {
+        key: {
+            "points_mm": [[round(float(c), 6) for c in p] for p in line],
+            "length_mm": round(float(solution.lengths_mm[i]), 6),
+        }
+        for i, (key, line) in enumerate(zip(model.muscles.keys, lines, strict=True))
+    }
+    bones = {
+        name: {
+            "mesh": f"meshes/{name}.ply",
+            "body": body,
+            "transform": [[round(float(c), 12) for c in row] for row in solution.transforms[body]],
+        }
+        for name, body in BONE_BODY.items()
+    }
+    return {"frame": FRAME, "bones": bones, "paths": paths}
+
+
+def format_report(solution: Solution, fmt: str, geometry_of: HipModel | None = None) -> str:
+    """The report as text in ``table``, ``json`` or ``csv``; given the model, JSON with the
+    geometry (:func:`geometry_record`) as well."""
+    if geometry_of is not None:
+        record = {
+            "pose": pose_record(solution),
+            "muscles": solution.rows(),
+            "geometry": geometry_record(geometry_of, solution),
+        }
+        return json.dumps(record, indent=1) + "\n"
     rows = solution.rows()
     columns = COLUMNS + tuple(c for c in MOMENT_COLUMNS if c in rows[0])
     if fmt == "json":
@@ -99,9 +151,11 @@ def _table(solution: Solution, rows: list[dict], columns: tuple[str, ...]) -> st
     return "\n".join(lines) + "\n"
 
 
-def print_report(pose: Pose, fmt: str = "table", out: TextIO | None = None) -> int:
-    """Solve ``pose`` and print the report."""
+def print_report(
+    pose: Pose, fmt: str = "table", out: TextIO | None = None, geometry: bool = False
+) -> int:
+    """Solve ``pose`` and print the report (with ``geometry``: JSON with the geometry)."""
     out = sys.stdout if out is None else out
     model = load_model()
-    out.write(format_report(model.solve(pose), fmt))
+    out.write(format_report(model.solve(pose), fmt, model if geometry else None))
     return 0

@@ -472,3 +472,33 @@ def test_a_scene_without_attachments_hides_them_in_the_window_and_in_its_figure(
     window.apply_scene(replace(window.current_scene(), display=Display()))
     assert window.display.attachments_check.isChecked()
     assert window.scene.muscles.attachments.point_data["scale"].all()
+
+
+def test_gt_controls_say_what_a_gt_move_means_at_this_flexion(window, qtbot):
+    meaning = window.controls.meaning_labels["right"]
+    assert meaning.isVisible()
+    assert "At 0 deg flexion, GT superior = abduction" in meaning.text()
+    window.controls.controls["right.hip_flexion_deg"].slider.setValue(90)
+    settle(qtbot)
+    assert "At 90 deg flexion, GT superior = internal rotation" in meaning.text()
+    assert "GT anterior = adduction" in meaning.text()
+    assert "At 0 deg flexion" in window.controls.meaning_labels["left"].text()
+
+
+def test_crests_say_what_they_do_and_femurs_stop_at_contact(window, qtbot):
+    crest = window.controls.crest_label
+    assert not crest.isVisible()
+    tip = window.controls.controls["right.iliac_crest_superior_mm"].toolTip()
+    assert "right hip adducts 1" in tip and "palpated" in tip  # 14.4 deg
+    window.controls.controls["right.iliac_crest_superior_mm"].slider.setValue(20)  # 10 mm
+    settle(qtbot)
+    assert crest.isVisible() and "right hip adducts 1" in crest.text()
+    assert not window.controls.reason_labels["right"].isVisible()
+    window.controls.controls["left.iliac_crest_superior_mm"].slider.setValue(30)  # 15 mm
+    settle(qtbot)
+    solution = window.model.solution
+    for side in ("right", "left"):
+        label = window.controls.reason_labels[side]
+        assert label.isVisible(), side
+        assert "thighs would pass through each other" in label.text()
+    assert solution.reasons["right"][0] in window.controls.reason_labels["right"].text()

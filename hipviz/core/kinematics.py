@@ -35,6 +35,7 @@ ABDUCTION_LIMIT = 2
 ADDUCTION_LIMIT = 4
 INTERNAL_LIMIT = 8
 EXTERNAL_LIMIT = 16
+FEMUR_CONTACT = 32  # the femurs would pass through each other: adduction held where they touch
 
 
 @dataclass(frozen=True)
@@ -88,44 +89,83 @@ def mirror_transform(t: np.ndarray) -> np.ndarray:
 
 
 def pelvis_transform(anatomy: Anatomy, crest_right_mm, crest_left_mm) -> np.ndarray:
-    """Pelvis pose from the two iliac crest heights.
+    """Pelvis pose from the two iliac crest heights: a lift plus an obliquity.
 
-    Equal heights lift the pelvis; unequal ones tilt it in the frontal plane (obliquity)
-    about the anterior axis through the midpoint of the crest tops, so each crest top
-    rises by its own value.
+    Unequal heights tilt the pelvis in the frontal plane about the anteroposterior axis
+    through the hip centre on the side of the lower crest, as the pelvis hikes over a
+    standing leg: that hip centre does not move sideways, the other swings up (or down)
+    on a 17 cm radius and moves sideways by a fraction of a millimetre (0.3 mm at 10 mm).
+    The whole pelvis is then lifted straight up so each crest top rises by its own value:
+    equal heights are a pure lift, ``(15, 10)`` is a lift of about 10 mm and a tilt that
+    raises the right crest 5 mm more. The old tilt about the midpoint of the crest tops,
+    14 cm above the hips, slid both hip centres 8 mm sideways for 10 mm at one crest.
 
     Returns
     -------
     (..., 4, 4) float
         Pelvis-frame to room transform.
     """
-    top_r, top_l = anatomy.iliac_crest_top["right"], anatomy.iliac_crest_top["left"]
-    width = top_r[2] - top_l[2]
-    centre = 0.5 * (top_r + top_l)
+    (a, b, phi, radius), pivots = _crest_geometry(anatomy)
     if is_scalar(crest_right_mm, crest_left_mm):  # one pose: plain floats
         cr, cl = float(crest_right_mm), float(crest_left_mm)
-        theta = -math.asin(min(max((cr - cl) / width, -1.0), 1.0))
+        theta = math.acos(min(max((cr - cl + a) / radius, -1.0), 1.0)) - phi
         c, s = math.cos(theta), math.sin(theta)
-        _, y, z = centre.tolist()
+        hy, hz, dy, dz = pivots["left" if cr >= cl else "right"]
+        lower = cl if cr >= cl else cr
+        # lift: the pivot side's crest top ends at its own height
+        lift = lower - ((c - 1.0) * dy - s * dz)
         return np.array(
             [
                 [1.0, 0.0, 0.0, 0.0],
-                [0.0, c, -s, y - (c * y - s * z) + 0.5 * (cr + cl)],
-                [0.0, s, c, z - (s * y + c * z)],
+                [0.0, c, -s, hy - (c * hy - s * hz) + lift],
+                [0.0, s, c, hz - (s * hy + c * hz)],
                 [0.0, 0.0, 0.0, 1.0],
             ]
         )
     cr, cl = np.broadcast_arrays(
         np.asarray(crest_right_mm, float), np.asarray(crest_left_mm, float)
     )
-    theta = -np.arcsin(np.clip((cr - cl) / width, -1.0, 1.0))
-    r = rotation("x", theta)
+    theta = np.arccos(np.clip((cr - cl + a) / radius, -1.0, 1.0)) - phi
+    c, s = np.cos(theta), np.sin(theta)
+    left_pivot = cr >= cl
+    hy, hz, dy, dz = (
+        np.where(left_pivot, pl, pr) for pl, pr in zip(pivots["left"], pivots["right"], strict=True)
+    )
+    lift = np.where(left_pivot, cl, cr) - ((c - 1.0) * dy - s * dz)
     t = np.zeros(cr.shape + (4, 4))
-    t[..., :3, :3] = r
-    t[..., :3, 3] = centre - r @ centre
-    t[..., 1, 3] += 0.5 * (cr + cl)
+    t[..., 0, 0] = 1.0
+    t[..., 1, 1], t[..., 1, 2], t[..., 2, 1], t[..., 2, 2] = c, -s, s, c
+    t[..., 1, 3] = hy - (c * hy - s * hz) + lift
+    t[..., 2, 3] = hz - (s * hy + c * hz)
     t[..., 3, 3] = 1.0
     return t
+
+
+def _crest_geometry(anatomy: Anatomy):
+    """Constants of :func:`pelvis_transform`, computed once.
+
+    A rotation by theta about x raises the right crest top against the left one by
+    ``a (cos theta - 1) - b sin theta`` (a, b: right minus left crest top, y and z),
+    whatever the axis; written as ``radius cos(theta + phi) - a`` it is solved in closed
+    form. Per pivot side: the hip centre (y, z) and the crest top relative to it (y, z).
+    """
+    cache = anatomy.__dict__.setdefault("_crest", {})
+    if not cache:
+        top_r, top_l = anatomy.iliac_crest_top["right"], anatomy.iliac_crest_top["left"]
+        a, b = float(top_r[1] - top_l[1]), float(top_r[2] - top_l[2])
+        # cos(theta + phi) with cos phi = a / radius, sin phi = b / radius: theta = 0 at a
+        # level pelvis, and raising the right crest turns the pelvis by -theta about x
+        cache["abc"] = (a, b, math.atan2(b, a), math.hypot(a, b))
+        cache["pivots"] = {
+            side: (
+                float(anatomy.hip_centre[side][1]),
+                float(anatomy.hip_centre[side][2]),
+                float(anatomy.iliac_crest_top[side][1] - anatomy.hip_centre[side][1]),
+                float(anatomy.iliac_crest_top[side][2] - anatomy.hip_centre[side][2]),
+            )
+            for side in ("right", "left")
+        }
+    return cache["abc"], cache["pivots"]
 
 
 def femur_rotation(flexion_rad, adduction_rad, rotation_rad) -> np.ndarray:
@@ -363,7 +403,7 @@ def _solve_gt_one(
 
 
 def status_reasons(status: int) -> list[str]:
-    """Plain-language reasons for a GT solve's status flags."""
+    """Plain-language reasons for a solve's status flags."""
     reasons = []
     if status & BEYOND_REACH:
         reasons.append("the greater trochanter cannot reach that far from the hip centre")
@@ -378,5 +418,10 @@ def status_reasons(status: int) -> list[str]:
     if status & EXTERNAL_LIMIT:
         reasons.append(
             f"it would need more than {-ROTATION_RANGE_DEG[0]:g} deg of external rotation"
+        )
+    if status & FEMUR_CONTACT:
+        reasons.append(
+            "the thighs would pass through each other: the femurs stop where they touch "
+            "(adduction held there)"
         )
     return reasons

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from hipviz.core import kinematics as kin
+from hipviz.core.contact import ContactCheck, FemurPair
 from hipviz.core.muscles import MuscleSet, load_muscles
 from hipviz.core.pose import (
     ANGLE_KEYS,
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 #: finite-difference step for moment arms, rad (central differences, error ~1e-9 mm)
 ANGLE_STEP_RAD = 1e-5
+#: halvings of the adduction when the femurs touch (2**-10 of 30 deg: 0.03 deg)
+CONTACT_STEPS = 10
 
 
 class MomentArms(Mapping):
@@ -88,7 +91,8 @@ class Solution:
     angles_deg : dict side -> (3,) float
         Hip flexion, abduction and internal rotation, degrees.
     reasons : dict side -> list of str
-        Why a side's GT request was not met (empty when it was).
+        Why a side's request was not met (empty when it was): a GT out of the joint's
+        reach, or femurs that would pass through each other.
     transforms : dict body -> (4, 4) float
         Neutral frame -> room, for ``pelvis``, ``femur_right``, ``femur_left``.
     lengths_mm, rest_lengths_mm, change_mm, change_pct : (n_paths,) float
@@ -141,23 +145,40 @@ class HipModel:
     ----------
     anatomy : kinematics.Anatomy
     muscles : MuscleSet
+    contact : ContactCheck, optional
+        Stops the femurs where they touch (:meth:`solve`); without it nothing stops them.
     """
 
-    def __init__(self, anatomy: kin.Anatomy, muscles: MuscleSet):
+    def __init__(
+        self, anatomy: kin.Anatomy, muscles: MuscleSet, contact: ContactCheck | None = None
+    ):
         self.anatomy = anatomy
         self.muscles = muscles
+        self.contact = contact
         self._pose = Pose()
         self._solution: Solution | None = None
         self._subscribers: list[Callable[[Solution], None]] = []
 
     @classmethod
     def from_landmarks(
-        cls, landmarks: Mapping[str, dict], muscles_path: Path | None = None
+        cls,
+        landmarks: Mapping[str, dict],
+        muscles_path: Path | None = None,
+        femurs: Callable[[], FemurPair] | None = None,
     ) -> HipModel:
         """The model of these landmarks (``landmarks.json``'s data) and muscle data file
-        (default: the package's)."""
+        (default: the package's).
+
+        ``femurs``: called once, when the thighs first come close, for the femur pair the
+        contact check measures (:func:`hipviz.io.femur_contact.load_femur_pair`); None: no
+        contact check.
+        """
         anatomy = kin.Anatomy.from_landmarks(landmarks)
-        return cls(anatomy, MuscleSet(load_muscles(muscles_path, anatomy.hip_centre)))
+        contact = None
+        if femurs is not None:
+            knees = {s: landmarks[s]["knee_centre"] for s in SIDES}
+            contact = ContactCheck(anatomy.hip_centre, knees, femurs)
+        return cls(anatomy, MuscleSet(load_muscles(muscles_path, anatomy.hip_centre)), contact)
 
     @classmethod
     def load(cls, mesh_dir: Path | None = None, muscles_path: Path | None = None) -> HipModel:
@@ -256,6 +277,7 @@ class HipModel:
         )
         transforms = {"pelvis": pelvis}
         angles, reasons, reached = {}, {}, {}
+        solved = {}
         for side in SIDES:
             sp = pose.side(side)
             flex = math.radians(sp.hip_flexion_deg)
@@ -267,10 +289,15 @@ class HipModel:
                     a, side, pelvis, flex, sp.gt_superior_mm, sp.gt_anterior_mm
                 )
                 add, rot = float(add), float(rot)
-            femur = kin.femur_transform(a, side, pelvis, flex, add, rot)
-            transforms[f"femur_{side}"] = femur
+            solved[side] = [flex, add, rot, int(status)]
+            transforms[f"femur_{side}"] = kin.femur_transform(a, side, pelvis, flex, add, rot)
+        self._stop_at_contact(pelvis, solved, transforms)
+        for side in SIDES:
+            sp = pose.side(side)
+            flex, add, rot, status = solved[side]
+            femur = transforms[f"femur_{side}"]
             angles[side] = np.degrees([flex, -add, rot])
-            reasons[side] = kin.status_reasons(int(status))
+            reasons[side] = kin.status_reasons(status)
             if sp.mode == "angles" or reasons[side]:  # report where the GT really went
                 sup, ant = self._reached_gt(side, femur, flex)
             else:  # exact within round-off when nothing was clamped
@@ -296,6 +323,47 @@ class HipModel:
             self.muscles.rest_lengths,
             arms,
         )
+
+    def _stop_at_contact(self, pelvis: np.ndarray, solved: dict, transforms: dict) -> None:
+        """Where the femurs would touch or cross, hold both hips' adduction back (by one
+        common fraction, so a symmetric request stays symmetric) to where they are
+        :data:`~hipviz.core.contact.CONTACT_MM` apart, and flag the sides held back.
+
+        ``solved``: side -> [flexion, adduction, rotation (rad), status], updated in place
+        with ``transforms``. Abduction never brings the thighs together, so only
+        adduction is scaled; the gap is found by halving.
+        """
+        if self.contact is None or not self.contact.touching(
+            transforms["femur_right"], transforms["femur_left"]
+        ):
+            return
+        a = self.anatomy
+
+        def femurs(scale: float) -> dict[str, np.ndarray]:
+            out = {}
+            for side in SIDES:
+                flex, add, rot, _ = solved[side]
+                held = add * scale if add > 0 else add
+                out[side] = kin.femur_transform(a, side, pelvis, flex, held, rot)
+            return out
+
+        low, high = 0.0, 1.0  # low: apart (assumed; checked below), high: touching
+        for _ in range(CONTACT_STEPS):
+            mid = 0.5 * (low + high)
+            f = femurs(mid)
+            if self.contact.touching(f["right"], f["left"]):
+                high = mid
+            else:
+                low = mid
+        f = femurs(low)
+        if low == 0.0 and self.contact.touching(f["right"], f["left"]):
+            log.warning("the femurs touch even with no adduction; pose shown as asked")
+            return
+        for side in SIDES:
+            if solved[side][1] > 0:
+                solved[side][1] *= low
+                solved[side][3] |= kin.FEMUR_CONTACT
+            transforms[f"femur_{side}"] = f[side]
 
     def _reached_gt(self, side: str, femur: np.ndarray, flexion_rad: float) -> tuple[float, float]:
         """The GT's (superior, anterior) displacement from its neutral place, mm."""
@@ -333,7 +401,8 @@ class HipModel:
         Keys not given stay at the current pose's reached values. A side is driven by its
         angles when an angle key of it is given (or, with no GT or angle key of it given,
         when the current pose drives it by its angles), else by its GT position. No
-        validation: for scripts and plots that generate their own in-range values.
+        validation: for scripts and plots that generate their own in-range values. Femurs
+        that would pass through each other stop where they touch, as in :meth:`solve`.
         """
         check_one_mode(values)
         base = self.solution.reached.as_dict()
@@ -344,6 +413,7 @@ class HipModel:
             a, v["right.iliac_crest_superior_mm"], v["left.iliac_crest_superior_mm"]
         )
         transforms = {"pelvis": pelvis}
+        solved = {}
         for side in SIDES:
             flex = np.radians(v[f"{side}.hip_flexion_deg"])
             given = {k.partition(".")[2] for k in values if k.startswith(f"{side}.")}
@@ -356,7 +426,16 @@ class HipModel:
                 add, rot, _ = kin.solve_gt(
                     a, side, pelvis, flex, v[f"{side}.gt_superior_mm"], v[f"{side}.gt_anterior_mm"]
                 )
+            solved[side] = np.broadcast_arrays(flex, add, rot)
             transforms[f"femur_{side}"] = kin.femur_transform(a, side, pelvis, flex, add, rot)
+        if self.contact is not None:  # the few poses where the thighs come near: one by one
+            near = self.contact.capsules_meet(transforms["femur_right"], transforms["femur_left"])
+            for i in np.flatnonzero(near):
+                one = {s: [float(x[i]) for x in solved[s]] + [0] for s in SIDES}
+                placed = {k: transforms[k][i] for k in ("femur_right", "femur_left")}
+                self._stop_at_contact(pelvis[i], one, placed)
+                for k in placed:
+                    transforms[k][i] = placed[k]
         return self.muscles.lengths(transforms)
 
 

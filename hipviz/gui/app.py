@@ -71,9 +71,9 @@ def load_window(scene_path: Path | str | None = None, bones: BoneLoad | None = N
 
 def _load_all_but_the_bones(scene_path: Path | str | None):
     """The landmarks, the model and the scene (or None); StartupError naming the file."""
-    from hipviz.core.model import HipModel
     from hipviz.gui.view import view_kind
     from hipviz.io.meshes import MeshError, load_landmarks
+    from hipviz.io.model_files import model_from_landmarks
     from hipviz.io.scene import SceneError, read_scene
 
     try:
@@ -85,7 +85,7 @@ def _load_all_but_the_bones(scene_path: Path | str | None):
     except MeshError as exc:
         raise StartupError(str(exc)) from exc
     try:
-        model = HipModel.from_landmarks(landmarks)
+        model = model_from_landmarks(landmarks)
     except MeshError as exc:
         raise StartupError(str(exc)) from exc
     except (OSError, ValueError, KeyError, TypeError) as exc:  # missing, not JSON, wrong shape

@@ -5,7 +5,9 @@ shows the values reached, read-only); resets; mirroring.
 
 Widgets only call the model's public setters. What they show comes back from the model
 (:meth:`PoseControls.sync`, with signals blocked): the pose actually *reached*, and next
-to the greater-trochanter controls the reason when a request was clamped.
+to the greater-trochanter controls the reason when a request was clamped, and what a GT
+move means at that side's flexion; below both sides, what the crest heights do to the hips
+(the wording is :mod:`hipviz.core.explain`'s, shared with the web pages).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from hipviz.core import explain
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import ANGLE_KEYS, GT_KEYS, POSE_KEYS, RANGES, SIDES, PoseError
 from hipviz.names import CONTROL_LABELS, SIDE_LABELS
@@ -61,6 +64,7 @@ REASON_STYLE = (
     "QLabel { color: #7a4b00; background: #fff4d6; border: 1px solid #e8c36a; "
     "border-radius: 3px; padding: 3px; }"
 )
+MEANING_STYLE = "QLabel { color: palette(dark); font-size: 90%; }"
 
 
 class ValueControl(QWidget):
@@ -190,6 +194,8 @@ class PoseControls(QWidget):
         self.model = model
         self.controls: dict[str, ValueControl] = {}
         self.reason_labels: dict[str, QLabel] = {}
+        #: side -> what a GT move means as joint motion at that side's flexion
+        self.meaning_labels: dict[str, QLabel] = {}
         self.reset_buttons: dict[str, QPushButton] = {}
         self.side_boxes: dict[str, QGroupBox] = {}
         #: side -> its "Drive by" combo box (item data: "gt" or "angles")
@@ -197,6 +203,11 @@ class PoseControls(QWidget):
         layout = QVBoxLayout(self)
         for side in SIDES:
             layout.addWidget(self._side_box(side))
+        #: what the crest heights do to the pelvis and hips (hidden while level)
+        self.crest_label = QLabel()
+        self.crest_label.setWordWrap(True)
+        self.crest_label.setVisible(False)
+        layout.addWidget(self.crest_label)
 
         self.mirror_combo = QComboBox()
         self.mirror_combo.addItems(list(MIRROR_MODES))
@@ -246,7 +257,12 @@ class PoseControls(QWidget):
             control.edited.connect(self._edited)
             control.released.connect(self._released)
             label = QLabel(CONTROL_LABELS[name][0])
-            label.setToolTip(CONTROL_LABELS[name][1])
+            tip = CONTROL_LABELS[name][1]
+            if name == "iliac_crest_superior_mm":  # how much hip motion a crest means
+                example = (10.0, 0.0) if side == "right" else (0.0, 10.0)
+                tip += " For example: " + explain.crest_text(self.model.anatomy, *example)
+            label.setToolTip(tip)
+            control.setToolTip(tip)
             label.setBuddy(control.spin)
             grid.addWidget(label, row, 0)
             grid.addWidget(control, row, 1)
@@ -259,6 +275,16 @@ class PoseControls(QWidget):
                 reason.setVisible(False)
                 grid.addWidget(reason, row, 0, 1, 2)
                 self.reason_labels[side] = reason
+                row += 1
+                meaning = QLabel()
+                meaning.setWordWrap(True)
+                meaning.setStyleSheet(MEANING_STYLE)
+                meaning.setToolTip(
+                    "The femur turns about the hip centre to put the GT where it is "
+                    "palpated; which joint motion that is depends on the hip's flexion."
+                )
+                grid.addWidget(meaning, row, 0, 1, 2)
+                self.meaning_labels[side] = meaning
                 row += 1
         reset = QPushButton(f"Reset {side}")
         reset.setToolTip(f"Back to neutral on the {side} side")
@@ -348,12 +374,31 @@ class PoseControls(QWidget):
             clamped = bool(reasons)
             if clamped:
                 asked, got = solution.requested.side(side), solution.reached.side(side)
-                label.setText(
-                    f"Asked GT {asked.gt_superior_mm:+.1f} mm sup, {asked.gt_anterior_mm:+.1f} mm "
-                    f"ant; reached {got.gt_superior_mm:+.1f}, {got.gt_anterior_mm:+.1f}: "
-                    + "; ".join(reasons)
-                    + "."
-                )
+                if asked.mode == "angles":
+                    what = (
+                        f"Asked abduction {asked.hip_abduction_deg:+.1f} deg; "
+                        f"reached {got.hip_abduction_deg:+.1f}: "
+                    )
+                else:
+                    what = (
+                        f"Asked GT {asked.gt_superior_mm:+.1f} mm sup, "
+                        f"{asked.gt_anterior_mm:+.1f} mm ant; reached "
+                        f"{got.gt_superior_mm:+.1f}, {got.gt_anterior_mm:+.1f}: "
+                    )
+                label.setText(what + "; ".join(reasons) + ".")
             label.setVisible(clamped)
+            meaning = explain.gt_move_text(
+                self.model.anatomy, side, solution.requested.side(side).hip_flexion_deg
+            )
+            if self.meaning_labels[side].text() != meaning:
+                self.meaning_labels[side].setText(meaning)
             for name in GT_KEYS:
                 self.controls[f"{side}.{name}"].spin.setStyleSheet(CLAMPED_STYLE if clamped else "")
+        crests = [solution.requested.side(s).iliac_crest_superior_mm for s in SIDES]
+        level = not any(crests)
+        if not level:
+            flexion = {s: solution.requested.side(s).hip_flexion_deg for s in SIDES}
+            text = explain.crest_text(self.model.anatomy, *crests, flexion)
+            if self.crest_label.text() != text:
+                self.crest_label.setText(text)
+        self.crest_label.setVisible(not level)

@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 
 from hipviz.core.model import HipModel
+from hipviz.io.femur_contact import load_femur_pair
 from hipviz.io.meshes import load_landmarks
 
 log = logging.getLogger(__name__)
@@ -25,4 +26,14 @@ def load_model(mesh_dir: Path | None = None, muscles_path: Path | None = None) -
     muscles_path : Path, optional
         Muscle data file (default: the package's ``hipviz/data/muscles.json``).
     """
-    return HipModel.from_landmarks(load_landmarks(mesh_dir), muscles_path)
+    return model_from_landmarks(load_landmarks(mesh_dir), mesh_dir, muscles_path)
+
+
+def model_from_landmarks(
+    landmarks: dict[str, dict], mesh_dir: Path | None = None, muscles_path: Path | None = None
+) -> HipModel:
+    """The model of landmarks already read, with the femur contact check of ``mesh_dir``'s
+    femurs (read when the thighs first come close)."""
+    return HipModel.from_landmarks(
+        landmarks, muscles_path, femurs=lambda: load_femur_pair(mesh_dir)
+    )

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hipviz.core.explain import gt_move_text
+from hipviz.core.kinematics import Anatomy
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import RANGES, SIDES, Pose, PoseError
 from hipviz.io.scene import Scene
@@ -152,7 +154,7 @@ class Classroom:
                 display.colour_limit,
             ),
             "rows": table_rows(solution),
-            "status": status_text(solution),
+            "status": status_text(solution, self.model.anatomy),
         }
 
     def open_scene(self, index) -> dict:
@@ -212,8 +214,9 @@ class Classroom:
         return lead
 
 
-def status_text(solution: Solution) -> str:
-    """One line on the pose reached: each side's angles, and why a request was not met."""
+def status_text(solution: Solution, anatomy: Anatomy | None = None) -> str:
+    """One line on the pose reached: each side's angles, why a request was not met, and
+    (given the anatomy) what a GT move means at that side's flexion."""
     parts = []
     for side in SIDES:
         flexion, abduction, rotation = solution.angles_deg[side]
@@ -224,6 +227,9 @@ def status_text(solution: Solution) -> str:
         )
         if solution.reasons.get(side):
             text += " (" + "; ".join(solution.reasons[side]) + ")"
+        if anatomy is not None:
+            meaning = gt_move_text(anatomy, side, float(flexion))
+            text += "; " + meaning[0].lower() + meaning[1:].rstrip(".")
         parts.append(text)
     return ". ".join(parts)
 

@@ -49,6 +49,8 @@ import numpy as np
 import pyvista as pv
 
 from hipviz import __version__
+from hipviz.core.explain import crest_text, gt_move_text
+from hipviz.core.kinematics import Anatomy
 from hipviz.core.pose import SIDES
 from hipviz.io.figure_files import FigureFileError, check_figure_target, write_atomically
 from hipviz.io.scene import Scene, state_of
@@ -281,8 +283,9 @@ def _legend_html(colour_by: str, limit: float) -> str:
     )
 
 
-def _pose_html(solution: Solution) -> str:
-    """Each side's pose in words: GT against neutral, iliac crest, joint angles."""
+def _pose_html(solution: Solution, anatomy: Anatomy | None = None) -> str:
+    """Each side's pose in words: GT against neutral, iliac crest, joint angles, and (given
+    the anatomy) what a GT move means at that flexion and what the crests do."""
 
     def mm(value: float, plus: str, minus: str) -> str:
         return f"{abs(value):.1f} mm {plus if value > 0 else minus}" if abs(value) >= 0.05 else ""
@@ -310,7 +313,14 @@ def _pose_html(solution: Solution) -> str:
         reasons = solution.reasons.get(side) or []
         if reasons:
             text += " (not reachable as asked: " + "; ".join(reasons) + ")"
+        if anatomy is not None:
+            text += ". " + gt_move_text(anatomy, side, float(flexion))
         items.append(f"<li><strong>{side.capitalize()} hip:</strong> {html.escape(text)}</li>")
+    crests = [solution.reached.side(s).iliac_crest_superior_mm for s in SIDES]
+    flexion = {s: solution.reached.side(s).hip_flexion_deg for s in SIDES}
+    if anatomy is not None and any(crests):
+        pelvis = html.escape(crest_text(anatomy, *crests, flexion))
+        items.append(f"<li><strong>Pelvis:</strong> {pelvis}</li>")
     return '<ul class="pose">' + "".join(items) + "</ul>"
 
 
@@ -420,7 +430,7 @@ def handout_html(
         caption=_caption_html(state.caption),
         buttons=buttons,
         legend=_legend_html(colour_by, limit),
-        pose=_pose_html(solution),
+        pose=_pose_html(solution, renderer.model.anatomy),
         table=_table_html(solution, state),
         credits=html.escape(CREDITS),
         version=html.escape(__version__),
