@@ -24,11 +24,13 @@ import logging
 import os
 import re
 import tempfile
+import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, PngImagePlugin
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +167,6 @@ def write_atomically(path: Path, data: bytes) -> None:
 # --- PNG -----------------------------------------------------------------------------------
 def png_bytes(image: np.ndarray, scale: float = 1.0, title: str = "") -> bytes:
     """PNG data, with the resolution set so the figure prints at its figure size."""
-    from PIL import Image, PngImagePlugin
 
     info = PngImagePlugin.PngInfo()
     info.add_text("Software", "hipviz")
@@ -227,7 +228,6 @@ def _pdf_string(text: str) -> bytes:
 
 
 def _pdf_date() -> str:
-    import time
 
     return time.strftime("D:%Y%m%d%H%M%SZ", time.gmtime())
 

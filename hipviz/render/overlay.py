@@ -26,9 +26,11 @@ from vtkmodules.vtkFiltersSources import vtkConeSource, vtkSphereSource
 from vtkmodules.vtkRenderingCore import vtkTextActor
 
 from hipviz.io.meshes import Bone
+from hipviz.io.scene import Overlay
 from hipviz.io.trigger_points import (
     BALL_CHOICES,
     BALL_DIAMETERS_MM,
+    DEFAULT_BALL_AT,
     TriggerPoint,
     build_trigger_points,
     closest_on_surface,
@@ -397,8 +399,6 @@ def apply_overlay(layer: OverlayLayer, overlay) -> None:
 
 def overlay_state(layer: OverlayLayer):
     """What a layer shows, as a :class:`hipviz.io.scene.Overlay` (for saving a scene)."""
-    from hipviz.io.scene import Overlay
-    from hipviz.io.trigger_points import DEFAULT_BALL_AT
 
     return Overlay(
         trigger_points=layer.trigger_points_on,
