@@ -378,7 +378,7 @@ def test_unreadable_muscle_data_shows_an_error_dialog(monkeypatch, qtbot):
     def missing(*_args, **_kwargs):
         raise FileNotFoundError(2, "No such file or directory", "hipviz/data/muscles.json")
 
-    monkeypatch.setattr(HipModel, "load", missing)
+    monkeypatch.setattr(HipModel, "from_landmarks", missing)
     shown = []
     monkeypatch.setattr(
         QMessageBox, "critical", staticmethod(lambda parent, title, text, *a: shown.append(text))
