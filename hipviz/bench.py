@@ -27,6 +27,9 @@ What it reports (medians of repeated runs; wall-clock time):
 ``model_us``, ``model_arms_us``, ``sweep_1000_ms``
     One pose solved with all lengths; the same with its moment arms; 1000 poses at once.
 
+The imports are inside the measurements on purpose: the start-up timing loads the entry
+point's modules itself, and each part loads only what it measures.
+
 The machine is shared: the load average is printed with the numbers, and the frame and
 step timings are taken in interleaved rounds so a busy spell affects both alike.
 """

@@ -1,4 +1,9 @@
-"""Command-line front end (argparse). Never imports the GUI unless the window is asked for."""
+"""Command-line front end (argparse). Never imports the GUI unless the window is asked for.
+
+The imports are inside the commands on purpose: each command loads only its own stack
+(``hipviz report`` needs no VTK, ``hipviz render`` no Qt), and the window's start loads
+the bones in a second process before Qt and VTK are imported.
+"""
 
 from __future__ import annotations
 

@@ -24,14 +24,17 @@ import logging
 import math
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from hipviz.core.kinematics import femur_rotation
-from hipviz.core.muscles import MUSCLES
+from hipviz.core.model import HipModel
+from hipviz.core.muscles import MUSCLES, MuscleSet
+from hipviz.core.pose import Pose
+from hipviz.io.model_files import load_model
 from hipviz.io.safe_save import save_text
 
 log = logging.getLogger(__name__)
@@ -238,7 +241,6 @@ def fibre_ranges(literature: dict) -> list[dict]:
 
 def model_values(model) -> dict[tuple[str, str, str, int], float]:
     """Our moment arms: ``(side, muscle, action, flexion_deg) -> mm`` (both sides)."""
-    from hipviz.core.pose import Pose
 
     out = {}
     for f in FLEXIONS_DEG:
@@ -258,7 +260,7 @@ def source_model_values(models_dir: Path | None = None) -> dict[tuple[str, str, 
     Straight lines through the sites (the source has no wrapping surfaces on these
     muscles), about the ``femur_r`` body origin, which is the source model's hip centre.
     """
-    from hipviz.build import myosim
+    from hipviz.build import myosim  # lazy: the source model needs the build extra
 
     sites, offsets = myosim.read_chain(models_dir)
     hip = offsets["femur_r"]
@@ -288,7 +290,7 @@ def attachment_shifts(model, models_dir: Path | None = None) -> dict[str, dict[s
         ``muscle -> {"origin": (3,), "insertion": (3,)}``, mm, right side; components
         anterior, superior, lateral.
     """
-    from hipviz.build import myosim
+    from hipviz.build import myosim  # lazy: the source model needs the build extra
 
     scales = _registration_scales()
     sites, offsets = myosim.read_chain(models_dir)
@@ -505,8 +507,6 @@ femur's long axis), which is also how Delp et al. (1999) report rotation against
 def build_page(model=None, literature: dict | None = None, models_dir: Path | None = None) -> str:
     """The Markdown page (deterministic text)."""
     if model is None:
-        from hipviz.io.model_files import load_model
-
         model = load_model()
     literature = load_literature() if literature is None else literature
     ours = model_values(model)
@@ -768,10 +768,6 @@ def origins_restored_values(model, shifts: dict) -> dict:
     dict
         As :func:`model_values`.
     """
-    from dataclasses import replace
-
-    from hipviz.core.model import HipModel
-    from hipviz.core.muscles import MuscleSet
 
     paths = []
     for p in model.muscles.paths:

@@ -4,6 +4,7 @@ the model's own moment arms, the figure, ``hipviz plot`` and the plot panel."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -136,7 +137,7 @@ def test_figure_marks_each_side_at_its_own_flexion(fresh, tmp_path):
 # --- hipviz plot ---------------------------------------------------------------------------------
 def test_cli_writes_png_and_svg_that_open(tmp_path, capsys):
     png, svg = tmp_path / "rotation.png", tmp_path / "abduction.svg"
-    scene = "scenes/08_piriformis_flexion.toml"
+    scene = str(Path(__file__).resolve().parents[1] / "scenes" / "08_piriformis_flexion.toml")
     assert main(["plot", scene, "--moment-arm", "rotation", "-o", str(png)]) == 0
     assert f"wrote {png}" in capsys.readouterr().out
     with Image.open(png) as image:

@@ -13,8 +13,13 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PyQt5.QtCore import QTimer
+import numpy as np
+from PyQt5.QtCore import QPoint, QTimer
+from PyQt5.QtGui import QImage, QPainter
 from PyQt5.QtWidgets import QApplication, QMessageBox
+
+from hipviz.gui.window import MainWindow
+from hipviz.io.meshes import MeshError, load_bones
 
 if TYPE_CHECKING:
     from hipviz.io.bone_process import BoneLoad
@@ -50,8 +55,6 @@ def load_window(scene_path: Path | str | None = None, bones: BoneLoad | None = N
         A mesh, landmark, muscle data or scene file cannot be used, or ``HIPVIZ_VIEW``
         names no view.
     """
-    from hipviz.gui.window import MainWindow
-    from hipviz.io.meshes import MeshError, load_bones
 
     try:
         landmarks, model, scene = _load_all_but_the_bones(scene_path)
@@ -153,9 +156,6 @@ def _save_window(window, path: Path) -> int:
     Qt's grab of the window leaves the OpenGL view out (VTK draws it, not Qt), so the view's
     own frame is painted over its place in the picture.
     """
-    import numpy as np
-    from PyQt5.QtCore import QPoint
-    from PyQt5.QtGui import QImage, QPainter
 
     # the view reframes itself on the event after it took its size: let that run first
     QApplication.processEvents()

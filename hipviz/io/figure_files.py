@@ -22,11 +22,13 @@ import base64
 import io
 import logging
 import re
+import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, PngImagePlugin
 
 from hipviz.io.safe_save import SaveError, check_target, save_bytes
 
@@ -169,7 +171,6 @@ def write_atomically(path: Path | str, data: bytes) -> None:
 # --- PNG -----------------------------------------------------------------------------------
 def png_bytes(image: np.ndarray, scale: float = 1.0, title: str = "") -> bytes:
     """PNG data, with the resolution set so the figure prints at its figure size."""
-    from PIL import Image, PngImagePlugin
 
     info = PngImagePlugin.PngInfo()
     info.add_text("Software", "hipviz")
@@ -231,7 +232,6 @@ def _pdf_string(text: str) -> bytes:
 
 
 def _pdf_date() -> str:
-    import time
 
     return time.strftime("D:%Y%m%d%H%M%SZ", time.gmtime())
 

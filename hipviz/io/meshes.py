@@ -93,7 +93,7 @@ class Bone:
 
 def load_bone(path: Path, name: str) -> Bone:
     """Load one PLY with trimesh and check it is a closed bone surface of plausible size."""
-    import trimesh
+    import trimesh  # lazy: trimesh and SciPy cost a second at start; the bone cache skips it
 
     path = Path(path)
     if not path.is_file():

@@ -167,7 +167,7 @@ def closest_on_surface(
     Brute force over every triangle (a bone has about 20 000): a few points take
     milliseconds, and no spatial index has to be built.
     """
-    import trimesh.triangles
+    import trimesh.triangles  # lazy, as in io/meshes.py: only when regions are placed
 
     triangles = vertices[faces]
     normals = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])

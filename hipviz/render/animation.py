@@ -15,9 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
-from hipviz.core.pose import RANGES, check_value, split_key
+from hipviz.core.pose import RANGES, PoseError, check_value, split_key
 from hipviz.io.figure_files import FigureFileError, check_figure_target
+from hipviz.io.meshes import load_bones, load_landmarks
 from hipviz.io.safe_save import SaveError, saving
 from hipviz.io.scene import Scene
 from hipviz.render.export import FigureOptions, FigureRenderer
@@ -57,7 +59,6 @@ def sweep_values(
     bounce : bool, default: False
         Then back again (without repeating the end frames), for a seamless loop.
     """
-    from hipviz.core.pose import PoseError
 
     try:
         split_key(key)
@@ -124,12 +125,8 @@ def render_animation(
     options.check()
     check_figure_target(path)  # before a minute of rendering, not after
     if bones is None:
-        from hipviz.io.meshes import load_bones
-
         bones = load_bones()
     if landmarks is None and scene.display.labels:
-        from hipviz.io.meshes import load_landmarks
-
         landmarks = load_landmarks()
     values = np.asarray(values, dtype=float)
     # the scene's own title would be wrong on most frames ("GT 10 mm superior" at -15 mm):
@@ -174,7 +171,6 @@ def render_animation(
 
 
 def _write_gif(path: str, frames: list[np.ndarray], fps: float) -> None:
-    from PIL import Image
 
     # one palette for all frames, from the first, middle and last (the extremes of colour)
     sample = np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=0)
@@ -195,7 +191,7 @@ def _write_gif(path: str, frames: list[np.ndarray], fps: float) -> None:
 
 
 def _write_mp4(path: str, frames, size: tuple[int, int], fps: float) -> None:
-    import imageio_ffmpeg
+    import imageio_ffmpeg  # lazy: only MP4 needs it (it finds its ffmpeg executable)
 
     writer = imageio_ffmpeg.write_frames(
         path,

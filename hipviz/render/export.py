@@ -32,7 +32,10 @@ import numpy as np
 import pyvista as pv
 from vtkmodules.vtkRenderingCore import vtkRenderer, vtkTextActor
 
+from hipviz.core.model import HipModel
 from hipviz.io.figure_files import FORMATS, TextItem, format_for, write_figure
+from hipviz.io.meshes import load_bones, load_landmarks
+from hipviz.io.model_files import load_model
 from hipviz.io.scene import Scene, state_values
 from hipviz.render.muscle_layer import LINE_WIDTH_PX
 from hipviz.render.scene import (
@@ -45,7 +48,6 @@ from hipviz.render.title_overlay import text_actor
 from hipviz.state import DisplayState
 
 if TYPE_CHECKING:
-    from hipviz.core.model import HipModel
     from hipviz.io.meshes import Bone
 
 log = logging.getLogger(__name__)
@@ -319,8 +321,6 @@ class FigureRenderer:
         model: HipModel | None = None,
         landmarks: dict[str, dict] | None = None,
     ):
-        from hipviz.core.model import HipModel
-        from hipviz.io.model_files import load_model
 
         base = model if model is not None else load_model()
         # a model of its own, so rendering a figure never moves the caller's sliders
@@ -454,7 +454,6 @@ def render_figure(
     (h, w, 3) or (h, w, 4) uint8
         The image as rendered (with its text).
     """
-    from hipviz.io.meshes import load_bones, load_landmarks
 
     bones = bones if bones is not None else load_bones()
     if landmarks is None and scene.display.labels:
@@ -484,7 +483,6 @@ def render_many(
     progress : callable, optional
         Called as ``progress(done, total, path)`` after each file.
     """
-    from hipviz.io.meshes import load_bones, load_landmarks
 
     landmarks = load_landmarks() if any(s.display.labels for s, _ in jobs) else None
     written = []

@@ -14,8 +14,10 @@ from vtkmodules.vtkCommonSystem import vtkTimerLog
 from vtkmodules.vtkFiltersCore import vtkQuadricDecimation
 from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 
+from hipviz.core.pose import Pose
 from hipviz.io.figure_files import png_bytes, write_atomically
 from hipviz.io.meshes import Bone
+from hipviz.io.model_files import load_model
 from hipviz.render.colours import COLOUR_SCALES, DEFAULT_LIMIT_PCT
 from hipviz.render.landmarks import LandmarkLabels
 from hipviz.render.muscle_layer import MuscleLayer
@@ -598,12 +600,8 @@ def render_image(
     (h, w, 3) or (h, w, 4) uint8
     """
     if muscles and model is None:
-        from hipviz.io.model_files import load_model
-
         model = load_model()
     if model is not None and settings:
-        from hipviz.core.pose import Pose
-
         model.set_pose(Pose.from_dict(settings))
     plotter = pv.Plotter(off_screen=True, window_size=list(size))
     try:

@@ -53,6 +53,7 @@ from hipviz.core.explain import crest_text, gt_move_text
 from hipviz.core.kinematics import Anatomy
 from hipviz.core.pose import SIDES
 from hipviz.io.figure_files import FigureFileError, check_figure_target, write_atomically
+from hipviz.io.meshes import load_bones
 from hipviz.io.scene import Scene, state_of
 from hipviz.names import muscle_label  # the app's own wording
 from hipviz.render.colours import (
@@ -62,6 +63,7 @@ from hipviz.render.colours import (
     rgb_uint8,
     text_colour_on,
 )
+from hipviz.render.export import FigureOptions, FigureRenderer
 from hipviz.render.legend import tick_text, tick_values
 from hipviz.render.views import VIEWS
 from hipviz.state import DisplayState
@@ -70,7 +72,6 @@ from hipviz.web.classroom import cameras
 if TYPE_CHECKING:
     from hipviz.core.model import HipModel, Solution
     from hipviz.io.meshes import Bone
-    from hipviz.render.export import FigureRenderer
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,7 @@ def scene_archive(render_window) -> tuple[bytes, int]:
     (bytes, int)
         The zip archive, and how many actors it holds (the page waits for them all).
     """
+    # lazy: trame-vtk's serializers and viewer load only when a handout is written
     from trame_vtk.modules.vtk.serializers import (
         SynchronizationContext,
         extract_array_hash,
@@ -182,7 +184,6 @@ def scene_archive(render_window) -> tuple[bytes, int]:
 
 def _export_scene(renderer: FigureRenderer, scene: Scene) -> tuple[bytes, int]:
     """Show ``scene`` on a figure renderer and serialize its 3D part."""
-    from hipviz.render.export import FigureOptions
 
     # vtk.js has no 2D text: the page writes title, caption, legend and labels itself; and
     # and muscles are always drawn as tubes (shaded, as in the app)
@@ -205,7 +206,7 @@ def viewer_script() -> str:
     Its favicon links to kitware.github.io are pointed at an inline icon, so opening the
     page makes no request.
     """
-    from trame_vtk import tools
+    from trame_vtk import tools  # lazy, as above
 
     text = (Path(tools.__file__).with_name(VIEWER_HTML)).read_text(encoding="utf-8")
     match = re.search(r'<script type="module">(.*)</script>', text, re.DOTALL)
@@ -409,8 +410,6 @@ def handout_html(
     scene: Scene, bones: dict[str, Bone] | None = None, model: HipModel | None = None
 ) -> str:
     """The handout page for ``scene``, as text (see :func:`write_handout`)."""
-    from hipviz.io.meshes import load_bones
-    from hipviz.render.export import FigureRenderer
 
     bones = bones if bones is not None else load_bones()
     with FigureRenderer(bones, model) as renderer:
