@@ -204,6 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
         "0.0.0.0 for every network interface)",
     )
     p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="another web origin whose pages may open the classroom websocket, as "
+        "http://host:port (repeatable; by default only this server's own pages)",
+    )
 
     p = sub.add_parser("report", help="print the pose reached and every muscle's length")
     _add_pose_args(p)
@@ -518,5 +526,5 @@ def _serve(args: argparse.Namespace) -> int:
     missing = [str(p) for p in scenes if not p.is_file()]
     if missing:
         raise UsageError(f"scene file not found: {', '.join(missing)}")
-    serve(scenes, host=args.host, port=args.port)
+    serve(scenes, host=args.host, port=args.port, allow_origins=tuple(args.allow_origin))
     return 0
