@@ -47,8 +47,9 @@ SOLVES_PER_S = 60.0
 MESSAGES_PER_S = 200.0
 #: a page sending this many times :data:`MESSAGES_PER_S` for a second is closed
 FLOOD_FACTOR = 5
-#: answers waiting for one page at most; a page further behind is not reading: closed
-MAX_WAITING_ANSWERS = 64
+#: bytes of answers waiting for one page at most; a page further behind is not reading
+#: (or asks for what it does not read): closed
+MAX_WAITING_BYTES = 8 * 1024 * 1024
 #: one send may wait this long for a page to read, seconds; then the page is closed
 SEND_TIMEOUT_S = 10.0
 #: refusals logged per page (the rest are counted, and the count logged when it leaves)
@@ -92,15 +93,19 @@ class Page:
     wake_worker: asyncio.Event = field(default_factory=asyncio.Event)
     solves: Bucket = field(default_factory=lambda: Bucket(SOLVES_PER_S, 10))
     messages: Bucket = field(default_factory=lambda: Bucket(MESSAGES_PER_S, MESSAGES_PER_S))
+    waiting_bytes: int = 0
+    has_state: bool = False
     dropped: int = 0
     refused: int = 0
     closed: bool = False
 
     def put(self, frames: list[bytes]) -> None:
-        if len(self.answers) + len(frames) > MAX_WAITING_ANSWERS:
+        size = sum(map(len, frames))
+        if self.waiting_bytes + size > MAX_WAITING_BYTES:
             self.closed = True  # the page is not reading: the writer closes it
         else:
             self.answers.extend(frames)
+            self.waiting_bytes += size
         self.wake_writer.set()
 
     def put_latest(self, key: str, frames: list[bytes]) -> None:
@@ -215,6 +220,10 @@ class Gate:
         if rpcid.startswith("system:") and method == "wslink.hello":
             page.put(answer(rpcid, {"clientID": f"c{page.number}", "maxMsgSize": 4_000_000}))
         elif method == "trame.state.get":
+            if page.has_state:
+                self._refuse(page, rpcid, "a page receives the first state once")
+                return
+            page.has_state = True
             page.put(packed_answer(rpcid, self.state_answer()))
             for key, frames in self.shared.items():
                 page.put_latest(key, frames)
@@ -286,6 +295,7 @@ class Gate:
                 while page.answers or page.latest:
                     if page.answers:
                         frame = page.answers.popleft()
+                        page.waiting_bytes -= len(frame)
                     else:
                         key = next(iter(page.latest))
                         frame, rest = page.latest[key][0], page.latest[key][1:]
