@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv sysdeps run test bench bench-web meshes clean
+.PHONY: venv sysdeps run test bench bench-web bench-classroom meshes clean
 
 # (Re)install the package only when pyproject.toml changed since the last install.
 venv: $(STAMP)
@@ -33,6 +33,10 @@ bench: venv
 # the classroom server under real headless browsers (needs sysdeps: chromium)
 bench-web: sysdeps venv
 	$(BIN)/python -m hipviz.web.loadbench
+
+# the classroom server at classroom scale on the wire (no browsers: the server gets the cores)
+bench-classroom: venv
+	$(BIN)/python benchmarks/classroom_load.py
 
 meshes: venv
 	$(BIN)/pip install -e '.[build]'
