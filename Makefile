@@ -32,7 +32,7 @@ bench: venv
 
 # the classroom server under real headless browsers (needs sysdeps: chromium)
 bench-web: sysdeps venv
-	$(BIN)/python -m hipviz.web.loadbench
+	$(BIN)/python benchmarks/browser_load.py
 
 # the classroom server at classroom scale on the wire (no browsers: the server gets the cores)
 bench-classroom: venv

@@ -25,10 +25,12 @@ import aiohttp
 import msgpack
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's hipviz
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # this checkout's hipviz, and the harness
 
-from hipviz.web.loadbench import running_server
-from hipviz.web.wire import frames
+from served import running_server  # noqa: E402
+
+from hipviz.web.wire import frames  # noqa: E402
 
 DRAG_HZ = 10.0
 LEAD_HZ = 20.0
@@ -103,6 +105,7 @@ async def load(server, draggers: int, followers: int, seconds: float) -> dict:
             await page.trigger("hipviz_follow", True)
         stop = time.perf_counter() + seconds
         cpu0, updates0 = server.cpu_s, server.stats().get("updates", 0)
+        own0 = time.process_time()
 
         async def drag(page, phase):
             await asyncio.sleep(phase / DRAG_HZ)
@@ -129,6 +132,7 @@ async def load(server, draggers: int, followers: int, seconds: float) -> dict:
 
         await asyncio.gather(lead(), *(drag(p, i / draggers) for i, p in enumerate(drag_pages)))
         cpu = server.cpu_s - cpu0
+        own = time.process_time() - own0
         updates = server.stats()["updates"] - updates0
         rss = server.rss_mb
         for page in [*drag_pages, *follow_pages, teacher]:
@@ -142,6 +146,9 @@ async def load(server, draggers: int, followers: int, seconds: float) -> dict:
         "updates_per_s": round(updates / seconds, 1),
         "server_cpu_ms_per_update": round(1000 * cpu / max(updates, 1), 2),
         "server_cpu_share_of_one_core": round(cpu / seconds, 2),
+        # the pages' side runs in this one process: when it is near 1.0 the latencies
+        # below are this process's queueing, not the server's
+        "load_tool_cpu_share_of_one_core": round(own / seconds, 2),
         "answer_ms_p50": ms(answers, 50),
         "answer_ms_p95": ms(answers, 95),
         "lead_delay_ms_p50": ms(delays, 50) if delays else None,

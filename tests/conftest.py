@@ -107,12 +107,12 @@ def window(qtbot, anatomy):
 
 @pytest.fixture(scope="module")
 def chrome():
-    """Headless Chromium driven by Selenium (:mod:`hipviz.web.browser`), one per test module.
+    """Headless Chromium driven by Selenium (``tests/browser.py``), one per test module.
 
     Skipped only when Debian's chromium or chromium-driver is missing (CI installs them
     with ``scripts/install-system-deps.sh``).
     """
-    from hipviz.web.browser import chromium, missing
+    from browser import chromium, missing
 
     reason = missing()
     if reason is not None:

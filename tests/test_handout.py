@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import canvas_pixels, console_log, wait_loaded
 
 from hipviz.cli import main
 from hipviz.core.model import HipModel
 from hipviz.io.figure_files import FigureFileError
 from hipviz.io.scene import read_scene
-from hipviz.web.browser import canvas_pixels, console_log, wait_loaded
 from hipviz.web.handout import write_handout
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -148,8 +148,8 @@ def test_every_control_key_is_a_pose_key():
 # --- real pages --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def server():
-    from hipviz.web.browser import missing
-    from hipviz.web.loadbench import running_server
+    from browser import missing
+    from served import running_server
 
     if missing():
         pytest.skip(missing())
@@ -158,22 +158,21 @@ def server():
 
 
 def next_frame(driver, frames: int) -> None:
-    from hipviz.web.browser import next_frame as drawn
+    from browser import next_frame as drawn
 
     drawn(driver, frames)
 
 
 def open_page(driver, url: str) -> None:
-    from hipviz.web.browser import wait_loaded
+    from browser import wait_loaded
 
     driver.get(url)
     wait_loaded(driver, ".view-box")
 
 
 def view_pixels(driver) -> np.ndarray:
+    from browser import canvas_pixels
     from selenium.webdriver.common.by import By
-
-    from hipviz.web.browser import canvas_pixels
 
     return canvas_pixels(driver, driver.find_element(By.CSS_SELECTOR, ".view-box"))
 
@@ -314,9 +313,8 @@ def test_every_slider_key_press_is_one_step(chrome, server):
 
 
 def test_the_instructor_page_says_it_leads_and_counts_followers(chrome, server):
+    from browser import chromium, console_log
     from selenium.webdriver.common.by import By
-
-    from hipviz.web.browser import chromium, console_log
 
     open_page(chrome, server.url)
     with chromium() as teacher:
@@ -335,7 +333,7 @@ def test_the_instructor_page_says_it_leads_and_counts_followers(chrome, server):
 
 
 def test_two_pages_keep_their_own_poses(chrome, server):
-    from hipviz.web.browser import chromium
+    from browser import chromium
 
     open_page(chrome, server.url)
     with chromium() as other:
@@ -364,9 +362,8 @@ def test_two_pages_keep_their_own_poses(chrome, server):
 
 
 def test_follow_mode_copies_the_instructor_and_a_bad_message_changes_nothing(chrome, server):
+    from browser import chromium
     from selenium.webdriver.common.by import By
-
-    from hipviz.web.browser import chromium
 
     open_page(chrome, server.url)
     with chromium() as teacher:

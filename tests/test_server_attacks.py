@@ -33,8 +33,8 @@ RESULTS: dict[str, dict] = {}
 
 @pytest.fixture(scope="module")
 def room(chrome):
-    from hipviz.web.browser import chromium, wait_loaded
-    from hipviz.web.loadbench import running_server
+    from browser import chromium, wait_loaded
+    from served import running_server
 
     with running_server(SCENES) as server, chromium() as teacher:
         teacher.get(server.instructor_url)
