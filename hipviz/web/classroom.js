@@ -35,6 +35,7 @@ window.hipviz = (() => {
       }
     },
     apply(update, setPose) {
+      if (update && update.superseded) return; // a newer request of this page is answered
       if (!update || update.error || !update.matrices || !update.muscles || !update.rows) {
         trame().state.set("error", (update && update.error) || "an incomplete answer was ignored");
         return;
@@ -78,7 +79,7 @@ window.hipviz = (() => {
     async lead(extra) {
       const answer = await trame().trigger(
         "hipviz_lead", [token, { ...get("pose") }, extra.scene ?? null, extra.view ?? null]);
-      if (answer && answer.error) trame().state.set("error", answer.error);
+      if (answer && answer.error && !answer.superseded) trame().state.set("error", answer.error);
     },
     setFollow(on) {
       // the server counts the pages following, for the instructor's page

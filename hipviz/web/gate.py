@@ -52,6 +52,8 @@ FLOOD_FACTOR = 5
 MAX_WAITING_BYTES = 8 * 1024 * 1024
 #: one send may wait this long for a page to read, seconds; then the page is closed
 SEND_TIMEOUT_S = 10.0
+#: the count of pages following is sent at most this often, seconds
+FOLLOWERS_EVERY_S = 0.25
 #: refusals logged per page (the rest are counted, and the count logged when it leaves)
 LOGGED_REFUSALS = 3
 
@@ -133,6 +135,7 @@ class Gate:
         self.published = 0
         self.shared: dict[str, list[bytes]] = {}  # what every page gets: the lead, the count
         self.followers = 0
+        self._count_due = None
 
     # -- what every page receives: built by the server, never relayed ------------------
     def publish(self, key: str, value) -> None:
@@ -146,6 +149,15 @@ class Gate:
         self.publish("lead", lead)
 
     def _count_followers(self) -> None:
+        # counted and sent at most every FOLLOWERS_EVERY_S: a page switching its follow on
+        # and off as fast as it can costs the room one small update a quarter second
+        if self._count_due is None:
+            self._count_due = asyncio.get_running_loop().call_later(
+                FOLLOWERS_EVERY_S, self._publish_followers
+            )
+
+    def _publish_followers(self) -> None:
+        self._count_due = None
         count = sum(page.following for page in self.pages.values())
         if count != self.followers:
             self.followers = count
@@ -244,7 +256,7 @@ class Gate:
             kind = "scene" if name == "hipviz_scene" else "pose"  # a lead is a pose too
             superseded = page.waiting.get(kind)
             if superseded is not None:
-                page.put(answer(superseded[0], {"error": "superseded by a newer request"}))
+                page.put(answer(superseded[0], {"superseded": True}))
             page.waiting[kind] = (rpcid, name, trigger_args)
             page.wake_worker.set()
         elif method in HARMLESS:
