@@ -62,8 +62,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(scenes: list[Path] | None = None, timeout: float = 60.0) -> Iterator[Server]:
+def running_server(
+    scenes: list[Path] | None = None, timeout: float = 60.0, file_limit: int | None = None
+) -> Iterator[Server]:
     """``hipviz serve`` in a child process on a free localhost port; stopped on exit.
+
+    ``file_limit`` lowers the child's open-file limit (to see it meet the limit).
 
     Its output goes to a temporary file (read for the addresses it prints), never to a
     pipe nobody reads, which would stall a server that logs a lot.
@@ -72,7 +76,19 @@ def running_server(scenes: list[Path] | None = None, timeout: float = 60.0) -> I
     scenes = scene_files()[:3] if scenes is None else scenes
     command = [sys.executable, "-m", "hipviz", "serve", *map(str, scenes), "--port", str(port)]
     with tempfile.TemporaryFile("w+") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, text=True)
+
+        def limit_files():
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_NOFILE, (file_limit, file_limit))
+
+        process = subprocess.Popen(
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+            preexec_fn=limit_files if file_limit else None,
+        )
         try:
             deadline = time.monotonic() + timeout
             while True:

@@ -174,6 +174,7 @@ def test_markup_in_every_text_reaches_no_page_and_no_terminal(room):
                 page.call(text[:60], [text])
                 sent += 6
             time.sleep(0.02)
+        page.send_message(b"\x91" * 5000 + b"\xc0")  # nested 5,000 deep: refused unread
         rpcid = page.trigger("hipviz_scene", ANSI)
         assert "served scenes" in page.answer(rpcid)["result"]["error"]
         page.close()
@@ -368,3 +369,41 @@ def test_hundreds_of_idle_and_half_open_connections(room):
     stats = json.loads(urllib.request.urlopen(server.url + "hipviz/stats", timeout=10).read())
     assert stats["unproven"] < 10, stats
     RESULTS["300 half-open and 60 idle connections"].update(held)
+
+
+def test_at_the_file_limit_new_connections_are_refused_and_logged_once():
+    from served import running_server
+
+    with running_server(SCENES, file_limit=256) as server:
+        port = int(server.url.rsplit(":", 1)[1].strip("/"))
+        pages = []
+        try:
+            # upgraded pages are kept (they are not half-open); past the cap: a 503
+            for _ in range(220):
+                page = RawPage(port)
+                if page.status != 101:
+                    page.close()
+                    break
+                pages.append(page)
+            refused = [RawPage(port) for _ in range(20)]
+            assert {page.status for page in refused} == {503}
+            assert "server is full" in refused[0].buffer.decode()
+            for page in refused:
+                page.close()
+        finally:
+            for page in pages:
+                page.close()
+        # the pages gone, a new one is served again
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with urllib.request.urlopen(server.url, timeout=5) as reply:
+                    assert reply.status == 200
+                    break
+            except urllib.error.HTTPError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        log = server.log()
+        assert log.count("refusing new ones") == 1, log[-2000:]
+        assert "Too many open files" not in log
+        RESULTS["at the file limit (256)"] = {"pages_kept": len(pages), "refused": 20}

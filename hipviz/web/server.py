@@ -634,7 +634,10 @@ async def run_app(app, host: str, port: int, ready) -> None:
     """Listen (through :class:`Doors`) and serve until cancelled; ``ready(port)`` once listening."""
     from aiohttp import web
 
-    runner = web.AppRunner(app, handle_signals=False, keepalive_timeout=KEEPALIVE_S)
+    # no access log: a line per request is a log any page could flood
+    runner = web.AppRunner(
+        app, handle_signals=False, keepalive_timeout=KEEPALIVE_S, access_log=None
+    )
     await runner.setup()
     doors = Doors(runner.server)
     app["doors"] = doors
