@@ -54,6 +54,8 @@ MAX_WAITING_BYTES = 8 * 1024 * 1024
 SEND_TIMEOUT_S = 10.0
 #: the count of pages following is sent at most this often, seconds
 FOLLOWERS_EVERY_S = 0.25
+#: warnings about pages logged per second at most, all pages together
+LOG_LINES_PER_S = 5.0
 #: refusals logged per page (the rest are counted, and the count logged when it leaves)
 LOGGED_REFUSALS = 3
 
@@ -136,6 +138,10 @@ class Gate:
         self.shared: dict[str, list[bytes]] = {}  # what every page gets: the lead, the count
         self.followers = 0
         self._count_due = None
+        # the log is the instructor's terminal: a few lines a second at most, whatever
+        # the pages do (the rest counted, and the count given with the next line)
+        self._log_budget = Bucket(LOG_LINES_PER_S, 4 * LOG_LINES_PER_S)
+        self._unlogged = 0
 
     # -- what every page receives: built by the server, never relayed ------------------
     def publish(self, key: str, value) -> None:
@@ -202,19 +208,16 @@ class Gate:
             if not ws.closed:
                 await ws.close()
             if page.refused > LOGGED_REFUSALS or page.dropped:
-                log.warning(
-                    "page %d (%s) left: %d requests refused, %d messages dropped (flood)",
-                    page.number,
-                    page.address,
-                    page.refused,
-                    page.dropped,
+                self.note(
+                    f"page {page.number} ({page.address}) left: {page.refused} requests "
+                    f"refused, {page.dropped} messages dropped (flood)"
                 )
 
     def _receive(self, page: Page, frame: bytes) -> None:
         if not page.messages.take():
             page.dropped += 1
             if page.dropped > FLOOD_FACTOR * MESSAGES_PER_S:
-                log.warning("page %d (%s): closed for flooding", page.number, page.address)
+                self.note(f"page {page.number} ({page.address}): closed for flooding")
                 page.closed = True
                 page.wake_writer.set()
             return
@@ -266,10 +269,20 @@ class Gate:
         else:
             self._refuse(page, rpcid, f"not a request the classroom serves: {shown(method, 40)}")
 
+    def note(self, text: str) -> None:
+        """Log a warning about a page (text already escaped), within the log's budget."""
+        if not self._log_budget.take():
+            self._unlogged += 1
+            return
+        if self._unlogged:
+            text += f" ({self._unlogged} more such lines not logged)"
+            self._unlogged = 0
+        log.warning("%s", text)
+
     def _refuse(self, page: Page, rpcid: str | None, reason: str) -> None:
         page.refused += 1
         if page.refused <= LOGGED_REFUSALS:
-            log.warning("page %d (%s): refused: %s", page.number, page.address, shown(reason, 200))
+            self.note(f"page {page.number} ({page.address}): refused: {shown(reason, 200)}")
         if rpcid is not None:
             page.put(refusal(rpcid, reason))
 
@@ -320,7 +333,7 @@ class Gate:
                     await page.close(1008, "too far behind or flooding")
                     return
         except (TimeoutError, asyncio.TimeoutError):
-            log.warning("page %d (%s): stopped reading, closed", page.number, page.address)
+            self.note(f"page {page.number} ({page.address}): stopped reading, closed")
             page.closed = True
             await page.close(1008, "not reading")
         except (ConnectionError, RuntimeError):  # the page went while we sent

@@ -431,15 +431,16 @@ class Doors:
         self.refused = 0
 
     def __call__(self):
+        if self.refusing and len(self.open) < 0.9 * self.limit:
+            # well below the cap again (not merely one under: no log line per flap)
+            log.warning("taking connections again (%d were refused)", self.refused)
+            self.refusing, self.refused = False, 0
         if len(self.open) >= self.limit:
             self.refused += 1
             if not self.refusing:
                 log.warning("%d connections open: refusing new ones until some close", self.limit)
                 self.refusing = True
             return Refused()
-        if self.refusing:
-            log.warning("taking connections again (%d were refused)", self.refused)
-            self.refusing, self.refused = False, 0
         return Door(self, self.factory())
 
     def prove(self, transport) -> None:
@@ -573,7 +574,7 @@ def make_app(classroom: Classroom, page, allow_origins: tuple[str, ...] = ()):
         if not ws.can_prepare(request).ok:
             raise web.HTTPBadRequest(text="/ws is the pages' websocket: connect with Upgrade\n")
         if not origin_allowed(request, allow_origins):
-            log.warning("refused a websocket from origin %s", shown(request.headers["Origin"]))
+            gate.note(f"refused a websocket from origin {shown(request.headers['Origin'])}")
             raise web.HTTPForbidden(text="this websocket serves this server's own pages\n")
         if len(gate.pages) >= MAX_PAGES:
             raise web.HTTPServiceUnavailable(text="the classroom is full\n")
@@ -581,8 +582,15 @@ def make_app(classroom: Classroom, page, allow_origins: tuple[str, ...] = ()):
         transport = request.transport
         address = shown(request.remote or "?", 45)
         await gate.serve(ws, address, transport.abort if transport else lambda: None)
-        asyncio.get_event_loop().call_later(1.0, release_freed_memory)
+        if not trim_due:  # once a second at most, however many pages leave
+            trim_due.append(asyncio.get_running_loop().call_later(1.0, trim))
         return ws
+
+    trim_due: list = []
+
+    def trim():
+        trim_due.clear()
+        release_freed_memory()
 
     async def post_lead(request):
         if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
