@@ -405,8 +405,11 @@ def parse_body(text: str):
             raise ValueError(f"a number of {len(digits)} digits")
         return float(digits)
 
+    def refuse(name: str):
+        raise ValueError(f"{name} is not a number a pose takes")
+
     try:
-        return json.loads(text, parse_int=number, parse_float=number, parse_constant=number)
+        return json.loads(text, parse_int=number, parse_float=number, parse_constant=refuse)
     except RecursionError:
         raise ValueError("nested too deeply") from None
 
