@@ -153,7 +153,15 @@ def test_a_page_writes_no_key_of_any_page(room):
             time.sleep(0.05)
         page.close()
 
+    server = room[0]
+    fresh = RawPage(server.port)
+    before = first_state(fresh)
+    fresh.close()
     under_attack(room, "write every key", attack)
+    # a page arriving after the attacker left gets the same first state, nothing added
+    fresh = RawPage(server.port)
+    assert first_state(fresh) == before
+    fresh.close()
 
 
 def test_markup_in_every_text_reaches_no_page_and_no_terminal(room):
