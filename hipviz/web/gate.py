@@ -28,7 +28,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hipviz.web.classroom import MessageError
-from hipviz.web.wire import WireError, answer, decode, packed_answer, publication, refusal, shown
+from hipviz.web.wire import (
+    MAX_REQUEST_BYTES,
+    WireError,
+    answer,
+    decode,
+    packed_answer,
+    publication,
+    refusal,
+    shown,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +54,7 @@ HARMLESS = ("trame.lifecycle.update", "trame.error.client")
 SOLVES_PER_S = 60.0
 #: messages a page may send per second (averaged over a second's burst)
 MESSAGES_PER_S = 200.0
-#: a page sending this many times :data:`MESSAGES_PER_S` for a second is closed
+#: a page closed once it has had this many times :data:`MESSAGES_PER_S` messages dropped
 FLOOD_FACTOR = 5
 #: bytes of answers waiting for one page at most; a page further behind is not reading
 #: (or asks for what it does not read): closed
@@ -206,7 +215,7 @@ class Gate:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             if not ws.closed:
-                await ws.close()
+                await close(1000, "bye")
             if page.refused > LOGGED_REFUSALS or page.dropped:
                 self.note(
                     f"page {page.number} ({page.address}) left: {page.refused} requests "
@@ -233,7 +242,9 @@ class Gate:
             return
         args = args if isinstance(args, list) else []
         if rpcid.startswith("system:") and method == "wslink.hello":
-            page.put(answer(rpcid, {"clientID": f"c{page.number}", "maxMsgSize": 4_000_000}))
+            page.put(
+                answer(rpcid, {"clientID": f"c{page.number}", "maxMsgSize": MAX_REQUEST_BYTES})
+            )
         elif method == "trame.state.get":
             if page.has_state:
                 self._refuse(page, rpcid, "a page receives the first state once")
