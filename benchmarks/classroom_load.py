@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -177,8 +178,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--followers", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--cycles", type=int, default=1000)
+    parser.add_argument(
+        "--server-nice",
+        type=int,
+        default=None,
+        help="run the server at this nice value (negative needs root): on a machine shared "
+        "with other work, gives the server the core it would have on its own",
+    )
     args = parser.parse_args(argv)
     with running_server() as server:
+        if args.server_nice is not None:
+            os.setpriority(os.PRIO_PROCESS, server.process.pid, args.server_nice)
         result = asyncio.run(load(server, args.draggers, args.followers, args.seconds))
         if args.cycles:
             series = asyncio.run(cycles(server, args.cycles))
