@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv sysdeps run test lint wheel-smoke bench bench-web meshes clean
+.PHONY: venv sysdeps run test lint wheel-smoke bench bench-web bench-classroom meshes clean
 
 # (Re)install the package only when pyproject.toml changed since the last install.
 venv: $(STAMP)
@@ -46,7 +46,11 @@ bench: venv
 
 # the classroom server under real headless browsers (needs sysdeps: chromium)
 bench-web: sysdeps venv
-	$(BIN)/python -m hipviz.web.loadbench
+	$(BIN)/python benchmarks/browser_load.py
+
+# the classroom server at classroom scale on the wire (no browsers: the server gets the cores)
+bench-classroom: venv
+	$(BIN)/python benchmarks/classroom_load.py
 
 meshes: venv
 	$(BIN)/pip install -e '.[build]'

@@ -217,6 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
         "0.0.0.0 for every network interface)",
     )
     p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="another web origin whose pages may open the classroom websocket, as "
+        "http://host:port (repeatable; by default only this server's own pages)",
+    )
 
     p = sub.add_parser("report", help="print the pose reached and every muscle's length")
     _add_pose_args(p)
@@ -612,7 +620,7 @@ def _serve(args: argparse.Namespace) -> int:
     if missing:
         raise UsageError(f"scene file not found: {', '.join(missing)}")
     try:
-        serve(scenes, host=args.host, port=args.port)
+        serve(scenes, host=args.host, port=args.port, allow_origins=tuple(args.allow_origin))
     except OSError as exc:  # the address is not this machine's, or the port is taken
         raise UsageError(
             f"--host {args.host} --port {args.port}: cannot listen there ({exc.strerror or exc})"

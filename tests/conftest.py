@@ -90,11 +90,11 @@ def window(qtbot, anatomy):
     """The real main window on the shipped model, shown and active, closed afterwards."""
     from PyQt5.QtWidgets import QApplication
 
-    from hipviz.core.model import HipModel
     from hipviz.gui.window import MainWindow
+    from hipviz.io.model_files import load_model
 
     bones, landmarks = anatomy
-    win = MainWindow(HipModel.load(), bones, landmarks)
+    win = MainWindow(load_model(), bones, landmarks)
     win.files.recent.clear()
     qtbot.addWidget(win)
     win.show()
@@ -107,12 +107,12 @@ def window(qtbot, anatomy):
 
 @pytest.fixture(scope="module")
 def chrome():
-    """Headless Chromium driven by Selenium (:mod:`hipviz.web.browser`), one per test module.
+    """Headless Chromium driven by Selenium (``tests/browser.py``), one per test module.
 
     Skipped only when Debian's chromium or chromium-driver is missing (CI installs them
     with ``scripts/install-system-deps.sh``).
     """
-    from hipviz.web.browser import chromium, missing
+    from browser import chromium, missing
 
     reason = missing()
     if reason is not None:

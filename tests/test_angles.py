@@ -14,9 +14,10 @@ from PyQt5.QtCore import Qt
 from hipviz.cli import main
 from hipviz.core.model import HipModel
 from hipviz.core.pose import Pose, PoseError, SidePose
+from hipviz.io.model_files import load_model
 from hipviz.io.scene import Scene, SceneError, format_scene, parse_scene, read_scene, write_scene
 
-MODEL = HipModel.load()
+MODEL = load_model()
 
 GT_POSES = [  # (side, flexion, GT superior, GT anterior): all reachable
     ("right", 0.0, 8.0, 0.0),

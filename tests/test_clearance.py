@@ -8,11 +8,12 @@ from hipviz.build.clearance import CLAMPED_TOLERANCE_MM, TOLERANCE_MM, Clearance
 from hipviz.core.model import HipModel
 from hipviz.core.pose import Pose
 from hipviz.io.meshes import load_bones
+from hipviz.io.model_files import load_model
 
 
 @pytest.fixture(scope="module")
 def model_and_clearance():
-    return HipModel.load(), Clearance(load_bones())
+    return load_model(), Clearance(load_bones())
 
 
 def test_no_path_enters_bone_in_neutral(model_and_clearance):

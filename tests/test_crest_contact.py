@@ -15,13 +15,13 @@ from vtk.util.numpy_support import numpy_to_vtk, vtk_to_numpy
 
 from hipviz.core import contact, explain
 from hipviz.core import kinematics as kin
-from hipviz.core.model import HipModel
 from hipviz.core.pose import Pose
 from hipviz.io.meshes import load_bones, load_landmarks
+from hipviz.io.model_files import load_model
 from hipviz.io.scene import read_scene
 from hipviz.report import format_report
 
-MODEL = HipModel.load()
+MODEL = load_model()
 A = MODEL.anatomy
 SIDES = ("right", "left")
 CREST = "iliac_crest_superior_mm"

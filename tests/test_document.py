@@ -9,10 +9,10 @@ import pyvista as pv
 from PyQt5.QtCore import QSettings
 from PyQt5.QtWidgets import QWidget
 
-from hipviz.core.model import HipModel
 from hipviz.gui.document import SceneDocument
 from hipviz.gui.export_dialog import ExportDialog
 from hipviz.gui.scene_files import SceneFiles
+from hipviz.io.model_files import load_model
 from hipviz.io.scene import read_scene
 from hipviz.render.export import FigureOptions
 from hipviz.render.scene import HipScene
@@ -25,7 +25,7 @@ SCENES = Path(__file__).resolve().parents[1] / "scenes"
 @pytest.fixture
 def document(qtbot, anatomy):
     bones, landmarks = anatomy
-    model, state = HipModel.load(), DisplayState()
+    model, state = load_model(), DisplayState()
     plotter = pv.Plotter(off_screen=True, window_size=[640, 400])
     scene = HipScene(plotter, bones, model=model, landmarks=landmarks, state=state)
     parent = QWidget()

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from hipviz.core.explain import crest_text, gt_move_motion, gt_move_text
-from hipviz.core.model import HipModel
+from hipviz.io.model_files import load_model
 from hipviz.io.scene import read_scene
 from hipviz.web.classroom import Classroom
 from hipviz.web.handout import write_handout
 
-MODEL = HipModel.load()
+MODEL = load_model()
 A = MODEL.anatomy
 SCENES = Path(__file__).resolve().parents[1] / "scenes"
 

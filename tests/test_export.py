@@ -15,6 +15,7 @@ from hipviz.cli import main
 from hipviz.core.pose import Pose
 from hipviz.io.figure_files import TextItem, write_figure
 from hipviz.io.meshes import load_bones, load_landmarks
+from hipviz.io.model_files import load_model
 from hipviz.io.scene import Camera, Display, Scene, read_scene
 from hipviz.render.export import FigureError, FigureOptions, FigureRenderer, render_figure
 
@@ -183,10 +184,9 @@ def test_figure_files_are_written_atomically(tmp_path):
 # --- the window -------------------------------------------------------------------------------
 @pytest.mark.gui
 def test_exported_figure_does_not_depend_on_the_window_size(qtbot, tmp_path):
-    from hipviz.core.model import HipModel
     from hipviz.gui.window import MainWindow
 
-    win = MainWindow(HipModel.load(), load_bones(), load_landmarks())
+    win = MainWindow(load_model(), load_bones(), load_landmarks())
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
@@ -213,11 +213,10 @@ def test_ctrl_e_opens_the_export_dialog_and_it_exports(qtbot, tmp_path, monkeypa
     from PyQt5.QtCore import QSettings, Qt, QTimer
     from PyQt5.QtWidgets import QApplication
 
-    from hipviz.core.model import HipModel
     from hipviz.gui.export_dialog import ExportDialog
     from hipviz.gui.window import MainWindow
 
-    win = MainWindow(HipModel.load(), load_bones(), load_landmarks())
+    win = MainWindow(load_model(), load_bones(), load_landmarks())
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)

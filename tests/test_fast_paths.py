@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 
 from hipviz.core import kinematics as kin
-from hipviz.core.model import HipModel, MomentArms
+from hipviz.core.model import MomentArms
 from hipviz.core.muscles import sphere_wrap_length, sphere_wrap_points, transform_points
 from hipviz.core.pose import Pose
+from hipviz.io.model_files import load_model
 
-MODEL = HipModel.load()
+MODEL = load_model()
 RNG = np.random.default_rng(7)
 # crests, flexion, GT requests: in range, plus some far out of reach (clamped solves)
 CASES = np.column_stack(

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import canvas_pixels, console_log, wait_loaded
 
 from hipviz.cli import main
-from hipviz.core.model import HipModel
 from hipviz.io.figure_files import FigureFileError
+from hipviz.io.model_files import load_model
 from hipviz.io.scene import read_scene
-from hipviz.web.browser import canvas_pixels, console_log, wait_loaded
 from hipviz.web.handout import write_handout
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,7 +107,7 @@ def test_the_page_shows_bones_coloured_muscles_and_its_text(page):
 
     rows = page.find_elements(By.CSS_SELECTOR, "#numbers tbody tr")
     assert len(rows) == 14
-    solution = HipModel.load().solve(scene.pose)
+    solution = load_model().solve(scene.pose)
     expected = {f"{r['side']}.{r['muscle']}": r for r in solution.rows()}
     row = page.find_element(By.CSS_SELECTOR, 'tr[data-path="right.gluteus_medius_anterior"]')
     cells = [c.text for c in row.find_elements(By.TAG_NAME, "td")]

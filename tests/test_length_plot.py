@@ -10,8 +10,8 @@ import pytest
 from matplotlib.image import imread
 from PyQt5.QtCore import Qt
 
-from hipviz.core.model import HipModel
 from hipviz.core.pose import PoseError
+from hipviz.io.model_files import load_model
 from hipviz.render.length_plot import (
     CURRENT_LINE_GID,
     MARKER_GID_PREFIX,
@@ -26,7 +26,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 @pytest.fixture(scope="module")
 def model():
-    return HipModel.load()
+    return load_model()
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import pyvista
 
-from hipviz.core.model import HipModel
 from hipviz.core.pose import Pose
+from hipviz.io.model_files import load_model
 from hipviz.render.scene import HipScene, bone_polydata, drag_polydata
 
 GT_UP = "right.gt_superior_mm"
@@ -40,7 +40,7 @@ def test_drag_bones_are_light_closed_and_shaded_like_the_full_ones(anatomy):
 
 def test_interactive_level_is_lighter_and_release_restores_the_exact_picture(anatomy):
     bones, landmarks = anatomy
-    model = HipModel.load()
+    model = load_model()
     model.set_pose(Pose.from_dict({GT_UP: 8.0}))
     plotter = pyvista.Plotter(off_screen=True, window_size=(480, 300))
     try:

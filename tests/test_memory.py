@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 import pyvista
 
-from hipviz.core.model import HipModel
 from hipviz.core.pose import Pose
+from hipviz.io.model_files import load_model
 from hipviz.render.scene import HipScene
 
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
@@ -77,7 +77,7 @@ needs_proc = pytest.mark.skipif(
 @needs_proc
 def test_ten_thousand_scene_updates_keep_memory_and_actors(anatomy):
     bones, landmarks = anatomy
-    model = HipModel.load()
+    model = load_model()
     plotter = pyvista.Plotter(off_screen=True, window_size=(320, 200))
     try:
         scene = HipScene(plotter, bones, model=model, landmarks=landmarks)
@@ -122,7 +122,7 @@ def test_hundreds_of_slider_drags_in_the_window_keep_memory_and_actors(qtbot, an
     from hipviz.gui.window import MainWindow
 
     bones, landmarks = anatomy
-    window = MainWindow(HipModel.load(), bones, landmarks)
+    window = MainWindow(load_model(), bones, landmarks)
     qtbot.addWidget(window)
     window.resize(900, 640)  # a small view: frames are cheap on a software renderer
     window.show()

@@ -7,11 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hipviz.core.model import HipModel
 from hipviz.core.muscles import MUSCLES
 from hipviz.core.pose import Pose, PoseError
+from hipviz.io.model_files import load_model
 
-MODEL = HipModel.load()
+MODEL = load_model()
 KEYS = MODEL.muscles.keys
 
 
@@ -178,7 +178,7 @@ def test_vectorised_sweep_equals_one_at_a_time():
 
 
 def test_model_notifies_once_per_change_and_not_for_the_same_value():
-    model = HipModel.load()
+    model = load_model()
     seen = []
     model.subscribe(seen.append)
     model.set("right.gt_superior_mm", 5.0)

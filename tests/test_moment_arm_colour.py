@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from test_render import piriformis_pixel
 
-from hipviz.core.model import HipModel
+from hipviz.io.model_files import load_model
 from hipviz.io.scene import Display, Scene, read_scene, write_scene
 from hipviz.render.export import FigureOptions, FigureRenderer
 from hipviz.render.muscle_layer import MOMENT_ARM_SCALARS, SCALARS
@@ -45,7 +45,7 @@ def legend_words(scene: HipScene) -> tuple[str, str, str, list[str]]:
 def scene(offscreen_plotter, anatomy):
     """Right hip flexed 90 degrees, left straight, seen from behind."""
     bones, _ = anatomy
-    model = HipModel.load()
+    model = load_model()
     model.set("right.hip_flexion_deg", 90.0)
     hip_scene = HipScene(offscreen_plotter, bones, model=model)
     hip_scene.set_view("posterior", render=False)

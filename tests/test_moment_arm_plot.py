@@ -14,6 +14,7 @@ from hipviz.cli import main
 from hipviz.core.model import HipModel
 from hipviz.core.muscles import MUSCLES
 from hipviz.core.pose import Pose
+from hipviz.io.model_files import load_model
 from hipviz.render.length_plot import CURRENT_LINE_GID, CURRENT_TEXT_GID, MARKER_GID_PREFIX
 from hipviz.render.moment_arm_plot import (
     moment_arm_curves,
@@ -25,7 +26,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 GLUTEAL = [m for m in MUSCLES if m.startswith("gluteus_")]
 
 
-MODEL = HipModel.load()
+MODEL = load_model()
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import pyvista
 
-from hipviz.core.model import HipModel
 from hipviz.io.meshes import load_bones, load_landmarks
+from hipviz.io.model_files import load_model
 from hipviz.render.colours import (
     CVD_MATRICES,
     DEFAULT_LIMIT_PCT,
@@ -205,7 +205,7 @@ def test_tick_labels():
 # --- the muscle layer -----------------------------------------------------------------------
 @pytest.fixture
 def scene(offscreen_plotter, bones, landmarks):
-    return HipScene(offscreen_plotter, bones, model=HipModel.load(), landmarks=landmarks)
+    return HipScene(offscreen_plotter, bones, model=load_model(), landmarks=landmarks)
 
 
 def piriformis_pixel(

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hipviz.core.model import HipModel
 from hipviz.core.pose import ANGLE_KEYS, GT_KEYS, RANGES, SIDES, Pose, SidePose
+from hipviz.io.model_files import load_model
 from hipviz.io.scene import (
     ALL_PATHS,
     BACKGROUNDS,
@@ -515,7 +515,7 @@ def test_the_teaching_cases_pose_what_their_titles_say():
 @pytest.mark.parametrize("stem, key, pct", CLAIMS)
 def test_the_numbers_in_the_captions_are_the_models(stem, key, pct):
     scene = read_scene(ROOT / "scenes" / f"{stem}.toml")
-    solution = HipModel.load().solve(scene.pose)
+    solution = load_model().solve(scene.pose)
     got = float(solution.change_pct[solution.keys.index(key)])
     assert round(got, 1) == pytest.approx(pct, abs=0.051), f"{stem}: {key} is {got:+.2f} %"
     quoted = f"{pct:+.1f} %" if pct else "0.0 %"
@@ -529,7 +529,7 @@ def test_gt_superior_shortening_matches_a_hand_estimate():
     Via points, wraps and insertions away from the GT tip put the model within a quarter
     of that; the order the caption tells (piriformis least) is the same."""
     scene = read_scene(ROOT / "scenes" / "03_gt_superior.toml")
-    model = HipModel.load()
+    model = load_model()
     solution = model.solve(scene.pose)
     lift = scene.pose.right.gt_superior_mm
     estimate, got = {}, {}
@@ -549,7 +549,7 @@ def test_gt_superior_shortening_matches_a_hand_estimate():
 @pytest.mark.parametrize("stem, key, action, mm", MOMENT_ARM_CLAIMS)
 def test_the_moment_arms_in_the_captions_are_the_models(stem, key, action, mm):
     scene = read_scene(ROOT / "scenes" / f"{stem}.toml")
-    solution = HipModel.load().solve(scene.pose)
+    solution = load_model().solve(scene.pose)
     got = float(solution.moment_arms_mm[action][solution.keys.index(key)])
     assert abs(got - mm) <= 0.5, f"{stem}: the {action} moment arm of {key} is {got:+.2f} mm"
     assert f"({abs(mm)} mm" in scene.caption or f" {abs(mm)} mm" in scene.caption, (stem, mm)
@@ -567,7 +567,7 @@ def test_every_moment_arm_quoted_in_a_caption_is_checked():
 
 
 def test_flexion_reverses_piriformis_rotation_as_scene_6_says():
-    model = HipModel.load()
+    model = load_model()
     key = "right.piriformis"
 
     def pct(**values):

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hipviz.io.model_files import load_model
 from hipviz.io.scene import read_scene, scene_of, state_of
 from hipviz.state import DEFAULTS, DisplayState
 
@@ -111,11 +112,10 @@ def test_saving_a_scene_needs_no_qt(tmp_path):
 def test_the_scene_follows_its_state_in_place(anatomy):
     import pyvista as pv
 
-    from hipviz.core.model import HipModel
     from hipviz.render.scene import HipScene
 
     bones, _ = anatomy
-    model = HipModel.load()
+    model = load_model()
     state = DisplayState()
     plotter = pv.Plotter(off_screen=True, window_size=[400, 300])
     try:

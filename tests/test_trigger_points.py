@@ -10,8 +10,8 @@ import pytest
 import pyvista as pv
 
 from hipviz.build.clearance import Clearance
-from hipviz.core.model import HipModel
 from hipviz.io.meshes import load_bones, load_landmarks
+from hipviz.io.model_files import load_model
 from hipviz.io.scene import Overlay, Scene, SceneError, parse_scene, read_scene, write_scene
 from hipviz.io.trigger_points import (
     build_trigger_points,
@@ -39,7 +39,7 @@ def bones():
 
 @pytest.fixture(scope="module")
 def model():
-    return HipModel.load()
+    return load_model()
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from hipviz import validation as V
 from hipviz.cli import main
 from hipviz.core.model import HipModel
 from hipviz.core.muscles import MUSCLES, MuscleSet
+from hipviz.io.model_files import load_model
 
 #: (muscle, action, flexion_deg) -> why our model has the opposite sign to an unambiguous
 #: literature value; such a case is marked xfail(strict=True) and reported to the lead.
@@ -21,7 +22,7 @@ KNOWN_SIGN_DISAGREEMENTS: dict[tuple[str, str, int], str] = {}
 
 @pytest.fixture(scope="module")
 def model() -> HipModel:
-    return HipModel.load()
+    return load_model()
 
 
 @pytest.fixture(scope="module")

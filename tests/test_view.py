@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from PyQt5.QtWidgets import QApplication
 
-from hipviz.core.model import HipModel
 from hipviz.gui.app import StartupError, load_window
 from hipviz.gui.view import VIEW_ENV, FramebufferView, NativeView
 from hipviz.gui.window import MainWindow
+from hipviz.io.model_files import load_model
 
 pytestmark = pytest.mark.gui
 
@@ -19,7 +19,7 @@ SIZE = (1400, 900)
 
 def shown_window(qtbot, anatomy) -> MainWindow:
     bones, landmarks = anatomy
-    win = MainWindow(HipModel.load(), bones, landmarks)
+    win = MainWindow(load_model(), bones, landmarks)
     qtbot.addWidget(win)
     win.resize(*SIZE)
     win.show()

@@ -180,17 +180,6 @@ class HipModel:
             contact = ContactCheck(anatomy.hip_centre, knees, femurs)
         return cls(anatomy, MuscleSet(load_muscles(muscles_path, anatomy.hip_centre)), contact)
 
-    @classmethod
-    def load(cls, mesh_dir: Path | None = None, muscles_path: Path | None = None) -> HipModel:
-        """Old spelling of :func:`hipviz.io.model_files.load_model` (reads the files).
-
-        Kept for callers not yet moved over (the classroom server and its tests); the one
-        import of io from the core, allowed by name in the import contract until then.
-        """
-        from hipviz.io.model_files import load_model
-
-        return load_model(mesh_dir, muscles_path)
-
     # --- state -----------------------------------------------------------------------------
     @property
     def pose(self) -> Pose:

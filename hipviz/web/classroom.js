@@ -35,6 +35,7 @@ window.hipviz = (() => {
       }
     },
     apply(update, setPose) {
+      if (update && update.superseded) return; // a newer request of this page is answered
       if (!update || update.error || !update.matrices || !update.muscles || !update.rows) {
         trame().state.set("error", (update && update.error) || "an incomplete answer was ignored");
         return;
@@ -78,10 +79,33 @@ window.hipviz = (() => {
     async lead(extra) {
       const answer = await trame().trigger(
         "hipviz_lead", [token, { ...get("pose") }, extra.scene ?? null, extra.view ?? null]);
-      if (answer && answer.error) trame().state.set("error", answer.error);
+      if (answer && answer.error && !answer.superseded) trame().state.set("error", answer.error);
     },
     setFollow(on) {
+      // the server counts the pages following, for the instructor's page
+      trame().trigger("hipviz_follow", [!!on]);
       if (on) api.onLead();
+    },
+    // one slider step per key press, however fast the presses come: the step is taken
+    // here, on the page's own pose (the sending coalesces, the steps never do)
+    step(key, how) {
+      if (get("follow")) return;
+      const spec = (get("controls") || []).find((c) => c.key === key);
+      if (!spec) return;
+      const pose = { ...get("pose") };
+      const now = pose[key] || 0;
+      const moves = {
+        ArrowRight: now + spec.step, ArrowUp: now + spec.step,
+        ArrowLeft: now - spec.step, ArrowDown: now - spec.step,
+        PageUp: now + 10 * spec.step, PageDown: now - 10 * spec.step,
+        Home: spec.min, End: spec.max,
+      };
+      if (!(how in moves)) return false;
+      const value = Math.min(spec.max, Math.max(spec.min, moves[how]));
+      pose[key] = Math.round(value / spec.step) * spec.step;
+      trame().state.set("pose", pose);
+      api.poseChanged();
+      return true;
     },
     onLead() {
       const lead = get("lead");
@@ -107,8 +131,26 @@ window.hipviz = (() => {
     }, 300);
   };
   setTimeout(waitForView, 100);
+  // the instructor's page leads: it says so, and counts the pages following
+  const markInstructor = () => {
+    if (!(window.trame && window.trame.state && window.trame.state.get("controls"))) {
+      setTimeout(markInstructor, 100);
+      return;
+    }
+    if (token) window.trame.state.set("instructor", true);
+  };
+  markInstructor();
   // keys 1-5 choose the standard views, as in the desktop app
   const viewKeys = { 1: "anterior", 2: "posterior", 3: "right", 4: "left", 5: "superior" };
+  document.addEventListener("keydown", (event) => {
+    const thumb = event.target.closest && event.target.closest("[role=slider]");
+    const input = thumb && thumb.closest(".v-slider")
+      && thumb.closest(".v-slider").querySelector("input[id^=slider-]");
+    if (input && api.step(input.id.slice("slider-".length), event.key)) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }, true);
   document.addEventListener("keydown", (event) => {
     const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(event.target.tagName)
       && event.target.type !== "range";

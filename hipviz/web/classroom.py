@@ -12,6 +12,7 @@ and the load benchmark drive it directly.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import secrets
 import time
@@ -27,6 +28,7 @@ from hipviz.io.scene import Scene
 from hipviz.render.colours import COLOUR_SCALES
 from hipviz.render.views import VIEWS, camera_position
 from hipviz.web.payload import bone_matrices, muscle_lines, table_rows
+from hipviz.web.wire import shown
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +60,14 @@ def check_pose_message(message) -> Pose:
         )
     if len(repr(message)) > MAX_MESSAGE_CHARS:
         raise MessageError(f"pose message longer than {MAX_MESSAGE_CHARS} characters")
-    unknown = [str(k)[:40] for k in message if k not in CONTROL_KEYS]
+    unknown = [shown(k, 40) for k in message if k not in CONTROL_KEYS]
     if unknown:
         raise MessageError(
             f"unknown pose key {', '.join(unknown)}; allowed: {', '.join(CONTROL_KEYS)}"
         )
+    for key, value in message.items():  # an int too large for a float: out of range too
+        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+            raise MessageError(f"{key}: a {value.bit_length()}-bit number is out of range")
     try:
         return Pose.from_dict(message)
     except PoseError as exc:
@@ -171,7 +176,7 @@ class Classroom:
         ):
             raise MessageError(
                 f"scene must be a number 0 to {len(self.scenes) - 1} "
-                f"(one of the served scenes); got {str(index)[:40]}"
+                f"(one of the served scenes); got {shown(index, 40)}"
             )
         return self.scenes[index]
 
@@ -188,7 +193,10 @@ class Classroom:
 
     # -- the instructor ------------------------------------------------------------------
     def check_token(self, token) -> None:
-        if not isinstance(token, str) or not secrets.compare_digest(token, self.token):
+        """MessageError unless ``token`` is the run's token (compared in constant time, as
+        bytes: any text a page sends, non-ASCII included, is just a wrong token)."""
+        given = token.encode("utf-8", "surrogatepass") if isinstance(token, str) else b""
+        if not hmac.compare_digest(given, self.token.encode("utf-8")):
             raise MessageError("not the instructor: the token is wrong")
 
     def set_lead(self, token, message, scene=None, view=None) -> dict:
@@ -206,7 +214,7 @@ class Classroom:
         }
         if view is not None:
             if not isinstance(view, str) or view not in VIEWS:
-                raise MessageError(f"view must be one of {', '.join(VIEWS)}; got {str(view)[:40]}")
+                raise MessageError(f"view must be one of {', '.join(VIEWS)}; got {shown(view, 40)}")
             lead["view"] = view
         elif self.lead is not None and "view" in self.lead:
             lead["view"] = self.lead["view"]

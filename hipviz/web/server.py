@@ -1,31 +1,49 @@
-"""``hipviz serve``: the classroom server, a web version of the app built on trame.
+"""``hipviz serve``: the classroom server, its own aiohttp server around trame's page.
 
-Rendering happens in each browser (vtk.js, WebGL): the bones' triangles reach a browser
-once, in the state every page receives on connecting; a slider move makes the page ask
-the server for its own pose (``hipviz_solve``) and the answer, to that page alone, holds
-only what changed: bone matrices, muscle polylines and colours, table and status (a few
-kB; the browser draws the lines wide). Pose, muscles and table are *client-only*
-state, so each browser keeps its own. The instructor's pose, scene and view are the one
-shared value (``lead``), which pages in follow mode copy; only the server writes it.
+Rendering happens in each browser (vtk.js, WebGL). trame builds the page (Vue template,
+vuetify and vtk.js widgets, its browser code) and the shared data (bones, scenes,
+controls) once, at start; it is never started as a server. The server here is ours:
+static files, ``POST /hipviz/lead`` for the desktop app, and one websocket per page
+speaking trame's wire format (:mod:`hipviz.web.wire`) through :class:`~hipviz.web.gate.Gate`,
+which lets a page *ask* (its pose, a scene, to lead with the token) and never write.
+So the guarantees are visible in one place each:
+
+- a page changes only what it itself shows: every answer goes to the page that asked;
+- only a request carrying the token changes the lead, the one value every page receives
+  (with the count of pages following), built by the server from a checked request;
+- nothing a page sends reaches another page: there is no path that relays it.
+
+Why not trame's own server: its ``trame.state.update`` lets every page write every
+key, including the page template, and rebroadcasts it to all pages; its websocket
+sends to all pages in turn, so one page that stops reading stalls everyone; and it
+trusts chunk headers. Guarding each of those from outside would be a list of patches;
+a server that has no such path is a guarantee.
+
+Hardening at the door (:class:`Doors` and :func:`secure_headers`): the websocket takes
+only pages from this server (Origin), every response carries a strict CSP and the usual
+headers, request bodies and messages are capped before they are read, connections are
+capped below the file limit with timeouts for those that never send a request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
-import inspect
 import json
 import logging
+import resource
 import socket
 from pathlib import Path
 
-from hipviz.core.model import HipModel
 from hipviz.io.meshes import load_bones
+from hipviz.io.model_files import load_model
 from hipviz.io.scene import read_scene
 from hipviz.io.scene_folder import scene_files
 from hipviz.web.classroom import Classroom, MessageError, cameras, control_specs, controls_of
+from hipviz.web.gate import Gate
 from hipviz.web.handout import legend_spec
 from hipviz.web.payload import bone_meshes
+from hipviz.web.wire import MAX_REQUEST_BYTES, shown
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +52,7 @@ DEFAULT_PORT = 8080
 BACKGROUND = "[0.10, 0.13, 0.17]"
 #: muscle line width, pixels (vtk.js draws wide lines itself; WebGL alone gives one pixel)
 LINE_WIDTH_PX = 6
-#: client-only state: each browser's own
+#: each browser's own state: the page keeps it, the server never reads it from there
 CLIENT_ONLY = (
     "pose",
     "muscles",
@@ -47,10 +65,46 @@ CLIENT_ONLY = (
     "scene_caption",
     "view",
     "error",
+    "instructor",
 )
 
-SCRIPT = Path(__file__).with_name("classroom.js")
-STYLE = Path(__file__).with_name("classroom.css")
+HERE = Path(__file__).parent
+SCRIPT = HERE / "classroom.js"
+SCRIPT_URL = "__hipviz/classroom.js"
+STYLE = HERE / "classroom.css"
+
+#: every page's Content-Security-Policy: scripts from this server only (Vue compiles the
+#: page's template, hence 'unsafe-eval'; no inline script runs), connections to this
+#: server only, never framed, no plugins, no forms
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+    "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # the instructor's address holds the token: never send it on as a referrer
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+#: requests (HTTP bodies) larger than this are refused unread, bytes
+MAX_BODY_BYTES = 64 * 1024
+#: a connection must complete its first request within this, seconds
+FIRST_REQUEST_S = 5.0
+#: connections that have not yet completed a request, at most (the oldest goes first)
+MAX_UNPROVEN = 64
+#: connections in all at most (also kept this far below the process's file limit)
+MAX_CONNECTIONS = 2000
+FILE_RESERVE = 64
+#: pages' websockets at most
+MAX_PAGES = 600
+#: an HTTP connection idle this long between requests is closed, seconds
+KEEPALIVE_S = 10.0
+#: a page's websocket is pinged this often; one that does not answer is closed, seconds
+HEARTBEAT_S = 20.0
 
 
 def default_scenes() -> list[Path]:
@@ -63,16 +117,21 @@ def load_scenes(paths: list[Path]) -> list:
     return [(Path(p).stem, read_scene(p)) for p in paths]
 
 
-def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
-    """A trame server showing ``classroom`` (not started)."""
+def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
+    """The trame server object holding the classroom page and its first state (never
+    started: :func:`make_app` serves what it built)."""
     from trame.app import get_server
     from trame.ui.vuetify3 import SinglePageWithDrawerLayout
     from trame.widgets import client, html
     from trame.widgets import vtk as vtk_widgets
     from trame.widgets import vuetify3 as v
+    from trame_client import module as client_module
 
     server = get_server(name, client_type="vue3")
-    state, ctrl = server.state, server.controller
+    server.enable_module(client_module)
+    # served as a file (the CSP runs no inline script), loaded by trame's page
+    server.enable_module({"scripts": [SCRIPT_URL]})
+    state = server.state
     bones = load_bones() if bones is None else bones
 
     first = classroom.open_scene(0)
@@ -88,6 +147,8 @@ def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
                 for s in classroom.scenes
             ],
             "lead": None,
+            "followers": 0,
+            "instructor": False,
             # each browser starts from the first scene; these are its own from then on
             "pose": first["controls"],
             "muscles": first["muscles"],
@@ -103,86 +164,10 @@ def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
         }
     )
 
-    def refusing(what: str, action):
-        """A trigger that answers a bad message with the reason instead of failing."""
-        signature = inspect.signature(action)
-
-        def trigger(*args):
-            try:
-                signature.bind(*args)
-            except TypeError:
-                reason = f"{what} takes {action.__doc__}; got {len(args)} argument(s)"
-            else:
-                try:
-                    return action(*args)
-                except MessageError as exc:
-                    reason = str(exc)
-            log.warning("refused a %s message: %s", what, reason)
-            return {"error": reason}
-
-        return trigger
-
-    def solve(message, scene=0):
-        """(pose, scene number)"""
-        return classroom.solve(message, scene)
-
-    def open_scene(index):
-        """(scene number)"""
-        return classroom.open_scene(index)
-
-    def lead(token, message, scene=None, view=None):
-        """(token, pose, scene number or null, view or null)"""
-        state.lead = classroom.set_lead(token, message, scene, view)
-        return state.lead  # the instructor's page shows it too
-
-    server.trigger("hipviz_solve")(refusing("pose", solve))
-    server.trigger("hipviz_scene")(refusing("scene", open_scene))
-    lead_trigger = server.trigger("hipviz_lead")(refusing("lead", lead))
-
-    @state.change("lead")
-    def guard_lead(lead, **_):
-        # a browser can write any shared key; the lead is the server's alone
-        if lead is not classroom.lead and lead != classroom.lead:
-            log.warning("refused a lead change a browser made")
-            state.lead = classroom.lead
-
-    @ctrl.add("on_client_connected")
-    def page_came(**_):
-        # pages leave without a word (a closed tab sends nothing reliable), and glibc keeps
-        # what their websockets freed (deflate buffers, 256 kB each); each arrival hands
-        # that back to the system, so memory follows the pages actually connected
-        asyncio.get_event_loop().call_later(1.0, release_freed_memory)
-
-    @ctrl.add("on_server_bind")
-    def add_routes(wslink_server):
-        from aiohttp import web
-
-        async def post_lead(request):
-            try:
-                body = json.loads(await request.text())
-                if not isinstance(body, dict):
-                    raise MessageError("the body must be a JSON object")
-                result = lead_trigger(
-                    body.get("token"), body.get("pose"), body.get("scene"), body.get("view")
-                )
-            except ValueError as exc:  # JSON or MessageError
-                result = {"error": str(exc)}
-            status = 200 if "error" not in result else (403 if "token" in result["error"] else 400)
-            state.flush()
-            return web.json_response(result, status=status)
-
-        async def get_stats(_request):
-            return web.json_response(classroom.stats())
-
-        wslink_server.app.add_routes(
-            [web.post("/hipviz/lead", post_lead), web.get("/hipviz/stats", get_stats)]
-        )
-
     with SinglePageWithDrawerLayout(server, full_height=True) as layout:
         layout.title.set_text("hipviz")
         layout.footer.hide()
         client.Style(STYLE.read_text())
-        client.Script(SCRIPT.read_text())
         with layout.toolbar:
             v.VSpacer()
             v.VSelect(
@@ -214,7 +199,14 @@ def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
                         id=f"view-{key}",
                         title=f"{key.capitalize()} view",
                     )
+            html.Span(
+                "You lead: {{ followers }} page{{ followers === 1 ? '' : 's' }} following",
+                v_if=("instructor",),
+                classes="text-body-2 mx-3 leading",
+                id="leading",
+            )
             v.VSwitch(
+                v_if=("!instructor",),
                 v_model=("follow",),
                 label="Follow instructor",
                 hide_details=True,
@@ -227,7 +219,7 @@ def build_server(classroom: Classroom, bones=None, name: str = "hipviz"):
             )
             html.Span(
                 "(waiting for the instructor)",
-                v_if=("follow && !lead",),
+                v_if=("!instructor && follow && !lead",),
                 classes="text-caption mr-2",
             )
         with layout.drawer as drawer:
@@ -384,42 +376,332 @@ def share_address(host: str) -> str:
             return socket.gethostname()
 
 
+def first_state(page) -> bytes:
+    """The page description and shared data every page receives on connecting, packed
+    once (it never changes: the lead and the count follow as the server's updates)."""
+    import msgpack
+    from trame_server.utils import clean_state
+
+    clean, _ = clean_state(page.state.initial)
+    return msgpack.packb({"name": page.name, "state": clean})
+
+
+def index_html(www: Path) -> bytes:
+    """trame's page, without its one inline script (a loading message; the CSP runs no
+    inline script) and titled for hipviz."""
+    text = (www / "index.html").read_text()
+    start = text.rindex("<script>")
+    end = text.index("</script>", start) + len("</script>")
+    text = text[:start] + text[end:]
+    text = text.replace("<title>trame is built by Kitware</title>", "<title>hipviz</title>")
+    return text.encode()
+
+
+def parse_body(text: str):
+    """A JSON request body; ValueError for one too deep or with numbers too long to be a pose."""
+
+    def number(digits: str):
+        if len(digits) > 24:
+            raise ValueError(f"a number of {len(digits)} digits")
+        return float(digits)
+
+    def refuse(name: str):
+        raise ValueError(f"{name} is not a number a pose takes")
+
+    try:
+        return json.loads(text, parse_int=number, parse_float=number, parse_constant=refuse)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+class Doors:
+    """Every TCP connection comes in here first (wrapping aiohttp's protocol factory).
+
+    Connections are capped below the file limit: one more is answered 503 and closed at
+    once (logged once while it lasts). One that has not completed a request within
+    :data:`FIRST_REQUEST_S` is closed, and when :data:`MAX_UNPROVEN` such connections are
+    open the oldest is dropped for the newest, so half-open connections never keep a
+    real page out. A request completed marks its connection proven (:meth:`prove`).
+    """
+
+    def __init__(self, factory, limit: int | None = None):
+        self.factory = factory
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        self.limit = limit or max(16, min(MAX_CONNECTIONS, soft - FILE_RESERVE))
+        self.open: dict[int, Door] = {}  # transport id -> door
+        self.unproven: dict[int, Door] = {}  # in arrival order
+        self.refusing = False
+        self.refused = 0
+
+    def __call__(self):
+        if self.refusing and len(self.open) < 0.9 * self.limit:
+            # well below the cap again (not merely one under: no log line per flap)
+            log.warning("taking connections again (%d were refused)", self.refused)
+            self.refusing, self.refused = False, 0
+        if len(self.open) >= self.limit:
+            self.refused += 1
+            if not self.refusing:
+                log.warning("%d connections open: refusing new ones until some close", self.limit)
+                self.refusing = True
+            return Refused()
+        return Door(self, self.factory())
+
+    def prove(self, transport) -> None:
+        self.unproven.pop(id(transport), None)
+
+    def counts(self) -> dict:
+        return {"connections": len(self.open), "unproven": len(self.unproven)}
+
+
+class Door(asyncio.Protocol):
+    """One connection: hands everything to aiohttp's handler, and closes it if it stalls."""
+
+    def __init__(self, doors: Doors, inner):
+        self.doors, self.inner, self.transport, self.timer = doors, inner, None, None
+
+    def connection_made(self, transport):
+        self.transport = transport
+        key = id(transport)
+        self.doors.open[key] = self
+        if len(self.doors.unproven) >= MAX_UNPROVEN:
+            oldest = next(iter(self.doors.unproven.values()))
+            oldest.transport.abort()
+            self.doors.unproven.pop(id(oldest.transport), None)
+        self.doors.unproven[key] = self
+        self.timer = asyncio.get_event_loop().call_later(FIRST_REQUEST_S, self._deadline)
+        self.inner.connection_made(transport)
+
+    def _deadline(self):
+        if id(self.transport) in self.doors.unproven:
+            self.transport.abort()
+
+    def data_received(self, data):
+        self.inner.data_received(data)
+
+    def eof_received(self):
+        return self.inner.eof_received()
+
+    def pause_writing(self):
+        self.inner.pause_writing()
+
+    def resume_writing(self):
+        self.inner.resume_writing()
+
+    def connection_lost(self, exc):
+        key = id(self.transport)
+        self.doors.open.pop(key, None)
+        self.doors.unproven.pop(key, None)
+        if self.timer is not None:
+            self.timer.cancel()
+        self.inner.connection_lost(exc)
+
+
+class Refused(asyncio.Protocol):
+    def connection_made(self, transport):
+        transport.write(
+            b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+            b"Connection: close\r\nContent-Length: 31\r\n\r\nthe server is full: retry soon\n"
+        )
+        transport.close()
+
+
+def origin_allowed(request, allow_origins: tuple[str, ...]) -> bool:
+    """A websocket from a page of this server (its Origin is the address it was asked
+    at), or from a listed origin. A script outside a browser sends what it likes and is
+    refused nothing more by this: it is the browser of another web site that is kept out."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    return origin in allow_origins or origin == f"{request.scheme}://{request.host}"
+
+
+def make_app(classroom: Classroom, page, allow_origins: tuple[str, ...] = ()):
+    """The aiohttp application serving ``page`` (from :func:`build_page`) for ``classroom``.
+
+    Returns ``(app, gate)``.
+    """
+    from aiohttp import web
+
+    state_bytes = first_state(page)
+    www = Path(page._www)
+    index = index_html(www)
+
+    def lead(token, message, scene=None, view=None):
+        result = classroom.set_lead(token, message, scene, view)
+        gate.publish_lead(result)
+        return result
+
+    gate = Gate(
+        lambda: state_bytes,
+        {
+            "hipviz_solve": classroom.solve,
+            "hipviz_scene": classroom.open_scene,
+            "hipviz_lead": lead,
+        },
+    )
+
+    @web.middleware
+    async def secure_headers(request, handler):
+        doors = request.app.get("doors")
+        if doors is not None:
+            doors.prove(request.transport)
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            response = exc
+        except Exception:  # ours: logged, and the page gets no traceback or path
+            log.exception("%s %s failed", request.method, shown(request.path))
+            response = web.Response(status=500, text="the server failed on this request\n")
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        return response
+
+    async def get_index(_request):
+        return web.Response(
+            body=index, content_type="text/html", headers={"Cache-Control": "no-store"}
+        )
+
+    script = SCRIPT.read_bytes()
+
+    async def get_script(_request):
+        return web.Response(body=script, content_type="text/javascript")
+
+    async def post_launcher(_request):
+        # trame's page first asks a launcher where its websocket is: here, always
+        return web.json_response({"sessionURL": "ws://USE_HOST/ws"})
+
+    async def get_ws(request):
+        ws = web.WebSocketResponse(
+            max_msg_size=MAX_REQUEST_BYTES, heartbeat=HEARTBEAT_S, compress=False
+        )
+        if not ws.can_prepare(request).ok:
+            raise web.HTTPBadRequest(text="/ws is the pages' websocket: connect with Upgrade\n")
+        if not origin_allowed(request, allow_origins):
+            gate.note(f"refused a websocket from origin {shown(request.headers['Origin'])}")
+            raise web.HTTPForbidden(text="this websocket serves this server's own pages\n")
+        if len(gate.pages) >= MAX_PAGES:
+            raise web.HTTPServiceUnavailable(text="the classroom is full\n")
+        await ws.prepare(request)
+        transport = request.transport
+        address = shown(request.remote or "?", 45)
+        await gate.serve(ws, address, transport.abort if transport else lambda: None)
+        if not trim_due:  # once a second at most, however many pages leave
+            trim_due.append(asyncio.get_running_loop().call_later(1.0, trim))
+        return ws
+
+    trim_due: list = []
+
+    def trim():
+        trim_due.clear()
+        release_freed_memory()
+
+    async def post_lead(request):
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            raise web.HTTPRequestEntityTooLarge(MAX_BODY_BYTES, request.content_length)
+        try:
+            body = parse_body(await request.text())
+            if not isinstance(body, dict):
+                raise MessageError("the body must be a JSON object")
+            result = lead(body.get("token"), body.get("pose"), body.get("scene"), body.get("view"))
+            status = 200
+        except MessageError as exc:
+            result = {"error": str(exc)}
+            status = 403 if "token" in str(exc) else 400
+        except (ValueError, UnicodeDecodeError) as exc:
+            result = {"error": f"the body is not a JSON request: {shown(exc, 120)}"}
+            status = 400
+        return web.json_response(result, status=status)
+
+    async def get_stats(_request):
+        doors = app.get("doors")
+        return web.json_response(
+            {
+                **classroom.stats(),
+                "pages": len(gate.pages),
+                "followers": gate.followers,
+                **(doors.counts() if doors else {}),
+            }
+        )
+
+    app = web.Application(middlewares=[secure_headers], client_max_size=MAX_BODY_BYTES)
+    app.add_routes(
+        [
+            web.get("/", get_index),
+            web.get("/index.html", get_index),
+            web.get("/" + SCRIPT_URL, get_script),
+            web.post("/paraview/", post_launcher),
+            web.get("/ws", get_ws),
+            web.post("/hipviz/lead", post_lead),
+            web.get("/hipviz/stats", get_stats),
+        ]
+    )
+    for prefix, folder in sorted(page.serve.items(), reverse=True):
+        app.router.add_static(f"/{prefix.strip('/')}", folder, follow_symlinks=False)
+    app.router.add_static("/", www, follow_symlinks=False)
+    return app, gate
+
+
+async def run_app(app, host: str, port: int, ready) -> None:
+    """Listen (through :class:`Doors`) and serve until cancelled; ``ready(port)`` once listening."""
+    from aiohttp import web
+
+    # no access log: a line per request is a log any page could flood
+    runner = web.AppRunner(
+        app, handle_signals=False, keepalive_timeout=KEEPALIVE_S, access_log=None
+    )
+    await runner.setup()
+    doors = Doors(runner.server)
+    app["doors"] = doors
+    loop = asyncio.get_running_loop()
+    listener = await loop.create_server(doors, host, port, backlog=256, reuse_address=True)
+    try:
+        ready(listener.sockets[0].getsockname()[1])
+        await asyncio.Event().wait()
+    finally:
+        listener.close()
+        await runner.cleanup()
+
+
 def serve(
     scene_paths: list[Path],
     host: str = "localhost",
     port: int = DEFAULT_PORT,
     token: str | None = None,
     announce=None,
+    allow_origins: tuple[str, ...] = (),
 ) -> None:
     """Run the classroom server until interrupted (blocking).
 
     Once it listens, ``announce`` gets the students' address, the instructor page's
     address (with the run's token) and, off localhost, what is exposed.
     """
-    classroom = Classroom(HipModel.load(), load_scenes(scene_paths), token=token)
-    server = build_server(classroom)
+    classroom = Classroom(load_model(), load_scenes(scene_paths), token=token)
+    app, _gate = make_app(classroom, build_page(classroom), tuple(allow_origins))
     if announce is None:  # at once, even into a pipe: scripts wait for these lines
 
         def announce(text):
             print(text, flush=True)
 
-    def ready(**_):
-        shown = share_address(host)
-        announce(f"hipviz classroom server: http://{shown}:{server.port}/")
+    def ready(bound_port: int):
+        shown_host = share_address(host)
+        announce(f"hipviz classroom server: http://{shown_host}:{bound_port}/")
         announce(
-            f"instructor page (keep private): http://{shown}:{server.port}/?token={classroom.token}"
+            "instructor page (keep private): "
+            f"http://{shown_host}:{bound_port}/?token={classroom.token}"
         )
         if host not in LOCAL_HOSTS:
             n = len(classroom.scenes)
             announce(
-                f"listening on {host} port {server.port}: anyone who can reach this "
+                f"listening on {host} port {bound_port}: anyone who can reach this "
                 f"machine there can open the {n} served scene{'s' * (n != 1)} and "
                 "move their own copy of the model; no file or other service of this "
                 "machine is exposed, and only the token's holder leads. Stop with Ctrl+C."
             )
 
-    server.controller.on_server_ready.add(ready)
-    server.start(host=host, port=port, open_browser=False, timeout=0, show_connection_info=False)
+    try:
+        asyncio.run(run_app(app, host, port, ready))
+    except KeyboardInterrupt:
+        pass
 
 
-__all__ = ["Classroom", "build_server", "controls_of", "serve"]
+__all__ = ["Classroom", "build_page", "controls_of", "make_app", "serve"]

@@ -1,7 +1,7 @@
 """A real browser: headless Debian Chromium driven by Selenium.
 
 Used by the handout and classroom-server tests and by the server's load benchmark
-(:mod:`hipviz.web.loadbench`); needs Selenium (the ``test`` extra). Chromium renders WebGL
+(``benchmarks/browser_load.py``); needs Selenium (the ``test`` extra). Chromium renders WebGL
 in software (SwiftShader through ANGLE), so vtk.js draws the scene as a student's laptop would. A
 page's 3D view is drawn some time after the page's load event (the scene is decoded and
 synchronized first): wait for the view's own "loaded" mark with :func:`wait_loaded`.

@@ -1,6 +1,6 @@
 """Load benchmark of the classroom server: real headless browsers moving sliders.
 
-``python -m hipviz.web.loadbench [--browsers N] [--seconds S] [--cycles C] [--json]``
+``python benchmarks/browser_load.py [--browsers N] [--seconds S] [--cycles C] [--json]``
 
 Starts ``hipviz serve`` in its own process on a free port, opens N headless Chromium
 pages (software WebGL) and has every page move its right GT slider continuously for S
@@ -23,22 +23,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
-import re
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 
-from hipviz.io.scene_folder import scene_files
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # this checkout's hipviz, and the harness
+
+from served import Server, running_server  # noqa: E402
 
 #: a page moves its slider this often while "dragging", ms (a hand drags at about 60 Hz;
 #: a page sends the next move only once the previous answer arrived)
@@ -69,100 +63,9 @@ const timer = setInterval(() => {
 """
 
 
-@dataclass
-class Server:
-    """A running ``hipviz serve`` process."""
-
-    process: subprocess.Popen
-    url: str
-    instructor_url: str
-    output: IO[str]
-
-    def log(self) -> str:
-        """What the server has printed and logged so far."""
-        self.output.seek(0)
-        return self.output.read()
-
-    @property
-    def rss_mb(self) -> float:
-        """Resident memory of the server process, MB."""
-        text = Path(f"/proc/{self.process.pid}/status").read_text()
-        return int(re.search(r"VmRSS:\s+(\d+)", text).group(1)) / 1024.0
-
-    @property
-    def cpu_s(self) -> float:
-        """CPU time the server process has used so far (user + system), seconds."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stats(self) -> dict:
-        with urllib.request.urlopen(self.url + "hipviz/stats", timeout=10) as response:
-            return json.loads(response.read())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def running_server(scenes: list[Path] | None = None, timeout: float = 60.0) -> Iterator[Server]:
-    """``hipviz serve`` in a child process on a free localhost port; stopped on exit.
-
-    Its output goes to a temporary file (read for the addresses it prints), never to a
-    pipe nobody reads, which would stall a server that logs a lot.
-    """
-    port = free_port()
-    scenes = scene_files()[:3] if scenes is None else scenes
-    command = [sys.executable, "-m", "hipviz", "serve", *map(str, scenes), "--port", str(port)]
-    with tempfile.TemporaryFile("w+") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, text=True)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                output.seek(0)
-                text = output.read()
-                found = dict(
-                    re.findall(
-                        r"^(hipviz classroom server|instructor page)[^:]*: (\S+)",
-                        text,
-                        re.MULTILINE,
-                    )
-                )
-                if len(found) == 2:
-                    break
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("hipviz serve did not start:\n" + text)
-                time.sleep(0.1)
-            server = Server(
-                process, found["hipviz classroom server"], found["instructor page"], output
-            )
-            _wait_http(server.url, deadline)
-            yield server
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_http(url: str, deadline: float) -> None:
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 def open_page(driver, url: str) -> None:
     """Load the classroom page and wait for its 3D view."""
-    from hipviz.web.browser import wait_loaded
+    from browser import wait_loaded
 
     driver.get(url)
     wait_loaded(driver, ".view-box")
@@ -170,7 +73,7 @@ def open_page(driver, url: str) -> None:
 
 def run(browsers: int = 5, seconds: float = 20.0, cycles: int = 200) -> dict:
     """Run the benchmark; the numbers listed in the module docstring."""
-    from hipviz.web.browser import chromium
+    from browser import chromium
 
     with running_server() as server, contextlib.ExitStack() as stack:
         drivers = [stack.enter_context(chromium()) for _ in range(browsers)]
@@ -267,7 +170,7 @@ def students(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m hipviz.web.loadbench", description=__doc__.split("\n\n")[0]
+        prog="python benchmarks/browser_load.py", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--browsers", type=int, default=5, help="pages at once (default 5)")
     parser.add_argument(

@@ -1,0 +1,202 @@
+"""Load of the classroom server at classroom scale, on the wire (no browsers).
+
+``python benchmarks/classroom_load.py [--draggers 30] [--followers 100] [--seconds 15]
+[--cycles 1000]``
+
+Starts ``hipviz serve`` in its own process, then from this process (asyncio, one
+websocket per page, trame's wire format): ``--draggers`` pages each ask for a new pose
+10 times a second (the next once the answer is in), ``--followers`` pages follow the
+instructor, and the instructor leads at 20 Hz over the websocket with the token.
+Reports the server's CPU time per update (answers and leads), answer latency of the
+dragging pages and lead delay of the followers (p50/p95, ms), the server's resident
+memory, and its memory over ``--cycles`` page connections and departures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import msgpack
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # this checkout's hipviz, and the harness
+
+from served import running_server  # noqa: E402
+
+from hipviz.web.wire import frames  # noqa: E402
+
+DRAG_HZ = 10.0
+LEAD_HZ = 20.0
+
+
+class Page:
+    def __init__(self, ws):
+        self.ws, self.count, self.waiting, self.on_publish = ws, 0, {}, None
+        self.reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def open(cls, session, url: str, first_state: bool = True) -> Page:
+        origin = url.replace("ws", "http", 1).rsplit("/", 1)[0]
+        ws = await session.ws_connect(url, max_msg_size=0, origin=origin)
+        page = cls(ws)
+        await page.call("wslink.hello", [{}], rpcid="system:c0:0")
+        if first_state:
+            await page.call("trame.state.get")
+        return page
+
+    async def _read(self):
+        parts = {}
+        async for message in self.ws:
+            if message.type != aiohttp.WSMsgType.BINARY:
+                continue
+            data = message.data
+            got = parts.setdefault(data[:4], bytearray())
+            got += data[12:]
+            if len(got) < int.from_bytes(data[8:12], "little"):
+                continue
+            content = msgpack.unpackb(bytes(parts.pop(data[:4])), raw=False)
+            rpcid = content.get("id", "")
+            if rpcid.startswith("publish:") and self.on_publish:
+                self.on_publish(content["result"])
+            elif rpcid in self.waiting:
+                self.waiting.pop(rpcid).set_result(content)
+
+    async def call(self, method, args=(), rpcid=None):
+        self.count += 1
+        rpcid = rpcid or f"rpc:load:{self.count}"
+        future = asyncio.get_running_loop().create_future()
+        self.waiting[rpcid] = future
+        message = {"wslink": "1.0", "id": rpcid, "method": method, "args": list(args)}
+        for frame in frames(message):
+            await self.ws.send_bytes(frame)
+        return await future
+
+    async def trigger(self, name, *args):
+        return (await self.call("trame.trigger", [name, list(args), {}]))["result"]
+
+    async def close(self):
+        await self.ws.close()
+        self.reader.cancel()
+
+
+async def load(server, draggers: int, followers: int, seconds: float) -> dict:
+    ws_url = server.url.replace("http", "ws", 1) + "ws"
+    token = server.instructor_url.split("token=")[1]
+    answers, delays, sent_at = [], [], {}
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        drag_pages = [await Page.open(session, ws_url) for _ in range(draggers)]
+        follow_pages = [await Page.open(session, ws_url) for _ in range(followers)]
+        teacher = await Page.open(session, ws_url)
+        for page in follow_pages:
+
+            def heard(result, page=page):
+                lead = result.get("lead")
+                if lead and lead["seq"] in sent_at:
+                    delays.append(time.perf_counter() - sent_at[lead["seq"]])
+
+            page.on_publish = heard
+            await page.trigger("hipviz_follow", True)
+        stop = time.perf_counter() + seconds
+        cpu0, updates0 = server.cpu_s, server.stats().get("updates", 0)
+        own0 = time.process_time()
+
+        async def drag(page, phase):
+            await asyncio.sleep(phase / DRAG_HZ)
+            t = 0
+            while time.perf_counter() < stop:
+                t += 1
+                start = time.perf_counter()
+                pose = {"right.gt_superior_mm": round(20 * np.sin(t / 15) * 2) / 2}
+                await page.trigger("hipviz_solve", pose, 0)
+                answers.append(time.perf_counter() - start)
+                await asyncio.sleep(max(0.0, 1 / DRAG_HZ - (time.perf_counter() - start)))
+
+        async def lead():
+            t, seq = 0, None
+            while time.perf_counter() < stop:
+                t += 1
+                start = time.perf_counter()
+                if seq is not None:
+                    sent_at[seq + 1] = start
+                pose = {"left.gt_anterior_mm": round(15 * np.sin(t / 10) * 2) / 2}
+                answer = await teacher.trigger("hipviz_lead", token, pose, None, None)
+                seq = answer["seq"]
+                await asyncio.sleep(max(0.0, 1 / LEAD_HZ - (time.perf_counter() - start)))
+
+        await asyncio.gather(lead(), *(drag(p, i / draggers) for i, p in enumerate(drag_pages)))
+        cpu = server.cpu_s - cpu0
+        own = time.process_time() - own0
+        updates = server.stats()["updates"] - updates0
+        rss = server.rss_mb
+        for page in [*drag_pages, *follow_pages, teacher]:
+            await page.close()
+    ms = lambda xs, q: round(1000 * float(np.percentile(xs, q)), 1)  # noqa: E731
+    return {
+        "draggers": draggers,
+        "followers": followers,
+        "seconds": seconds,
+        "updates": updates,
+        "updates_per_s": round(updates / seconds, 1),
+        "server_cpu_ms_per_update": round(1000 * cpu / max(updates, 1), 2),
+        "server_cpu_share_of_one_core": round(cpu / seconds, 2),
+        # the pages' side runs in this one process: when it is near 1.0 the latencies
+        # below are this process's queueing, not the server's
+        "load_tool_cpu_share_of_one_core": round(own / seconds, 2),
+        "answer_ms_p50": ms(answers, 50),
+        "answer_ms_p95": ms(answers, 95),
+        "lead_delay_ms_p50": ms(delays, 50) if delays else None,
+        "lead_delay_ms_p95": ms(delays, 95) if delays else None,
+        "leads_heard": len(delays),
+        "server_rss_mb": round(rss, 1),
+    }
+
+
+async def cycles(server, n: int, every: int = 200) -> list[float]:
+    ws_url = server.url.replace("http", "ws", 1) + "ws"
+    series = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        for done in range(n + 1):
+            page = await Page.open(session, ws_url)
+            await page.close()
+            if done % every == 0:
+                await asyncio.sleep(1.5)  # departed pages' memory handed back
+                series.append(round(server.rss_mb, 1))
+    return series
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--draggers", type=int, default=30)
+    parser.add_argument("--followers", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--cycles", type=int, default=1000)
+    parser.add_argument(
+        "--server-nice",
+        type=int,
+        default=None,
+        help="run the server at this nice value (negative needs root): on a machine shared "
+        "with other work, gives the server the core it would have on its own",
+    )
+    args = parser.parse_args(argv)
+    with running_server() as server:
+        if args.server_nice is not None:
+            os.setpriority(os.PRIO_PROCESS, server.process.pid, args.server_nice)
+        result = asyncio.run(load(server, args.draggers, args.followers, args.seconds))
+        if args.cycles:
+            series = asyncio.run(cycles(server, args.cycles))
+            result["rss_over_cycles_mb"] = series
+            result["rss_growth_over_cycles_mb"] = round(series[-1] - series[0], 1)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
