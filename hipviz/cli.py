@@ -432,8 +432,8 @@ def checkout_output(relative: str | Path, command: str, option: str) -> Path:
     root = checkout_root()
     if root is None:
         raise UsageError(
-            f"{command}: hipviz is not running from a source checkout, so there is no "
-            f"{relative} to rebuild; give {option} to say where to write"
+            f"{command}: hipviz is installed, not run from a source checkout, so it has no "
+            f"{relative} of its own to rebuild; give {option} to say where to write"
         )
     return root / relative
 

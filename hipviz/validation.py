@@ -35,6 +35,7 @@ from hipviz.core.model import HipModel
 from hipviz.core.muscles import MUSCLES, MuscleSet
 from hipviz.core.pose import Pose
 from hipviz.io.model_files import load_model
+from hipviz.io.packaged import checkout_root
 from hipviz.io.safe_save import save_text
 
 log = logging.getLogger(__name__)
@@ -929,8 +930,20 @@ def _disagreement_section(rows: list[Row], what_if: dict) -> list[str]:
 
 # --- command line ---------------------------------------------------------------------------
 def default_page_path() -> Path:
-    """``docs/validation.md`` of the source tree this package runs from."""
-    return Path(__file__).resolve().parents[1] / PAGE
+    """``docs/validation.md`` of the source checkout this package runs from.
+
+    Raises
+    ------
+    FileNotFoundError
+        hipviz is installed, not run from a checkout: there is no page to rewrite, and
+        the package's own folder is no place to write one (give ``--output``).
+    """
+    root = checkout_root()
+    if root is None:
+        raise FileNotFoundError(
+            f"{PAGE}: hipviz is not running from a source checkout; give --output FILE"
+        )
+    return root / PAGE
 
 
 def main(argv: list[str] | None = None) -> int:
