@@ -17,6 +17,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -24,9 +25,10 @@ from hipviz.core.explain import gt_move_text
 from hipviz.core.kinematics import Anatomy
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import RANGES, SIDES, Pose, PoseError
-from hipviz.io.scene import Scene
+from hipviz.io.scene import Scene, state_of
 from hipviz.render.colours import COLOUR_SCALES
 from hipviz.render.views import VIEWS, camera_position
+from hipviz.state import DisplayState
 from hipviz.web.payload import bone_matrices, muscle_lines, table_rows
 from hipviz.web.wire import shown
 
@@ -82,12 +84,18 @@ class ServedScene:
     name: str
     scene: Scene
 
+    @cached_property
+    def state(self) -> DisplayState:
+        """What the scene shows (the display state every surface draws from); its pose is
+        the scene's own."""
+        return state_of(self.scene)
+
     def summary(self) -> dict:
         return {
             "index": self.index,
             "name": self.name,
-            "title": self.scene.title or self.name,
-            "caption": self.scene.caption,
+            "title": self.state.title or self.name,
+            "caption": self.state.caption,
         }
 
 
@@ -135,19 +143,18 @@ class Classroom:
         pose = check_pose_message(message)
         served = self.scene(scene)
         start = time.perf_counter()
-        update = self.update_for(self.model.solve(pose), served.scene)
+        update = self.update_for(self.model.solve(pose), served.state)
         self.solve_seconds.append(time.perf_counter() - start)
         self.updates += 1
         del self.solve_seconds[:-1000]
         return update
 
-    def update_for(self, solution: Solution, scene: Scene) -> dict:
-        """What a browser shows for a solution: bone matrices, the scene's muscles in its
-        colouring, table, status."""
-        display = scene.display
-        action = COLOUR_SCALES[display.colour_by].action
+    def update_for(self, solution: Solution, state: DisplayState) -> dict:
+        """What a browser shows for a solution: bone matrices, the muscles ``state`` shows
+        in its colouring, table, status."""
+        action = COLOUR_SCALES[state.colour_by].action
         values = solution.change_pct if action is None else solution.moment_arms_mm[action]
-        shown = np.array([key in display.muscles for key in solution.keys])
+        shown = np.array([key in state.muscles for key in solution.keys])
         return {
             "controls": controls_of(solution.reached),
             "matrices": bone_matrices(solution),
@@ -155,8 +162,8 @@ class Classroom:
                 self.model.muscles.polylines(solution.transforms),
                 values,
                 shown,
-                display.colour_by,
-                display.colour_limit,
+                state.colour_by,
+                state.colour_limit,
             ),
             "rows": table_rows(solution),
             "status": status_text(solution, self.model.anatomy),
@@ -165,8 +172,8 @@ class Classroom:
     def open_scene(self, index) -> dict:
         """A served scene's pose, view and update (MessageError for anything else)."""
         served = self.scene(index)
-        update = self.update_for(self.model.solve(served.scene.pose), served.scene)
-        return {**update, "scene": served.summary(), "view": served.scene.camera.view}
+        update = self.update_for(self.model.solve(served.scene.pose), served.state)
+        return {**update, "scene": served.summary(), "view": served.state.view}
 
     def scene(self, index) -> ServedScene:
         if (

@@ -143,8 +143,7 @@ def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
             "controls": control_specs(),
             "cameras": cameras(),
             "legends": [
-                legend_spec(s.scene.display.colour_by, s.scene.display.colour_limit)
-                for s in classroom.scenes
+                legend_spec(s.state.colour_by, s.state.colour_limit) for s in classroom.scenes
             ],
             "lead": None,
             "followers": 0,
