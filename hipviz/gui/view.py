@@ -64,7 +64,9 @@ class NativeView(QVTKRenderWindowInteractor, BasePlotter):
     def __init__(self, parent: QWidget | None = None):
         # pyvista has no public way to make a plotter of a native Qt window (pyvistaqt
         # 0.13 offers only its QOpenGLWidget), so this follows the set-up pyvistaqt's
-        # QtInteractor does itself: ren_win, iren, _off_screen, _observers, _first_time.
+        # QtInteractor does itself: ren_win, iren, off_screen, and one private flag,
+        # pyvista's _first_time, which a shown plotter clears (BasePlotter.render draws
+        # nothing until then, and no public call clears it without pyvista's own window).
         # pyproject.toml bounds pyvista and pyvistaqt below their next minor versions so
         # a change there is met by a tested release; test_view.py checks the result.
         with _without_plotter_init():
@@ -75,13 +77,12 @@ class NativeView(QVTKRenderWindowInteractor, BasePlotter):
         self.ren_win.SetMultiSamples(0)  # the window smooths edges with FXAA instead
         for renderer in self.renderers:
             self.ren_win.AddRenderer(renderer)
-        self._off_screen = False
+        self.off_screen = False  # read by pyvista's screenshot
         self.iren = RenderWindowInteractor(self, interactor=self.ren_win.GetInteractor())
         # pyvista's mouse-move observer tracks a pick position nothing here reads
         self.iren.interactor.RemoveObservers("MouseMoveEvent")
         self.iren.initialize()
         self.enable_trackball_style()
-        self._observers: dict = {}
         self.iren.add_observer("KeyPressEvent", self.key_press_event)
         self.reset_key_events()
         ref = weakref.ref(self)  # the render window must not keep a closed view alive
