@@ -29,6 +29,7 @@ from PyQt5.QtWidgets import (
 
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import ANGLE_KEYS, GT_KEYS, POSE_KEYS, RANGES, SIDES, PoseError
+from hipviz.formatting import number
 from hipviz.names import CONTROL_LABELS, SIDE_LABELS
 
 log = logging.getLogger(__name__)
@@ -349,10 +350,10 @@ class PoseControls(QWidget):
             if clamped:
                 asked, got = solution.requested.side(side), solution.reached.side(side)
                 label.setText(
-                    f"Asked GT {asked.gt_superior_mm:+.1f} mm sup, {asked.gt_anterior_mm:+.1f} mm "
-                    f"ant; reached {got.gt_superior_mm:+.1f}, {got.gt_anterior_mm:+.1f}: "
-                    + "; ".join(reasons)
-                    + "."
+                    f"Asked GT {number(asked.gt_superior_mm, sign=True)} mm sup, "
+                    f"{number(asked.gt_anterior_mm, sign=True)} mm "
+                    f"ant; reached {number(got.gt_superior_mm, sign=True)}, "
+                    f"{number(got.gt_anterior_mm, sign=True)}: " + "; ".join(reasons) + "."
                 )
             label.setVisible(clamped)
             for name in GT_KEYS:

@@ -30,6 +30,7 @@ from PyQt5.QtWidgets import (
 
 from hipviz.core.muscles import MUSCLES
 from hipviz.core.pose import SIDES
+from hipviz.formatting import number
 from hipviz.io.safe_save import save_text
 from hipviz.names import muscle_label
 from hipviz.render.colours import (
@@ -126,16 +127,16 @@ def table_csv(solution) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c[1] for c in COLUMNS])
     for row in table_values(solution):
-        writer.writerow([row["muscle"]] + [f"{row[c[1]]:.2f}" for c in COLUMNS[1:]])
+        writer.writerow([row["muscle"]] + [number(row[c[1]], 2) for c in COLUMNS[1:]])
     return out.getvalue()
 
 
 def _text(value: float, quantity: str) -> str:
     if quantity == "length":
-        return f"{value:.1f}"
+        return number(value)
     if quantity == "change_pct":
-        return f"{value:+.1f} %"
-    return f"{value:+.1f}"
+        return f"{number(value, sign=True)} %"
+    return number(value, sign=True)
 
 
 class ReadoutTable(QWidget):

@@ -33,6 +33,7 @@ from PyQt5.QtWidgets import (
 from hipviz import __version__
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import SIDES
+from hipviz.formatting import number
 from hipviz.gui.classroom_lead import ClassroomLead
 from hipviz.gui.controls import PoseControls
 from hipviz.gui.display import DisplayPanel
@@ -412,7 +413,7 @@ class MainWindow(QMainWindow):
         if abs(pct) >= 0.05:
             self.show_message(
                 f"Largest change: {path_label(solution.keys[i]).lower()} "
-                f"{pct:+.1f} % ({change_word(pct)})"
+                f"{number(pct, sign=True)} % ({change_word(pct)})"
             )
 
     def _slider_pressed(self) -> None:
@@ -486,7 +487,7 @@ class MainWindow(QMainWindow):
         if key is not None:
             i = self.model.solution.keys.index(key)
             pct = float(self.model.solution.change_pct[i])
-            self.show_message(f"{path_label(key)}: {pct:+.1f} % ({change_word(pct)})")
+            self.show_message(f"{path_label(key)}: {number(pct, sign=True)} % ({change_word(pct)})")
 
     def _show_highlight(self) -> None:
         self.scene.set_highlight(self.hovered or self.selected)

@@ -50,6 +50,7 @@ import pyvista as pv
 
 from hipviz import __version__
 from hipviz.core.pose import SIDES
+from hipviz.formatting import number
 from hipviz.io.figure_files import FigureFileError, check_figure_target, write_atomically
 from hipviz.io.scene import Scene, state_of
 from hipviz.names import muscle_label  # the app's own wording
@@ -303,7 +304,7 @@ def _pose_html(solution: Solution) -> str:
         deg = "\N{DEGREE SIGN}"
         text = (
             f"greater trochanter {' and '.join(gt) or 'at neutral'}; iliac crest {crest}; "
-            f"hip flexion {flexion:.0f}{deg}, "
+            f"hip flexion {number(flexion, 0)}{deg}, "
             f"{'abduction' if abduction >= 0 else 'adduction'} {abs(abduction):.1f}{deg}, "
             f"{'internal' if rotation >= 0 else 'external'} rotation {abs(rotation):.1f}{deg}"
         )
@@ -327,7 +328,7 @@ def _table_html(solution: Solution, state: DisplayState) -> str:
         cells = [
             f'<th scope="row">{html.escape(muscle_label(row["muscle"]))}</th>',
             f"<td>{row['side'].capitalize()}</td>",
-            f"<td>{row['length_mm']:.1f}</td>",
+            f"<td>{number(row['length_mm'])}</td>",
             f"<td>{_signed(row['change_mm'])}</td>",
         ]
         style = f' style="{_swatch_style(pct, "length", limit)}"' if coloured is None else ""
