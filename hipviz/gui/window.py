@@ -56,6 +56,22 @@ from hipviz.state import DisplayState
 log = logging.getLogger(__name__)
 
 WINDOW_SIZE = (1400, 900)
+#: room left on the screen for the window's title bar and borders (the frame is not known
+#: before the window is shown), pixels
+FRAME_ALLOWANCE = (16, 48)
+
+
+def window_size_for(available: tuple[int, int] | None) -> tuple[int, int]:
+    """The window's first size: :data:`WINDOW_SIZE`, or less to fit ``available`` (the
+    screen's free width and height, without task bars): on a 1366x768 laptop 1350x720."""
+    if available is None:
+        return WINDOW_SIZE
+    return (
+        min(WINDOW_SIZE[0], available[0] - FRAME_ALLOWANCE[0]),
+        min(WINDOW_SIZE[1], available[1] - FRAME_ALLOWANCE[1]),
+    )
+
+
 TITLE = "hipviz \N{EM DASH} hip muscle lengths"
 #: a press and release closer than this (pixels) is a click, not a camera drag
 CLICK_SLOP_PX = 4
@@ -92,7 +108,9 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.model = model
         self.setWindowTitle(TITLE)
-        self.resize(*WINDOW_SIZE)
+        screen = QApplication.primaryScreen()
+        free = screen.availableGeometry() if screen is not None else None
+        self.resize(*window_size_for(free and (free.width(), free.height())))
         self.selected: str | None = None  # clicked (kept)
         self.hovered: str | None = None  # under the mouse (transient)
         self._press_pos: QPoint | None = None
