@@ -8,6 +8,7 @@ the bones in a second process before Qt and VTK are imported.
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import os
 import sys
@@ -24,6 +25,76 @@ class UsageError(ValueError):
     """Bad user input (a key, value or file): printed as one line, exit code 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose subcommands report their own mistakes.
+
+    Plain argparse hands a subcommand's unknown options back to the top-level parser,
+    which prints ``usage: hipviz [-h] ... COMMAND`` and suggests nothing; here the
+    subcommand itself says it, with its own usage and the nearest option it knows.
+    """
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self.prog == "hipviz":  # the top level: its subcommand's options are not its own
+            return super().parse_known_args(args, namespace)
+        # before argparse's own checks, which would first say "-o is required" to someone
+        # who typed --sise for --size
+        args = list(args or [])
+        options = args[: args.index("--")] if "--" in args else args
+        unknown = [a for a in options if self._unknown_option(a)]
+        if unknown:
+            self.error(self.unrecognized(unknown))
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:  # said here, with this subcommand's usage
+            self.error(self.unrecognized(extras))
+        return namespace, extras
+
+    def _unknown_option(self, arg: str) -> bool:
+        """True for ``--sise`` or ``--sise=1``: an option this parser does not know even
+        as an abbreviation (``-15``, a negative number, is a value)."""
+        if not arg.startswith("-") or arg == "--" or len(arg) < 2:
+            return False
+        try:
+            float(arg)
+            return False
+        except ValueError:
+            pass
+        name = arg.split("=", 1)[0]
+        known = self._option_string_actions
+        if name in known or (not arg.startswith("--") and arg[:2] in known):  # -oFILE
+            return False
+        return not any(o.startswith(name) for o in known if o.startswith("--"))
+
+    def unrecognized(self, extras: list[str]) -> str:
+        """``unrecognized arguments: --sise 1600x1000 (did you mean --size?)``"""
+        message = "unrecognized arguments: " + " ".join(_quoted(e)[1:-1] for e in extras)
+        for extra in extras:
+            if extra.startswith("-"):
+                typed = extra.split("=", 1)[0]
+                near = difflib.get_close_matches(typed, self._option_string_actions, n=1)
+                if near:
+                    return f"{message} (did you mean {near[0]}?)"
+                break
+        return message
+
+    def error(self, message: str):
+        if self.prog == "hipviz" and message.startswith("unrecognized arguments: "):
+            message = self.unrecognized(message.split(": ", 1)[1].split())
+        elif message.startswith("argument COMMAND: invalid choice: "):
+            typed = message.split("'")[1] if message.count("'") >= 2 else ""
+            near = difflib.get_close_matches(typed, self._subcommands(), n=1)
+            if near:
+                message = f"{message.split(' (')[0]} (did you mean {near[0]}?)"
+        return super().error(message)
+
+    def _subcommands(self) -> list[str]:
+        return [
+            name
+            for action in self._actions
+            if isinstance(action, argparse._SubParsersAction)
+            for name in action.choices
+        ]
+
+
 def _size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(v) for v in text.lower().split("x"))
@@ -37,7 +108,7 @@ def _size(text: str) -> tuple[int, int]:
 def build_parser() -> argparse.ArgumentParser:
     from hipviz.render.views import DEFAULT_VIEW, VIEWS
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hipviz",
         description="Interactive 3D hip anatomy: greater trochanter, iliac crest and muscle "
         "lengths.",
@@ -371,9 +442,96 @@ def _check_path_lengths(args: argparse.Namespace) -> None:
                 )
 
 
+def check_display(environ: dict[str, str] | None = None) -> None:
+    """UsageError if the window has nowhere to open (Linux without a display).
+
+    Qt itself aborts there (exit 134, "Reinstalling the application may fix this
+    problem"), so this is said before Qt is loaded. A ``QT_QPA_PLATFORM`` other than X11
+    or Wayland (offscreen, vnc, eglfs) is the user's own choice and is let through.
+    """
+    env = os.environ if environ is None else environ
+    if not sys.platform.startswith("linux"):
+        return
+    platform = env.get("QT_QPA_PLATFORM", "").strip().split(":")[0]
+    x11, wayland = bool(env.get("DISPLAY")), bool(env.get("WAYLAND_DISPLAY"))
+    if platform == "xcb":
+        missing = not x11
+    elif platform.startswith("wayland"):
+        missing = not wayland
+    else:
+        missing = not platform and not (x11 or wayland)
+    fix = (
+        "run it in a desktop session, over 'ssh -X', or under 'xvfb-run hipviz ...'; "
+        "'hipviz render' and 'hipviz handout' need no display"
+    )
+    if missing:
+        raise UsageError(
+            f"cannot open the window: no display (DISPLAY and WAYLAND_DISPLAY are not set); {fix}"
+        )
+    if (platform == "xcb" or not (platform or wayland)) and not _x_server_answers(env["DISPLAY"]):
+        shown = _quoted(env["DISPLAY"])
+        raise UsageError(f"cannot open the window: no X server answers at DISPLAY={shown}; {fix}")
+
+
+def _x_server_answers(display: str, timeout_s: float = 2.0) -> bool:
+    """Whether an X server listens at ``display`` (``:0``, ``unix:1``, ``host:10.0``).
+
+    A display this cannot parse counts as answering: Qt then has the last word.
+    """
+    import socket
+
+    host, _, rest = display.rpartition(":")
+    try:
+        number = int(rest.split(".")[0])
+    except ValueError:
+        return True
+    if host.startswith("/"):  # macOS launchd sockets: a path, not a host
+        return True
+    if host in ("", "unix"):
+        path = f"/tmp/.X11-unix/X{number}"
+        for address in (path, "\0" + path):  # the socket file, then Linux's abstract one
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(timeout_s)
+                try:
+                    sock.connect(address)
+                    return True
+                except OSError:
+                    continue
+        return False
+    try:
+        with socket.create_connection((host, 6000 + number), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def _quiet_offscreen_rendering() -> None:
+    """Render off-screen through EGL when there is no X display.
+
+    VTK's default window tries X first, prints "bad X server connection. DISPLAY=" to
+    stderr, then falls back; naming EGL skips the attempt. Only when libEGL loads: a
+    named window class that cannot be made is not replaced by another.
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("DISPLAY"):
+        return
+    if "VTK_DEFAULT_OPENGL_WINDOW" in os.environ:  # the user's choice
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL("libEGL.so.1")
+    except OSError:
+        log.info("no libEGL: VTK chooses its own off-screen window")
+        return
+    os.environ["VTK_DEFAULT_OPENGL_WINDOW"] = "vtkEGLRenderWindow"
+
+
 def _run(args: argparse.Namespace) -> int:
     command = args.command or "gui"
+    if command != "gui":
+        _quiet_offscreen_rendering()
     if command == "gui":
+        check_display()
         # the bones load in a second process (trimesh and SciPy take most of a second to
         # import) while this one imports Qt and VTK
         from hipviz.io.bone_process import BoneLoad

@@ -11,6 +11,7 @@ from typing import TextIO
 
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import SIDES, Pose
+from hipviz.formatting import number
 from hipviz.io.model_files import load_model
 
 #: bone mesh (a file in ``meshes/``) -> the body whose placement it takes
@@ -39,16 +40,21 @@ def pose_record(solution: Solution) -> dict:
     Whichever drives a side (GT position or angles), it shows both, in a fixed order,
     and ``side.mode`` says which drove.
     """
-    record: dict = {k: round(v, 4) for k, v in solution.reached.as_dict().items()}
+    record: dict = {k: _rounded(v) for k, v in solution.reached.as_dict().items()}
     for side in SIDES:
         flex, abd, rot = solution.angles_deg[side]
-        record[f"{side}.hip_abduction_deg"] = round(float(abd), 4)
-        record[f"{side}.hip_rotation_deg"] = round(float(rot), 4)
+        record[f"{side}.hip_abduction_deg"] = _rounded(abd)
+        record[f"{side}.hip_rotation_deg"] = _rounded(rot)
     for side in SIDES:
         record[f"{side}.mode"] = solution.requested.side(side).mode
         if solution.reasons[side]:
             record[f"{side}.note"] = "not reachable as asked: " + "; ".join(solution.reasons[side])
     return record
+
+
+def _rounded(value: float, decimals: int = 4) -> float:
+    """``value`` rounded, with ``-0.0`` made ``0.0`` (JSON and CSV would write ``-0.0``)."""
+    return round(float(value), decimals) + 0.0
 
 
 def geometry_record(model: HipModel, solution: Solution) -> dict:
@@ -83,14 +89,17 @@ def geometry_record(model: HipModel, solution: Solution) -> dict:
 def format_report(solution: Solution, fmt: str, geometry_of: HipModel | None = None) -> str:
     """The report as text in ``table``, ``json`` or ``csv``; given the model, JSON with the
     geometry (:func:`geometry_record`) as well."""
+    rows = [
+        {k: v + 0.0 if isinstance(v, float) else v for k, v in row.items()}  # never -0.0
+        for row in solution.rows()
+    ]
     if geometry_of is not None:
         record = {
             "pose": pose_record(solution),
-            "muscles": solution.rows(),
+            "muscles": rows,
             "geometry": geometry_record(geometry_of, solution),
         }
         return json.dumps(record, indent=1) + "\n"
-    rows = solution.rows()
     columns = COLUMNS + tuple(c for c in MOMENT_COLUMNS if c in rows[0])
     if fmt == "json":
         return json.dumps({"pose": pose_record(solution), "muscles": rows}, indent=2) + "\n"
@@ -110,10 +119,12 @@ def _table(solution: Solution, rows: list[dict], columns: tuple[str, ...]) -> st
         flex, abd, rot = solution.angles_deg[side]
         driven = "angles drive" if solution.requested.side(side).mode == "angles" else "GT drives"
         lines.append(
-            f"{side:5}  ({driven}) GT {p.gt_superior_mm:+6.1f} mm superior,"
-            f" {p.gt_anterior_mm:+6.1f} mm anterior;"
-            f" iliac crest {p.iliac_crest_superior_mm:+6.1f} mm;"
-            f" hip flexion {flex:5.1f}, abduction {abd:+5.1f}, internal rotation {rot:+5.1f} deg"
+            f"{side:5}  ({driven}) GT {number(p.gt_superior_mm, sign=True, width=6)} mm superior,"
+            f" {number(p.gt_anterior_mm, sign=True, width=6)} mm anterior;"
+            f" iliac crest {number(p.iliac_crest_superior_mm, sign=True, width=6)} mm;"
+            f" hip flexion {number(flex, width=5)},"
+            f" abduction {number(abd, sign=True, width=5)},"
+            f" internal rotation {number(rot, sign=True, width=5)} deg"
         )
         for reason in solution.reasons[side]:
             lines.append(f"       not reachable: {reason}")
@@ -129,7 +140,7 @@ def _table(solution: Solution, rows: list[dict], columns: tuple[str, ...]) -> st
         "moment_arm_abduction_mm": "MA abd mm",
         "moment_arm_rotation_mm": "MA rot mm",
     }
-    widths = {c: max(len(headers[c]), 26 if c == "muscle" else 0) for c in columns}
+    widths = {c: max(len(headers[c]), {"muscle": 26, "side": 5}.get(c, 0)) for c in columns}
     lines.append(
         "  ".join(
             headers[c].ljust(widths[c]) if c in ("muscle", "side") else headers[c].rjust(widths[c])
@@ -143,9 +154,7 @@ def _table(solution: Solution, rows: list[dict], columns: tuple[str, ...]) -> st
             cells.append(
                 v.ljust(widths[c])
                 if isinstance(v, str)
-                else f"{v:+.2f}".rjust(widths[c])
-                if c.startswith(("change", "moment"))
-                else f"{v:.2f}".rjust(widths[c])
+                else number(v, 2, sign=c.startswith(("change", "moment")), width=widths[c])
             )
         lines.append("  ".join(cells))
     return "\n".join(lines) + "\n"

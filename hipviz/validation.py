@@ -34,6 +34,7 @@ from hipviz.core.kinematics import femur_rotation
 from hipviz.core.model import HipModel
 from hipviz.core.muscles import MUSCLES, MuscleSet
 from hipviz.core.pose import Pose
+from hipviz.formatting import number
 from hipviz.io.model_files import load_model
 from hipviz.io.packaged import checkout_root
 from hipviz.io.safe_save import save_text
@@ -366,11 +367,8 @@ def unambiguous_signs(
 # --- words ----------------------------------------------------------------------------------
 def _num(x: float, signed: bool = True) -> str:
     """Fixed rounding to 0.1 mm, no negative zero, a true minus sign."""
-    x = round(float(x), 1)
-    if x == 0.0:
-        return "0.0"
-    text = f"{x:+.1f}" if signed else f"{abs(x):.1f}"
-    return text.replace("-", "−")
+    text = number(x if signed else abs(x), sign=signed)
+    return "0.0" if float(text) == 0 else text.replace("-", "−")
 
 
 def _word(action: str, value: float) -> str:

@@ -294,8 +294,8 @@ def test_gui_drive_by_angles_keeps_the_femur_still_and_the_rotation_moves_the_gt
     header = [h for h in table.values()[0]]
     for side in ("R", "L"):
         for short in ("flex", "abd", "rot"):
-            assert f"{side} MA {short} (mm)" in header
-    col = header.index("R MA rot (mm)")
+            assert f"{side} MA {short} mm" in header
+    col = header.index("R MA rot mm")
     tip = table.model.headerData(col, Qt.Horizontal, Qt.ToolTipRole)
     assert "Right moment arm" in tip and "+ the muscle rotates the hip internally" in tip
     arms = model.solution.moment_arms_mm["rotation"]

@@ -5,12 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from hipviz.cli import main
+from hipviz.formatting import number
+
+ROOT = Path(__file__).resolve().parents[1]
 
 NAMES = {
     "gluteus_medius_anterior",
@@ -156,3 +161,47 @@ def test_a_scene_with_a_huge_number_is_refused_by_every_command(capsys, tmp_path
             "(allowed 1 to 50)\n"
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["huge.toml"]
+
+
+# --- no "-0.0" -------------------------------------------------------------------------------
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+@pytest.mark.parametrize("scene", ["01_neutral.toml", "06_flexed_90_rotation.toml"])
+def test_no_report_prints_minus_zero(scene, fmt, capsys):
+    """A value that rounds to zero reads as zero: "-0.0" looks like a real (tiny) change.
+
+    The neutral scene's abduction is -0.0 degrees before rounding (it was printed so)."""
+    assert main(["report", "--scene", str(ROOT / "scenes" / scene), "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"-0\.0*(?![0-9])", out) is None, out
+    if fmt == "table":
+        assert "abduction  +0.0" in out or "06" in scene
+
+
+@pytest.mark.parametrize(
+    "value, kwargs, text",
+    [
+        (-0.0, {}, "0.0"),
+        (-0.04, {}, "0.0"),
+        (-0.04, {"sign": True}, "+0.0"),
+        (-0.004, {"decimals": 2, "sign": True, "width": 7}, "  +0.00"),
+        (-0.05001, {}, "-0.1"),
+        (20.55, {"sign": True}, "+20.6"),
+        (-0.4, {"decimals": 0}, "0"),
+        (float("nan"), {}, "nan"),
+    ],
+)
+def test_number_never_writes_minus_zero(value, kwargs, text):
+    assert number(value, **kwargs) == text
+
+
+def test_every_number_formatter_uses_the_helper():
+    """No signed one-decimal format spec left in the code students read numbers from."""
+    spec = re.compile(r"\{[^{}]*:\+[0-9]*\.[0-9]f\}")
+    found = [
+        f"{path.relative_to(ROOT)}:{i}"
+        for path in (ROOT / "hipviz").rglob("*.py")
+        if "build" not in path.parts
+        for i, line in enumerate(path.read_text().splitlines(), 1)
+        if spec.search(line)
+    ]
+    assert found == []

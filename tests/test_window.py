@@ -12,6 +12,7 @@ from PyQt5.QtWidgets import QApplication, QMessageBox, QStyle, QStyleOptionSlide
 
 from hipviz.core.model import HipModel
 from hipviz.core.pose import Pose
+from hipviz.formatting import number
 from hipviz.gui import app
 from hipviz.gui.window import MainWindow
 from hipviz.io.scene import Display, Scene
@@ -181,7 +182,7 @@ def test_slider_drag_and_set_value_move_femur_colours_and_table(window, qtbot):
         window.model.solution.keys.index("right.piriformis")
     ]
     row = [r for r in window.table.values() if r[0] == "Piriformis"][0]
-    assert row[3] == f"{piriformis:+.1f} %"
+    assert row[3] == number(piriformis, sign=True)  # the heading says %
 
 
 def test_superior_gt_turns_the_right_piriformis_blue_on_screen(window, qtbot):
@@ -346,7 +347,7 @@ def test_table_sorts_copies_and_exports(window, qtbot, tmp_path):
         Qt.LeftButton,
         pos=QPoint(header.sectionViewportPosition(3) + 5, header.height() // 2),
     )
-    # the first click on "R change (%)" puts the right side's most shortened muscle on top,
+    # the first click on "R Δ %" puts the right side's most shortened muscle on top,
     # in the order of the model's own length changes; a second click turns the order round
     solution = window.model.solution
     right = {

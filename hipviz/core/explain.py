@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from hipviz.core import kinematics as kin
+from hipviz.formatting import number
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,8 @@ def crest_text(
         pelvis = (
             f"the pelvis tilts {abs(e['tilt_deg']):.1f} deg, {up} side up, about an "
             f"anteroposterior axis at hip height (hip centres up: right "
-            f"{rise['right']:+.1f} mm, left {rise['left']:+.1f} mm; neither slides sideways)"
+            f"{number(rise['right'], sign=True)} mm, left "
+            f"{number(rise['left'], sign=True)} mm; neither slides sideways)"
         )
     hips = []
     for side in ("right", "left"):

@@ -32,6 +32,7 @@ from PyQt5.QtWidgets import (
 from hipviz.core import explain
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import ANGLE_KEYS, GT_KEYS, POSE_KEYS, RANGES, SIDES, PoseError
+from hipviz.formatting import number
 from hipviz.names import CONTROL_LABELS, SIDE_LABELS
 
 log = logging.getLogger(__name__)
@@ -376,14 +377,15 @@ class PoseControls(QWidget):
                 asked, got = solution.requested.side(side), solution.reached.side(side)
                 if asked.mode == "angles":
                     what = (
-                        f"Asked abduction {asked.hip_abduction_deg:+.1f} deg; "
-                        f"reached {got.hip_abduction_deg:+.1f}: "
+                        f"Asked abduction {number(asked.hip_abduction_deg, sign=True)} deg; "
+                        f"reached {number(got.hip_abduction_deg, sign=True)}: "
                     )
                 else:
                     what = (
-                        f"Asked GT {asked.gt_superior_mm:+.1f} mm sup, "
-                        f"{asked.gt_anterior_mm:+.1f} mm ant; reached "
-                        f"{got.gt_superior_mm:+.1f}, {got.gt_anterior_mm:+.1f}: "
+                        f"Asked GT {number(asked.gt_superior_mm, sign=True)} mm sup, "
+                        f"{number(asked.gt_anterior_mm, sign=True)} mm ant; reached "
+                        f"{number(got.gt_superior_mm, sign=True)}, "
+                        f"{number(got.gt_anterior_mm, sign=True)}: "
                     )
                 label.setText(what + "; ".join(reasons) + ".")
             label.setVisible(clamped)

@@ -10,6 +10,7 @@ from PyQt5.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from hipviz.core.model import Solution
 from hipviz.core.muscles import MusclePath
+from hipviz.formatting import number
 from hipviz.names import ATTACHMENTS, group_of, path_label
 
 log = logging.getLogger(__name__)
@@ -37,11 +38,18 @@ def describe(path: MusclePath, solution: Solution) -> str:
         ("Insertion", html.escape(insertion)),
         (
             "Length",
-            f"{solution.lengths_mm[i]:.1f} mm (neutral {solution.rest_lengths_mm[i]:.1f} mm)",
+            f"{number(solution.lengths_mm[i])} mm "
+            f"(neutral {number(solution.rest_lengths_mm[i])} mm)",
         ),
-        ("Change", f"<b>{change_mm:+.1f} mm, {change_pct:+.1f} %</b> ({word})"),
+        (
+            "Change",
+            f"<b>{number(change_mm, sign=True)} mm, {number(change_pct, sign=True)} %</b> ({word})",
+        ),
     ]
-    arms = [f"{MOMENT_ARM_LABELS[a]} {v[i]:+.1f}" for a, v in solution.moment_arms_mm.items()]
+    arms = [
+        f"{MOMENT_ARM_LABELS[a]} {number(v[i], sign=True)}"
+        for a, v in solution.moment_arms_mm.items()
+    ]
     if arms:
         rows.append(("Moment arms", ", ".join(arms) + " mm"))
     rows.append(("Model points", f"<span style='color:#666'>{points}</span>"))

@@ -13,7 +13,7 @@ import io
 import logging
 from pathlib import Path
 
-from PyQt5.QtCore import QSortFilterProxyModel, Qt, pyqtSignal
+from PyQt5.QtCore import QEvent, QSortFilterProxyModel, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QKeySequence, QStandardItem, QStandardItemModel
 from PyQt5.QtWidgets import (
     QAbstractItemView,
@@ -21,8 +21,10 @@ from PyQt5.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QShortcut,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -30,6 +32,7 @@ from PyQt5.QtWidgets import (
 
 from hipviz.core.muscles import MUSCLES
 from hipviz.core.pose import SIDES
+from hipviz.formatting import number
 from hipviz.io.safe_save import save_text
 from hipviz.names import muscle_label
 from hipviz.render.colours import (
@@ -42,20 +45,22 @@ from hipviz.render.colours import (
 
 log = logging.getLogger(__name__)
 
-#: (header, CSV name, side or None, quantity); short headers (R/L) so fourteen columns
-#: fit a bottom dock; :data:`HEADER_TIPS` spells each one out
+DELTA = "\N{GREEK CAPITAL LETTER DELTA}"
+#: (header, CSV name, side or None, quantity). Headers are three short lines (side, what,
+#: unit), each no wider than a number, so that fourteen columns fit a bottom dock on a
+#: 1366x768 screen with no number cut; :data:`HEADER_TIPS` spells each one out
 COLUMNS = (
     ("Muscle", "muscle", None, "name"),
-    ("R length\n(mm)", "right_length_mm", "right", "length"),
-    ("R change\n(mm)", "right_change_mm", "right", "change_mm"),
-    ("R change\n(%)", "right_change_pct", "right", "change_pct"),
-    ("L length\n(mm)", "left_length_mm", "left", "length"),
-    ("L change\n(mm)", "left_change_mm", "left", "change_mm"),
-    ("L change\n(%)", "left_change_pct", "left", "change_pct"),
-    ("L \N{MINUS SIGN} R\n(mm)", "left_minus_right_mm", None, "difference_mm"),
+    ("R\nlength\nmm", "right_length_mm", "right", "length"),
+    (f"R\n{DELTA}\nmm", "right_change_mm", "right", "change_mm"),
+    (f"R\n{DELTA}\n%", "right_change_pct", "right", "change_pct"),
+    ("L\nlength\nmm", "left_length_mm", "left", "length"),
+    (f"L\n{DELTA}\nmm", "left_change_mm", "left", "change_mm"),
+    (f"L\n{DELTA}\n%", "left_change_pct", "left", "change_pct"),
+    ("L \N{MINUS SIGN} R\nlength\nmm", "left_minus_right_mm", None, "difference_mm"),
     *(
         (
-            f"{side[0].upper()} MA {short}\n(mm)",
+            f"{side[0].upper()} MA\n{short}\nmm",
             f"{side}_moment_arm_{action}_mm",
             side,
             f"moment_{action}",
@@ -64,6 +69,14 @@ COLUMNS = (
         for action, short in (("flexion", "flex"), ("abduction", "abd"), ("rotation", "rot"))
     ),
 )
+#: the key under the table: what the short headers' words mean
+KEY_TEXT = (
+    f"R right, L left; {DELTA} change from neutral; MA moment arm (+ flexor, abductor, "
+    "internal rotator)"
+)
+#: the widest texts a number cell usually shows: lengths under 1000 mm, changes and moment
+#: arms within +-99.9 (a wider number widens its column: :meth:`ReadoutTable.update_solution`)
+WIDEST_NUMBERS = ("-00.0", "+00.0", "000.0")
 #: moment-arm column tooltips (the sign convention)
 MOMENT_TIPS = {
     "flexion": "flexion: + the muscle flexes the hip, - it extends it",
@@ -126,16 +139,14 @@ def table_csv(solution) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c[1] for c in COLUMNS])
     for row in table_values(solution):
-        writer.writerow([row["muscle"]] + [f"{row[c[1]]:.2f}" for c in COLUMNS[1:]])
+        writer.writerow([row["muscle"]] + [number(row[c[1]], 2) for c in COLUMNS[1:]])
     return out.getvalue()
 
 
 def _text(value: float, quantity: str) -> str:
     if quantity == "length":
-        return f"{value:.1f}"
-    if quantity == "change_pct":
-        return f"{value:+.1f} %"
-    return f"{value:+.1f}"
+        return number(value)
+    return number(value, sign=True)  # a % column's unit is in its header: narrower cells
 
 
 class ReadoutTable(QWidget):
@@ -192,19 +203,27 @@ class ReadoutTable(QWidget):
         self.view.verticalHeader().setVisible(False)
         row_height = self.view.fontMetrics().height() + 8
         self.view.verticalHeader().setDefaultSectionSize(row_height)
+        # every column as wide as its widest text: a number is never cut to "+2..."; when
+        # the dock is narrower than the table, a scroll bar, never an elided cell
+        self.view.setTextElideMode(Qt.ElideNone)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        self.view.setHorizontalScrollMode(QAbstractItemView.ScrollPerPixel)
         header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.Stretch)
+        header.setSectionResizeMode(QHeaderView.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        header.setStretchLastSection(False)
+        header.setTextElideMode(Qt.ElideNone)
+        self.fit_columns()
+        header.sortIndicatorChanged.connect(lambda *_: self.fit_columns())
         header.setToolTip("Click a heading to sort")
         self.view.setToolTip(
             "Length of each muscle path (mm), change from neutral (mm and %), "
             "and the left-right difference. Select a cell to inspect that "
             "muscle; Ctrl+C copies."
         )
-        # every row visible without scrolling: a two-line header and seven rows
+        # every row visible without scrolling: the three-line header and seven rows
         self.view.setMinimumHeight(
-            2 * self.view.fontMetrics().height()
-            + 12
+            header.sizeHint().height()
             + row_height * self.model.rowCount()
             + 2 * self.view.frameWidth()
         )
@@ -217,14 +236,61 @@ class ReadoutTable(QWidget):
         self.export_button = QPushButton("Export CSV\N{HORIZONTAL ELLIPSIS}")
         self.export_button.setToolTip("Save the table as a CSV file")
         self.export_button.clicked.connect(self.export_dialog)
-        buttons = QVBoxLayout()  # beside the table: the view keeps the height
-        buttons.addWidget(self.copy_button)
-        buttons.addWidget(self.export_button)
-        buttons.addStretch(1)
-        layout = QHBoxLayout(self)
+        # the short headers' words, spelt out once (each header's tooltip has it in full)
+        self.key_label = QLabel(KEY_TEXT)
+        self.key_label.setWordWrap(True)
+        self.key_label.setToolTip("Point at a column heading for what it shows")
+        # under the table, not beside it: the table keeps the dock's full width, so the
+        # fourteen columns fit a 1366-pixel screen
+        below = QHBoxLayout()
+        below.addWidget(self.key_label, 1)
+        below.addWidget(self.copy_button)
+        below.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(2)
         layout.addWidget(self.view, 1)
-        layout.addLayout(buttons)
+        layout.addLayout(below)
+
+    def fit_columns(self) -> None:
+        """Each number column as wide as its header or the widest number it can show.
+
+        Fixed by the widest possible text rather than resized to the current contents, so
+        columns do not jump while a slider is dragged (``+9.9`` -> ``+10.0``). Only the
+        sorted column keeps room for the sort arrow (Qt's own size hint keeps it in every
+        column, as wide as the header is high: 13 columns would then not fit 1366 pixels).
+        """
+        header = self.view.horizontalHeader()
+        for c in range(1, len(COLUMNS)):
+            header.resizeSection(c, self.column_width_needed(c))
+
+    def column_width_needed(self, column: int) -> int:
+        """Pixels column ``column`` needs to show its header and any number uncut."""
+        header = self.view.horizontalHeader()
+        style = self.view.style()
+        # the item delegate pads a cell's text by a focus-frame margin and a pixel each side
+        pad = style.pixelMetric(QStyle.PM_FocusFrameHMargin, None, self.view) + 1
+        shown = [self.model.item(r, column).text() for r in range(self.model.rowCount())]
+        metrics = self.view.fontMetrics()
+        cell = max(metrics.horizontalAdvance(t) for t in [*WIDEST_NUMBERS, *shown])
+        margin = style.pixelMetric(QStyle.PM_HeaderMargin, None, header)
+        lines = str(self.model.headerData(column, Qt.Horizontal)).split("\n")
+        title = max(header.fontMetrics().horizontalAdvance(line) for line in lines)
+        title += 2 * margin
+        if header.isSortIndicatorShown() and header.sortIndicatorSection() == column:
+            title += header.height() // 2 + 2 * margin  # the arrow (QCommonStyle's room)
+        return max(cell + 2 * pad + 2, title + 2)
+
+    def _widen(self, column: int) -> None:
+        header = self.view.horizontalHeader()
+        needed = self.column_width_needed(column)
+        if header.sectionSize(column) < needed:
+            header.resizeSection(column, needed)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() in (QEvent.FontChange, QEvent.StyleChange):
+            self.fit_columns()
 
     # --- model -> table ----------------------------------------------------------------------
     def update_solution(self, solution) -> None:
@@ -234,7 +300,10 @@ class ReadoutTable(QWidget):
             for c, (_, name, _, quantity) in enumerate(COLUMNS[1:], start=1):
                 item = self.model.item(r, c)
                 value = row[name]
-                item.setData(_text(value, quantity), Qt.DisplayRole)
+                text = _text(value, quantity)
+                item.setData(text, Qt.DisplayRole)
+                if len(text) > 5:  # wider than WIDEST_NUMBERS (rare): never cut it
+                    self._widen(c)
                 item.setData(value, SORT_ROLE)
                 if quantity == "change_pct":
                     background, text = self._cell_brushes(value)

@@ -33,6 +33,7 @@ from PyQt5.QtWidgets import (
 from hipviz import __version__
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import SIDES
+from hipviz.formatting import number
 from hipviz.gui.classroom_lead import ClassroomLead
 from hipviz.gui.controls import PoseControls
 from hipviz.gui.display import DisplayPanel
@@ -55,6 +56,22 @@ from hipviz.state import DisplayState
 log = logging.getLogger(__name__)
 
 WINDOW_SIZE = (1400, 900)
+#: room left on the screen for the window's title bar and borders (the frame is not known
+#: before the window is shown), pixels
+FRAME_ALLOWANCE = (16, 48)
+
+
+def window_size_for(available: tuple[int, int] | None) -> tuple[int, int]:
+    """The window's first size: :data:`WINDOW_SIZE`, or less to fit ``available`` (the
+    screen's free width and height, without task bars): on a 1366x768 laptop 1350x720."""
+    if available is None:
+        return WINDOW_SIZE
+    return (
+        min(WINDOW_SIZE[0], available[0] - FRAME_ALLOWANCE[0]),
+        min(WINDOW_SIZE[1], available[1] - FRAME_ALLOWANCE[1]),
+    )
+
+
 TITLE = "hipviz \N{EM DASH} hip muscle lengths"
 #: a press and release closer than this (pixels) is a click, not a camera drag
 CLICK_SLOP_PX = 4
@@ -91,7 +108,9 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.model = model
         self.setWindowTitle(TITLE)
-        self.resize(*WINDOW_SIZE)
+        screen = QApplication.primaryScreen()
+        free = screen.availableGeometry() if screen is not None else None
+        self.resize(*window_size_for(free and (free.width(), free.height())))
         self.selected: str | None = None  # clicked (kept)
         self.hovered: str | None = None  # under the mouse (transient)
         self._press_pos: QPoint | None = None
@@ -412,7 +431,7 @@ class MainWindow(QMainWindow):
         if abs(pct) >= 0.05:
             self.show_message(
                 f"Largest change: {path_label(solution.keys[i]).lower()} "
-                f"{pct:+.1f} % ({change_word(pct)})"
+                f"{number(pct, sign=True)} % ({change_word(pct)})"
             )
 
     def _slider_pressed(self) -> None:
@@ -486,7 +505,7 @@ class MainWindow(QMainWindow):
         if key is not None:
             i = self.model.solution.keys.index(key)
             pct = float(self.model.solution.change_pct[i])
-            self.show_message(f"{path_label(key)}: {pct:+.1f} % ({change_word(pct)})")
+            self.show_message(f"{path_label(key)}: {number(pct, sign=True)} % ({change_word(pct)})")
 
     def _show_highlight(self) -> None:
         self.scene.set_highlight(self.hovered or self.selected)

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from hipviz.core.pose import RANGES, PoseError, check_value, split_key
+from hipviz.formatting import number
 from hipviz.io.figure_files import FigureFileError, check_figure_target
 from hipviz.io.meshes import load_bones, load_landmarks
 from hipviz.io.safe_save import SaveError, saving
@@ -79,7 +80,7 @@ def readout(key: str, value: float) -> str:
     +5.0 mm"``."""
     side, name = split_key(key)
     _, _, unit, label = RANGES[name]
-    return f"{side.capitalize()}: {label}  {value:+.1f} {unit}"
+    return f"{side.capitalize()}: {label}  {number(value, sign=True)} {unit}"
 
 
 def render_animation(

@@ -23,6 +23,7 @@ import numpy as np
 import pyvista as pv
 from vtkmodules.vtkRenderingCore import vtkActor2D, vtkPolyDataMapper2D, vtkTextActor
 
+from hipviz.formatting import number
 from hipviz.render.colours import COLOUR_SCALES, N_COLOURS, diverging_colormap, rgb_uint8
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def tick_values(limit_pct: float) -> np.ndarray:
 
 def tick_text(value: float) -> str:
     """A tick label: no decimals unless needed, a plus sign on lengthening."""
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    text = number(value).rstrip("0").rstrip(".")
     text = "0" if text in ("-0", "0") else text
     return f"+{text}" if value > 0 else text
 

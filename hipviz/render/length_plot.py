@@ -31,6 +31,7 @@ from matplotlib.lines import Line2D
 
 from hipviz.core.muscles import GROUPS, MUSCLES
 from hipviz.core.pose import ANGLE_KEYS, GT_KEYS, RANGES, SIDES, split_key
+from hipviz.formatting import number
 from hipviz.io.safe_save import saving
 
 if TYPE_CHECKING:
@@ -195,7 +196,7 @@ def plot_lengths(
         ys,
         visible,
         {path: (value, y) for path, y in now.items()},
-        [CurrentLine("", value, f" {value:+.1f} {unit} ")],
+        [CurrentLine("", value, f" {number(value, sign=True)} {unit} ")],
         xlabel=control_label(key),
         ylabel=QUANTITIES[quantity],
         title="Muscle length change from neutral",
@@ -465,4 +466,4 @@ def move_marker(figure: Figure, model: HipModel, key: str, quantity: str = "mm")
         for text in ax.texts:
             if text.get_gid() == CURRENT_TEXT_GID:
                 text.set_x(value)
-                text.set_text(f" {value:+.1f} {unit} ")
+                text.set_text(f" {number(value, sign=True)} {unit} ")

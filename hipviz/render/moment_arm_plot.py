@@ -30,6 +30,7 @@ from matplotlib.figure import Figure
 
 from hipviz.core.model import ANGLE_STEP_RAD
 from hipviz.core.pose import GT_KEYS, SIDES
+from hipviz.formatting import number
 from hipviz.render.colours import COLOUR_SCALES
 from hipviz.render.length_plot import (
     CURRENT_LINE_GID,
@@ -133,7 +134,7 @@ def curve_inputs(model: HipModel) -> dict[str, float]:
 
 def flexion_label(value: float) -> str:
     """``30.0`` -> ``"30°"``, ``32.5`` -> ``"32.5°"``."""
-    return f"{value:.1f}".rstrip("0").rstrip(".") + "\N{DEGREE SIGN}"
+    return number(value).rstrip("0").rstrip(".") + "\N{DEGREE SIGN}"
 
 
 def current_lines(flexion: dict[str, float], sides: Iterable[str]) -> list[CurrentLine]:

@@ -52,6 +52,7 @@ from hipviz import __version__
 from hipviz.core.explain import crest_text, gt_move_text
 from hipviz.core.kinematics import Anatomy
 from hipviz.core.pose import SIDES
+from hipviz.formatting import number
 from hipviz.io.figure_files import FigureFileError, check_figure_target, write_atomically
 from hipviz.io.meshes import load_bones
 from hipviz.io.scene import Scene, state_of
@@ -307,7 +308,7 @@ def _pose_html(solution: Solution, anatomy: Anatomy | None = None) -> str:
         deg = "\N{DEGREE SIGN}"
         text = (
             f"greater trochanter {' and '.join(gt) or 'at neutral'}; iliac crest {crest}; "
-            f"hip flexion {flexion:.0f}{deg}, "
+            f"hip flexion {number(flexion, 0)}{deg}, "
             f"{'abduction' if abduction >= 0 else 'adduction'} {abs(abduction):.1f}{deg}, "
             f"{'internal' if rotation >= 0 else 'external'} rotation {abs(rotation):.1f}{deg}"
         )
@@ -338,7 +339,7 @@ def _table_html(solution: Solution, state: DisplayState) -> str:
         cells = [
             f'<th scope="row">{html.escape(muscle_label(row["muscle"]))}</th>',
             f"<td>{row['side'].capitalize()}</td>",
-            f"<td>{row['length_mm']:.1f}</td>",
+            f"<td>{number(row['length_mm'])}</td>",
             f"<td>{_signed(row['change_mm'])}</td>",
         ]
         style = f' style="{_swatch_style(pct, "length", limit)}"' if coloured is None else ""
