@@ -238,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
         "placement, to check clearance or plot paths in other tools",
     )
 
+    _add_position_parser(sub)
+
     p = sub.add_parser(
         "build-meshes", help="rebuild meshes/ from musculoskeletal-models (build extra)"
     )
@@ -262,6 +264,50 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_validate_arguments(p)
     return parser
+
+
+def _add_position_parser(sub) -> None:
+    """``hipviz position``: the hip pose that lengthens or shortens one muscle most."""
+    p = sub.add_parser(
+        "position",
+        help="find the hip position that lengthens (stretch) or shortens (release) a muscle most",
+        description="Search hip flexion, ab/adduction and rotation within the hip's normal "
+        "range of motion for the pose that lengthens (or shortens) one muscle path most, "
+        "and show the length change there and what the side's other muscles do.",
+    )
+    p.add_argument(
+        "muscle",
+        metavar="MUSCLE",
+        help="piriformis, gluteus_medius_posterior, ... or a group (gluteus_medius) with --part",
+    )
+    p.add_argument("--side", choices=["right", "left"], default="right", help="default: right")
+    p.add_argument("--part", default=None, help="anterior, middle or posterior compartment")
+    goal = p.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--lengthen", action="store_const", dest="goal", const="lengthen")
+    goal.add_argument("--shorten", action="store_const", dest="goal", const="shorten")
+    p.add_argument(
+        "--within",
+        default=None,
+        metavar="RANGES",
+        help="narrow the search, e.g. 'flexion 60..90, adduction 0..30, external_rotation "
+        "0..45' (degrees; names: flexion, abduction, adduction, rotation (+ internal), "
+        "internal_rotation, external_rotation)",
+    )
+    p.add_argument("--format", choices=["table", "json"], default="table", help="default: table")
+
+
+def _position(args: argparse.Namespace) -> int:
+    from hipviz.core.positions import PositionError, find_position, parse_within, resolve_muscle
+    from hipviz.io.model_files import load_model
+    from hipviz.position_report import print_position
+
+    try:
+        muscle = resolve_muscle(args.muscle, args.part)
+        box = parse_within(args.within) if args.within is not None else None
+        found = find_position(load_model(), muscle, args.side, args.goal, box)
+    except PositionError as exc:
+        raise UsageError(str(exc)) from None
+    return print_position(found, args.format)
 
 
 def _add_pose_args(p: argparse.ArgumentParser) -> None:
@@ -412,6 +458,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.geometry and args.format not in (None, "json"):
             raise UsageError(f"--geometry writes JSON; leave out --format {args.format}")
         return print_report(_pose(args), args.format or "table", geometry=args.geometry)
+    if command == "position":
+        return _position(args)
     if command == "validate":
         from hipviz.validation import PAGE
         from hipviz.validation import run as validate

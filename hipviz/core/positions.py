@@ -69,6 +69,8 @@ GRID = (13, 11, 13)
 STARTS = 4
 #: the refinement stops when its step is this small, degrees
 TOLERANCE_DEG = 0.01
+#: refined starts this close (mm) found the same optimum
+AGREE_MM = 0.01
 GOALS = ("lengthen", "shorten")
 PARTS = ("anterior", "middle", "posterior")
 
@@ -96,8 +98,11 @@ class Position:
         The best node of the coarse grid: how much the refinement added.
     grid_nodes : int
     starts_agreeing : int
-        Of the refinement's starts, how many ended within 0.01 mm of the optimum.
+        Of the refinement's starts, how many ended within :data:`AGREE_MM` of the optimum.
     starts : int
+    runner_up_mm : float or None
+        How far (mm) the next best local optimum falls short of the optimum (None: every
+        start found the optimum).
     box : dict axis -> (low, high)
     solution : Solution
         The model at the pose found (every muscle's length there).
@@ -116,6 +121,7 @@ class Position:
     grid_nodes: int
     starts_agreeing: int
     starts: int
+    runner_up_mm: float | None
     box: dict[str, tuple[float, float]]
     solution: Solution = field(repr=False)
     contact_limited: bool = False
@@ -204,7 +210,9 @@ def parse_within(text: str, box: dict[str, tuple[float, float]] | None = None) -
         if low < full[0] or high > full[1]:
             raise PositionError(
                 f"--within {name} {low:g}..{high:g}: outside the allowed {full[0]:g}..{full[1]:g} "
-                f"deg ({_meaning(name)}; {ROM_SOURCE})"
+                f"deg ({_meaning(name)}; the hip's normal range of motion"
+                + (", held to the model's 0-90" if axis == "flexion" else "")
+                + ")"
             )
         box[axis] = tuple(sorted((sign * low, sign * high)))
     return box
@@ -332,16 +340,16 @@ def _refine(f, starts: np.ndarray, step: np.ndarray, low: np.ndarray, high: np.n
     return x, fx
 
 
-def _search(f, box, sign: float) -> tuple[np.ndarray, float, float, int, int, int]:
-    """Grid + refinement of ``sign * f``: (angles, change_mm, grid best, nodes, starts, agree)."""
+def _search(f, box, sign: float) -> tuple[np.ndarray, float, float, int, np.ndarray]:
+    """Grid + refinement of ``sign * f``: (angles, change_mm, grid best, nodes, every
+    start's refined change_mm)."""
     nodes = grid(box)
     g = sign * f(nodes.reshape(-1, 3)).reshape(nodes.shape[:3])
     starts = nodes.reshape(-1, 3)[_grid_optima(g, STARTS)]
     low, high, spacing = _limits(box, nodes)
     x, fx = _refine(lambda a: sign * f(a), starts, spacing, low, high)
     best = int(fx.argmax())
-    agree = int((fx >= fx[best] - 0.01).sum())
-    return x[best], sign * float(fx[best]), sign * float(g.max()), g.size, len(x), agree
+    return x[best], sign * float(fx[best]), sign * float(g.max()), g.size, sign * fx
 
 
 def _limits(box, nodes: np.ndarray):
@@ -392,8 +400,7 @@ def _search_reachable(f, reachable: _Reachable, box, sign: float):
         values.append(fx)
     values = np.array(values)
     best = int(values.argmax())
-    agree = int((values >= values[best] - 0.01).sum())
-    return ends[best], sign * values[best], sign * float(g[first]), g.size, len(starts), agree
+    return ends[best], sign * values[best], sign * float(g[first]), g.size, sign * values
 
 
 def find_position(
@@ -436,7 +443,10 @@ def find_position(
         log.info("%s: the femurs touch at the free optimum; searching reachable poses", key)
         found = _search_reachable(lengths, _Reachable(model, lengths), box, sign)
         solution = _solve(model, side, found[0])
-    angles, _, grid_best, nodes, starts, agree = found
+    angles, best, grid_best, nodes, ends = found
+    gaps = np.abs(ends - best)
+    agree = int((gaps <= AGREE_MM).sum())
+    others = gaps[gaps > AGREE_MM]
     reached = solution.reached.side(side)
     i = solution.keys.index(key)
     return Position(
@@ -453,7 +463,8 @@ def find_position(
         grid_change_mm=grid_best,
         grid_nodes=nodes,
         starts_agreeing=agree,
-        starts=starts,
+        starts=len(ends),
+        runner_up_mm=float(others.min()) if len(others) else None,
         box=box,
         solution=solution,
         contact_limited=limited,
