@@ -69,6 +69,8 @@ GRID = (13, 11, 13)
 STARTS = 4
 #: the refinement stops when its step is this small, degrees
 TOLERANCE_DEG = 0.01
+#: the pose found is given to this step, degrees (as typed into ``--set`` and the controls)
+STEP_DEG = 0.1
 #: refined starts this close (mm) found the same optimum
 AGREE_MM = 0.01
 GOALS = ("lengthen", "shorten")
@@ -437,13 +439,12 @@ def find_position(
     sign = 1.0 if goal == "lengthen" else -1.0
     lengths = _Lengths(model, key)
     found = _search(lengths, box, sign)
-    solution = _solve(model, side, found[0])
-    limited = bool(solution.reasons[side])
+    limited = bool(_solve(model, side, found[0]).reasons[side])
     if limited:  # the free optimum is a pose the thighs cannot take: search reachable ones
         log.info("%s: the femurs touch at the free optimum; searching reachable poses", key)
         found = _search_reachable(lengths, _Reachable(model, lengths), box, sign)
-        solution = _solve(model, side, found[0])
     angles, best, grid_best, nodes, ends = found
+    solution = _snap(model, side, lengths, angles, box, sign)
     gaps = np.abs(ends - best)
     agree = int((gaps <= AGREE_MM).sum())
     others = gaps[gaps > AGREE_MM]
@@ -470,6 +471,22 @@ def find_position(
         contact_limited=limited,
         elapsed_ms=1e3 * (time.perf_counter() - started),
     )
+
+
+def _snap(model, side, lengths: _Lengths, angles: np.ndarray, box, sign: float) -> Solution:
+    """The model at the optimum rounded to :data:`STEP_DEG` (what a user types back into
+    ``--set`` and the controls), the best reachable of the rounded poses around it: near
+    the femurs' contact a pose 0.03 deg away may be held back by several degrees."""
+    low = np.array([box[a][0] for a in AXES])
+    high = np.array([box[a][1] for a in AXES])
+    stencil = np.array(list(np.ndindex(3, 3, 3)), float) - 1.0
+    candidates = np.clip(np.round(angles / STEP_DEG) * STEP_DEG + STEP_DEG * stencil, low, high)
+    candidates = np.unique(np.round(candidates, 6), axis=0)
+    for i in np.argsort(-sign * lengths(candidates)):
+        solution = _solve(model, side, candidates[i])
+        if not solution.reasons[side]:
+            return solution
+    return _solve(model, side, angles)  # none reachable: say so (the reasons) at the optimum
 
 
 def _solve(model: HipModel, side: str, angles: np.ndarray) -> Solution:
