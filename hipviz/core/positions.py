@@ -438,13 +438,14 @@ def find_position(
     key = f"{side}.{muscle}"
     sign = 1.0 if goal == "lengthen" else -1.0
     lengths = _Lengths(model, key)
+    reachable = _Reachable(model, lengths)
     found = _search(lengths, box, sign)
-    limited = bool(_solve(model, side, found[0]).reasons[side])
+    limited = not reachable(found[0])
     if limited:  # the free optimum is a pose the thighs cannot take: search reachable ones
         log.info("%s: the femurs touch at the free optimum; searching reachable poses", key)
-        found = _search_reachable(lengths, _Reachable(model, lengths), box, sign)
+        found = _search_reachable(lengths, reachable, box, sign)
     angles, best, grid_best, nodes, ends = found
-    solution = _snap(model, side, lengths, angles, box, sign)
+    solution = _snap(model, side, lengths, reachable, angles, box, sign)
     gaps = np.abs(ends - best)
     agree = int((gaps <= AGREE_MM).sum())
     others = gaps[gaps > AGREE_MM]
@@ -473,7 +474,9 @@ def find_position(
     )
 
 
-def _snap(model, side, lengths: _Lengths, angles: np.ndarray, box, sign: float) -> Solution:
+def _snap(
+    model, side, lengths: _Lengths, reachable: _Reachable, angles: np.ndarray, box, sign: float
+) -> Solution:
     """The model at the optimum rounded to :data:`STEP_DEG` (what a user types back into
     ``--set`` and the controls), the best reachable of the rounded poses around it: near
     the femurs' contact a pose 0.03 deg away may be held back by several degrees."""
@@ -483,9 +486,10 @@ def _snap(model, side, lengths: _Lengths, angles: np.ndarray, box, sign: float) 
     candidates = np.clip(np.round(angles / STEP_DEG) * STEP_DEG + STEP_DEG * stencil, low, high)
     candidates = np.unique(np.round(candidates, 6), axis=0)
     for i in np.argsort(-sign * lengths(candidates)):
-        solution = _solve(model, side, candidates[i])
-        if not solution.reasons[side]:
-            return solution
+        if reachable(candidates[i]):
+            solution = _solve(model, side, candidates[i])
+            if not solution.reasons[side]:
+                return solution
     return _solve(model, side, angles)  # none reachable: say so (the reasons) at the optimum
 
 
