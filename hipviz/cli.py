@@ -152,6 +152,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SIDE.KEY",
         help="length change against this control, e.g. right.gt_superior_mm",
     )
+    what.add_argument(
+        "--map",
+        metavar="[SIDE.]MUSCLE",
+        help="heat map of one muscle's length change over flexion x rotation and flexion x "
+        "ab/adduction, e.g. piriformis or left.gluteus_medius_posterior (default side right)",
+    )
+    p.add_argument(
+        "--part",
+        default=None,
+        help="with --map and a muscle group: the anterior, middle or posterior compartment",
+    )
     p.add_argument(
         "--quantity",
         choices=["mm", "pct"],
@@ -588,7 +599,20 @@ def _plot(args: argparse.Namespace) -> int:
     model.set_pose(scene.pose)
     shown = scene.display.muscles
     try:
-        if args.moment_arm is not None:
+        if args.map is not None:
+            from hipviz.core.positions import PositionError, resolve_muscle
+            from hipviz.render.length_map import plot_length_map
+
+            side, dot, name = args.map.rpartition(".")
+            if dot and side not in ("right", "left"):
+                raise UsageError(f"--map {args.map[:60]}: the side must be right or left")
+            try:
+                key = f"{side or 'right'}.{resolve_muscle(name, args.part)}"
+            except PositionError as exc:
+                raise UsageError(f"--map: {exc}") from None
+            figure = plot_length_map(model, key, theme=args.theme, size_in=EXPORT_SIZE_IN)
+            what = f"{key} length change over the hip's range"
+        elif args.moment_arm is not None:
             figure = plot_moment_arms(
                 model, args.moment_arm, shown, theme=args.theme, size_in=EXPORT_SIZE_IN
             )
