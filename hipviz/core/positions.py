@@ -155,7 +155,7 @@ def resolve_muscle(name: str, part: str | None = None) -> str:
         p = part.strip().lower()
         if p.startswith("fibre") or p.startswith("fiber"):
             raise PositionError(
-                f"--part {part}: the muscle data has one path per compartment, not single "
+                f"--part {part[:40]!r}: the muscle data has one path per compartment, not single "
                 f"fibres; give --part {'|'.join(PARTS)}"
             )
         if p not in PARTS:
