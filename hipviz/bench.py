@@ -26,6 +26,11 @@ What it reports (medians of repeated runs; wall-clock time):
     A 3840 x 2160 PNG figure from the window (:meth:`MainWindow.export_figure`).
 ``model_us``, ``model_arms_us``, ``sweep_1000_ms``
     One pose solved with all lengths; the same with its moment arms; 1000 poses at once.
+``position_ms`` and ``position_max_ms``
+    ``hipviz position``'s search for one muscle (the stretch or release position over the
+    hip's range of motion): the median over every muscle and both goals, and the slowest
+    of them (a search the thighs' contact bounds, which measures the femurs' gap pose by
+    pose).
 
 The imports are inside the measurements on purpose: the start-up timing loads the entry
 point's modules itself, and each part loads only what it measures.
@@ -75,6 +80,7 @@ BUDGETS: dict[str, tuple[str, Callable[[dict], bool]]] = {
     ),
     "export": ("export_4k_s <= 3", lambda r: r["export_4k_s"] <= 3.0),
     "model": ("model_us <= 200", lambda r: r["model_us"] <= 200.0),
+    "position": ("position_ms <= 50", lambda r: r["position_ms"] <= 50.0),
 }
 
 
@@ -238,7 +244,22 @@ def measure_model(repeat: int) -> dict:
         "model_arms_us": 1e6
         * median_time(lambda: dict(model.solve(pose).moment_arms_mm), repeat, 200),
         "sweep_1000_ms": 1e3 * median_time(lambda: model.sweep(sweep), repeat, 3),
+        **measure_positions(model, repeat),
     }
+
+
+def measure_positions(model, repeat: int) -> dict:
+    """The position search, per muscle and goal: the median of those times and the slowest."""
+    from hipviz.core.muscles import MUSCLES
+    from hipviz.core.positions import GOALS, find_position
+
+    find_position(model, "piriformis")  # the femurs' contact data load once, not timed
+    times = [
+        median_time(lambda m=m, g=g: find_position(model, m, "right", g), max(1, repeat // 2))
+        for m in MUSCLES
+        for g in GOALS
+    ]
+    return {"position_ms": 1e3 * statistics.median(times), "position_max_ms": 1e3 * max(times)}
 
 
 # --- GUI ------------------------------------------------------------------------------------
@@ -464,6 +485,8 @@ def format_report(r: dict) -> str:
         f"({r['model_cpu_us']:.0f} us of CPU)",
         f"model_arms_us      {r['model_arms_us']:8.1f}   the same with its moment arms",
         f"sweep_1000_ms      {r['sweep_1000_ms']:8.2f}   1000 poses at once",
+        f"position_ms        {r['position_ms']:8.1f}   one muscle's stretch/release search "
+        f"(median; slowest {r['position_max_ms']:.0f} ms)",
         "",
         f"update_ms / render_ms          {r['update_over_render']:6.2f}",
         f"naive_update_ms / update_ms    {r['naive_over_update']:6.1f}",

@@ -223,6 +223,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SIDE.KEY",
         help="length change against this control, e.g. right.gt_superior_mm",
     )
+    what.add_argument(
+        "--map",
+        metavar="[SIDE.]MUSCLE",
+        help="heat map of one muscle's length change over flexion x rotation and flexion x "
+        "ab/adduction, e.g. piriformis or left.gluteus_medius_posterior (default side right)",
+    )
+    p.add_argument(
+        "--part",
+        default=None,
+        help="with --map and a muscle group: the anterior, middle or posterior compartment",
+    )
     p.add_argument(
         "--quantity",
         choices=["mm", "pct"],
@@ -309,6 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
         "placement, to check clearance or plot paths in other tools",
     )
 
+    _add_position_parser(sub)
+
     p = sub.add_parser(
         "build-meshes", help="rebuild meshes/ from musculoskeletal-models (build extra)"
     )
@@ -333,6 +346,50 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_validate_arguments(p)
     return parser
+
+
+def _add_position_parser(sub) -> None:
+    """``hipviz position``: the hip pose that lengthens or shortens one muscle most."""
+    p = sub.add_parser(
+        "position",
+        help="find the hip position that lengthens (stretch) or shortens (release) a muscle most",
+        description="Search hip flexion, ab/adduction and rotation within the hip's normal "
+        "range of motion for the pose that lengthens (or shortens) one muscle path most, "
+        "and show the length change there and what the side's other muscles do.",
+    )
+    p.add_argument(
+        "muscle",
+        metavar="MUSCLE",
+        help="piriformis, gluteus_medius_posterior, ... or a group (gluteus_medius) with --part",
+    )
+    p.add_argument("--side", choices=["right", "left"], default="right", help="default: right")
+    p.add_argument("--part", default=None, help="anterior, middle or posterior compartment")
+    goal = p.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--lengthen", action="store_const", dest="goal", const="lengthen")
+    goal.add_argument("--shorten", action="store_const", dest="goal", const="shorten")
+    p.add_argument(
+        "--within",
+        default=None,
+        metavar="RANGES",
+        help="narrow the search, e.g. 'flexion 60..90, adduction 0..30, external_rotation "
+        "0..45' (degrees; names: flexion, abduction, adduction, rotation (+ internal), "
+        "internal_rotation, external_rotation)",
+    )
+    p.add_argument("--format", choices=["table", "json"], default="table", help="default: table")
+
+
+def _position(args: argparse.Namespace) -> int:
+    from hipviz.core.positions import PositionError, find_position, parse_within, resolve_muscle
+    from hipviz.io.model_files import load_model
+    from hipviz.position_report import print_position
+
+    try:
+        muscle = resolve_muscle(args.muscle, args.part)
+        box = parse_within(args.within) if args.within is not None else None
+        found = find_position(load_model(), muscle, args.side, args.goal, box)
+    except PositionError as exc:
+        raise UsageError(str(exc)) from None
+    return print_position(found, args.format)
 
 
 def _add_pose_args(p: argparse.ArgumentParser) -> None:
@@ -570,6 +627,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.geometry and args.format not in (None, "json"):
             raise UsageError(f"--geometry writes JSON; leave out --format {args.format}")
         return print_report(_pose(args), args.format or "table", geometry=args.geometry)
+    if command == "position":
+        return _position(args)
     if command == "validate":
         from hipviz.validation import PAGE
         from hipviz.validation import run as validate
@@ -698,7 +757,20 @@ def _plot(args: argparse.Namespace) -> int:
     model.set_pose(scene.pose)
     shown = scene.display.muscles
     try:
-        if args.moment_arm is not None:
+        if args.map is not None:
+            from hipviz.core.positions import PositionError, resolve_muscle
+            from hipviz.render.length_map import plot_length_map
+
+            side, dot, name = args.map.rpartition(".")
+            if dot and side not in ("right", "left"):
+                raise UsageError(f"--map {args.map[:60]}: the side must be right or left")
+            try:
+                key = f"{side or 'right'}.{resolve_muscle(name, args.part)}"
+            except PositionError as exc:
+                raise UsageError(f"--map: {exc}") from None
+            figure = plot_length_map(model, key, theme=args.theme, size_in=EXPORT_SIZE_IN)
+            what = f"{key} length change over the hip's range"
+        elif args.moment_arm is not None:
             figure = plot_moment_arms(
                 model, args.moment_arm, shown, theme=args.theme, size_in=EXPORT_SIZE_IN
             )

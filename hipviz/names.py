@@ -86,3 +86,18 @@ def path_label(key: str) -> str:
     side, muscle = key.split(".")
     label = muscle_label(muscle)
     return f"{SIDE_LABELS[side]} {label[0].lower()}{label[1:]}"
+
+
+def pose_words(flexion_deg: float, abduction_deg: float, rotation_deg: float) -> str:
+    """A hip pose as a therapist says it: ``"hip flexed 90 deg, adducted 30 deg, rotated
+    out 15 deg"`` (abduction +, internal rotation +; under half a degree is left out)."""
+    parts = []
+    if round(flexion_deg) != 0:
+        parts.append(f"flexed {flexion_deg:.0f} deg")
+    if round(abduction_deg) != 0:
+        way = "abducted" if abduction_deg > 0 else "adducted"
+        parts.append(f"{way} {abs(abduction_deg):.0f} deg")
+    if round(rotation_deg) != 0:
+        way = "rotated in" if rotation_deg > 0 else "rotated out"
+        parts.append(f"{way} {abs(rotation_deg):.0f} deg")
+    return "hip " + ", ".join(parts) if parts else "hip in neutral (standing)"

@@ -36,6 +36,8 @@ def test_the_benchmark_runs_and_reports_the_budget():
         "import_floor_s",
         "model_us",
         "sweep_1000_ms",
+        "position_ms",
+        "position_max_ms",
     ):
         assert results[key] > 0, key
     # a drag step draws the light frame: cheaper than a still step at full detail
