@@ -9,6 +9,7 @@ import textwrap
 from typing import TextIO
 
 from hipviz.core.positions import AXIS_KEYS, ROM_SOURCE, Position
+from hipviz.formatting import number
 from hipviz.names import muscle_label, path_label, pose_words
 
 log = logging.getLogger(__name__)
@@ -66,15 +67,17 @@ def format_position(p: Position) -> str:
     lines = [
         f"{path_label(p.key)}: the position that {GOAL_WORDS[p.goal]}",
         f"  {pose_words(*a.values())}",
-        f"  (flexion {a['flexion']:.1f}, abduction {a['abduction']:+.1f}, rotation "
-        f"{a['rotation']:+.1f} deg; + abduction, + internal rotation)",
-        f"  length change {p.change_mm:+.2f} mm ({p.change_pct:+.1f} %) from "
+        f"  (flexion {a['flexion']:.1f}, abduction {number(a['abduction'], sign=True)}, rotation "
+        f"{number(a['rotation'], sign=True)} deg; + abduction, + internal rotation)",
+        f"  length change {number(p.change_mm, 2, sign=True)} mm "
+        f"({number(p.change_pct, sign=True)} %) from "
         f"{p.rest_length_mm:.1f} mm at neutral",
         "",
         "searched  " + ", ".join(f"{ax} {lo:g}..{hi:g}" for ax, (lo, hi) in p.box.items()) + " deg",
         *textwrap.wrap(f"({ROM_SOURCE})", 88, initial_indent=" " * 10, subsequent_indent=" " * 11),
-        f"certainty best of a {p.grid_nodes}-node grid {p.grid_change_mm:+.2f} mm; refined "
-        f"{p.change_mm:+.2f} mm ({gain:.2f} mm more);",
+        f"certainty best of a {p.grid_nodes}-node grid "
+        f"{number(p.grid_change_mm, 2, sign=True)} mm; refined "
+        f"{number(p.change_mm, 2, sign=True)} mm ({gain:.2f} mm more);",
         f"          {starts}",
     ]
     if p.contact_limited:
@@ -87,8 +90,9 @@ def format_position(p: Position) -> str:
     for row in p.others():
         mark = "  <- searched" if row["muscle"] == p.key.split(".")[1] else ""
         lines.append(
-            f"  {muscle_label(row['muscle']):34s} {row['change_mm']:+10.2f} "
-            f"{row['change_pct']:+9.1f}{mark}"
+            f"  {muscle_label(row['muscle']):34s} "
+            f"{number(row['change_mm'], 2, sign=True, width=10)} "
+            f"{number(row['change_pct'], sign=True, width=9)}{mark}"
         )
     lines += [
         "",

@@ -21,6 +21,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from hipviz.core.positions import AXIS_KEYS, DEFAULT_BOX, find_position
+from hipviz.formatting import number
 from hipviz.names import path_label, pose_words
 from hipviz.render.colours import diverging_colormap
 from hipviz.render.length_plot import THEMES, check_theme
@@ -164,7 +165,9 @@ def plot_length_map(
                 mew=1,
                 gid=gid,
                 clip_on=False,
-                label=f"{word}: {pose_words(*a.values())[4:]} ({p.change_mm:+.1f} mm)",
+                label=(
+                    f"{word}: {pose_words(*a.values())[4:]} ({number(p.change_mm, sign=True)} mm)"
+                ),
             )
     axes[0].legend(
         loc="upper center",
