@@ -37,6 +37,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
+from hipviz.core.caption import MODIFIED_MARK
 from hipviz.io.scene import CAPTION_MAX, TITLE_MAX, SceneError, read_scene, write_scene
 
 if TYPE_CHECKING:
@@ -263,6 +264,7 @@ class SceneFiles(QObject):
             QMessageBox.warning(self.parent_widget, "Cannot save scene", str(exc))
             return False
         self.document.path = path
+        self.document.saved()
         self.recent.add(path)
         self.document.message.emit(f"Saved the scene to {path}")
         self.saved.emit(str(path))
@@ -375,7 +377,10 @@ class SceneInfoPanel(QWidget):
         layout.addWidget(self.caption_area, 1)
         self.set_text("", "")
 
-    def set_text(self, title: str, caption: str) -> None:
-        self.title_label.setText(title or "Untitled scene")
+    def set_text(self, title: str, caption: str, modified: bool = False) -> None:
+        """Show a title and caption; ``modified``: the pose is no longer the scene's (the
+        title is then a pose summary, marked so)."""
+        title = title or "Untitled scene"
+        self.title_label.setText(f"{title} {MODIFIED_MARK}" if modified else title)
         self.caption_label.setText(caption or self.PLACEHOLDER)
         self.caption_label.setEnabled(bool(caption))  # the placeholder is greyed
