@@ -10,8 +10,8 @@ author's text returns. :func:`caption_for` decides; nothing else does. No Qt, no
 Example::
 
     >>> text = caption_for(scene.pose, model.pose, scene.title, scene.caption)
-    >>> text.modified, text.title
-    (True, 'Pose changed: Right GT 12 mm superior, 8 mm posterior; left GT 8 mm ...')
+    >>> text.modified, text.title, text.caption[:45]
+    (True, 'Pose changed', 'Now: Right GT 12 mm superior, 8 mm posterior;')
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 SAME_TOLERANCE = 0.05
 #: what the window title and the Scene panel add while the pose is not the scene's
 MODIFIED_MARK = "(modified)"
-TITLE_PREFIX = "Pose changed: "
+#: the title while the pose is not the scene's (the caption says what the pose is)
+CHANGED_TITLE = "Pose changed"
 
 
 class SceneText(NamedTuple):
@@ -103,24 +104,25 @@ def caption_for(scene_pose: Pose | None, current_pose: Pose, title: str, caption
     while ``current_pose`` is shown.
 
     On the scene's pose (or with no scene pose to compare with): the author's ``title`` and
-    ``caption``. Off it: the title says the pose was changed and what it is now
-    (:func:`pose_summary`), and the caption says which scene's text no longer applies,
-    so the old caption is never drawn over a pose it does not describe.
+    ``caption``. Off it: the title says the pose was changed (:data:`CHANGED_TITLE`) and the
+    caption what it is now (:func:`pose_summary`) and that the scene's text no longer
+    applies, so the old caption is never drawn over a pose it does not describe.
     """
     if scene_pose is None or same_pose(scene_pose, current_pose):
         return SceneText(title, caption, False)
     summary = pose_summary(current_pose)
     if title:
         note = (
-            f"The text of the scene \N{LEFT DOUBLE QUOTATION MARK}{title}"
+            f" The text of the scene \N{LEFT DOUBLE QUOTATION MARK}{title}"
             "\N{RIGHT DOUBLE QUOTATION MARK} describes its own pose, not this one; "
             "it returns when the pose does."
         )
     elif caption:
         note = (
-            "The scene's caption describes its own pose, not this one; "
+            " The scene's caption describes its own pose, not this one; "
             "it returns when the pose does."
         )
     else:
         note = ""
-    return SceneText(TITLE_PREFIX + summary, note, True)
+    # the title is short so it is never cut; the caption (which wraps) leads with the pose
+    return SceneText(CHANGED_TITLE, f"Now: {summary}.{note}", True)
