@@ -203,3 +203,52 @@ def test_classroom_sends_a_page_off_its_scenes_pose_the_pose_not_the_caption():
     assert room.solve(case["controls"], 1)["scene"]["caption"] == scenes[1][1].caption
     lead = room.set_lead(room.token, {**controls_of(Pose()), "left.hip_flexion_deg": 30.0}, 1)
     assert lead["scene"]["modified"] and STALE not in lead["scene"]["caption"]
+
+
+# --- workshop --------------------------------------------------------------------------------
+@pytest.mark.gui
+def test_workshop_band_says_the_pose_changed_and_the_caption_returns(window, qtbot, tmp_path):
+    from PyQt5.QtCore import Qt
+
+    (tmp_path / "1-case.toml").write_text(SCENE_02.read_text())
+    ws = window.workshop
+    ws.duration_s = 0
+    ws.set_folder(tmp_path)
+    ws.toggle_action.trigger()
+    qtbot.keyClick(window.plotter, Qt.Key_PageDown)
+    qtbot.waitUntil(lambda: ws.index == 0 and not ws.animating, timeout=5000)
+    scene = read_scene(SCENE_02)
+    assert ws.title_text[:2] == (scene.title, scene.caption)
+    # the instructor moves the pose (the lead's sliders, or the window's once shown)
+    window.model.set("right.gt_superior_mm", 12.0)
+    title, caption, corner = ws.title_text
+    assert title == CHANGED_TITLE and caption.startswith(f"Now: {NOW_02}.")
+    assert STALE not in caption and corner == "1 / 1"
+    window.model.set("right.gt_superior_mm", -8.0)
+    assert ws.title_text == (scene.title, scene.caption, "1 / 1")
+    qtbot.keyClick(window.plotter, Qt.Key_Escape)
+
+
+def test_classroom_server_answers_a_moved_page_with_the_pose_over_the_wire():
+    """The running server (``hipviz serve``), spoken to as a page would, without a browser."""
+    from served import running_server
+    from wire_client import RawPage
+
+    scenes = sorted((ROOT / "scenes").glob("0[1-2]*.toml"))
+    with running_server(scenes) as server:
+        port = int(server.url.rsplit(":", 1)[1].strip("/"))
+        page = RawPage(port)
+        try:
+            page.answer(page.call("wslink.hello", [{"secret": "wslink-secret"}], "system:c0:0"))
+            state = page.answer(page.call("trame.state.get"), timeout=20)["result"]["state"]
+            assert state["scene_title"] == read_scene(scenes[0]).title
+            opened = page.answer(page.trigger("hipviz_scene", 1), timeout=20)["result"]
+            assert opened["scene"]["caption"] == read_scene(scenes[1]).caption
+            moved = {**opened["controls"], "right.gt_superior_mm": 12.0}
+            answer = page.answer(page.trigger("hipviz_solve", moved, 1), timeout=20)["result"]
+            assert answer["scene"]["title"] == CHANGED_TITLE and answer["scene"]["modified"]
+            assert NOW_02 in answer["scene"]["caption"] and STALE not in answer["scene"]["caption"]
+            back = page.answer(page.trigger("hipviz_solve", opened["controls"], 1), timeout=20)
+            assert back["result"]["scene"]["caption"] == read_scene(scenes[1]).caption
+        finally:
+            page.close()
