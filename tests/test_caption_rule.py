@@ -252,3 +252,22 @@ def test_classroom_server_answers_a_moved_page_with_the_pose_over_the_wire():
             assert back["result"]["scene"]["caption"] == read_scene(scenes[1]).caption
         finally:
             page.close()
+
+
+@pytest.mark.gui
+def test_back_to_the_scenes_pose_is_one_click_and_brings_the_caption_back(window, qtbot):
+    from PyQt5.QtCore import Qt
+
+    scene = read_scene(SCENE_02)
+    window.open_scene(SCENE_02)
+    button = window.scene_info.back_button
+    assert not button.isVisible()  # nothing to go back to
+    window.controls.controls["left.hip_flexion_deg"].spin.setValue(45.0)
+    qtbot.waitUntil(button.isVisible, timeout=3000)
+    assert "left GT 8 mm superior, 8 mm anterior, hip flexed 45" in _shown(window)[2]
+    qtbot.mouseClick(button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not button.isVisible(), timeout=3000)
+    assert window.model.pose == scene.pose
+    assert window.controls.controls["left.hip_flexion_deg"].spin.value() == 0.0
+    assert _shown(window)[1:] == (scene.title, scene.caption)
+    assert MODIFIED_MARK not in window.windowTitle()

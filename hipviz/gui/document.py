@@ -107,6 +107,10 @@ class SceneDocument(QObject):
             self._text = text
             self.text_changed.emit(text)
 
+    def back_to_scene_pose(self) -> None:
+        """Set the pose the title and caption were written for again (they return with it)."""
+        self.model.set_pose(self.scene_pose)
+
     def saved(self) -> None:
         """The scene was saved as shown: its pose is now the one its text goes with."""
         self.scene_pose = self.model.pose

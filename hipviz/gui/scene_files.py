@@ -31,6 +31,7 @@ from PyQt5.QtWidgets import (
     QMenu,
     QMessageBox,
     QPlainTextEdit,
+    QPushButton,
     QScrollArea,
     QToolButton,
     QVBoxLayout,
@@ -337,6 +338,8 @@ class SceneInfoPanel(QWidget):
     """The open scene's title and caption, and a button to edit them."""
 
     edit_requested = pyqtSignal()
+    #: "Back to the scene's pose" was clicked (shown only while the pose was changed)
+    back_requested = pyqtSignal()
 
     PLACEHOLDER = (
         "No scene open. Open a teaching case with Ctrl+O, or give this one a "
@@ -375,6 +378,13 @@ class SceneInfoPanel(QWidget):
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(top)
         layout.addWidget(self.caption_area, 1)
+        # the caption says the scene's text returns with its pose: one click takes it there
+        self.back_button = QPushButton("Back to the scene's pose")
+        self.back_button.setToolTip(
+            "Set the pose the scene was written for again; its title and caption return"
+        )
+        self.back_button.clicked.connect(self.back_requested)
+        layout.addWidget(self.back_button, 0, Qt.AlignLeft)
         self.set_text("", "")
 
     def set_text(self, title: str, caption: str, modified: bool = False) -> None:
@@ -382,5 +392,6 @@ class SceneInfoPanel(QWidget):
         title is then a pose summary, marked so)."""
         title = title or "Untitled scene"
         self.title_label.setText(f"{title} {MODIFIED_MARK}" if modified else title)
+        self.back_button.setVisible(modified)
         self.caption_label.setText(caption or self.PLACEHOLDER)
         self.caption_label.setEnabled(bool(caption))  # the placeholder is greyed

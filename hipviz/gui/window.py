@@ -154,6 +154,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["scene"], self.docks["display"]], [170, 600], Qt.Vertical)
         self.files = SceneFiles(self.document, self)
         self.scene_info.edit_requested.connect(self.files.details_dialog)
+        self.scene_info.back_requested.connect(self.document.back_to_scene_pose)
 
         self.view_label = QLabel()
         self.statusBar().addPermanentWidget(self.view_label)
