@@ -665,7 +665,9 @@ def _scene_for(path: Path | None, args: argparse.Namespace):
 
     scene = read_scene(path) if path is not None else Scene()
     try:
-        scene = replace(scene, pose=scene.pose.with_values(parse_settings(args.set)))
+        # the scene's text stays tied to the scene's own pose (a --set pose gets a summary)
+        changed = scene.pose.with_values(parse_settings(args.set))
+        scene = replace(scene, pose=changed, caption_pose=scene.pose)
     except PoseError as exc:
         raise UsageError(str(exc)) from None
     if args.view is not None:

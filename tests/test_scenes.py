@@ -741,11 +741,11 @@ def test_showing_fails_part_way_then_the_old_scene_comes_back(window, qtbot, mon
 
     # the Scene dock follows the display state after the 3D view did: showing the scene
     # fails there, part way, the first time
-    def fail_once(title, caption):
+    def fail_once(title, caption, modified=False):
         calls.append(title)
         if len(calls) == 1:
             raise RuntimeError("disk on fire")
-        real(title, caption)
+        real(title, caption, modified)
 
     monkeypatch.setattr(window.scene_info, "set_text", fail_once)
     with pytest.raises(RuntimeError):

@@ -506,3 +506,30 @@ def test_the_address_to_share_is_a_real_one():
         assert shown == socket.gethostname()
     else:
         assert not address.is_unspecified
+
+
+def test_a_page_moved_off_its_scenes_pose_shows_the_pose_not_the_caption(chrome, server):
+    """The issue's case: the neutral scene's "reference position" caption stayed at +4 mm."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from hipviz.core.caption import CHANGED_TITLE
+
+    open_page(chrome, server.url)
+    neutral = read_scene(SCENES[0])
+
+    def shown() -> tuple[str, str]:
+        return (
+            chrome.find_element(By.ID, "scene-title").text,
+            chrome.find_element(By.ID, "scene-caption").text,
+        )
+
+    assert shown() == (neutral.title, neutral.caption)
+    thumb = slider_thumb(chrome, "right.gt_superior_mm")
+    thumb.send_keys(*[Keys.ARROW_RIGHT] * 8)  # +4 mm, 0.5 mm a step
+    wait_for(lambda: shown()[0] == CHANGED_TITLE, what="the scene's title")
+    title, caption = shown()
+    assert caption.startswith("Now: Right GT 4 mm superior; left neutral.")
+    assert neutral.caption not in caption
+    thumb.send_keys(*[Keys.ARROW_LEFT] * 8)  # back on the scene's pose
+    wait_for(lambda: shown() == (neutral.title, neutral.caption), what="the scene's caption")

@@ -14,9 +14,11 @@ from pathlib import Path
 
 from PyQt5.QtCore import QObject, pyqtSignal
 
+from hipviz.core.caption import SceneText, caption_for
 from hipviz.core.model import HipModel
+from hipviz.core.pose import Pose
 from hipviz.io.scene import Scene, scene_of, state_values, validate_scene
-from hipviz.render.scene import HipScene
+from hipviz.render.scene import HipScene, subscribe_weakly
 from hipviz.state import DisplayState
 
 log = logging.getLogger(__name__)
@@ -40,10 +42,14 @@ class SceneDocument(QObject):
         The open scene file changed (a Path, or None).
     message(str)
         Something to tell the user in the status bar.
+    text_changed(object)
+        The title and caption to show changed (a :class:`~hipviz.core.caption.SceneText`):
+        new text, or the pose moved off the scene's pose or back onto it.
     """
 
     path_changed = pyqtSignal(object)
     message = pyqtSignal(str)
+    text_changed = pyqtSignal(object)
 
     def __init__(
         self,
@@ -61,14 +67,54 @@ class SceneDocument(QObject):
         #: the camera the last named view set (None after a saved camera): while the
         #: camera is still there, the scene is saved with the view's name
         self.view_camera = None
+        #: the pose the title and caption were written for (the scene's, as opened)
+        self.scene_pose: Pose = model.pose
+        self._showing = False
+        self._text = self.text()
         # after the scene placed it (the scene subscribed first)
         state.connect(self._state_changed, changing=True)
         self._state_changed(frozenset({"camera"}))
+        subscribe_weakly(model, self._pose_changed)
 
     def _state_changed(self, names: frozenset[str]) -> None:
         if names & {"view", "camera"}:
             named = self.state.camera is None
             self.view_camera = self.plotter.camera_position if named else None
+        if names & {"title", "caption"}:
+            if not self._showing:  # the author wrote this text for the pose shown now
+                self.scene_pose = self.model.pose
+            self._text_may_change()
+
+    def _pose_changed(self, _solution) -> None:
+        self._text_may_change()
+
+    # --- the title and caption -------------------------------------------------------------
+    def text(self) -> SceneText:
+        """The title and caption every surface shows now, and whether the pose was changed
+        (:func:`~hipviz.core.caption.caption_for`: off the scene's pose, a pose summary)."""
+        return caption_for(self.scene_pose, self.model.pose, self.state.title, self.state.caption)
+
+    @property
+    def modified(self) -> bool:
+        """Whether the pose is no longer the one the title and caption were written for."""
+        return self.text().modified
+
+    def _text_may_change(self) -> None:
+        if self._showing:  # a scene half shown: said once it is all there
+            return
+        text = self.text()
+        if text != self._text:
+            self._text = text
+            self.text_changed.emit(text)
+
+    def back_to_scene_pose(self) -> None:
+        """Set the pose the title and caption were written for again (they return with it)."""
+        self.model.set_pose(self.scene_pose)
+
+    def saved(self) -> None:
+        """The scene was saved as shown: its pose is now the one its text goes with."""
+        self.scene_pose = self.model.pose
+        self._text_may_change()
 
     # --- the file --------------------------------------------------------------------------
     @property
@@ -99,13 +145,19 @@ class SceneDocument(QObject):
             raise
 
     def _show(self, scene: Scene) -> None:
-        self.model.set_pose(scene.pose)
-        values = state_values(scene)
-        # one change of the state: the scene and every panel follow it once
-        with self.state.held():
-            self.state.update(**values)
-            if values["camera"] is None:  # framed again, even if the view is named already
-                self.state.set_view(values["view"])
+        self._showing = True
+        try:
+            self.scene_pose = scene.caption_pose if scene.caption_pose is not None else scene.pose
+            self.model.set_pose(scene.pose)
+            values = state_values(scene)
+            # one change of the state: the scene and every panel follow it once
+            with self.state.held():
+                self.state.update(**values)
+                if values["camera"] is None:  # framed again, even if the view is named already
+                    self.state.set_view(values["view"])
+        finally:
+            self._showing = False
+        self._text_may_change()
 
     def current(self) -> Scene:
         """What is shown, as a :class:`~hipviz.io.scene.Scene` (what Ctrl+S saves).
@@ -117,7 +169,7 @@ class SceneDocument(QObject):
             self.state.record(camera=None)
         else:  # the mouse turned it: the state notes the camera the view already shows
             self.state.record(camera=tuple(tuple(float(v) for v in p) for p in position))
-        return scene_of(self.state, self.model.pose)
+        return scene_of(self.state, self.model.pose, caption_pose=self.scene_pose)
 
     def reframe(self) -> None:
         """Frame the named view again for the view's new shape, unless the camera moved."""

@@ -31,12 +31,14 @@ from PyQt5.QtWidgets import (
     QMenu,
     QMessageBox,
     QPlainTextEdit,
+    QPushButton,
     QScrollArea,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from hipviz.core.caption import MODIFIED_MARK
 from hipviz.io.scene import CAPTION_MAX, TITLE_MAX, SceneError, read_scene, write_scene
 
 if TYPE_CHECKING:
@@ -263,6 +265,7 @@ class SceneFiles(QObject):
             QMessageBox.warning(self.parent_widget, "Cannot save scene", str(exc))
             return False
         self.document.path = path
+        self.document.saved()
         self.recent.add(path)
         self.document.message.emit(f"Saved the scene to {path}")
         self.saved.emit(str(path))
@@ -335,6 +338,8 @@ class SceneInfoPanel(QWidget):
     """The open scene's title and caption, and a button to edit them."""
 
     edit_requested = pyqtSignal()
+    #: "Back to the scene's pose" was clicked (shown only while the pose was changed)
+    back_requested = pyqtSignal()
 
     PLACEHOLDER = (
         "No scene open. Open a teaching case with Ctrl+O, or give this one a "
@@ -373,9 +378,20 @@ class SceneInfoPanel(QWidget):
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(top)
         layout.addWidget(self.caption_area, 1)
+        # the caption says the scene's text returns with its pose: one click takes it there
+        self.back_button = QPushButton("Back to the scene's pose")
+        self.back_button.setToolTip(
+            "Set the pose the scene was written for again; its title and caption return"
+        )
+        self.back_button.clicked.connect(self.back_requested)
+        layout.addWidget(self.back_button, 0, Qt.AlignLeft)
         self.set_text("", "")
 
-    def set_text(self, title: str, caption: str) -> None:
-        self.title_label.setText(title or "Untitled scene")
+    def set_text(self, title: str, caption: str, modified: bool = False) -> None:
+        """Show a title and caption; ``modified``: the pose is no longer the scene's (the
+        title is then a pose summary, marked so)."""
+        title = title or "Untitled scene"
+        self.title_label.setText(f"{title} {MODIFIED_MARK}" if modified else title)
+        self.back_button.setVisible(modified)
         self.caption_label.setText(caption or self.PLACEHOLDER)
         self.caption_label.setEnabled(bool(caption))  # the placeholder is greyed

@@ -31,6 +31,7 @@ from PyQt5.QtWidgets import (
 )
 
 from hipviz import __version__
+from hipviz.core.caption import MODIFIED_MARK
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import SIDES
 from hipviz.formatting import number
@@ -147,6 +148,7 @@ class MainWindow(QMainWindow):
         self.document = SceneDocument(model, self.state, self.scene, self)
         self.document.message.connect(self.show_message)
         self.document.path_changed.connect(self.update_window_title)
+        self.document.text_changed.connect(self._show_scene_text)
 
         self.controls = PoseControls(model)
         self.display = DisplayPanel(
@@ -171,6 +173,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["scene"], self.docks["display"]], [170, 600], Qt.Vertical)
         self.files = SceneFiles(self.document, self)
         self.scene_info.edit_requested.connect(self.files.details_dialog)
+        self.scene_info.back_requested.connect(self.document.back_to_scene_pose)
 
         self.view_label = QLabel()
         self.statusBar().addPermanentWidget(self.view_label)
@@ -473,9 +476,8 @@ class MainWindow(QMainWindow):
         state = self.state
         if names & {"view", "camera"}:
             self._camera_changed()
-        if names & {"title", "caption"}:
-            self.scene_info.set_text(state.title, state.caption)
-            self.update_window_title()
+        if names & {"title", "caption"}:  # the document knows the pose they go with already
+            self._show_scene_text()
         if "colour_range_pct" in names:
             self.table.set_colour_limit(state.colour_range_pct)
         if "labels" in names:
@@ -562,23 +564,33 @@ class MainWindow(QMainWindow):
 
     @property
     def scene_title(self) -> str:
-        return self.state.title
+        """The title shown: the scene's, or, once the pose moved off the scene's, what the
+        pose is now (:meth:`SceneDocument.text <hipviz.gui.document.SceneDocument.text>`)."""
+        return self.document.text().title
 
     @property
     def scene_caption(self) -> str:
-        return self.state.caption
+        """The caption shown (the scene's only while the pose is the scene's)."""
+        return self.document.text().caption
+
+    def _show_scene_text(self, *_) -> None:
+        text = self.document.text()
+        self.scene_info.set_text(text.title, text.caption, text.modified)
+        self.update_window_title()
 
     def set_scene_text(self, title: str, caption: str) -> None:
         """The scene's title and caption (saved with it, drawn on figures, shown in its dock)."""
         self.state.update(title=title, caption=caption)
 
     def update_window_title(self, *_) -> None:
+        text = self.document.text()
         parts = [TITLE]
-        if self.scene_title:
-            parts.append(self.scene_title)
+        if text.title:
+            parts.append(text.title)
         if self.scene_path is not None:
             parts.append(self.scene_path.name)
-        self.setWindowTitle(" \N{EN DASH} ".join(parts))
+        mark = f" {MODIFIED_MARK}" if text.modified else ""
+        self.setWindowTitle(" \N{EN DASH} ".join(parts) + mark)
 
     def open_scene(self, path: Path | str) -> bool:
         """Read and show a scene file; a bad file is reported in a message box, changing nothing."""

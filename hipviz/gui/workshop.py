@@ -173,6 +173,12 @@ class WorkshopController(QObject):
         self._build_actions()
         if plot_dock is not None:
             plot_dock.visibilityChanged.connect(self._plot_shown)
+        # a slider moved off the scene's pose (or back): the band says so at once
+        document.text_changed.connect(self._text_changed)
+
+    def _text_changed(self, _text) -> None:
+        if self.active:
+            self._show_text()
 
     def _plot_shown(self, visible: bool) -> None:
         """In workshop mode the plot gets a good share of the screen (it is read from afar)."""
@@ -549,8 +555,11 @@ class WorkshopController(QObject):
         n = len(self.paths)
         if self.index is not None and n:
             scene = self.current or Scene()
-            title = scene.title or self.paths[self.index].stem
-            caption = scene.caption
+            # arrived: what the window shows, by the caption rule (a pose summary once the
+            # pose left the scene's); on the way: the case being moved to
+            text = scene.text() if self.animating else self.document.text()
+            title = text.title or self.paths[self.index].stem
+            caption = text.caption
             corner = f"{self.index + 1} / {n}"
         elif n:
             title = "Workshop mode"

@@ -41,10 +41,11 @@ import os
 import stat
 import sys
 import unicodedata
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from hipviz.core.caption import SceneText, caption_for
 from hipviz.core.muscles import MUSCLES
 from hipviz.core.pose import POSE_KEYS, RANGES, SIDES, Pose, PoseError, check_value
 from hipviz.io.safe_save import SaveError, save_text
@@ -141,6 +142,15 @@ class Scene:
     camera: Camera = field(default_factory=Camera)
     display: Display = field(default_factory=Display)
     overlay: Overlay = field(default_factory=Overlay)
+    #: the pose the title and caption were written for, when the pose shown has since
+    #: moved off it (a window's scene after a slider moved); ``None``: :attr:`pose`. Not
+    #: saved in a file and not compared: it says how to draw the text, not what the scene is
+    caption_pose: Pose | None = field(default=None, compare=False)
+
+    def text(self) -> SceneText:
+        """The title and caption every surface draws (:func:`hipviz.core.caption.caption_for`)."""
+        written_for = self.caption_pose if self.caption_pose is not None else self.pose
+        return caption_for(written_for, self.pose, self.title, self.caption)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -476,7 +486,7 @@ def validate_scene(scene: Scene, source: str = "<scene>") -> Scene:
         text = format_scene(scene)
     except (TypeError, AttributeError, ValueError) as exc:
         raise SceneError(f"{source}: cannot be written as a scene ({exc})") from None
-    return parse_scene(text, source)
+    return replace(parse_scene(text, source), caption_pose=scene.caption_pose)
 
 
 def write_scene(scene: Scene, path: Path | str) -> None:
@@ -529,11 +539,18 @@ def state_values(scene: Scene) -> dict[str, Any]:
     }
 
 
-def scene_of(state: DisplayState, pose: Pose | None = None) -> Scene:
-    """The scene a display state and a pose make (what a window saves); no Qt needed."""
+def scene_of(
+    state: DisplayState, pose: Pose | None = None, caption_pose: Pose | None = None
+) -> Scene:
+    """The scene a display state and a pose make (what a window saves); no Qt needed.
+
+    ``caption_pose``: the pose the state's title and caption were written for, if not
+    ``pose`` (see :attr:`Scene.caption_pose`).
+    """
     s = state
     explicit = s.camera is not None
     return Scene(
+        caption_pose=caption_pose,
         title=s.title,
         caption=s.caption,
         pose=pose if pose is not None else Pose(),

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from hipviz.core.caption import pose_summary
 from hipviz.core.pose import RANGES, PoseError, check_value, split_key
 from hipviz.formatting import number
 from hipviz.io.figure_files import FigureFileError, check_figure_target
@@ -83,6 +84,20 @@ def readout(key: str, value: float) -> str:
     return f"{side.capitalize()}: {label}  {number(value, sign=True)} {unit}"
 
 
+def frame_scene(scene: Scene, key: str, value: float) -> Scene:
+    """The scene one frame of a sweep of ``key`` draws, at ``value``.
+
+    The scene's own title and caption would be wrong on most frames ("GT 10 mm superior"
+    at -15 mm), and so would naming the scene the sweep started from: the title is the
+    running value (:func:`readout`) and the caption the frame's whole pose
+    (:func:`~hipviz.core.caption.pose_summary`), so every frame says what it shows.
+    """
+    pose = scene.pose.with_value(key, value)
+    return replace(
+        scene, pose=pose, title=readout(key, value), caption=pose_summary(pose), caption_pose=None
+    )
+
+
 def render_animation(
     scene: Scene,
     key: str,
@@ -99,8 +114,8 @@ def render_animation(
     Parameters
     ----------
     scene : Scene
-        Everything but ``key`` stays as in the scene; the title is replaced per frame by
-        :func:`readout`, the caption names the scene.
+        Everything but ``key`` stays as in the scene; each frame's title and caption say
+        its own pose (:func:`frame_scene`).
     key : str
     values : (n,) float
         From :func:`sweep_values`.
@@ -130,27 +145,11 @@ def render_animation(
     if landmarks is None and scene.display.labels:
         landmarks = load_landmarks()
     values = np.asarray(values, dtype=float)
-    # the scene's own title would be wrong on most frames ("GT 10 mm superior" at -15 mm):
-    # the title is the running value, the caption names the case it started from
-    caption = (
-        (
-            f"From the scene \N{LEFT DOUBLE QUOTATION MARK}{scene.title}"
-            "\N{RIGHT DOUBLE QUOTATION MARK}"
-        )
-        if scene.title
-        else ""
-    )
     with FigureRenderer(bones, landmarks=landmarks) as renderer:
 
         def frames():
             for i, value in enumerate(values, start=1):
-                frame = replace(
-                    scene,
-                    pose=scene.pose.with_value(key, float(value)),
-                    title=readout(key, float(value)),
-                    caption=caption,
-                )
-                renderer.show(frame, options)
+                renderer.show(frame_scene(scene, key, float(value)), options)
                 yield renderer.image()
                 if progress is not None:
                     progress(i, len(values))

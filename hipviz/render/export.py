@@ -360,6 +360,8 @@ class FigureRenderer:
         self.options = options
         self.shown = scene
         values = state_values(scene)
+        # a caption belongs to its scene's pose: off it, the figure says what the pose is
+        values["title"], values["caption"], _ = scene.text()
         if options.transparent:
             values["background"] = "transparent"
         if options.legend is not None:
@@ -417,7 +419,7 @@ class FigureRenderer:
     def write(self, path: Path | str, fmt: str | None = None) -> Path:
         """Write the figure as PNG, SVG or PDF (from ``fmt`` or the file's suffix)."""
         fmt = format_for(path, fmt)
-        title = self.shown.title if self.shown is not None else ""
+        title = self.state.title if self.shown is not None else ""
         if fmt == "png":
             return write_figure(path, self.image(), fmt=fmt, scale=self.options.scale, title=title)
         image, texts = self.vector_parts()

@@ -21,6 +21,7 @@ from functools import cached_property
 
 import numpy as np
 
+from hipviz.core.caption import caption_for
 from hipviz.core.explain import gt_move_text
 from hipviz.core.kinematics import Anatomy
 from hipviz.core.model import HipModel, Solution
@@ -83,6 +84,9 @@ class ServedScene:
     index: int
     name: str
     scene: Scene
+    #: the scene's pose as a page's sliders hold it (GT mode, the pose reached): what a
+    #: page's pose is compared with to know whether the caption still applies
+    page_pose: Pose | None = None
 
     @cached_property
     def state(self) -> DisplayState:
@@ -90,12 +94,23 @@ class ServedScene:
         the scene's own."""
         return state_of(self.scene)
 
-    def summary(self) -> dict:
+    def summary(self, pose: Pose | None = None) -> dict:
+        """Index, name, title and caption for a page showing ``pose`` (the scene's own
+        when not given): off the scene's pose, a pose summary instead of the scene's text
+        (:func:`~hipviz.core.caption.caption_for`), with ``modified`` true."""
+        title = self.state.title or self.name
+        text = caption_for(
+            self.page_pose if pose is not None else None,
+            pose if pose is not None else Pose(),
+            title,
+            self.state.caption,
+        )
         return {
             "index": self.index,
             "name": self.name,
-            "title": self.state.title or self.name,
-            "caption": self.state.caption,
+            "title": text.title,
+            "caption": text.caption,
+            "modified": text.modified,
         }
 
 
@@ -130,7 +145,10 @@ class Classroom:
                     ),
                 )
             ]
-        self.scenes = [ServedScene(i, name, scene) for i, (name, scene) in enumerate(scenes)]
+        self.scenes = [
+            ServedScene(i, name, scene, _page_pose(model, scene))
+            for i, (name, scene) in enumerate(scenes)
+        ]
         self.token = token or secrets.token_urlsafe(16)
         self.lead: dict | None = None
         self.updates = 0
@@ -147,6 +165,8 @@ class Classroom:
         self.solve_seconds.append(time.perf_counter() - start)
         self.updates += 1
         del self.solve_seconds[:-1000]
+        # the page's title and caption for this pose: the scene's only on the scene's pose
+        update["scene"] = served.summary(pose)
         return update
 
     def update_for(self, solution: Solution, state: DisplayState) -> dict:
@@ -217,7 +237,7 @@ class Classroom:
         lead = {
             **update,
             "seq": (self.lead or {}).get("seq", 0) + 1,
-            "scene": self.scene(scene).summary(),
+            "scene": self.scene(scene).summary(check_pose_message(message)),
         }
         if view is not None:
             if not isinstance(view, str) or view not in VIEWS:
@@ -227,6 +247,18 @@ class Classroom:
             lead["view"] = self.lead["view"]
         self.lead = lead
         return lead
+
+
+def _page_pose(model: HipModel, scene: Scene) -> Pose | None:
+    """A scene's pose as a page's sliders get it when the scene opens (see
+    :meth:`Classroom.open_scene`), or None if it has no such form."""
+    try:
+        return Pose.from_dict(controls_of(model.solve(scene.pose, moment_arms=False).reached))
+    except PoseError:
+        log.warning(
+            "scene %r: its pose has no slider form; its caption is always shown", scene.title
+        )
+        return None
 
 
 def status_text(solution: Solution, anatomy: Anatomy | None = None) -> str:

@@ -421,13 +421,15 @@ def handout_html(
     state = state_of(scene)
     colour_by, limit = state.colour_by, state.colour_limit
     buttons, views, start = _view_buttons(state)
-    title = state.title.strip() or DEFAULT_TITLE
+    # a caption belongs to its scene's pose: off it, the page says what the pose is
+    text = scene.text()
+    title = text.title.strip() or DEFAULT_TITLE
     page = _PAGE.substitute(
         title=html.escape(title),
         csp=html.escape(CONTENT_SECURITY_POLICY, quote=False),  # no " in it: quotes stay
         icon=html.escape(_ICON),
         style=_STYLE,
-        caption=_caption_html(state.caption),
+        caption=_caption_html(text.caption),
         buttons=buttons,
         legend=_legend_html(colour_by, limit),
         pose=_pose_html(solution, renderer.model.anatomy),
