@@ -12,16 +12,9 @@ from typing import TextIO
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import SIDES, Pose
 from hipviz.formatting import number
+from hipviz.io.meshes import BONE_BODIES
 from hipviz.io.model_files import load_model
 
-#: bone mesh (a file in ``meshes/``) -> the body whose placement it takes
-BONE_BODY = {
-    "pelvis_right": "pelvis",
-    "pelvis_left": "pelvis",
-    "sacrum": "pelvis",
-    "femur_right": "femur_right",
-    "femur_left": "femur_left",
-}
 #: points per wrap arc in the geometry: a step under a degree for any wrap the paths make,
 #: so the polyline's length is the path's length to well under 0.01 mm
 GEOMETRY_ARC_SAMPLES = 181
@@ -81,7 +74,7 @@ def geometry_record(model: HipModel, solution: Solution) -> dict:
             "body": body,
             "transform": [[round(float(c), 12) for c in row] for row in solution.transforms[body]],
         }
-        for name, body in BONE_BODY.items()
+        for name, body in BONE_BODIES.items()
     }
     return {"frame": FRAME, "bones": bones, "paths": paths}
 

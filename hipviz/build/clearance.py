@@ -15,18 +15,10 @@ import numpy as np
 
 from hipviz.core.model import HipModel
 from hipviz.core.pose import Pose
-from hipviz.io.meshes import Bone
+from hipviz.io.meshes import BONE_BODIES, Bone
 
 log = logging.getLogger(__name__)
 
-#: bone part -> body that carries it
-PART_BODY = {
-    "pelvis_right": "pelvis",
-    "pelvis_left": "pelvis",
-    "sacrum": "pelvis",
-    "femur_right": "femur_right",
-    "femur_left": "femur_left",
-}
 #: a path may touch bone by this much (mm): attachments sit 1 mm outside a faceted surface
 TOLERANCE_MM = 0.5
 #: where a request is beyond the joint's reach the model shows the nearest pose (45 deg
@@ -116,7 +108,7 @@ class Clearance:
         for i in range(len(keys)) if paths is None else paths:
             samples = _sample(lines[i])
             for part, (_, lo, hi) in self._distance.items():
-                t = solution.transforms[PART_BODY[part]]
+                t = solution.transforms[BONE_BODIES[part]]
                 local = (samples - t[:3, 3]) @ t[:3, :3]
                 near = ((local > lo) & (local < hi)).all(axis=1)
                 if near.any():

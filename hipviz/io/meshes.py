@@ -27,6 +27,14 @@ MESH_FILES = {
     "femur_right": "femur_right.ply",
     "femur_left": "femur_left.ply",
 }
+#: part -> the model body (key of ``Solution.transforms``) whose placement it takes
+BONE_BODIES = {
+    "pelvis_right": "pelvis",
+    "pelvis_left": "pelvis",
+    "sacrum": "pelvis",
+    "femur_right": "femur_right",
+    "femur_left": "femur_left",
+}
 #: plausible volume of each part, cm^3 (adult bones, mm units)
 VOLUME_RANGE_CM3 = {"pelvis": (150.0, 600.0), "sacrum": (100.0, 500.0), "femur": (250.0, 900.0)}
 REBUILD_HINT = "rebuild with: hipviz build-meshes  (after pip install -e '.[build]')"

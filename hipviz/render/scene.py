@@ -16,7 +16,7 @@ from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 
 from hipviz.core.pose import Pose
 from hipviz.io.figure_files import png_bytes, write_atomically
-from hipviz.io.meshes import Bone
+from hipviz.io.meshes import BONE_BODIES, Bone
 from hipviz.io.model_files import load_model
 from hipviz.render.colours import COLOUR_SCALES, DEFAULT_LIMIT_PCT
 from hipviz.render.landmarks import LandmarkLabels
@@ -36,14 +36,6 @@ BONE_COLOURS = {
     "sacrum": "#dccfb3",
     "femur_right": "#efe5d0",
     "femur_left": "#efe5d0",
-}
-#: the model body (key of ``Solution.transforms``) each bone moves with
-BONE_BODIES = {
-    "pelvis_right": "pelvis",
-    "pelvis_left": "pelvis",
-    "sacrum": "pelvis",
-    "femur_right": "femur_right",
-    "femur_left": "femur_left",
 }
 BACKGROUND = ("#3b4654", "#141a21")  # bottom, top: a quiet slate gradient
 #: background name (as in scene files) -> (bottom, top or None); "transparent" shows white
