@@ -215,7 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="output folder (default: meshes/)")
 
     p = sub.add_parser(
-        "build-muscles", help="rebuild hipviz/data/muscles.json from myo-sim (build extra)"
+        "build-muscles",
+        help="rebuild hipviz/data/muscles.json from gait2392 and myo-sim (build extra)",
     )
     p.add_argument("--out", type=Path, default=None, help="output file")
 
