@@ -844,7 +844,8 @@ def _source_choice_section() -> list[str]:
         "acts as the literature is clear it should (every gluteal part abducts; anterior "
         "fibres rotate the straight hip internally, posterior fibres and piriformis "
         "externally, and internally at 90° flexion) and runs clear of bone at neutral, with "
-        "the least moving of its sites onto our bone surface.",
+        "the least moving of its sites onto our bone surface; a tie on that goes to the one "
+        "nearer the literature model below.",
         "",
         "The gluteal origins keep the source's pelvis-to-femur relation at neutral: placed "
         "by the pelvis's own surface fit they would sit about 9 mm further back relative to "

@@ -129,6 +129,19 @@ def _acts_as_literature(row: dict) -> bool:
     return clear_of_bone and flips and all(sign * arms[action] > 5.0 for action, sign in clear)
 
 
+def _off_literature(row: dict) -> float:
+    """Summed difference (mm) of a carried straight line from Dostal's straight-line model."""
+    from hipviz import validation
+
+    ref = validation.straight_line_model_values(validation.load_literature())
+    m = row["muscle"]
+    return (
+        abs(row["carried_moment_arms_mm"]["rotation"] - ref[m, 0]["rotation"][0])
+        + abs(row["carried_rotation_at_90_deg_mm"] - ref[m, 90]["rotation"][0])
+        + abs(row["carried_moment_arms_mm"]["abduction"] - ref[m, 0]["abduction"][0])
+    )
+
+
 def choose_sources(evaluation: list[dict]) -> dict[str, tuple[str, str]]:
     """Per muscle: the source to carry and why, from :func:`evaluate_sources`.
 
@@ -137,7 +150,7 @@ def choose_sources(evaluation: list[dict]) -> dict[str, tuple[str, str]]:
     external rotators of the straight hip and internal ones at 90 deg flexion) and whose
     line is clear of bone at neutral, the one whose sites needed the least moving
     to sit on our bones is the more faithful carry. A tie (within :data:`TIE_MM`) goes to
-    gait2392, the model the other's paths descend from.
+    the one nearer the literature model the validation page compares with.
     """
     rows = {(r["muscle"], r["source"]): r for r in evaluation}
     out = {}
@@ -147,8 +160,18 @@ def choose_sources(evaluation: list[dict]) -> dict[str, tuple[str, str]]:
         fit.sort(key=lambda r: r["largest_site_move_mm"])
         best = fit[0]
         if len(fit) > 1 and fit[1]["largest_site_move_mm"] - best["largest_site_move_mm"] < TIE_MM:
-            best = next(r for r in fit if r["source"] == "gait2392")
-            why = "a tie on site moves; gait2392 is the model the other's paths descend from"
+            off = {r["source"]: _off_literature(r) for r in fit}
+            best = min(fit, key=lambda r: off[r["source"]])
+            why = (
+                "a tie on site moves; its carried line is nearer the literature model on the "
+                "validation page (Dostal's straight lines: rotation at 0 and 90 deg, "
+                "abduction at 0 deg; summed difference "
+                + ", ".join(
+                    f"{'gait2392' if k == 'gait2392' else 'Rajagopal'} {v:.1f} mm"
+                    for k, v in off.items()
+                )
+                + ")"
+            )
         elif len(fit) > 1:
             why = "its sites needed less moving to sit on our bones"
         else:
