@@ -330,7 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser(
-        "build-muscles", help="rebuild hipviz/data/muscles.json from myo-sim (build extra)"
+        "build-muscles",
+        help="rebuild hipviz/data/muscles.json from gait2392 and myo-sim (build extra)",
     )
     p.add_argument(
         "--out",

@@ -5,9 +5,10 @@ from the code, so the page cannot drift from the model:
 
 * **ours**: :meth:`hipviz.core.model.HipModel.solve` at 0, 45 and 90 deg flexion (no
   abduction, no rotation), the muscle paths as shipped (via points and wraps included);
-* **the source model on its own bones**: the gait2392 (Delp 1990) paths read from
-  ``myo-sim`` (:mod:`hipviz.build.myosim`), straight lines through their sites, moved with the
-  same joint-angle conventions about the source model's own hip centre;
+* **the source model on its own bones**: each path's source (gait2392, from the sites
+  vendored in ``hipviz/data/gait2392_sites.json``, or Rajagopal et al. 2016 as read from
+  ``myo-sim`` by :mod:`hipviz.build.myosim`), straight lines through its sites, moved with
+  the same joint-angle conventions about that model's own hip centre;
 * **the literature**: ``hipviz/data/literature_moment_arms.json``: published cadaver
   values, and the published attachment coordinates of Dostal & Andrews (1981) from which
   the straight-line moment arms of Dostal et al. (1986) are recomputed here.
@@ -254,28 +255,59 @@ def model_values(model) -> dict[tuple[str, str, str, int], float]:
     return out
 
 
+def chosen_sources() -> dict[str, str]:
+    """``muscle -> "gait2392" | "rajagopal2016"``: the source each shipped path was carried from."""
+    data = json.loads(resources.files("hipviz.data").joinpath("muscles.json").read_text())
+    return {
+        m["muscle"]: "gait2392" if m.get("source", "").startswith("gait2392") else "rajagopal2016"
+        for m in data["muscles"]
+        if m["side"] == "right"
+    }
+
+
+def source_geometry(
+    muscle: str, source: str, models_dir: Path | None = None
+) -> tuple[np.ndarray, list[bool], np.ndarray]:
+    """A right path in its source model's own frames at neutral.
+
+    Returns the points (k, 3) mm in the source's pelvis frame (femur points placed at the
+    model's neutral), which of them are on the femur, and the source's hip centre (3,) mm.
+    """
+    if source == "gait2392":
+        from hipviz.build import gait2392
+
+        key = next(k for k, m in gait2392.MUSCLES.items() if m == muscle)
+        return gait2392.own_geometry(key)
+    from hipviz.build import myosim
+
+    _, offsets = myosim.read_chain(models_dir)
+    hip = offsets["femur_r"]
+    path = next(
+        p for p in myosim.muscle_paths(models_dir) if p.side == "right" and p.muscle == muscle
+    )
+    on_femur = [s.body != "pelvis" for s in path.sites]
+    pts = np.array(
+        [s.position + (hip if f else 0.0) for s, f in zip(path.sites, on_femur, strict=True)]
+    )
+    return pts, on_femur, hip
+
+
 def source_model_values(models_dir: Path | None = None) -> dict[tuple[str, str, int], float]:
-    """The gait2392 paths on their own bones (myo-sim), right side.
+    """Each path's source model on its own bones, right side.
 
     Returns ``(muscle, action, flexion_deg) -> mm``.
 
-    Straight lines through the sites (the source has no wrapping surfaces on these
-    muscles), about the ``femur_r`` body origin, which is the source model's hip centre.
+    Straight lines through the sites of the source each path was carried from (gait2392
+    or Rajagopal et al. 2016; neither has wrapping surfaces on these muscles), about that
+    model's own hip centre.
     """
-    from hipviz.build import myosim  # lazy: the source model needs the build extra
-
-    sites, offsets = myosim.read_chain(models_dir)
-    hip = offsets["femur_r"]
     out = {}
-    for path in myosim.muscle_paths(models_dir):
-        if path.side != "right":
-            continue
-        pts = np.array([s.position if s.body == "pelvis" else hip + s.position for s in path.sites])
-        on_femur = [s.body != "pelvis" for s in path.sites]
+    for muscle, source in chosen_sources().items():
+        pts, on_femur, hip = source_geometry(muscle, source, models_dir)
         for f in FLEXIONS_DEG:
             arms = polyline_moment_arms(pts, on_femur, hip, f)
             for action in ACTIONS:
-                out[(path.muscle, action, f)] = arms[action]
+                out[(muscle, action, f)] = arms[action]
     return out
 
 
@@ -292,27 +324,20 @@ def attachment_shifts(model, models_dir: Path | None = None) -> dict[str, dict[s
         ``muscle -> {"origin": (3,), "insertion": (3,)}``, mm, right side; components
         anterior, superior, lateral.
     """
-    from hipviz.build import myosim  # lazy: the source model needs the build extra
-
     scales = _registration_scales()
-    sites, offsets = myosim.read_chain(models_dir)
-    hip_source = offsets["femur_r"]
     hip_ours = np.asarray(model.anatomy.hip_centre["right"], float)
     ours = {p.muscle: p for p in model.muscles.paths if p.side == "right"}
     out = {}
-    for path in myosim.muscle_paths(models_dir):
-        if path.side != "right" or path.muscle not in ours:
+    for muscle, source in chosen_sources().items():
+        if muscle not in ours:
             continue
-        mine = ours[path.muscle]
-        by_name = dict(zip(mine.names, mine.points, strict=True))
+        pts, on_femur, hip = source_geometry(muscle, source, models_dir)
+        mine = ours[muscle]
         shifts = {}
-        for role, site in (("origin", path.sites[0]), ("insertion", path.sites[-1])):
-            if site.name not in by_name:
-                continue
-            rel_source = site.position - hip_source if site.body == "pelvis" else site.position
-            rel_source = rel_source * scales["pelvis" if site.body == "pelvis" else "femur"]
-            shifts[role] = (by_name[site.name] - hip_ours) - rel_source
-        out[path.muscle] = shifts
+        for role, k, j in (("origin", 0, 0), ("insertion", -1, -1)):
+            rel = (pts[k] - hip) * scales["femur" if on_femur[k] else "pelvis"]
+            shifts[role] = (mine.points[j] - hip_ours) - rel
+        out[muscle] = shifts
     return out
 
 
@@ -522,9 +547,14 @@ def build_page(model=None, literature: dict | None = None, models_dir: Path | No
     shifts = attachment_shifts(model, models_dir)
     what_if = origins_restored_values(model, shifts)
     out += _carrying_section(rows, shifts, what_if)
+    out += _source_choice_section()
+    out += _more_actions_section(model)
+    out += _dostal1986_section(literature, model)
     out += _left_section(ours)
     out += _sign_section(literature, ours)
+    out += _clearance_section()
     out += _disagreement_section(rows, what_if)
+    out += _limits_section()
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -536,15 +566,19 @@ def _sources_section(literature: dict, model) -> list[str]:
     lines = [
         "## Where the numbers come from",
         "",
-        "* **Ours**: the hipviz model as shipped: the gait2392 paths carried onto our bones "
+        "* **Ours**: the hipviz model as shipped: each muscle's chosen source path carried "
+        "onto our bones "
         f"(`hipviz/data/muscles.json`; on the right, {len(right)} paths with {vias} via "
         f"point{'s' if vias != 1 else ''} and {wraps} wrapping surface"
         f"{'s' if wraps != 1 else ''}, as its provenance describes), moment arms from "
         "`HipModel.solve`.",
-        "* **Source model**: the same gait2392 paths (Delp et al. 1990, read from myo-sim "
-        "0.2.4) on their own bones: straight lines through their sites, turned about "
-        "their own hip centre with the same angle conventions. The difference between "
-        "this column and ours is what carrying the paths onto our bones changed.",
+        "* **Source model**: the path each muscle was carried from, on its own bones: "
+        "OpenSim's gait2392 (Delp et al. 1990; its own model file, opensim-org/opensim-models, "
+        "CC BY 3.0) or Rajagopal et al. (2016; as converted in myo-sim 0.2.4's `myolegs`), "
+        "as the section 'Which source, and why' says; straight lines through its sites, "
+        "turned about that model's own hip centre with the same angle conventions. The "
+        "difference between this column and ours is what carrying the path onto our bones "
+        "changed.",
         "* **Cadaver**: moment arms measured on cadaver hips, with the spread between "
         "specimens when the source gives one.",
         "* **Literature model**: the straight-line model of "
@@ -779,6 +813,204 @@ def origins_restored_values(model, shifts: dict) -> dict:
     return model_values(HipModel(model.anatomy, MuscleSet(tuple(paths))))
 
 
+def _provenance() -> dict:
+    data = json.loads(resources.files("hipviz.data").joinpath("muscles.json").read_text())
+    return data.get("provenance", {})
+
+
+def _arms_cell(arms: dict) -> str:
+    return " / ".join(_num(arms[a]) for a in ("rotation", "abduction", "flexion"))
+
+
+def _source_choice_section() -> list[str]:
+    prov = _provenance()
+    rows = prov.get("source_evaluation", [])
+    data = json.loads(resources.files("hipviz.data").joinpath("muscles.json").read_text())
+    chosen = {m["muscle"]: m for m in data["muscles"] if m["side"] == "right"}
+    lines = [
+        "## Which source, and why",
+        "",
+        "Two published models have one line per compartment of these muscles: OpenSim's "
+        "gait2392 (Delp et al. 1990; read from its own model file in opensim-org/opensim-models, "
+        "CC BY 3.0) and Rajagopal et al. (2016; as converted in myo-sim's `myolegs`, Apache-2.0). "
+        "myo-sim's `myolegs26` (gait2392's lineage) lumps each abductor into one line, so it "
+        "cannot show the compartments. Both models use the same bones, but set their pelvis "
+        "10.5° apart against the femur at neutral, so their compartments act differently. "
+        "Both were carried onto our bones, and each muscle takes the one whose carried line "
+        "acts as the literature is clear it should (every gluteal part abducts; anterior "
+        "fibres rotate the straight hip internally, posterior fibres and piriformis "
+        "externally, and internally at 90° flexion) and runs clear of bone at neutral, with "
+        "the least moving of its sites onto our bone surface; a tie on that goes to the one "
+        "nearer the literature model below.",
+        "",
+        "The gluteal origins keep the source's pelvis-to-femur relation at neutral: placed "
+        "by the pelvis's own surface fit they would sit about 9 mm further back relative to "
+        "the hip centre and the trochanter, because our femur's torsion differs from the "
+        "source femur's by about 12° (our neutral is set by the femoral condyles), and every "
+        "compartment would lose 7-10 mm of internal-rotation leverage (anterior gluteus "
+        "medius +2 mm instead of the source's +12.6 to +20.4 mm). The largest move below is "
+        "that of putting an origin or insertion on our surface after this placement.",
+        "",
+        "Moment arms of the line crossing the hip at neutral, straight lines, mm "
+        "(rotation / abduction / flexion):",
+        "",
+        "| Muscle | gait2392, own model | gait2392, on our bones | Rajagopal, own model "
+        "| Rajagopal, on our bones | Largest site move (gait2392 / Rajagopal) | Chosen, and why |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    by = {(r["muscle"], r["source"]): r for r in rows}
+    for muscle in MUSCLES:
+        if (muscle, "gait2392") not in by:
+            continue
+        g, r = by[muscle, "gait2392"], by[muscle, "rajagopal2016"]
+        m = chosen.get(muscle, {})
+        lines.append(
+            f"| {LABELS[muscle]} | {_arms_cell(g['source_moment_arms_mm'])} "
+            f"| {_arms_cell(g['carried_moment_arms_mm'])} "
+            f"| {_arms_cell(r['source_moment_arms_mm'])} "
+            f"| {_arms_cell(r['carried_moment_arms_mm'])} "
+            f"| {g['largest_site_move_mm']:.1f} / {r['largest_site_move_mm']:.1f} mm "
+            f"| {m.get('source', '?')}: {m.get('source_reason', '')} |"
+        )
+    return lines + [""]
+
+
+def _more_actions_section(model) -> list[str]:
+    from hipviz.core.pose import Pose
+
+    values = {}
+    for f in FLEXIONS_DEG:
+        sol = model.solve(Pose.from_dict({"right.hip_flexion_deg": f}))
+        for i, key in enumerate(sol.keys):
+            side, muscle = key.split(".")
+            if side == "right":
+                for action in ("flexion", "abduction"):
+                    values[muscle, action, f] = float(sol.moment_arms_mm[action][i])
+    lines = [
+        "## Flexion, and abduction away from 0°",
+        "",
+        "The app colours muscles by all three moment arms at any flexion. Ours, right hip, "
+        "mm (flexion: + flexes, − extends; abduction: + abducts, − adducts):",
+        "",
+        "| Muscle | Flexion 0° | Flexion 45° | Flexion 90° | Abduction 0° | Abduction 45° "
+        "| Abduction 90° |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for muscle in MUSCLES:
+        if (muscle, "flexion", 0) not in values:
+            continue
+        cells = [_num(values[muscle, "flexion", f]) for f in FLEXIONS_DEG]
+        cells += [_num(values[muscle, "abduction", f]) for f in FLEXIONS_DEG]
+        lines.append(f"| {LABELS[muscle]} | " + " | ".join(cells) + " |")
+    return lines + [
+        "",
+        "No cadaver flexion or abduction moment arms per compartment were found; Dostal et "
+        "al. (1986), below, give the anterior gluteus medius against flexion, the one "
+        "flexion moment arm this page can check.",
+        "",
+    ]
+
+
+def _dostal1986_section(literature: dict, model) -> list[str]:
+    tables = literature.get("dostal1986_tables")
+    if not tables:
+        return []
+    from hipviz.core.pose import Pose
+
+    ours = {}
+    for f in FLEXIONS_DEG:
+        sol = model.solve(Pose.from_dict({"right.hip_flexion_deg": f}))
+        for i, key in enumerate(sol.keys):
+            side, muscle = key.split(".")
+            if side == "right":
+                for action in ("flexion", "abduction", "rotation"):
+                    ours[muscle, action, f] = float(sol.moment_arms_mm[action][i])
+    lines = [
+        "## Dostal et al. (1986), as tabulated by Modenese & Kohout",
+        "",
+        f"How read: {tables['how_read']}",
+        "",
+        "Per compartment at 0° flexion (Dostal's Table 1), mm:",
+        "",
+        "| Muscle | Action | Ours | Dostal 1986 | Ours − Dostal |",
+        "|---|---|---|---|---|",
+    ]
+    for muscle, refs in tables["at_0_deg"].items():
+        if (muscle, "rotation", 0) not in ours:
+            continue
+        for action, ref in refs.items():
+            v = ours[muscle, action, 0]
+            lines.append(
+                f"| {LABELS[muscle]} | {action} | {_num(v)} | {_num(ref)} | {_num(v - ref)} |"
+            )
+    lines += [
+        "",
+        "Gluteus medius, anterior part, against flexion (the curve's values at 0° are "
+        "Table 1's anterior compartment), mm:",
+        "",
+        "| Flexion | Action | Ours | Dostal 1986 | Ours − Dostal |",
+        "|---|---|---|---|---|",
+    ]
+    for f in FLEXIONS_DEG:
+        for action in ("rotation", "abduction", "flexion"):
+            v = ours["gluteus_medius_anterior", action, f]
+            ref = tables["gluteus_medius_anterior_curve"][str(f)][action]
+            lines.append(f"| {f}° | {action} | {_num(v)} | {_num(ref)} | {_num(v - ref)} |")
+    return lines + [""]
+
+
+def _clearance_section() -> list[str]:
+    rec = _provenance().get("clearance")
+    lines = ["## Clearance: no path through bone", ""]
+    if not rec:
+        return lines + ["Not measured for this data file.", ""]
+    lines += [
+        "Every path is sampled every millimetre (wrap arcs included) against each bone's "
+        "signed distance, at every combination of each control's extremes and 0 and at "
+        "seeded random poses over the whole ranges (the same sets the test suite checks, "
+        "allowance 0.5 mm: attachments sit 1 mm outside a faceted surface):",
+        "",
+        "| Mode | Poses | Deepest point inside bone | Where |",
+        "|---|---|---|---|",
+    ]
+    for mode, label in (("gt", "GT position drives"), ("angles", "joint angles drive")):
+        r = rec[mode]
+        lines.append(f"| {label} | {r['poses']} | {r['deepest_mm']:.2f} mm | {r['where']} |")
+    return lines + [
+        "",
+        "A trochanter exit point can come closer to the hip than its capsule sphere's "
+        "radius in some poses (the sphere is fixed to the pelvis, the point to the femur): "
+        f"by up to {max(-rec['wrap_end_margin_mm'], 0.0):.1f} mm in these poses. The wrap "
+        "then shrinks the sphere to pass through that point, so the length still goes "
+        "round and never skips the gap (tests/test_clearance.py).",
+        "",
+    ]
+
+
+def _limits_section() -> list[str]:
+    return [
+        "## What the model cannot tell you",
+        "",
+        "* Each compartment is one line from one attachment point to another. A real "
+        "muscle fans out over a broad area, and its fibres at the front and back of one "
+        "compartment can act differently; the fibre ranges above show how much.",
+        "* The lines are the published models' lines, carried onto one average skeleton "
+        "(26 adults). A client's bones, torsion and tilt differ; so do their numbers.",
+        "* The bones are made symmetric on purpose: real pelvises are not, so a left-right "
+        "difference on screen always comes from the pose, never from the skeleton.",
+        "* The hip capsule is a sphere and each muscle leaves the trochanter at one fixed "
+        "point. Real muscles slide over bone and each other; near the ends of the ranges the "
+        "modelled length can be a few millimetres off.",
+        "* Moment arms say which way a muscle turns the hip and with how much leverage, "
+        "not how strongly it pulls: that needs its size and its activation, which the model "
+        "does not have.",
+        "* No cadaver study with per-compartment numbers for every action and flexion was "
+        "available to us; where the page has no cadaver value, the comparison is model "
+        "against model.",
+        "",
+    ]
+
+
 def _left_section(ours: dict) -> list[str]:
     worst, where = 0.0, None
     for (side, muscle, action, f), v in ours.items():
@@ -796,7 +1028,10 @@ def _left_section(ours: dict) -> list[str]:
     return [
         "## Left side",
         "",
-        text + "; it comes from the two sides' meshes, which are not exact mirror images.",
+        text + ": the bones are symmetric (the pelvis averaged with its mirror image, the left "
+        "bones the mirror images of the right) and the left paths are the mirror images of "
+        "the right, so a left number equals its right twin at mirrored poses (to 1e-6 mm, "
+        "tests/test_symmetry.py) and the table's L - R column shows only what the pose does.",
         "",
     ]
 

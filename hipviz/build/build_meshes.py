@@ -91,6 +91,57 @@ FEMUR_FILES = {
 PELVIS_FILES = ("pelvis_combined_cubic_flat.mesh", "pelvis_combined_cubic_mean_rigid_LLP26.geof")
 
 
+#: reflection about the midsagittal plane (z = 0 in the anatomical frame)
+MIRROR = np.array([1.0, 1.0, -1.0])
+#: smoothing passes over the sacrum's move towards its mirror image
+SACRUM_SMOOTHING = 5
+
+
+def mirror_mesh(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mirror image about z = 0, faces rewound so normals still point outward."""
+    return vertices * MIRROR, faces[:, ::-1].copy()
+
+
+def _turn_about_z(angle_rad: float) -> np.ndarray:
+    c, s = np.cos(angle_rad), np.sin(angle_rad)
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+
+
+def _closest(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    from hipviz.build.build_muscles import closest_point
+
+    return closest_point(points, vertices, faces)[0]
+
+
+def _average_with(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Each point moved halfway to its closest point on another surface, (n, 3) mm."""
+    return 0.5 * (points + _closest(points, vertices, faces))
+
+
+def symmetric_sacrum(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sacrum averaged with its own mirror image (the same closed surface, unfolded).
+
+    Its mesh has no left/right vertex pairing, so each vertex moves halfway to the closest
+    point of the mirrored surface, that move smoothed over its neighbours
+    (:data:`SACRUM_SMOOTHING` passes): unsmoothed, or repeated, the moves fold the thin
+    sacral ala edges over (13 faces after three passes). What is left is a few tenths of a
+    millimetre off symmetry (the tests bound it); the sacrum carries only the piriformis
+    origin, which is mirrored exactly with its path.
+    """
+    n = len(vertices)
+    edges = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
+    edges = np.unique(np.sort(edges, axis=1), axis=0)
+    mirrored = mirror_mesh(vertices, faces)
+    move = 0.5 * (_closest(vertices, *mirrored) - vertices)
+    degree = np.bincount(edges.ravel(), minlength=n)[:, None]
+    for _ in range(SACRUM_SMOOTHING):
+        total = np.zeros_like(move)
+        np.add.at(total, edges[:, 0], move[edges[:, 1]])
+        np.add.at(total, edges[:, 1], move[edges[:, 0]])
+        move = 0.5 * move + 0.5 * total / degree
+    return vertices + move, faces
+
+
 def source_dir() -> Path:
     """Folder holding the GIAS3 atlas meshes; a clear error if the build extra is missing."""
     try:
@@ -157,45 +208,76 @@ def build(out_dir: Path, src: Path | None = None) -> dict:
     to_anat = pelvis_frame(pelvis.nodes, hip_raw)
 
     landmarks: dict[str, dict] = {"right": {}, "left": {}, "sacrum": {}}
-    meshes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    raw_meshes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for part, elements in PELVIS_PARTS.items():
         v, f = pelvis.triangulate(PELVIS_SUBDIVISIONS, elements)
-        meshes[part] = (apply(to_anat, v), f)
-    for side, names in PELVIS_NODES.items():
-        lm = landmarks[side]
-        for name, node in names.items():
-            lm[name] = apply(to_anat, pelvis.nodes[node][None])[0]
-        lm["hip_centre"] = apply(to_anat, hip_raw[side][None])[0]
-        lm["acetabulum_radius"] = acetabulum_radius[side]
-        v = meshes[f"pelvis_{side}"][0]
-        lm["iliac_crest_top"] = v[np.argmax(v[:, 1])]
-    landmarks["sacrum"]["sacral_plateau"] = apply(to_anat, pelvis.nodes[SACRAL_PLATEAU_NODE][None])[
-        0
-    ]
+        raw_meshes[part] = (apply(to_anat, v), f)
+    # The mean shape is slightly asymmetric (hip centres 0.2 mm, landmarks up to a few mm
+    # apart from their mirror images), which would show as left - right differences that no
+    # pose made. The right hemipelvis is averaged with the mirrored left one, the sacrum with
+    # its own mirror image (closest-point correspondence), and the left side is the exact
+    # mirror of the right: left and right numbers then differ only where the pose does.
+    mirrored_left = (raw_meshes["pelvis_left"][0] * MIRROR, raw_meshes["pelvis_left"][1])
+    right_v, right_f = raw_meshes["pelvis_right"]
+    meshes: dict[str, tuple[np.ndarray, np.ndarray]] = {
+        "pelvis_right": (_average_with(right_v, *mirrored_left), right_f),
+        "sacrum": symmetric_sacrum(*raw_meshes["sacrum"]),
+    }
+    meshes["pelvis_left"] = mirror_mesh(*meshes["pelvis_right"])
+    lm = landmarks["right"]
+    for name, node in PELVIS_NODES["right"].items():
+        # a landmark moves as the surface points around it do
+        p = apply(to_anat, pelvis.nodes[node][None])
+        lm[name] = 0.5 * (p + _closest(p, *mirrored_left))[0]
+    hip = {s: apply(to_anat, hip_raw[s][None])[0] for s in ("right", "left")}
+    lm["hip_centre"] = 0.5 * (hip["right"] + hip["left"] * MIRROR)
+    lm["acetabulum_radius"] = 0.5 * (acetabulum_radius["right"] + acetabulum_radius["left"])
+    v = meshes["pelvis_right"][0]
+    lm["iliac_crest_top"] = v[np.argmax(v[:, 1])]
+    # averaging moved the ASIS and the symphysis a little (0.35 mm in x): a small turn about
+    # the hip axis puts them back in one frontal plane (anatomical position)
+    d = lm["pubic_symphysis"] - lm["asis"]
+    turn = _turn_about_z(np.arctan(d[0] / d[1]))
+    for part in ("pelvis_right", "sacrum"):
+        meshes[part] = (meshes[part][0] @ turn.T, meshes[part][1])
+    meshes["pelvis_left"] = mirror_mesh(*meshes["pelvis_right"])
+    for name, value in lm.items():
+        if np.ndim(value):
+            lm[name] = turn @ value
+    landmarks["left"] = {
+        k: (val * MIRROR if np.ndim(val) else val) for k, val in landmarks["right"].items()
+    }
+    plateau = apply(to_anat, pelvis.nodes[SACRAL_PLATEAU_NODE][None])
+    plateau[:, 2] = 0.0  # a midline landmark
+    landmarks["sacrum"]["sacral_plateau"] = _closest(plateau, *meshes["sacrum"])[0]
 
-    for side, (mesh_file, geof_file) in FEMUR_FILES.items():
-        femur = fieldwork.load(src / mesh_file, src / geof_file)
-        head, head_radius = fit_sphere(
-            femur.nodes[
-                np.unique(np.concatenate([femur.element_nodes[e] for e in FEMUR_HEAD_ELEMENTS]))
-            ]
-        )
-        raw = {name: femur.nodes[node] for name, node in FEMUR_NODES[side].items()}
-        knee = 0.5 * (raw["medial_epicondyle"] + raw["lateral_epicondyle"])
-        to_femur = femur_frame(
-            head, knee, raw["medial_epicondyle"], raw["lateral_epicondyle"], side
-        )
-        place = np.eye(4)
-        place[:3, 3] = landmarks[side]["hip_centre"]
-        to_world = place @ to_femur
-        v, f = femur.triangulate(FEMUR_SUBDIVISIONS)
-        meshes[f"femur_{side}"] = (apply(to_world, v), f)
-        lm = landmarks[side]
-        lm["femoral_head_centre"] = apply(to_world, head[None])[0]
-        lm["femoral_head_radius"] = head_radius
-        for name, p in raw.items():
-            lm[name] = apply(to_world, p[None])[0]
-        lm["knee_centre"] = apply(to_world, knee[None])[0]
+    # The right femur of the source is its left one mirrored; the left is made the exact
+    # mirror of the placed right femur, so the two sides match to rounding.
+    mesh_file, geof_file = FEMUR_FILES["right"]
+    femur = fieldwork.load(src / mesh_file, src / geof_file)
+    head, head_radius = fit_sphere(
+        femur.nodes[
+            np.unique(np.concatenate([femur.element_nodes[e] for e in FEMUR_HEAD_ELEMENTS]))
+        ]
+    )
+    raw = {name: femur.nodes[node] for name, node in FEMUR_NODES["right"].items()}
+    knee = 0.5 * (raw["medial_epicondyle"] + raw["lateral_epicondyle"])
+    to_femur = femur_frame(head, knee, raw["medial_epicondyle"], raw["lateral_epicondyle"], "right")
+    place = np.eye(4)
+    place[:3, 3] = landmarks["right"]["hip_centre"]
+    to_world = place @ to_femur
+    v, f = femur.triangulate(FEMUR_SUBDIVISIONS)
+    meshes["femur_right"] = (apply(to_world, v), f)
+    meshes["femur_left"] = mirror_mesh(*meshes["femur_right"])
+    lm = landmarks["right"]
+    lm["femoral_head_centre"] = apply(to_world, head[None])[0]
+    lm["femoral_head_radius"] = head_radius
+    for name, p in raw.items():
+        lm[name] = apply(to_world, p[None])[0]
+    lm["knee_centre"] = apply(to_world, knee[None])[0]
+    for name in ("femoral_head_centre", "femoral_head_radius", *raw, "knee_centre"):
+        val = lm[name]
+        landmarks["left"][name] = val * MIRROR if np.ndim(val) else val
 
     for part, file_name in MESH_FILES.items():
         write_ply(out_dir / file_name, *meshes[part], comment=_notice_line(part))

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial import cKDTree
 
-from hipviz.build import myosim
+from hipviz.build import gait2392, myosim
 
 log = logging.getLogger(__name__)
 
@@ -69,27 +69,172 @@ FRAME = (
     "centres, x anterior, y superior, z right; femur points in that side's femur frame: "
     "same axes at neutral, origin at that side's hip centre"
 )
-LICENCE = (
-    "Apache-2.0, Copyright 2020 Vikash Kumar, Vittorio Caggiano, Huawei Wang; "
-    "modified: registered onto hipviz bones"
+#: the two sources, as the data file names them
+SOURCE_NAMES = {
+    "gait2392": "gait2392 (Delp et al. 1990), OpenSim's own model file",
+    "rajagopal2016": "Rajagopal et al. 2016, as myo-sim's myolegs",
+}
+SOURCES = {
+    "gait2392": {
+        "what": "OpenSim gait2392 (Delp et al. 1990; Thelen, Seth, Anderson, Delp)",
+        "where": "opensim-org/opensim-models, Models/Gait2392_Simbody/"
+        "gait2392_thelen2003muscle.osim (commit 20a888b9), sites transcribed in "
+        "hipviz/data/gait2392_sites.json",
+        "licence": "CC BY 3.0; credits: Delp S.L., Loan J.P., Hoy M.G., Zajac F.E., Topp E.L., "
+        "Rosen J.M., Thelen D.G., Anderson F.C., Seth A.; modified: registered onto hipviz bones",
+    },
+    "rajagopal2016": {
+        "what": "Rajagopal et al. 2016 full-body gait model, as converted in myo-sim's myolegs "
+        "(myo-sim's models/leg/README.md)",
+        "where": "PyPI myo-sim 0.2.4 (MyoSuite), models/leg/assets/myolegs_tendon.xml + "
+        "myolegs_chain.xml; its bone meshes are the bridge for both sources",
+        "licence": "Apache-2.0, Copyright 2020 Vikash Kumar, Vittorio Caggiano, Huawei Wang; "
+        "modified: registered onto hipviz bones",
+    },
+}
+#: the muscles carried, in the order of :data:`hipviz.core.muscles.MUSCLES`
+CARRIED = (
+    "gluteus_medius_anterior",
+    "gluteus_medius_middle",
+    "gluteus_medius_posterior",
+    "gluteus_minimus_anterior",
+    "gluteus_minimus_middle",
+    "gluteus_minimus_posterior",
+    "piriformis",
 )
-SOURCE = "myo-sim 0.2.4 (MyoSuite), models/leg/assets/myolegs_tendon.xml + myolegs_chain.xml"
+#: site moves closer than this (mm) are a tie between the sources
+TIE_MM = 1.0
+#: what the literature is clear about at neutral (Neumann 2010; Delp et al. 1999):
+#: muscle -> (action, sign) the carried path must show, beyond 5 mm
+CLEAR_ACTIONS = {
+    "gluteus_medius_anterior": (("rotation", +1),),
+    "gluteus_minimus_anterior": (("rotation", +1),),
+    "gluteus_medius_posterior": (("rotation", -1),),
+    "gluteus_minimus_posterior": (("rotation", -1),),
+    "piriformis": (("rotation", -1),),
+}
+
+
+#: muscles that turn from external to internal rotators as the hip flexes to 90 deg
+#: (Delp et al. 1999: piriformis -29 mm at 0, +14 mm at 90 deg)
+FLIP_WITH_FLEXION = ("gluteus_medius_posterior", "gluteus_minimus_posterior", "piriformis")
+
+
+def _acts_as_literature(row: dict) -> bool:
+    arms = row["carried_moment_arms_mm"]
+    clear = (("abduction", +1), *CLEAR_ACTIONS.get(row["muscle"], ()))
+    flips = row["muscle"] not in FLIP_WITH_FLEXION or row["carried_rotation_at_90_deg_mm"] > 5.0
+    # a line through bone in the neutral pose is no faithful carry either
+    clear_of_bone = row["neutral_depth_in_bone_mm"] <= 0.5
+    return clear_of_bone and flips and all(sign * arms[action] > 5.0 for action, sign in clear)
+
+
+def _off_literature(row: dict) -> float:
+    """Summed difference (mm) of a carried straight line from Dostal's straight-line model."""
+    from hipviz import validation
+
+    ref = validation.straight_line_model_values(validation.load_literature())
+    m = row["muscle"]
+    return (
+        abs(row["carried_moment_arms_mm"]["rotation"] - ref[m, 0]["rotation"][0])
+        + abs(row["carried_rotation_at_90_deg_mm"] - ref[m, 90]["rotation"][0])
+        + abs(row["carried_moment_arms_mm"]["abduction"] - ref[m, 0]["abduction"][0])
+    )
+
+
+def choose_sources(evaluation: list[dict]) -> dict[str, tuple[str, str]]:
+    """Per muscle: the source to carry and why, from :func:`evaluate_sources`.
+
+    Of the sources whose carried path acts as the literature is clear it should (every
+    gluteal part an abductor; anterior fibres internal, posterior fibres and piriformis
+    external rotators of the straight hip and internal ones at 90 deg flexion) and whose
+    line is clear of bone at neutral, the one whose sites needed the least moving
+    to sit on our bones is the more faithful carry. A tie (within :data:`TIE_MM`) goes to
+    the one nearer the literature model the validation page compares with.
+    """
+    rows = {(r["muscle"], r["source"]): r for r in evaluation}
+    out = {}
+    for muscle in CARRIED:
+        both = [rows[muscle, "gait2392"], rows[muscle, "rajagopal2016"]]
+        fit = [r for r in both if _acts_as_literature(r)] or both
+        fit.sort(key=lambda r: r["largest_site_move_mm"])
+        best = fit[0]
+        if len(fit) > 1 and fit[1]["largest_site_move_mm"] - best["largest_site_move_mm"] < TIE_MM:
+            off = {r["source"]: _off_literature(r) for r in fit}
+            best = min(fit, key=lambda r: off[r["source"]])
+            why = (
+                "a tie on site moves; its carried line is nearer the literature model on the "
+                "validation page (Dostal's straight lines: rotation at 0 and 90 deg, "
+                "abduction at 0 deg; summed difference "
+                + ", ".join(
+                    f"{'gait2392' if k == 'gait2392' else 'Rajagopal'} {v:.1f} mm"
+                    for k, v in off.items()
+                )
+                + ")"
+            )
+        elif len(fit) > 1:
+            why = "its sites needed less moving to sit on our bones"
+        else:
+            other = next(r for r in both if r is not best)
+            why = (
+                "only its carried path is clear of bone at neutral and acts as the literature "
+                "says (the other: "
+                + ", ".join(f"{k} {v:+.1f}" for k, v in other["carried_moment_arms_mm"].items())
+                + " mm)"
+            )
+        moves = ", ".join(
+            f"{'gait2392' if r['source'] == 'gait2392' else 'Rajagopal'} "
+            f"{r['largest_site_move_mm']:.1f} mm"
+            for r in both
+        )
+        arms = ", ".join(f"{k} {v:+.1f}" for k, v in best["carried_moment_arms_mm"].items())
+        out[muscle] = (
+            best["source"],
+            f"{why} (largest site move: {moves}); carried, at neutral: {arms} mm",
+        )
+    return out
+
+
+#: Muscles whose pelvic sites keep the source's pelvis-to-femur relation at neutral: placed
+#: about our hip centre with the femur's registration (rotation and scale), not the
+#: pelvis's. The two registrations differ by 11.6 deg about the femur's long axis (and 6 deg
+#: of tilt): our femur's neutral rotation is set by its condyles, and its torsion differs
+#: from the source femur's, so at neutral its greater trochanter stands rotated against
+#: the pelvis compared with the source. Placed by the pelvis's registration, the gluteal
+#: origins come out about 9 mm posterior, relative to hip centre and trochanter, of where
+#: the source has them, and every compartment loses 7-10 mm of internal rotation leverage
+#: (anterior gluteus medius +2 mm instead of the source's +12.6 mm). Kept this way they
+#: sit on our ilium (put on the surface as every origin is) within the broad gluteal
+#: attachment areas, 8-9 mm anterior of the surface correspondence. Piriformis keeps the
+#: pelvis's registration: its origin on the sacrum is far from the hip axis (it would
+#: move 17 mm), and its rotation leverage is the same either way (-30 / -32 mm).
+JOINT_RELATION = (
+    "gluteus_medius_anterior",
+    "gluteus_medius_middle",
+    "gluteus_medius_posterior",
+    "gluteus_minimus_anterior",
+    "gluteus_minimus_middle",
+    "gluteus_minimus_posterior",
+)
+#: source body -> the myo-sim bone parts its sites may sit on
+BODY_PARTS = {"pelvis": PELVIS_PARTS, "femur_r": ("femur_right",)}
 METHOD = (
-    "Sites of the gait2392 (Delp 1990) paths glmed1-3, glmin1-3 and piri of both legs read "
-    "from myo-sim (metres -> mm). Per bone (pelvis = both hemipelvises + sacrum as one body; "
-    "each femur) the myo-sim bone mesh was registered onto the hipviz mesh: a similarity "
-    "transform (Umeyama) from landmarks (pelvis: hip centres, ASIS, PSIS, pubic symphysis; "
-    f"femur: head centre, greater trochanter, epicondyles), then {ICP_ITERATIONS} iterations "
-    "of symmetric, trimmed, normal-compatible similarity ICP on seeded surface samples "
-    f"(femurs: then {ICP_ITERATIONS} more on the proximal femur, down to "
-    f"{FEMUR_REGION_MM:g} mm below the hip centre, where the muscles attach). "
-    "Sites were mapped with their bone's transform, pelvic sites then shifted by the offset "
-    "between that side's mapped myo-sim hip centre and ours (so each path keeps its course "
-    "relative to the hip centre, which sets its moment arms); origins and insertions were "
-    "moved to the "
-    "closest hipviz bone surface point with a compatible normal and set "
-    f"{OUTWARD_OFFSET_MM:g} mm outside along the surface normal; via points kept their mapped "
-    "position (pushed out of bone if inside). Femur points are in the femur frame at neutral."
+    "Right-side sites of the chosen source (per muscle, see source_evaluation) in myo-sim's "
+    "body frames (gait2392's through the rigid frame transforms in gait2392_sites.json; "
+    "metres -> mm). The myo-sim bones were registered onto the hipviz bones (pelvis = both "
+    "hemipelvises + sacrum as one body; the right femur): a similarity transform (Umeyama) "
+    "from landmarks (pelvis: hip centres, ASIS, PSIS, pubic symphysis; femur: head centre, "
+    f"greater trochanter, epicondyles), then {ICP_ITERATIONS} iterations of symmetric, "
+    "trimmed, normal-compatible similarity ICP on seeded surface samples (femur: then "
+    f"{ICP_ITERATIONS} more on the proximal femur, down to {FEMUR_REGION_MM:g} mm below the "
+    "hip centre, where the muscles attach). Pelvic sites kept their place relative to the "
+    "source model's hip centre (rotated and scaled with the pelvis, about our hip centre), "
+    "femoral sites mapped with the femur; origins and insertions were moved to the closest "
+    f"hipviz bone surface point with a compatible normal and set {OUTWARD_OFFSET_MM:g} mm "
+    "outside along the surface normal (each move is listed under adjustments); via points "
+    "kept their mapped position (pushed out of bone if inside). The left paths are the "
+    "exact mirror images of the right (the bones are symmetric). Femur points are in the "
+    "femur frame at neutral."
 )
 
 
@@ -627,8 +772,253 @@ def _r(x: float) -> float:
     return round(float(x), 2) + 0.0
 
 
+def _segment_arms(origin: np.ndarray, insertion: np.ndarray, hip: np.ndarray) -> dict[str, float]:
+    """Moment arms (mm) of a straight segment pelvis -> right femur at neutral.
+
+    ``-dL/d(angle)`` about the right hip's axes at neutral: flexion about +z, abduction
+    about -x, internal rotation about the femur's long axis +y (as the model reports).
+    """
+    u = (insertion - origin) / np.linalg.norm(insertion - origin)
+    r = insertion - hip
+    axes = {"flexion": [0.0, 0.0, 1.0], "abduction": [-1.0, 0.0, 0.0], "rotation": [0.0, 1.0, 0.0]}
+    return {k: float(-(u @ np.cross(a, r))) for k, a in axes.items()}
+
+
+def _carry(path, hip_src: np.ndarray, ctx: dict) -> tuple[np.ndarray, list[dict], list[dict]]:
+    """One right-side source path onto the hipviz bones.
+
+    Pelvic sites keep their place relative to the source model's hip centre (the pelvis
+    transform's rotation and scale, about our hip centre): a muscle's action is set by
+    where it runs relative to the hip centre, and the best surface fit of two different
+    pelvises leaves the source's hip centre ~10 mm from ours. Femoral sites map with the
+    femur's registration (the femur frame's origin is the head centre in both).
+    Origins and insertions then go onto the surface (normal-compatible closest point,
+    :data:`OUTWARD_OFFSET_MM` outside); via points stay unless inside bone.
+
+    Returns the points (k, 3) in the hipviz world at neutral, the data-file entries and
+    the adjustment records.
+    """
+    transforms, target, normals, source = (
+        ctx["transforms"],
+        ctx["target"],
+        ctx["normals"],
+        ctx["source"],
+    )
+    hip = ctx["hip"]["right"]
+    # which registration places the pelvic sites (see JOINT_RELATION)
+    pelvis = transforms["femur_r" if path.muscle in JOINT_RELATION else "pelvis"]
+    points, entries, adjustments = [], [], []
+    for i, site in enumerate(path.sites):
+        role = "origin" if i == 0 else "insertion" if i == len(path.sites) - 1 else "via"
+        tf = transforms[site.body]
+        if site.body == "pelvis":
+            tf = pelvis
+            p = hip + pelvis.scale * pelvis.rotate((site.position - hip_src)[None])[0]
+        else:
+            p = tf.apply(site.position[None])[0]
+        if role == "via":
+            inside = [n for n in PARTS if winding_number(p[None], *target[n])[0] > 0.5]
+            if inside:
+                q, _ = _snap(p, None, *target[inside[0]], normals[inside[0]])
+                action = f"pushed out of {inside[0]}"
+            else:
+                q, action = p, "kept (outside bone)"
+        else:
+            cands = []
+            for n in BODY_PARTS[site.body]:
+                s = source[n]
+                _, d, f = closest_point(site.position[None], s.vertices, s.faces)
+                cands.append((d[0], n, face_normals(s.vertices, s.faces)[f[0]]))
+            _, n, src_normal = min(cands, key=lambda c: c[0])
+            q, _ = _snap(p, tf.rotate(src_normal[None])[0], *target[n], normals[n])
+            action = f"moved onto {n} surface + {OUTWARD_OFFSET_MM:g} mm"
+        move = q - p
+        adjustments.append(
+            {
+                "muscle": path.muscle,
+                "point": site.name,
+                "action": action,
+                "moved_mm": _r(np.linalg.norm(move)),
+                # the move in anatomical terms: + anterior, + superior, + lateral
+                "moved_ant_sup_lat_mm": [_r(move[0]), _r(move[1]), _r(move[2])],
+            }
+        )
+        points.append(q)
+        body = "pelvis" if site.body == "pelvis" else "femur"
+        entries.append(
+            {
+                "name": site.name,
+                "body": body,
+                "role": role,
+                "position_mm": [_r(c) for c in (q if body == "pelvis" else q - hip)],
+            }
+        )
+    return np.array(points), entries, adjustments
+
+
+def mirror_entry(entry: dict) -> dict:
+    """The left twin of a right-side path entry (z negated, names ``_r`` -> ``_l``)."""
+
+    def name(n: str) -> str:
+        return n.replace("_r-", "_l-").replace("_r", "_l") if n.endswith("_r") or "_r-" in n else n
+
+    out = json.loads(json.dumps(entry))
+    out["side"] = "left"
+    out["source_sites"] = [name(n) for n in entry["source_sites"]]
+    for p in out["points"]:
+        p["name"] = name(p["name"])
+        p["position_mm"][2] = -p["position_mm"][2] + 0.0
+    for w in out.get("wraps", []):
+        w["centre_mm"][2] = -w["centre_mm"][2] + 0.0
+    return out
+
+
+def _context(mesh_dir: Path) -> dict:
+    """Register the myo-sim bones onto ours: transforms, meshes, landmarks, report."""
+    target, landmarks = _load_targets(mesh_dir)
+    normals = {n: face_normals(*target[n]) for n in PARTS}
+    models = myosim.models_dir()
+    source = myosim.bone_meshes(models)
+    _, femur_offsets = myosim.read_chain(models)
+    src_pelvis_lm = myosim.pelvis_landmarks(source, femur_offsets)
+    transforms: dict[str, Similarity] = {}
+    registration: dict[str, dict] = {}
+    sides = ("right", "left")
+    src = np.array([src_pelvis_lm[s][n] for s in sides for n in PELVIS_LANDMARKS])
+    dst = np.array([landmarks[s][n] for s in sides for n in PELVIS_LANDMARKS])
+    transforms["pelvis"], registration["pelvis"] = register_bone(
+        PELVIS_PARTS, source, target, src, dst
+    )
+    lm = myosim.femur_landmarks(source["femur_right"], "right")
+    src = np.array([lm[n] for n in FEMUR_LANDMARKS])
+    dst = np.array([landmarks["right"][n] for n in FEMUR_LANDMARKS])
+    transforms["femur_r"], registration["femur_right"] = register_bone(
+        ("femur_right",),
+        source,
+        target,
+        src,
+        dst,
+        region_min_y=float(landmarks["right"]["hip_centre"][1]) - FEMUR_REGION_MM,
+    )
+    hip = {s: np.asarray(landmarks[s]["hip_centre"], dtype=float) for s in sides}
+    registration["pelvis"]["hip_centre_offset_mm"] = {
+        "right": float(
+            np.linalg.norm(
+                transforms["pelvis"].apply(femur_offsets["femur_r"][None])[0] - hip["right"]
+            )
+        )
+    }
+    registration["femur_right"]["head_centre_offset_mm"] = float(
+        np.linalg.norm(
+            transforms["femur_r"].translation - landmarks["right"]["femoral_head_centre"]
+        )
+    )
+    return {
+        "target": target,
+        "landmarks": landmarks,
+        "normals": normals,
+        "source": source,
+        "transforms": transforms,
+        "registration": registration,
+        "hip": hip,
+        "hip_src": {
+            "rajagopal2016": femur_offsets["femur_r"],
+            "gait2392": gait2392.hip_centre()["right"],
+            "gait2392_joint": gait2392.hip_centre("femur_r")["right"],
+        },
+        "paths": {
+            "rajagopal2016": {
+                p.muscle: p for p in myosim.muscle_paths(models) if p.side == "right"
+            },
+            "gait2392": {p.muscle: p for p in gait2392.muscle_paths() if p.side == "right"},
+            "gait2392_joint": {
+                p.muscle: p for p in gait2392.muscle_paths("femur_r") if p.side == "right"
+            },
+        },
+    }
+
+
+def _depth_in_bone(points: np.ndarray, target: dict) -> float:
+    """Deepest point (mm) of a polyline's straight segments inside any bone at neutral."""
+    depth = 0.0
+    for p0, p1 in zip(points[:-1], points[1:], strict=True):
+        for n in PARTS:
+            iv = inside_intervals(p0, p1, *target[n])
+            if iv:
+                ts = np.concatenate([np.linspace(a, b, 20) for a, b in iv])
+                d = closest_point(p0 + ts[:, None] * (p1 - p0), *target[n])[1].max()
+                depth = max(depth, float(d))
+    return depth
+
+
+def _source_path(ctx: dict, source: str, muscle: str):
+    """The path and source hip centre to carry (gait2392 in its joint-relation frame for
+    the muscles of :data:`JOINT_RELATION`)."""
+    variant = "gait2392_joint" if source == "gait2392" and muscle in JOINT_RELATION else source
+    return ctx["paths"][variant][muscle], ctx["hip_src"][variant]
+
+
+def _own_arms(ctx: dict, source: str, path) -> dict[str, float]:
+    """Straight-line moment arms (mm) of a right path in its own model, at neutral."""
+    if source == "gait2392":
+        key = next(k for k, m in gait2392.MUSCLES.items() if m == path.muscle)
+        xyz, on_femur, hip = gait2392.own_geometry(key)
+    else:
+        hip = ctx["hip_src"]["rajagopal2016"]
+        on_femur = [s.body != "pelvis" for s in path.sites]
+        xyz = np.array(
+            [s.position + (hip if f else 0.0) for s, f in zip(path.sites, on_femur, strict=True)]
+        )
+    k = on_femur.index(True)
+    return _segment_arms(xyz[k - 1], xyz[k], hip)
+
+
+def evaluate_sources(ctx: dict) -> list[dict]:
+    from hipviz.validation import polyline_moment_arms
+
+    """Both sources, every compartment, carried onto our bones: how they act at neutral.
+
+    Per muscle and source: the straight-line moment arms (mm) of the segment that crosses
+    the hip, in the source model itself (its sites, its hip centre) and carried onto our
+    bones, and the largest move that putting its sites on our surface took.
+    """
+    rows = []
+    for source in ("gait2392", "rajagopal2016"):
+        for muscle in CARRIED:
+            path, hip_src = _source_path(ctx, source, muscle)
+            world, _, adjustments = _carry(path, hip_src, ctx)
+            k = next(i for i, s in enumerate(path.sites) if s.body != "pelvis")
+            rows.append(
+                {
+                    "muscle": muscle,
+                    "source": source,
+                    "source_moment_arms_mm": {
+                        a: _r(v) for a, v in _own_arms(ctx, source, path).items()
+                    },
+                    "carried_moment_arms_mm": {
+                        a: _r(v)
+                        for a, v in _segment_arms(
+                            world[k - 1], world[k], ctx["hip"]["right"]
+                        ).items()
+                    },
+                    "carried_rotation_at_90_deg_mm": _r(
+                        polyline_moment_arms(
+                            world, [s.body != "pelvis" for s in path.sites], ctx["hip"]["right"], 90
+                        )["rotation"]
+                    ),
+                    "largest_site_move_mm": max(a["moved_mm"] for a in adjustments),
+                    "neutral_depth_in_bone_mm": _r(_depth_in_bone(world, ctx["target"])),
+                }
+            )
+    return rows
+
+
 def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
-    """Register the myo-sim paths onto the hipviz bones and write ``muscles.json``.
+    """Carry the chosen source paths onto the hipviz bones and write ``muscles.json``.
+
+    The right side is carried; the left is its exact mirror image (the bones are
+    symmetric, :mod:`hipviz.build.build_meshes`), so a left number equals its right twin at
+    mirrored poses.
 
     Parameters
     ----------
@@ -641,163 +1031,29 @@ def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
     -------
     dict
         ``registration`` (per bone: scale, landmark residual, surface RMS per part, mm),
-        ``lengths`` (per path: neutral length here and in myo-sim, raw and scaled, mm),
-        ``adjustments`` (points moved onto/out of bone) and ``penetrations`` (path
-        segments passing through bone at neutral: inside length and maximum depth, mm).
+        ``evaluation`` (:func:`evaluate_sources`), ``adjustments`` (points moved onto or
+        out of bone) and ``penetrations`` (path segments through bone at neutral).
     """
     mesh_dir, out_path = Path(mesh_dir), Path(out_path)
-    target, landmarks = _load_targets(mesh_dir)
-    normals = {n: face_normals(*target[n]) for n in PARTS}
-    models = myosim.models_dir()
-    source = myosim.bone_meshes(models)
-    _, femur_offsets = myosim.read_chain(models)
-    paths = myosim.muscle_paths(models)
-    src_pelvis_lm = myosim.pelvis_landmarks(source, femur_offsets)
-
-    # --- registration: body name -> transform (myo-sim body frame -> hipviz world)
-    transforms: dict[str, Similarity] = {}
-    registration: dict[str, dict] = {}
-    sides = ("right", "left")
-    src = np.array([src_pelvis_lm[s][n] for s in sides for n in PELVIS_LANDMARKS])
-    dst = np.array([landmarks[s][n] for s in sides for n in PELVIS_LANDMARKS])
-    transforms["pelvis"], registration["pelvis"] = register_bone(
-        PELVIS_PARTS, source, target, src, dst
-    )
-    for suffix, side in myosim.SIDES.items():
-        part = f"femur_{side}"
-        lm = myosim.femur_landmarks(source[part], side)
-        src = np.array([lm[n] for n in FEMUR_LANDMARKS])
-        dst = np.array([landmarks[side][n] for n in FEMUR_LANDMARKS])
-        transforms[f"femur_{suffix}"], registration[part] = register_bone(
-            (part,),
-            source,
-            target,
-            src,
-            dst,
-            region_min_y=float(landmarks[side]["hip_centre"][1]) - FEMUR_REGION_MM,
-        )
-
-    # diagnostics: where the myo-sim joint centres land (should be near ours)
-    registration["pelvis"]["hip_centre_offset_mm"] = {
-        side: float(
-            np.linalg.norm(
-                transforms["pelvis"].apply(femur_offsets[f"femur_{x}"][None])[0]
-                - landmarks[side]["hip_centre"]
-            )
-        )
-        for x, side in myosim.SIDES.items()
-    }
-    for x, side in myosim.SIDES.items():
-        registration[f"femur_{side}"]["head_centre_offset_mm"] = float(
-            np.linalg.norm(
-                transforms[f"femur_{x}"].translation - landmarks[side]["femoral_head_centre"]
-            )
-        )
-
-    body_parts = {"pelvis": PELVIS_PARTS, "femur_r": ("femur_right",), "femur_l": ("femur_left",)}
-    hip = {s: np.asarray(landmarks[s]["hip_centre"], dtype=float) for s in sides}
-    # The two pelvises differ in shape, so the best surface fit leaves myo-sim's hip centres
-    # ~10 mm from ours. A muscle's action depends on where it runs relative to the hip
-    # centre, so each side's pelvic sites move with its hip centre before they are put on
-    # our bone (this keeps the source's rotation moment arms; see docs/validation.md).
-    hip_shift = {
-        side: hip[side] - transforms["pelvis"].apply(femur_offsets[f"femur_{x}"][None])[0]
-        for x, side in myosim.SIDES.items()
-    }
-    muscles, adjustments, lengths, penetrations = [], [], [], []
-    for path in paths:
-        points_world, entries = [], []
-        for i, site in enumerate(path.sites):
-            role = "origin" if i == 0 else "insertion" if i == len(path.sites) - 1 else "via"
-            tf = transforms[site.body]
-            p = tf.apply(site.position[None])[0]
-            if site.body == "pelvis":
-                p = p + hip_shift[path.side]
-            if role == "via":
-                inside = [n for n in PARTS if winding_number(p[None], *target[n])[0] > 0.5]
-                if inside:
-                    n = inside[0]
-                    q, _ = _snap(p, None, *target[n], normals[n])
-                    action = f"pushed out of {n}"
-                else:
-                    q, action = p, "kept (outside bone)"
-                near = {n: closest_point(q[None], *target[n])[1][0] for n in PARTS}
-                nearest = min(near, key=near.get)
-                adjustments.append(
-                    {
-                        "muscle": path.muscle,
-                        "side": path.side,
-                        "point": site.name,
-                        "action": action,
-                        "moved_mm": _r(np.linalg.norm(q - p)),
-                        "nearest_bone": nearest,
-                        "nearest_bone_mm": _r(near[nearest]),
-                    }
-                )
-                p = q
-            else:
-                # the myo-sim part the site sits on, and its outward normal there
-                cands = []
-                for n in body_parts[site.body]:
-                    s = source[n]
-                    _, d, f = closest_point(site.position[None], s.vertices, s.faces)
-                    cands.append((d[0], n, face_normals(s.vertices, s.faces)[f[0]]))
-                src_dist, n, src_normal = min(cands, key=lambda c: c[0])
-                q, _ = _snap(p, tf.rotate(src_normal[None])[0], *target[n], normals[n])
-                adjustments.append(
-                    {
-                        "muscle": path.muscle,
-                        "side": path.side,
-                        "point": site.name,
-                        "action": f"moved onto {n} surface + {OUTWARD_OFFSET_MM:g} mm",
-                        "moved_mm": _r(np.linalg.norm(q - p)),
-                        "myosim_site_to_bone_mm": _r(src_dist),
-                    }
-                )
-                p = q
-            points_world.append(p)
-            body = "pelvis" if site.body == "pelvis" else "femur"
-            local = p if body == "pelvis" else p - hip[path.side]
-            entries.append(
-                {
-                    "name": site.name,
-                    "body": body,
-                    "role": role,
-                    "position_mm": [_r(c) for c in local],
-                }
-            )
-        world = np.array(points_world)
-        muscles.append(
-            {
-                "muscle": path.muscle,
-                "side": path.side,
-                "source_sites": [s.name for s in path.sites],
-                "points": entries,
-            }
-        )
-
-        # neutral lengths, here and in myo-sim (femur sites + pelvis->femur offset)
-        suffix = path.side[0]
-        raw = np.array(
-            [
-                s.position + (femur_offsets[s.body] if s.body != "pelvis" else 0.0)
-                for s in path.sites
-            ]
-        )
-        raw_len = float(np.linalg.norm(np.diff(raw, axis=0), axis=1).sum())
-        scale = float(np.sqrt(transforms["pelvis"].scale * transforms[f"femur_{suffix}"].scale))
-        lengths.append(
-            {
-                "muscle": path.muscle,
-                "side": path.side,
-                "hipviz_mm": _r(np.linalg.norm(np.diff(world, axis=0), axis=1).sum()),
-                "myosim_mm": _r(raw_len),
-                "myosim_scaled_mm": _r(raw_len * scale),
-                "scale": round(scale, 4),
-            }
-        )
-
-        # straight segments through bone at neutral (world frame)
+    ctx = _context(mesh_dir)
+    target = ctx["target"]
+    evaluation = evaluate_sources(ctx)
+    muscles, adjustments, penetrations = [], [], []
+    for muscle, (source, reason) in choose_sources(evaluation).items():
+        path, hip_src = _source_path(ctx, source, muscle)
+        world, entries, moves = _carry(path, hip_src, ctx)
+        for m in moves:
+            m["source"] = source
+        adjustments += moves
+        entry = {
+            "muscle": muscle,
+            "side": "right",
+            "source": SOURCE_NAMES[source],
+            "source_reason": reason,
+            "source_sites": [s.name for s in path.sites],
+            "points": entries,
+        }
+        muscles += [entry, mirror_entry(entry)]
         for i in range(len(world) - 1):
             p0, p1 = world[i], world[i + 1]
             for n in PARTS:
@@ -805,28 +1061,23 @@ def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
                 if not iv:
                     continue
                 seg_len = float(np.linalg.norm(p1 - p0))
-                inside_len = sum(b - a for a, b in iv) * seg_len
                 ts = np.concatenate(
                     [np.linspace(a, b, max(3, int((b - a) * seg_len / 0.5))) for a, b in iv]
                 )
-                depth = closest_point(p0 + ts[:, None] * (p1 - p0), *target[n])[1].max()
                 penetrations.append(
                     {
-                        "muscle": path.muscle,
-                        "side": path.side,
+                        "muscle": muscle,
                         "segment": [path.sites[i].name, path.sites[i + 1].name],
                         "bone": n,
-                        "inside_length_mm": _r(inside_len),
-                        "max_depth_mm": _r(depth),
-                        "segment_length_mm": _r(seg_len),
+                        "inside_length_mm": _r(sum(b - a for a, b in iv) * seg_len),
+                        "max_depth_mm": _r(
+                            closest_point(p0 + ts[:, None] * (p1 - p0), *target[n])[1].max()
+                        ),
                     }
                 )
-
-    key = lambda d: (d["muscle"], d["side"])  # noqa: E731
-    muscles.sort(key=key)
-    adjustments.sort(key=lambda d: (d["muscle"], d["side"], d["point"]))
+    muscles.sort(key=lambda d: (d["muscle"], d["side"]))
     rms = {}
-    for bone, rep in registration.items():
+    for bone, rep in ctx["registration"].items():
         rms[bone] = {
             "scale": round(rep["scale"], 4),
             "landmark_residual": _r(rep["landmark_residual_mm"]),
@@ -847,9 +1098,9 @@ def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
         "format": FORMAT,
         "frame": FRAME,
         "provenance": {
-            "source": SOURCE,
-            "licence": LICENCE,
+            "sources": SOURCES,
             "method": METHOD,
+            "source_evaluation": evaluation,
             "registration_rms_mm": rms,
             "adjustments": adjustments,
         },
@@ -859,12 +1110,10 @@ def build_muscles(mesh_dir: Path | str, out_path: Path | str) -> dict:
     out_path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     log.info("wrote %s (%d paths)", out_path, len(muscles))
     return {
-        "registration": registration,
-        "lengths": sorted(lengths, key=key),
+        "registration": ctx["registration"],
+        "evaluation": evaluation,
         "adjustments": adjustments,
-        "penetrations": sorted(
-            penetrations, key=lambda d: (d["muscle"], d["side"], d["segment"], d["bone"])
-        ),
+        "penetrations": penetrations,
         "out_path": str(out_path),
     }
 
@@ -889,11 +1138,12 @@ def main(out: Path | str | None = None, mesh_dir: Path | str | None = None) -> i
     int
         Exit status (0).
     """
-    from hipviz.build.build_wraps import add_wraps
+    from hipviz.build.build_wraps import add_wraps, record_clearance
     from hipviz.io.meshes import default_mesh_dir
 
     report = build_muscles(mesh_dir or default_mesh_dir(), out or default_out_path())
     wraps = add_wraps(report["out_path"], mesh_dir or default_mesh_dir())
+    clearance = record_clearance(report["out_path"], mesh_dir or default_mesh_dir())
     print(f"wrote {report['out_path']}")
     for bone, rep in report["registration"].items():
         print(
@@ -915,23 +1165,33 @@ def main(out: Path | str | None = None, mesh_dir: Path | str | None = None) -> i
                     + ", ".join(f"{k} {v['rms_mm']:.2f}" for k, v in stages.items())
                     + " mm"
                 )
-    print("neutral length mm (hipviz / myo-sim / myo-sim scaled):")
-    for row in report["lengths"]:
+    print("both sources carried (right hip, straight lines at neutral; moment arms mm):")
+    for row in report["evaluation"]:
+        own, here = row["source_moment_arms_mm"], row["carried_moment_arms_mm"]
         print(
-            f"  {row['muscle']:27s} {row['side']:5s} {row['hipviz_mm']:7.1f} "
-            f"{row['myosim_mm']:7.1f} {row['myosim_scaled_mm']:7.1f}"
+            f"  {row['muscle']:27s} {row['source']:14s} own model "
+            + " ".join(f"{k[:3]} {v:+6.1f}" for k, v in own.items())
+            + "; on our bones "
+            + " ".join(f"{k[:3]} {v:+6.1f}" for k, v in here.items())
+            + f"; largest site move {row['largest_site_move_mm']:.1f} mm"
         )
     print(f"segments through bone at neutral: {len(report['penetrations'])}")
     for row in report["penetrations"]:
         print(
-            f"  {row['muscle']} {row['side']} {row['segment'][0]}->{row['segment'][1]} "
+            f"  {row['muscle']} {row['segment'][0]}->{row['segment'][1]} "
             f"{row['bone']}: {row['inside_length_mm']:.1f} mm inside, "
             f"max depth {row['max_depth_mm']:.1f} mm"
+        )
+    for mode in ("gt", "angles"):
+        c = clearance[mode]
+        print(
+            f"deepest point inside bone, {mode} mode ({c['poses']} poses): "
+            f"{c['deepest_mm']:.2f} mm ({c['where']})"
         )
     print("adjusted so no path enters bone across the control ranges:")
     for row in wraps:
         print(
-            f"  {row['muscle']} {row['side']}: {row['action']}; deepest contact "
+            f"  {row['muscle']}: {row['action']}; deepest contact "
             f"{row['deepest_contact_mm']:.2f} mm, neutral length "
             f"{row['neutral_length_change_mm']:+.2f} mm"
         )

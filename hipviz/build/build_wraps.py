@@ -25,19 +25,30 @@ from dataclasses import replace
 
 import numpy as np
 
-from hipviz.build.clearance import TOLERANCE_MM, Clearance, range_poses
+from hipviz.build.clearance import (
+    TOLERANCE_MM,
+    Clearance,
+    angle_poses,
+    range_poses,
+    wrap_end_margin,
+)
 from hipviz.core.model import HipModel
 from hipviz.core.muscles import MuscleSet, Wrap
+from hipviz.core.pose import Pose
+from hipviz.io.model_files import load_model
 
 log = logging.getLogger(__name__)
 
 EXIT_MM = (10.0, 15.0, 20.0, 25.0)
 OFFSET_MM = (2.0, 3.0, 4.0)
 CAPSULE_RADIUS_MM = tuple(float(r) for r in range(28, 46, 2))
-#: fallback capsule centres, offset from the hip centre (posterior, superior), mm: the
-#: posterior acetabular rim and ilium stand farther out than a hip-centred sphere reaches
+#: muscles that turn from external to internal rotators as the hip flexes to 90 deg
+FLIP_WITH_FLEXION = ("gluteus_medius_posterior", "gluteus_minimus_posterior", "piriformis")
+#: fallback capsule centres, offset from the hip centre (anterior or posterior, superior),
+#: mm: the acetabular rim and the ilium above it stand farther out than a hip-centred
+#: sphere reaches
 CENTRE_OFFSETS_MM = tuple(
-    (dx, dy, 0.0) for dx in (-10.0, -15.0, -20.0) for dy in (10.0, 15.0, 20.0)
+    (dx, dy, 0.0) for dx in (10.0, -10.0, -15.0, -20.0) for dy in (10.0, 15.0, 20.0)
 )
 FALLBACK_RADIUS_MM = (26.0, 28.0, 30.0)
 FALLBACK_EXIT_MM = (10.0, 15.0)
@@ -83,41 +94,48 @@ def _fits(path, radius: float) -> bool:
 
 
 def design(model: HipModel, clearance: Clearance) -> tuple[HipModel, list[dict]]:
-    """Choose a trochanter exit and capsule wrap for every muscle, the same on both sides.
+    """Choose a trochanter exit and capsule wrap for every right-side path.
 
-    Returns the adjusted model and one provenance record per path.
+    The left paths are mirror images of the right (the bones are symmetric), so each
+    choice is made once, on the right, and holds for both. Returns the model with the
+    right paths adjusted (the left as they were) and one provenance record per muscle.
     """
-    poses = range_poses()
+    poses = range_poses() + angle_poses()
     paths = list(model.muscles.paths)
     keys = model.muscles.keys
     records = []
     for muscle in dict.fromkeys(p.muscle for p in paths):
-        pair = [keys.index(f"{side}.{muscle}") for side in ("right", "left")]
+        i = keys.index(f"right.{muscle}")
+        hip = model.anatomy.hip_centre["right"]
 
-        # pair bound now: score is called only within this muscle's iteration
-        def score(exit_mm, offset_mm, radius_mm, centre=(0.0, 0.0, 0.0), *, pair=pair):
+        def score(
+            exit_mm, offset_mm, radius_mm, centre=(0.0, 0.0, 0.0), i=i, hip=hip, muscle=muscle
+        ):
             trial_paths = list(paths)
-            for i in pair:
-                hip = model.anatomy.hip_centre[paths[i].side]
-                trial_paths[i] = _with_wrap(
-                    paths[i], hip, clearance, exit_mm, offset_mm, radius_mm, centre
-                )
-                if not _fits(trial_paths[i], radius_mm):
-                    return (np.inf, np.inf, np.inf), None, np.inf
-            trial = HipModel(model.anatomy, MuscleSet(tuple(trial_paths)))
-            excess, deepest = clearance.excess(trial, poses, pair)
-            change = max(
-                abs(trial.muscles.rest_lengths[i] - model.muscles.rest_lengths[i]) for i in pair
+            trial_paths[i] = _with_wrap(
+                paths[i], hip, clearance, exit_mm, offset_mm, radius_mm, centre
             )
-            # past the allowance first, then the deepest contact, then the neutral change
+            if not _fits(trial_paths[i], radius_mm):
+                return (np.inf, np.inf, np.inf, np.inf), None, np.inf
+            trial = HipModel(model.anatomy, MuscleSet(tuple(trial_paths)))
+            excess, deepest = clearance.excess(trial, poses, [i])
+            change = abs(trial.muscles.rest_lengths[i] - model.muscles.rest_lengths[i])
+            # a wrap must not undo what the literature is clear about: these muscles turn
+            # into internal rotators as the hip flexes to 90 deg
+            lost = 0
+            if muscle in FLIP_WITH_FLEXION:
+                flexed = trial.solve(Pose.from_dict({"right.hip_flexion_deg": 90.0}))
+                lost = int(flexed.moment_arms_mm["rotation"][i] <= 5.0)
+            # the action first, then past the allowance, the deepest contact, the change
             return (
-                (round(max(excess, 0.0), 2), round(deepest, 1), round(change, 2)),
+                (lost, round(max(excess, 0.0), 2), round(deepest, 1), round(change, 2)),
                 trial_paths,
                 deepest,
             )
 
         # coordinate search, deterministic: radius, then exit distance, then offset
         best = {"exit": 15.0, "offset": 3.0, "radius": 32.0, "centre": (0.0, 0.0, 0.0)}
+        s, trial_paths, depth = (np.inf,), None, np.inf
         for name, values in (
             ("radius", CAPSULE_RADIUS_MM),
             ("exit", EXIT_MM),
@@ -125,9 +143,11 @@ def design(model: HipModel, clearance: Clearance) -> tuple[HipModel, list[dict]]
             ("radius", CAPSULE_RADIUS_MM),
         ):
             results = [(score(**_args({**best, name: v})), v) for v in values]
-            (s, trial_paths, depth), v = min(results, key=lambda r: (r[0][0], r[1]))
-            best[name] = v
-        if depth > TOLERANCE_MM:  # try capsule centres over the posterior rim
+            (s2, trial2, depth2), v = min(results, key=lambda r: (r[0][0], r[1]))
+            if trial2 is not None:
+                s, trial_paths, depth = s2, trial2, depth2
+                best[name] = v
+        if depth > TOLERANCE_MM or s[0]:  # try capsule centres over the acetabular rim
             results = [
                 (score(**_args({**best, "centre": c, "radius": r, "exit": e})), c, r, e)
                 for e in FALLBACK_EXIT_MM
@@ -137,24 +157,24 @@ def design(model: HipModel, clearance: Clearance) -> tuple[HipModel, list[dict]]
             (s2, trial2, depth2), centre, radius, exit_mm = min(
                 results, key=lambda r: (r[0][0], r[1], r[2], r[3])
             )
-            if s2 < s:
+            if trial2 is not None and s2 < s:
                 s, trial_paths, depth = s2, trial2, depth2
                 best.update(centre=centre, radius=radius, exit=exit_mm)
-        for i in pair:
-            new_rest = MuscleSet((trial_paths[i],)).rest_lengths[0]
-            records.append(
-                {
-                    "muscle": muscle,
-                    "side": paths[i].side,
-                    "point": trial_paths[i].names[-2],
-                    "action": _describe(best),
-                    "deepest_contact_mm": round(float(depth), 2),
-                    "neutral_length_change_mm": round(
-                        float(new_rest - model.muscles.rest_lengths[i]), 2
-                    ),
-                }
-            )
-            paths[i] = trial_paths[i]
+        if trial_paths is None:
+            raise RuntimeError(f"{muscle}: no trochanter exit and capsule wrap fits")
+        new_rest = MuscleSet((trial_paths[i],)).rest_lengths[0]
+        records.append(
+            {
+                "muscle": muscle,
+                "point": trial_paths[i].names[-2],
+                "action": _describe(best),
+                "deepest_contact_mm": round(float(depth), 2),
+                "neutral_length_change_mm": round(
+                    float(new_rest - model.muscles.rest_lengths[i]), 2
+                ),
+            }
+        )
+        paths[i] = trial_paths[i]
         log.info(
             "%s: exit %g mm, offset %g mm, capsule %g mm at %s; deepest contact %.2f mm",
             muscle,
@@ -177,11 +197,13 @@ def _args(best: dict) -> dict:
 
 
 def _describe(best: dict) -> str:
+    dx, dy = best["centre"][0], best["centre"][1]
     where = (
         "at the hip centre"
         if not any(best["centre"])
-        else f"centred {abs(best['centre'][0]):g} mm posterior and "
-        f"{best['centre'][1]:g} mm superior of the hip centre (over the posterior acetabular rim)"
+        else f"centred {abs(dx):g} mm {'anterior' if dx > 0 else 'posterior'} and {dy:g} mm "
+        f"superior of the hip centre (over the {'anterior' if dx > 0 else 'posterior'} "
+        "acetabular rim)"
     )
     return (
         f"added a femur via point where the muscle leaves the greater trochanter "
@@ -196,6 +218,7 @@ def add_wraps(json_path, mesh_dir) -> list[dict]:
     import json
     from pathlib import Path
 
+    from hipviz.build.build_muscles import mirror_entry
     from hipviz.core import kinematics as kin
     from hipviz.core.muscles import load_muscles
     from hipviz.io.meshes import load_bones, load_landmarks
@@ -206,10 +229,13 @@ def add_wraps(json_path, mesh_dir) -> list[dict]:
     adjusted, records = design(model, Clearance(load_bones(mesh_dir)))
     data = json.loads(json_path.read_text())
     by_key = {(p.side, p.muscle): p for p in adjusted.muscles.paths}
+    hip = anatomy.hip_centre["right"]
+    right = {}
     for entry in data["muscles"]:
-        path = by_key[entry["side"], entry["muscle"]]
-        hip = anatomy.hip_centre[path.side]
-        local = lambda body, p, hip=hip: p if body == "pelvis" else p - hip  # noqa: E731
+        if entry["side"] != "right":
+            continue
+        path = by_key["right", entry["muscle"]]
+        local = lambda body, p: p if body == "pelvis" else p - hip  # noqa: E731
         entry["points"] = [
             {
                 "name": n,
@@ -229,7 +255,57 @@ def add_wraps(json_path, mesh_dir) -> list[dict]:
             }
             for w in path.wraps
         ]
+        right[entry["muscle"]] = entry
+    data["muscles"] = [
+        e if e["side"] == "right" else mirror_entry(right[e["muscle"]]) for e in data["muscles"]
+    ]
     data["provenance"]["adjustments"] = data["provenance"]["adjustments"] + records
     data["provenance"]["method"] += " " + " ".join(__doc__.split()).split(" The choice")[0].strip()
     json_path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     return records
+
+
+#: random poses per mode for the recorded clearance (the test suite checks the same set)
+CLEARANCE_RANDOM_POSES = 100
+
+
+def record_clearance(json_path, mesh_dir) -> dict:
+    """Measure the deepest point of any path inside bone, per mode, and record it.
+
+    Over each mode's corners (:func:`range_poses`, :func:`angle_poses`) and
+    :data:`CLEARANCE_RANDOM_POSES` seeded random poses (:func:`random_poses`); written to
+    the provenance of ``json_path`` as ``clearance`` (read by the validation page).
+    """
+    import json
+    from pathlib import Path
+
+    from hipviz.build.clearance import random_poses
+    from hipviz.io.meshes import load_bones
+
+    json_path = Path(json_path)
+    model = load_model(mesh_dir, json_path)
+    clearance = Clearance(load_bones(mesh_dir))
+    record = {}
+    margin = np.inf
+    for mode, corners in (("gt", range_poses()), ("angles", angle_poses())):
+        poses = corners + random_poses(CLEARANCE_RANDOM_POSES, mode)
+        worst = clearance.worst(model, poses)
+        deepest = worst[0] if worst else None
+        record[mode] = {
+            "poses": len(poses),
+            "deepest_mm": round(deepest.depth_mm, 2) if deepest else 0.0,
+            "where": (
+                f"{deepest.path} in {deepest.bone} at "
+                + ", ".join(
+                    f"{k} {v:g}" for k, v in deepest.pose.as_dict().items() if v and k[0] == "r"
+                )
+                if deepest
+                else "nowhere"
+            ),
+        }
+        margin = min(margin, wrap_end_margin(model, poses))
+    record["wrap_end_margin_mm"] = round(float(margin), 2)
+    data = json.loads(json_path.read_text())
+    data["provenance"]["clearance"] = record
+    json_path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    return record

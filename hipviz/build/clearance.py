@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hipviz.core.model import HipModel
-from hipviz.core.pose import Pose
+from hipviz.core.pose import ANGLE_KEYS, RANGES, Pose
 from hipviz.io.meshes import BONE_BODIES, Bone
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,57 @@ def range_poses(
                 }
             )
         )
+    return poses
+
+
+def angle_poses(
+    abductions: tuple[float, ...] = (-30.0, 0.0, 45.0),
+    rotations: tuple[float, ...] = (-45.0, 0.0, 45.0),
+    crests: tuple[float, ...] = (-25.0, 0.0, 25.0),
+    flexions: tuple[float, ...] = (0.0, 45.0, 90.0),
+) -> list[Pose]:
+    """Poses of the joint-angle mode: every combination of the angles' extremes and 0.
+
+    Both sides driven by their angles at once (crests opposite, as :func:`range_poses`).
+    """
+    return [
+        Pose.from_dict(
+            {
+                "right.hip_abduction_deg": abd,
+                "right.hip_rotation_deg": rot,
+                "right.iliac_crest_superior_mm": crest,
+                "right.hip_flexion_deg": flex,
+                "left.hip_abduction_deg": abd,
+                "left.hip_rotation_deg": rot,
+                "left.iliac_crest_superior_mm": -crest,
+                "left.hip_flexion_deg": flex,
+            }
+        )
+        for abd, rot, crest, flex in itertools.product(abductions, rotations, crests, flexions)
+    ]
+
+
+def random_poses(n: int, mode: str, seed: int = 16) -> list[Pose]:
+    """``n`` poses drawn uniformly over every control's whole range, seeded.
+
+    Parameters
+    ----------
+    n : int
+    mode : str
+        ``"gt"`` (GT position drives both sides) or ``"angles"``.
+    seed : int
+    """
+    keys = ["iliac_crest_superior_mm", "hip_flexion_deg"]
+    keys += ["gt_superior_mm", "gt_anterior_mm"] if mode == "gt" else list(ANGLE_KEYS)
+    rng = np.random.default_rng(seed)
+    poses = []
+    for _ in range(n):
+        values = {}
+        for side in ("right", "left"):
+            for key in keys:
+                lo, hi = RANGES[key][:2]
+                values[f"{side}.{key}"] = float(rng.uniform(lo, hi))
+        poses.append(Pose.from_dict(values))
     return poses
 
 
@@ -143,6 +194,27 @@ class Clearance:
                 if (key, part) not in found or depth > found[key, part].depth_mm:
                     found[key, part] = Contact(key, part, depth, pose)
         return sorted(found.values(), key=lambda c: -c.depth_mm)
+
+
+def wrap_end_margin(model: HipModel, poses: list[Pose], paths: list[int] | None = None) -> float:
+    """Smallest distance (mm) from a wrap sphere's surface to either end of its segment.
+
+    A sphere wrap is only meaningful with both ends outside the sphere (an end inside
+    makes the length ignore the gap); negative means an end went inside in some pose.
+    """
+    keys = range(len(model.muscles.paths)) if paths is None else paths
+    worst = np.inf
+    for pose in poses:
+        t = model.solve(pose, moment_arms=False).transforms
+        for i in keys:
+            path = model.muscles.paths[i]
+            for w in path.wraps:
+                centre = t[w.body][:3, :3] @ w.centre + t[w.body][:3, 3]
+                for j in (w.segment, w.segment + 1):
+                    tb = t[path.bodies[j]]
+                    end = tb[:3, :3] @ path.points[j] + tb[:3, 3]
+                    worst = min(worst, float(np.linalg.norm(end - centre)) - w.radius)
+    return worst
 
 
 def _sample(line: np.ndarray) -> np.ndarray:

@@ -1,10 +1,15 @@
-"""Read the Delp 1990 / OpenSim gait2392 hip muscle paths and bones from PyPI ``myo-sim``.
+"""Read the Rajagopal et al. (2016) hip muscle paths and bones from PyPI ``myo-sim``.
 
-``myo-sim`` 0.2.4 (MyoSuite, Apache-2.0) ships the MuJoCo leg model whose spatial
-tendons are the gait2392 muscle paths. This module reads, with :mod:`xml.etree` only:
+``myo-sim`` 0.2.4 (MyoSuite, Apache-2.0) ships the MuJoCo leg model ``myolegs``, which
+its own ``models/leg/README.md`` derives from Rajagopal et al.'s full-body gait model
+(IEEE Trans Biomed Eng 2016) -- not from gait2392 (myo-sim's reduced ``myolegs26`` is of
+gait2392's lineage, but lumps each hip abductor into one path, so it has no compartments;
+gait2392's own sites are read by :mod:`hipviz.build.gait2392`). Rajagopal's bone meshes are
+gait2392's bones, in other frames. This module reads, with :mod:`xml.etree` only:
 
 * the ordered sites of the gluteus medius (``glmed1/2/3``), gluteus minimus
-  (``glmin1/2/3``) and piriformis (``piri``) paths of both legs
+  (``glmin1/2/3``), piriformis (``piri``), gluteus maximus (``glmax1/2/3``) and tensor
+  fasciae latae (``tfl``, to the knee) paths of both legs
   (``models/leg/assets/myolegs_tendon.xml``),
 * each site's position in its body frame (``models/leg/assets/myolegs_chain.xml``),
 * the pelvis -> femur body offsets (the femur body origin is the femoral head centre),
@@ -56,7 +61,14 @@ MUSCLES: dict[str, str] = {
     "glmin2": "gluteus_minimus_middle",
     "glmin3": "gluteus_minimus_posterior",
     "piri": "piriformis",
+    "glmax1": "gluteus_maximus_superior",
+    "glmax2": "gluteus_maximus_middle",
+    "glmax3": "gluteus_maximus_inferior",
+    "tfl": "tensor_fasciae_latae",
 }
+#: sites below the knee, left out: hipviz has no tibia (the knee stays straight, so the
+#: part of a path beyond the femur never changes length)
+BELOW_KNEE = ("tfl-P4",)
 #: myo-sim side suffix -> hipviz side name
 SIDES: dict[str, str] = {"r": "right", "l": "left"}
 #: bone part name -> (body, mesh file in models/meshes); ``sacrum`` is added, see module doc
@@ -258,7 +270,7 @@ def read_tendons(models: Path | None = None) -> dict[str, tuple[list[str], list[
 
 
 def muscle_paths(models: Path | None = None) -> list[MusclePath]:
-    """The 14 hip muscle paths (7 muscles x 2 sides) with their sites in body frames (mm).
+    """The hip muscle paths (:data:`MUSCLES` x 2 sides) with their sites in body frames (mm).
 
     Returns
     -------
@@ -274,6 +286,7 @@ def muscle_paths(models: Path | None = None) -> list[MusclePath]:
             if tendon not in tendons:
                 raise ValueError(f"{TENDON_XML}: tendon {tendon} not found")
             names, wraps = tendons[tendon]
+            names = [n for n in names if n.rsplit("_", 1)[0] not in BELOW_KNEE]
             missing = [n for n in names if n not in sites]
             if missing:
                 raise ValueError(f"{CHAIN_XML}: sites {missing} of {tendon} not found")

@@ -158,13 +158,18 @@ def sphere_wrap_length(p: np.ndarray, q: np.ndarray, centre: np.ndarray, radius)
 
     Straight if the segment misses the sphere; otherwise tangent + great-circle arc +
     tangent in the plane through p, q and the centre. Continuous, with a continuous
-    first derivative, where the wrap engages.
+    first derivative, where the wrap engages. An end inside the sphere (a femur point
+    carried into a pelvis-fixed sphere) shrinks the sphere to pass through that end, so
+    the length stays continuous and never ignores the gap.
     """
     # written with sqrt, minimum and maximum rather than norm and clip (the same numbers):
     # on the 14 wraps of one pose numpy's per-call overhead is most of the cost
     a, b, pq = p - centre, q - centre, q - p
     da, db = np.sqrt((a * a).sum(-1)), np.sqrt((b * b).sum(-1))
     straight = np.sqrt((pq * pq).sum(-1))
+    # an end inside the sphere shrinks it to that end's distance, so the path still goes
+    # round (continuously, as the end crosses the surface) instead of skipping the gap
+    radius = np.minimum(radius, np.minimum(da, db))
     ra = np.minimum(np.maximum(radius / da, -1.0), 1.0)
     rb = np.minimum(np.maximum(radius / db, -1.0), 1.0)
     gamma = np.arccos(np.minimum(np.maximum((a * b).sum(-1) / (da * db), -1.0), 1.0))
@@ -183,6 +188,7 @@ def sphere_wrap_points(
     """Points of the wrapped path from p to q (one pose, (3,) each): (m, 3), ends included."""
     a, b = p - centre, q - centre
     da, db = np.linalg.norm(a), np.linalg.norm(b)
+    radius = min(radius, da, db)  # an end inside: see sphere_wrap_length
     gamma = np.arccos(np.clip(a @ b / (da * db), -1.0, 1.0))
     ta, tb = np.arccos(min(radius / da, 1.0)), np.arccos(min(radius / db, 1.0))
     if gamma - ta - tb <= 0.0 or gamma < 1e-9:
@@ -319,15 +325,18 @@ class MuscleSet:
             ab = ends.reshape(ends.shape[:-2] + (2, n, 3)) - centre[..., None, :, :]
             dist = np.sqrt((ab * ab).sum(-1))  # (..., 2, n): centre to each end
             da, db = dist[..., 0, :], dist[..., 1, :]
+            # an end inside the sphere shrinks it to that end (see sphere_wrap_length)
+            radius = np.minimum(self._wrap_radius, np.minimum(da, db))
             gamma = np.arccos(
                 np.minimum(
                     np.maximum((ab[..., 0, :, :] * ab[..., 1, :, :]).sum(-1) / (da * db), -1.0), 1.0
                 )
             )
-            tangent = np.arccos(np.minimum(np.maximum(self._wrap_radius / dist, -1.0), 1.0))
+            r = radius[..., None, :]
+            tangent = np.arccos(np.minimum(np.maximum(r / dist, -1.0), 1.0))
             arc = gamma - tangent[..., 0, :] - tangent[..., 1, :]
-            lines = np.sqrt(np.maximum(dist**2 - self._wrap_radius**2, 0))
-            wrapped = lines[..., 0, :] + lines[..., 1, :] + self._wrap_radius * np.maximum(arc, 0.0)
+            lines = np.sqrt(np.maximum(dist**2 - r**2, 0))
+            wrapped = lines[..., 0, :] + lines[..., 1, :] + radius * np.maximum(arc, 0.0)
             seg[..., self._wrap_seg] = np.where(arc > 0.0, wrapped, seg[..., self._wrap_seg])
         return np.add.reduceat(seg, self._seg_starts, axis=-1)
 
@@ -339,10 +348,10 @@ class MuscleSet:
         """
         rows = self._rows(transforms, self._length_rows)
         p, q, centre = (rows[..., part, :] for part in self._parts[2:])
-        radius = self._wrap_radius[:, None]
         a, b = p - centre, q - centre
         da = np.sqrt((a * a).sum(-1))[:, None]
         db = np.sqrt((b * b).sum(-1))[:, None]
+        radius = np.minimum(self._wrap_radius[:, None], np.minimum(da, db))
         gamma = np.arccos(np.minimum(np.maximum((a * b).sum(-1)[:, None] / (da * db), -1.0), 1.0))
         ta, tb = np.arccos(np.minimum(radius / da, 1.0)), np.arccos(np.minimum(radius / db, 1.0))
         engaged = ((gamma - ta - tb > 0.0) & (gamma >= 1e-9))[:, 0]

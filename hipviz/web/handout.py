@@ -104,8 +104,10 @@ CONTENT_SECURITY_POLICY = (
 CREDITS = (
     "Bone meshes derived from the GIAS3 LLP26 mean shape model (musculoskeletal-models, "
     "Auckland Bioengineering Institute), Mozilla Public License 2.0. Muscle paths derived "
-    "from myo-sim (MyoSuite; Vikash Kumar, Vittorio Caggiano, Huawei Wang), Apache License "
-    "2.0, modified for hipviz. 3D viewer: vtk.js (Kitware), BSD 3-Clause licence. See the "
+    "from OpenSim's gait2392 model (Delp, Loan, Hoy, Zajac, Topp, Rosen, Thelen, Anderson, "
+    "Seth; opensim-org/opensim-models), CC BY 3.0, and from Rajagopal et al. 2016 as in "
+    "myo-sim (MyoSuite; Vikash Kumar, Vittorio Caggiano, Huawei Wang), Apache License 2.0; "
+    "both modified for hipviz. 3D viewer: vtk.js (Kitware), BSD 3-Clause licence. See the "
     "NOTICE and licence files that come with hipviz."
 )
 DEFAULT_TITLE = "Hip muscle lengths"
