@@ -174,22 +174,35 @@ def render_animation(
 #: frames the GIF's palette is built from (evenly spaced), and at most this many pixels
 PALETTE_FRAMES = 16
 PALETTE_MAX_PX = 8_000_000
+#: of the GIF's 256 colours, this many by octree (every hue), the rest by median cut (area)
+OCTREE_COLOURS = 192
 
 
 def gif_palette(frames: list[np.ndarray]) -> Image.Image:
     """One 256-colour palette for every frame of a GIF, so the colours do not flicker.
 
-    Built from frames spread over the whole sweep with Pillow's fast octree. Median cut
-    (the old way) gives each colour entries in proportion to its area, so the background
-    gradient and the bones took nearly all of them: thin muscles lost their blue or red to
-    grey and the legend's 256 steps fell into three blocks. The octree keeps the rare but
-    saturated colours of muscles and legend within a few RGB units of the PNG.
+    Built from frames spread over the whole sweep. Median cut alone (the old way) gives
+    each colour entries in proportion to its area, so the background gradient and the
+    bones took nearly all of them: thin muscles lost their blue or red to grey and the
+    legend's 256 steps fell into three blocks. An octree keeps the rare but saturated
+    colours of muscles and legend within a few RGB units of the PNG; a quarter of the
+    entries still come from median cut, so the large background gradient keeps fine steps
+    (with the octree alone its bands show dotted edges).
     """
     picks = np.unique(np.linspace(0, len(frames) - 1, min(len(frames), PALETTE_FRAMES)).round())
     sample = np.concatenate([frames[int(i)][..., :3] for i in picks], axis=0)
     step = int(np.ceil(sample.shape[0] * sample.shape[1] / PALETTE_MAX_PX))
-    sample = np.ascontiguousarray(sample[::step])
-    return Image.fromarray(sample).quantize(colors=256, method=Image.Quantize.FASTOCTREE)
+    image = Image.fromarray(np.ascontiguousarray(sample[::step]))
+    colours = []
+    for n, method in (
+        (OCTREE_COLOURS, Image.Quantize.FASTOCTREE),
+        (256 - OCTREE_COLOURS, Image.Quantize.MEDIANCUT),
+    ):
+        part = image.quantize(colors=n, method=method).getpalette()[: 3 * n]
+        colours += part + part[-3:] * (n - len(part) // 3)  # fewer colours than asked: pad
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(colours)
+    return palette
 
 
 def _write_gif(path: str, frames: list[np.ndarray], fps: float) -> None:
