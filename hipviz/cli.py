@@ -163,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"camera view (default: the scene's, else {DEFAULT_VIEW})",
     )
     p.add_argument("--transparent", action="store_true", help="transparent background")
+    _add_text_colour_arg(p)
     p.add_argument("--no-legend", action="store_true", help="leave out the colour legend")
     p.add_argument("--no-title", action="store_true", help="leave out the scene's title")
     p.add_argument("--no-caption", action="store_true", help="leave out the scene's caption")
@@ -196,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=_size, default=None, help="WxH pixels (default 960x540)")
     p.add_argument("--view", choices=list(VIEWS), default=None, help="camera view")
     p.add_argument("--no-legend", action="store_true", help="leave out the colour legend")
+    _add_text_colour_arg(p)
 
     p = sub.add_parser(
         "plot",
@@ -391,6 +393,16 @@ def _position(args: argparse.Namespace) -> int:
     except PositionError as exc:
         raise UsageError(str(exc)) from None
     return print_position(found, args.format)
+
+
+def _add_text_colour_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--text-colour",
+        choices=["auto", "light", "dark"],
+        default="auto",
+        help="title, caption and legend text: light (for a dark slide), dark, or auto from "
+        "the background (default: light on slate and black, dark on white and transparent)",
+    )
 
 
 def _add_pose_args(p: argparse.ArgumentParser) -> None:
@@ -697,6 +709,7 @@ def _render(args: argparse.Namespace) -> int:
         size=args.size or (1600, 1000),
         scale=args.scale,
         transparent=args.transparent,
+        text_colour=args.text_colour,
         legend=False if args.no_legend else None,
         title=not args.no_title,
         caption=not args.no_caption,
@@ -809,7 +822,9 @@ def _animate(args: argparse.Namespace) -> int:
     args.set = []
     scene = _scene_for(args.scene, args)
     options = FigureOptions(
-        size=args.size or DEFAULT_ANIMATION_SIZE, legend=False if args.no_legend else None
+        size=args.size or DEFAULT_ANIMATION_SIZE,
+        text_colour=args.text_colour,
+        legend=False if args.no_legend else None,
     )
     try:
         values = sweep_values(args.param, args.start, args.stop, args.frames, args.bounce)

@@ -3,8 +3,9 @@
 Every frame is a figure (:mod:`hipviz.render.export`) of the same scene with one pose value
 changed and the title replaced by a readout of that value, rendered off-screen by one
 plotter (actors built once). GIF is written with Pillow (one palette for all frames, so
-the colours do not flicker); MP4 (H.264) with the ffmpeg executable that the
-``imageio-ffmpeg`` package ships, so no system ffmpeg is needed.
+the colours do not flicker, built so muscles and legend keep the PNG's colours); MP4
+(H.264) with the ffmpeg executable that the ``imageio-ffmpeg`` package ships, so no system
+ffmpeg is needed.
 """
 
 from __future__ import annotations
@@ -170,13 +171,47 @@ def render_animation(
     return path
 
 
-def _write_gif(path: str, frames: list[np.ndarray], fps: float) -> None:
+#: frames the GIF's palette is built from (evenly spaced), and at most this many pixels
+PALETTE_FRAMES = 16
+PALETTE_MAX_PX = 8_000_000
+#: of the GIF's 256 colours, this many by octree (every hue), the rest by median cut (area)
+OCTREE_COLOURS = 192
 
-    # one palette for all frames, from the first, middle and last (the extremes of colour)
-    sample = np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=0)
-    palette = Image.fromarray(sample[..., :3]).quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+
+def gif_palette(frames: list[np.ndarray]) -> Image.Image:
+    """One 256-colour palette for every frame of a GIF, so the colours do not flicker.
+
+    Built from frames spread over the whole sweep. Median cut alone (the old way) gives
+    each colour entries in proportion to its area, so the background gradient and the
+    bones took nearly all of them: thin muscles lost their blue or red to grey and the
+    legend's 256 steps fell into three blocks. An octree keeps the rare but saturated
+    colours of muscles and legend within a few RGB units of the PNG; a quarter of the
+    entries still come from median cut, so the large background gradient keeps fine steps
+    (with the octree alone its bands show dotted edges).
+    """
+    picks = np.unique(np.linspace(0, len(frames) - 1, min(len(frames), PALETTE_FRAMES)).round())
+    sample = np.concatenate([frames[int(i)][..., :3] for i in picks], axis=0)
+    step = int(np.ceil(sample.shape[0] * sample.shape[1] / PALETTE_MAX_PX))
+    image = Image.fromarray(np.ascontiguousarray(sample[::step]))
+    colours = []
+    for n, method in (
+        (OCTREE_COLOURS, Image.Quantize.FASTOCTREE),
+        (256 - OCTREE_COLOURS, Image.Quantize.MEDIANCUT),
+    ):
+        part = image.quantize(colors=n, method=method).getpalette()[: 3 * n]
+        colours += part + part[-3:] * (n - len(part) // 3)  # fewer colours than asked: pad
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(colours)
+    return palette
+
+
+def _write_gif(path: str, frames: list[np.ndarray], fps: float) -> None:
+    palette = gif_palette(frames)
+    # no dithering: dithered muscles look speckled, and a flat colour compresses better
     images = [
-        Image.fromarray(f[..., :3]).quantize(palette=palette, dither=Image.Dither.NONE)
+        Image.fromarray(np.ascontiguousarray(f[..., :3])).quantize(
+            palette=palette, dither=Image.Dither.NONE
+        )
         for f in frames
     ]
     images[0].save(

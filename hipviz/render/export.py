@@ -39,6 +39,7 @@ from hipviz.io.model_files import load_model
 from hipviz.io.scene import Scene, state_values
 from hipviz.render.muscle_layer import LINE_WIDTH_PX
 from hipviz.render.scene import (
+    BACKGROUND,
     BACKGROUNDS,
     LEGEND_ON_BACKGROUND,
     LEGEND_ON_TRANSPARENT,
@@ -75,6 +76,12 @@ CAPTION_FONT_PX = 20
 MAX_BAND_FRACTION = 0.34
 #: VTK places text by its line box; the baseline is this far (em) above the box bottom
 DESCENT_EM = 0.22
+#: ``--text-colour`` choices: light text for dark slides, dark text for light ones, or
+#: from the background (:func:`light_text`)
+TEXT_COLOURS = ("auto", "light", "dark")
+#: (text, legend panel, the slide assumed under a transparent figure) for light and dark text
+LIGHT_TEXT = (LEGEND_ON_BACKGROUND[0], LEGEND_ON_BACKGROUND[1], BACKGROUND[1])
+DARK_TEXT = (LEGEND_ON_TRANSPARENT[0], LEGEND_ON_TRANSPARENT[1], "#ffffff")
 
 
 class FigureError(ValueError):
@@ -95,7 +102,12 @@ class FigureOptions:
         and 2400 pixels (below and above, they stop shrinking and growing). SVG and PDF
         pages keep ``size``.
     transparent : bool, default: False
-        Transparent background (PNG, SVG, PDF keep the alpha); text turns dark for paper.
+        Transparent background (PNG, SVG, PDF keep the alpha). The legend has no panel
+        there (it would wash out the bones and leave a rectangle on the slide).
+    text_colour : {"auto", "light", "dark"}, default: "auto"
+        Colour of the title, caption and legend text. ``"auto"`` follows the background:
+        light on ``slate`` and ``black``, dark on ``white`` and on a transparent
+        background (paper and light slides; say ``"light"`` for a dark slide).
     legend : bool or None, default: None
         Draw the colour legend; ``None`` follows the scene's ``display.legend``.
     title, caption : bool, default: True
@@ -105,6 +117,7 @@ class FigureOptions:
     size: tuple[int, int] = DEFAULT_SIZE
     scale: float = 1.0
     transparent: bool = False
+    text_colour: str = "auto"
     legend: bool | None = None
     title: bool = True
     caption: bool = True
@@ -119,6 +132,10 @@ class FigureOptions:
         w, h = self.size
         if not (isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0):
             raise FigureError(f"figure size must be two whole numbers of pixels, got {self.size}")
+        if self.text_colour not in TEXT_COLOURS:
+            raise FigureError(
+                f"text colour '{self.text_colour}' is not one of {', '.join(TEXT_COLOURS)}"
+            )
         low, high = SCALE_RANGE
         if not low <= self.scale <= high:  # also refuses NaN
             raise FigureError(f"scale {self.scale} is out of range (allowed {low:g} to {high:g})")
@@ -129,6 +146,18 @@ class FigureOptions:
                 f"must be {MIN_PX} to {MAX_PX} pixels"
             )
         return self
+
+
+def light_text(text_colour: str, background: str) -> bool:
+    """Whether a figure's text is light: ``text_colour`` as asked, or from ``background``.
+
+    ``"auto"`` is light on the dark backgrounds (``slate``, ``black``) and dark on
+    ``white`` and ``transparent``: a transparent figure cannot see its slide, and dark text
+    is the safe guess for paper and the common white slide; a dark slide says ``"light"``.
+    """
+    if text_colour != "auto":
+        return text_colour == "light"
+    return background in ("slate", "black")
 
 
 def text_scale(height_px: int) -> float:
@@ -198,11 +227,19 @@ class TitleBlock:
         return out
 
     def layout(
-        self, title: str, caption: str, width: int, height: int, colour, background=None
+        self,
+        title: str,
+        caption: str,
+        width: int,
+        height: int,
+        colour,
+        background=None,
+        slide="#ffffff",
     ) -> float:
         """Place the texts for a ``width`` x ``height`` image; returns the band height, px.
 
-        ``background`` is the band's colour (``None``: transparent).
+        ``background`` is the band's colour (``None``: transparent, over a ``slide`` of
+        that colour: the text's smoothed edges blend towards it, not into a halo).
         """
         s = text_scale(height)
         margin = 14.0 * s
@@ -260,7 +297,7 @@ class TitleBlock:
         self.renderer.SetDraw(fraction > 0)
         self.renderer.SetViewport(0.0, 1.0 - fraction if fraction > 0 else 0.99, 1.0, 1.0)
         if background is None:
-            self.renderer.SetBackground(1.0, 1.0, 1.0)
+            self.renderer.SetBackground(pv.Color(slide).float_rgb)
             self.renderer.SetBackgroundAlpha(0.0)
         else:
             self.renderer.SetBackground(pv.Color(background).float_rgb)
@@ -371,16 +408,31 @@ class FigureRenderer:
         self.state.restore(values)
         state, hs = self.state, self.scene
         hs.set_line_width(LINE_WIDTH_PX * max(1.0, text_scale(height)), render=False)
-        light = state.background in ("white", "transparent")
-        colour = (LEGEND_ON_TRANSPARENT if light else LEGEND_ON_BACKGROUND)[0]
+        light = light_text(options.text_colour, state.background)
+        text, panel, slide = LIGHT_TEXT if light else DARK_TEXT
+        hs.set_legend_colours(text, panel)
+        if hs.muscles is not None:
+            hs.muscles.legend.set_panel(not options.transparent)
         bottom, top = BACKGROUNDS[state.background]
+        # the band has the background's colour, unless the text asked for is the
+        # background's own (dark on slate): then the legend panel's, so it still reads
+        band_colour = top or bottom
+        if light != light_text("auto", state.background):
+            band_colour = panel
+        if options.transparent:
+            # the colour under alpha 0: smoothed edges of text and bones blend towards the
+            # slide the text was chosen for, so they show no halo there
+            self.plotter.renderer.SetBackground(pv.Color(slide).float_rgb)
+        else:  # set every time: the last figure may have been transparent
+            self.plotter.set_background(bottom, top=top)
         band = self.titles.layout(
             state.title if options.title else "",
             state.caption if options.caption else "",
             width,
             height,
-            colour,
-            background=None if options.transparent else (top or bottom),
+            text,
+            background=None if options.transparent else band_colour,
+            slide=slide,
         )
         self.plotter.renderer.SetViewport(0.0, 0.0, 1.0, 1.0 - band / height)
         # a named view is framed for the picture's own shape, below the title band

@@ -129,6 +129,8 @@ class Legend:
                 actor, reset_camera=False, pickable=False, render=False, name=f"legend-{id(actor)}"
             )
         self._size = (0, 0)
+        #: whether the panel shows with the legend; a transparent figure leaves it out
+        self.panel_shown = True
         self.set_limit(limit_pct)
         # lay out again whenever the viewport size changed since the last render
         plotter.renderer.AddObserver("StartEvent", self._fit)
@@ -179,9 +181,22 @@ class Legend:
         for actor in self.texts:
             actor.GetTextProperty().SetColor(pv.Color(text).float_rgb)
 
+    def set_panel(self, shown: bool) -> None:
+        """Draw the panel behind the legend or not.
+
+        A transparent figure goes on a slide of any colour: a semi-opaque panel there is a
+        pale (or dark) rectangle over the slide and washes out the femoral shafts behind it,
+        so figures leave it out and draw the text with an outline of the slide's colour.
+        """
+        self.panel_shown = bool(shown)
+        self.panel.SetVisibility(self.panel_shown and self.visible)
+        for actor in self.texts:
+            actor.GetTextProperty().SetShadow(not self.panel_shown)
+
     def set_visible(self, visible: bool) -> None:
         for actor in self.actors:
             actor.SetVisibility(bool(visible))
+        self.panel.SetVisibility(bool(visible) and self.panel_shown)
 
     @property
     def visible(self) -> bool:
