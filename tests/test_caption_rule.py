@@ -16,8 +16,9 @@ from hipviz.io.scene import read_scene
 ROOT = Path(__file__).resolve().parents[1]
 SCENE_02 = ROOT / "scenes" / "02_two_sided_case.toml"
 SCENE_03 = ROOT / "scenes" / "03_gt_superior.toml"
-#: words from scene 02's caption that describe its own pose only
-STALE = "+7.8 %"
+#: words from scene 02's caption that describe its own pose only: its first signed
+#: percentage (read from the file, so a rebuilt anatomy that changes it changes this too)
+STALE = re.search(r"[+-]\d+\.\d %", read_scene(SCENE_02).caption).group(0)
 NOW_02 = "Right GT 12 mm superior, 8 mm posterior; left GT 8 mm superior, 8 mm anterior"
 
 
