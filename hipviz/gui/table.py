@@ -34,7 +34,7 @@ from hipviz.core.muscles import MUSCLES
 from hipviz.core.pose import SIDES
 from hipviz.formatting import number
 from hipviz.io.safe_save import save_text
-from hipviz.names import muscle_label
+from hipviz.names import MOMENT_ARM_LABELS, MOMENT_ARM_SHORT, SIDE_LABELS, muscle_label
 from hipviz.render.colours import (
     COLOUR_SCALES,
     DEFAULT_LIMIT_PCT,
@@ -62,13 +62,13 @@ COLUMNS = (
     ("L \N{MINUS SIGN} R\nlength\nmm", "left_minus_right_mm", None, "difference_mm"),
     *(
         (
-            f"{side[0].upper()} MA\n{short}\nmm",
+            f"{SIDE_LABELS[side][0]} MA\n{short}\nmm",
             f"{side}_moment_arm_{action}_mm",
             side,
             f"moment_{action}",
         )
         for side in SIDES
-        for action, short in (("flexion", "flex"), ("abduction", "abd"), ("rotation", "rot"))
+        for action, short in MOMENT_ARM_SHORT.items()
     ),
 )
 #: the key under the table: what the short headers' words mean
@@ -99,11 +99,12 @@ def _header_tip(side: str | None, quantity: str) -> str:
     if quantity == "difference_mm":
         return "Left length minus right length, mm. Click to sort."
     if quantity.startswith("moment_"):
+        action = quantity[7:]
         return (
-            f"{side.capitalize()} moment arm, mm (-dL/d angle) about hip "
-            f"{MOMENT_TIPS[quantity[7:]]}. Click to sort."
+            f"{SIDE_LABELS[side]} {MOMENT_ARM_LABELS[action].lower()}, mm (-dL/d angle) "
+            f"about hip {MOMENT_TIPS[action]}. Click to sort."
         )
-    return f"{side.capitalize()} {_QUANTITY_TIPS[quantity]}. Click to sort."
+    return f"{SIDE_LABELS[side]} {_QUANTITY_TIPS[quantity]}. Click to sort."
 
 
 #: column -> header tooltip
