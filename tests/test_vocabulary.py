@@ -78,6 +78,10 @@ def test_inspect_panel_names_the_path_in_anatomy_words(window, qtbot):
     assert "via the greater sciatic notch" not in text  # gluteus medius has no notch
     window.select_path("right.piriformis")
     text = visible_text(window.inspect.text)
+    arm = window.model.solution.moment_arms_mm["rotation"][
+        window.model.solution.keys.index("right.piriformis")
+    ]
+    assert ("internal rotator" if arm > 0 else "external rotator") in text
     assert "origin on the sacrum" in text and "via the greater sciatic notch" in text
     assert "insertion on the greater trochanter" in text
 
@@ -174,3 +178,12 @@ def test_every_point_of_every_path_has_words(muscle):
             words = point_words(path.muscle, path.roles, path.bodies)
             assert len(words) == len(path.names)
             assert not any(w.startswith("point ") for w in words), words
+
+
+def test_the_views_legend_ends_say_the_names_modules_roles():
+    from hipviz.names import ACTION_ROLES
+    from hipviz.render.colours import COLOUR_SCALES
+
+    for scale in COLOUR_SCALES.values():
+        if scale.action is not None:
+            assert (scale.negative, scale.positive) == ACTION_ROLES[scale.action]

@@ -14,10 +14,10 @@ from hipviz.formatting import number
 from hipviz.names import (
     ATTACHMENTS,
     MOMENT_ARM_LABELS,
-    MOMENT_ARM_SIGNS,
     group_of,
     path_label,
     point_words,
+    role_words,
 )
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,7 @@ def describe(path: MusclePath, solution: Solution) -> str:
         rows.append(
             (
                 MOMENT_ARM_LABELS[action],
-                f"{number(arms[i], sign=True)} mm "
-                f"<span style='color:#666'>({html.escape(MOMENT_ARM_SIGNS[action])})</span>",
+                f"{number(arms[i], sign=True)} mm ({role_words(action, float(arms[i]))})",
             )
         )
     rows.append(("Path", f"<span style='color:#666'>{points}</span>"))

@@ -31,10 +31,11 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from hipviz.core.muscles import GROUPS, MUSCLES
+from hipviz.core.muscles import MUSCLES
 from hipviz.core.pose import ANGLE_KEYS, GT_KEYS, RANGES, SIDES, split_key
 from hipviz.formatting import number
 from hipviz.io.safe_save import saving
+from hipviz.names import SIDE_LABELS, short_muscle_label
 
 if TYPE_CHECKING:
     from hipviz.core.model import HipModel
@@ -55,12 +56,7 @@ MUSCLE_COLOURS: dict[str, str | None] = {
     "piriformis": None,
 }
 SIDE_STYLES = {"right": "-", "left": (0, (5, 2.5))}
-SIDE_NAMES = {"right": "Right", "left": "Left"}
-GROUP_NAMES = {
-    "gluteus_medius": "Gluteus medius",
-    "gluteus_minimus": "Gluteus minimus",
-    "piriformis": "Piriformis",
-}
+SIDE_NAMES = SIDE_LABELS
 #: (ink, background, grid, marker line) per theme
 THEMES = {
     "light": ("#111111", "#ffffff", "#d9dde2", "#5b6570"),
@@ -79,15 +75,11 @@ EXPORT_FORMATS = {".png": "PNG image", ".svg": "SVG drawing"}
 
 
 def muscle_name(muscle: str) -> str:
-    """``"gluteus_medius_anterior"`` -> ``"G. medius anterior"`` (legend text)."""
-    for group, members in GROUPS.items():
-        if muscle in members:
-            part = muscle[len(group) :].strip("_")
-            name = GROUP_NAMES[group]
-            if part:
-                name = name.replace("Gluteus ", "G. ")
-            return f"{name} {part}".strip()
-    raise KeyError(f"unknown muscle '{muscle}'; known: {', '.join(MUSCLES)}")
+    """``"gluteus_medius_anterior"`` -> ``"G. medius anterior"`` (legend text: the names
+    module's short form, the legend has little room at projector scale)."""
+    if muscle not in MUSCLES:
+        raise KeyError(f"unknown muscle '{muscle}'; known: {', '.join(MUSCLES)}")
+    return short_muscle_label(muscle)
 
 
 def control_values(key: str, n: int = N_SAMPLES) -> np.ndarray:
