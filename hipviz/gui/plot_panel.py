@@ -40,7 +40,7 @@ from PyQt5.QtWidgets import (
 
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import POSE_KEYS, SIDES
-from hipviz.names import CONTROL_LABELS, SIDE_LABELS
+from hipviz.names import CONTROL_LABELS, MOMENT_ARM_LABELS, SIDE_LABELS
 from hipviz.render.colours import COLOUR_SCALES
 from hipviz.render.length_plot import (
     EXPORT_DPI,
@@ -80,19 +80,19 @@ PLOT_KINDS = {
         "Each muscle's length change from neutral against the chosen control over its range",
     ),
     "rotation": (
-        "Rotation moment arm",
+        MOMENT_ARM_LABELS["rotation"],
         "What each muscle does to hip rotation (+ internal, "
         "\N{MINUS SIGN} external), mm, against hip flexion "
         "0-90\N{DEGREE SIGN}",
     ),
     "abduction": (
-        "Abduction moment arm",
+        MOMENT_ARM_LABELS["abduction"],
         "What each muscle does to hip abduction (+ abducts, "
         "\N{MINUS SIGN} adducts), mm, against hip flexion "
         "0-90\N{DEGREE SIGN}",
     ),
     "flexion": (
-        "Flexion moment arm",
+        MOMENT_ARM_LABELS["flexion"],
         "What each muscle does to hip flexion (+ flexes, "
         "\N{MINUS SIGN} extends), mm, against hip flexion "
         "0-90\N{DEGREE SIGN}",
