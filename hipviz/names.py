@@ -1,5 +1,10 @@
-"""Plain-language names for what hipviz shows (muscles, sides, pose controls): no Qt, used by
-the window, the figures and the web pages alike."""
+"""Plain-language names for what hipviz shows (muscles, their parts, sides, pose controls,
+quantities and units, moment-arm actions, a path's points): no Qt, the one vocabulary of
+the window, the figures and plots, the report's table, the handout and the classroom.
+
+Model ids (``right.gluteus_medius_anterior``, ``piri-P1_r``, ``moment_arm_rotation_mm``)
+stay in files and machine-read output (scene files, JSON, CSV keys); a student reads only
+the words here (``tests/test_vocabulary.py`` checks each surface's visible text)."""
 
 from __future__ import annotations
 
@@ -81,6 +86,15 @@ def muscle_label(muscle: str) -> str:
     return f"{GROUP_LABELS[group]}, {part} fibres" if part else GROUP_LABELS[group]
 
 
+def short_muscle_label(muscle: str) -> str:
+    """``"gluteus_medius_anterior"`` -> ``"G. medius anterior"``: :func:`muscle_label`'s
+    words, abbreviated where room is scarce (a plot's legend at projector scale)."""
+    group = group_of(muscle)
+    part = muscle[len(group) :].strip("_")
+    name = GROUP_LABELS[group]
+    return f"{name.replace('Gluteus ', 'G. ')} {part}" if part else name
+
+
 def path_label(key: str) -> str:
     """``"right.piriformis"`` -> ``"Right piriformis"``."""
     side, muscle = key.split(".")
@@ -101,3 +115,71 @@ def pose_words(flexion_deg: float, abduction_deg: float, rotation_deg: float) ->
         way = "rotated in" if rotation_deg > 0 else "rotated out"
         parts.append(f"{way} {abs(rotation_deg):.0f} deg")
     return "hip " + ", ".join(parts) if parts else "hip in neutral (standing)"
+
+
+def side_label(side: str) -> str:
+    """``"right"`` -> ``"Right"`` (a KeyError names an unknown side)."""
+    return SIDE_LABELS[side]
+
+
+#: a moment arm's action (a key of ``Solution.moment_arms_mm``) -> its word, as a sub-heading
+#: under "Moment arm (mm)"
+ACTION_LABELS = {"flexion": "Flexion", "abduction": "Abduction", "rotation": "Rotation"}
+#: a moment arm's action -> the quantity's name
+MOMENT_ARM_LABELS = {a: f"{word} moment arm" for a, word in ACTION_LABELS.items()}
+#: a moment arm's action -> what a muscle with a negative and with a positive moment arm is
+#: (the 3D view's legend ends, :data:`hipviz.render.colours.COLOUR_SCALES`, say the same)
+ACTION_ROLES = {
+    "flexion": ("extensor", "flexor"),
+    "abduction": ("adductor", "abductor"),
+    "rotation": ("external rotator", "internal rotator"),
+}
+
+
+def role_words(action: str, moment_arm_mm: float) -> str:
+    """What a muscle does with this moment arm: ``"internal rotator"``, or ``"no lever"``
+    under 0.05 mm."""
+    if abs(moment_arm_mm) < 0.05:
+        return "no lever"
+    return ACTION_ROLES[action][moment_arm_mm > 0]
+
+
+#: the short word of a moment arm where room is scarce (the window table's three-line
+#: headers; its key line and tooltips spell them out with :data:`MOMENT_ARM_LABELS`)
+MOMENT_ARM_SHORT = {"flexion": "flex", "abduction": "abd", "rotation": "rot"}
+#: a number's field (the keys of ``Solution.rows()``, of the report's JSON and CSV) -> (name,
+#: unit); the one wording of every table heading
+QUANTITY_LABELS = {
+    "rest_length_mm": ("Neutral length", "mm"),
+    "length_mm": ("Length", "mm"),
+    "change_mm": ("Change", "mm"),
+    "change_pct": ("Change", "%"),
+    **{f"moment_arm_{a}_mm": (label, "mm") for a, label in MOMENT_ARM_LABELS.items()},
+}
+
+
+def quantity_heading(field: str) -> str:
+    """``"moment_arm_rotation_mm"`` -> ``"Rotation moment arm (mm)"``."""
+    name, unit = QUANTITY_LABELS[field]
+    return f"{name} ({unit})"
+
+
+def point_words(muscle: str, roles: tuple[str, ...], bodies: tuple[str, ...]) -> tuple[str, ...]:
+    """A muscle path's points as an anatomy text names them (``"origin on the sacrum"``,
+    ``"via the greater sciatic notch"``, ...), never the model's point ids; a point this
+    cannot name is ``"point 2 of 4"``."""
+    group = group_of(muscle)
+    origin = "origin on the sacrum" if group == "piriformis" else "origin on the ilium"
+    words = []
+    for i, (role, body) in enumerate(zip(roles, bodies, strict=True)):
+        if role == "origin":
+            words.append(origin)
+        elif role == "insertion":
+            words.append("insertion on the greater trochanter")
+        elif role == "via" and body == "pelvis" and group == "piriformis":
+            words.append("via the greater sciatic notch")
+        elif role == "via" and body.startswith("femur"):
+            words.append("over the greater trochanter")
+        else:
+            words.append(f"point {i + 1} of {len(roles)}")
+    return tuple(words)

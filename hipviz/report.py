@@ -14,6 +14,7 @@ from hipviz.core.pose import SIDES, Pose
 from hipviz.formatting import number
 from hipviz.io.meshes import BONE_BODIES
 from hipviz.io.model_files import load_model
+from hipviz.names import ACTION_LABELS, QUANTITY_LABELS, muscle_label, side_label
 
 #: points per wrap arc in the geometry: a step under a degree for any wrap the paths make,
 #: so the polyline's length is the path's length to well under 0.01 mm
@@ -122,28 +123,36 @@ def _table(solution: Solution, rows: list[dict], columns: tuple[str, ...]) -> st
         for reason in solution.reasons[side]:
             lines.append(f"       not reachable: {reason}")
     lines.append("")
-    headers = {
-        "muscle": "muscle",
-        "side": "side",
-        "rest_length_mm": "rest mm",
-        "length_mm": "length mm",
-        "change_mm": "change mm",
-        "change_pct": "change %",
-        "moment_arm_flexion_mm": "MA flex mm",
-        "moment_arm_abduction_mm": "MA abd mm",
-        "moment_arm_rotation_mm": "MA rot mm",
-    }
-    widths = {c: max(len(headers[c]), {"muscle": 26, "side": 5}.get(c, 0)) for c in columns}
+    # ids stay in JSON and CSV (machine-read); a person reads the names module's words
+    headers = {"muscle": "Muscle", "side": "Side"}
+    for c in columns[2:]:
+        name, unit = QUANTITY_LABELS[c]
+        if c.startswith("moment_arm_"):  # under a "Moment arm (mm)" line
+            headers[c] = ACTION_LABELS[c[len("moment_arm_") : -len("_mm")]]
+        else:
+            headers[c] = "Neutral mm" if c == "rest_length_mm" else f"{name} {unit}"
+    names = {"muscle": max(len(muscle_label(r["muscle"])) for r in rows), "side": 5}
+    widths = {c: max(len(headers[c]), names.get(c, 0)) for c in columns}
+    moments = [c for c in columns if c.startswith("moment_arm_")]
+    if moments:
+        first = columns.index(moments[0])
+        lead = sum(widths[c] + 2 for c in columns[:first])
+        span = sum(widths[c] + 2 for c in moments) - 2
+        lines.append(" " * lead + "Moment arm (mm)".center(span).rstrip())
     lines.append(
         "  ".join(
             headers[c].ljust(widths[c]) if c in ("muscle", "side") else headers[c].rjust(widths[c])
             for c in columns
-        )
+        ).rstrip()
     )
     for row in rows:
         cells = []
         for c in columns:
             v = row[c]
+            if c == "muscle":
+                v = muscle_label(v)
+            elif c == "side":
+                v = side_label(v)
             cells.append(
                 v.ljust(widths[c])
                 if isinstance(v, str)

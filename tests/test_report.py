@@ -66,7 +66,7 @@ def test_csv_and_table_formats(capsys):
     ]
     code, out, _ = run(capsys, "--set", "left.hip_flexion_deg=45")
     assert code == 0
-    assert "hip flexion  45.0" in out and "piriformis" in out
+    assert "hip flexion  45.0" in out and "Piriformis" in out
 
 
 def test_scene_file_then_set_overrides(capsys, tmp_path):

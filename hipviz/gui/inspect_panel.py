@@ -11,7 +11,14 @@ from PyQt5.QtWidgets import QLabel, QVBoxLayout, QWidget
 from hipviz.core.model import Solution
 from hipviz.core.muscles import MusclePath
 from hipviz.formatting import number
-from hipviz.names import ATTACHMENTS, group_of, path_label
+from hipviz.names import (
+    ATTACHMENTS,
+    MOMENT_ARM_LABELS,
+    group_of,
+    path_label,
+    point_words,
+    role_words,
+)
 
 log = logging.getLogger(__name__)
 
@@ -19,11 +26,6 @@ HINT = (
     "Hover over a muscle in the view to see its numbers; click it (or a cell of the table) "
     "to keep it selected."
 )
-MOMENT_ARM_LABELS = {
-    "flexion": "flexion",
-    "abduction": "abduction",
-    "rotation": "internal rotation",
-}
 
 
 def describe(path: MusclePath, solution: Solution) -> str:
@@ -32,7 +34,10 @@ def describe(path: MusclePath, solution: Solution) -> str:
     change_mm, change_pct = float(solution.change_mm[i]), float(solution.change_pct[i])
     word = "lengthened" if change_mm > 0.05 else "shortened" if change_mm < -0.05 else "unchanged"
     origin, insertion = ATTACHMENTS[group_of(path.muscle)]
-    points = " \N{RIGHTWARDS ARROW} ".join(html.escape(n) for n in path.names)
+    # the path's points in anatomy words: the model's point ids never reach a student
+    points = " \N{RIGHTWARDS ARROW} ".join(
+        html.escape(w) for w in point_words(path.muscle, path.roles, path.bodies)
+    )
     rows = [
         ("Origin", html.escape(origin)),
         ("Insertion", html.escape(insertion)),
@@ -46,13 +51,14 @@ def describe(path: MusclePath, solution: Solution) -> str:
             f"<b>{number(change_mm, sign=True)} mm, {number(change_pct, sign=True)} %</b> ({word})",
         ),
     ]
-    arms = [
-        f"{MOMENT_ARM_LABELS[a]} {number(v[i], sign=True)}"
-        for a, v in solution.moment_arms_mm.items()
-    ]
-    if arms:
-        rows.append(("Moment arms", ", ".join(arms) + " mm"))
-    rows.append(("Model points", f"<span style='color:#666'>{points}</span>"))
+    for action, arms in solution.moment_arms_mm.items():
+        rows.append(
+            (
+                MOMENT_ARM_LABELS[action],
+                f"{number(arms[i], sign=True)} mm ({role_words(action, float(arms[i]))})",
+            )
+        )
+    rows.append(("Path", f"<span style='color:#666'>{points}</span>"))
     body = "".join(
         f"<tr><td style='padding-right:8px'><i>{k}</i></td><td>{v}</td></tr>" for k, v in rows
     )

@@ -40,7 +40,8 @@ from PyQt5.QtWidgets import (
 
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import POSE_KEYS, SIDES
-from hipviz.names import CONTROL_LABELS, SIDE_LABELS
+from hipviz.names import CONTROL_LABELS, MOMENT_ARM_LABELS, SIDE_LABELS
+from hipviz.render.colours import COLOUR_SCALES
 from hipviz.render.length_plot import (
     EXPORT_DPI,
     EXPORT_FORMATS,
@@ -79,19 +80,19 @@ PLOT_KINDS = {
         "Each muscle's length change from neutral against the chosen control over its range",
     ),
     "rotation": (
-        "Rotation moment arm",
+        MOMENT_ARM_LABELS["rotation"],
         "What each muscle does to hip rotation (+ internal, "
         "\N{MINUS SIGN} external), mm, against hip flexion "
         "0-90\N{DEGREE SIGN}",
     ),
     "abduction": (
-        "Abduction moment arm",
+        MOMENT_ARM_LABELS["abduction"],
         "What each muscle does to hip abduction (+ abducts, "
         "\N{MINUS SIGN} adducts), mm, against hip flexion "
         "0-90\N{DEGREE SIGN}",
     ),
     "flexion": (
-        "Flexion moment arm",
+        MOMENT_ARM_LABELS["flexion"],
         "What each muscle does to hip flexion (+ flexes, "
         "\N{MINUS SIGN} extends), mm, against hip flexion "
         "0-90\N{DEGREE SIGN}",
@@ -100,6 +101,12 @@ PLOT_KINDS = {
 #: pose values closer than this count as unchanged (a GT-driven side's angles wobble by
 #: round-off when only its flexion moves)
 SAME_TOLERANCE = 1e-9
+
+
+def kind_for_colouring(colour_by: str) -> str:
+    """The plot (a key of :data:`PLOT_KINDS`) of what the 3D view is coloured by: the
+    length change, or that moment arm."""
+    return COLOUR_SCALES[colour_by].action or "length"
 
 
 def same_inputs(a: dict[str, float] | None, b: dict[str, float]) -> bool:
@@ -137,8 +144,9 @@ class LengthPlotPanel(QWidget):
         self.state = state
         self.key = DEFAULT_KEY
         self.quantity = "mm"
-        #: what is plotted: a key of :data:`PLOT_KINDS`
-        self.kind = "length"
+        #: what is plotted: a key of :data:`PLOT_KINDS`; the 3D view's measure (it follows
+        #: the display state's ``colour_by``, :func:`kind_for_colouring`)
+        self.kind = kind_for_colouring(state.colour_by)
         self.theme = "light"
         self.scale = 1.0
         self._drawn_scale = 1.0
@@ -217,6 +225,7 @@ class LengthPlotPanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.canvas, 1)
 
+        self._show_kind(self.kind)
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
         self._throttle.setInterval(THROTTLE_MS)
@@ -228,6 +237,13 @@ class LengthPlotPanel(QWidget):
     def _state_changed(self, names: frozenset[str]) -> None:
         if "muscles" in names:
             self.visibility_changed()
+        if "colour_by" in names:  # plot what the 3D view's colours show
+            kind = kind_for_colouring(self.state.colour_by)
+            if self.isVisible():
+                self.set_kind(kind)
+            elif kind != self.kind:  # drawn when shown, not now
+                self._show_kind(kind)
+                self.kind, self._curves, self._stale = kind, None, True
 
     # --- public ------------------------------------------------------------------------------
     def set_key(self, key: str) -> None:
@@ -252,17 +268,20 @@ class LengthPlotPanel(QWidget):
         (``"rotation"``, ``"abduction"``, ``"flexion"``)."""
         if kind not in PLOT_KINDS:
             raise ValueError(f"unknown plot '{kind}'; allowed: {', '.join(PLOT_KINDS)}")
+        self._show_kind(kind)
+        if kind == self.kind:
+            return
+        self.kind = kind
+        self._curves = None
+        self.refresh()
+
+    def _show_kind(self, kind: str) -> None:
         blocked = self.kind_combo.blockSignals(True)
         self.kind_combo.setCurrentIndex(self.kind_combo.findData(kind))
         self.kind_combo.blockSignals(blocked)
         # a moment arm is always against each side's flexion, in mm
         self.control_combo.setEnabled(kind == "length")
         self.quantity_combo.setEnabled(kind == "length")
-        if kind == self.kind:
-            return
-        self.kind = kind
-        self._curves = None
-        self.refresh()
 
     def set_quantity(self, quantity: str) -> None:
         """``"mm"`` or ``"pct"`` (% of the neutral length)."""

@@ -34,9 +34,11 @@ from hipviz.core.muscles import MUSCLES
 from hipviz.core.pose import SIDES
 from hipviz.formatting import number
 from hipviz.io.safe_save import save_text
-from hipviz.names import muscle_label
+from hipviz.names import MOMENT_ARM_LABELS, MOMENT_ARM_SHORT, SIDE_LABELS, muscle_label
 from hipviz.render.colours import (
+    COLOUR_SCALES,
     DEFAULT_LIMIT_PCT,
+    DEFAULT_MOMENT_ARM_RANGE_MM,
     colour_index,
     diverging_colormap,
     rgb_uint8,
@@ -60,13 +62,13 @@ COLUMNS = (
     ("L \N{MINUS SIGN} R\nlength\nmm", "left_minus_right_mm", None, "difference_mm"),
     *(
         (
-            f"{side[0].upper()} MA\n{short}\nmm",
+            f"{SIDE_LABELS[side][0]} MA\n{short}\nmm",
             f"{side}_moment_arm_{action}_mm",
             side,
             f"moment_{action}",
         )
         for side in SIDES
-        for action, short in (("flexion", "flex"), ("abduction", "abd"), ("rotation", "rot"))
+        for action, short in MOMENT_ARM_SHORT.items()
     ),
 )
 #: the key under the table: what the short headers' words mean
@@ -97,11 +99,12 @@ def _header_tip(side: str | None, quantity: str) -> str:
     if quantity == "difference_mm":
         return "Left length minus right length, mm. Click to sort."
     if quantity.startswith("moment_"):
+        action = quantity[7:]
         return (
-            f"{side.capitalize()} moment arm, mm (-dL/d angle) about hip "
-            f"{MOMENT_TIPS[quantity[7:]]}. Click to sort."
+            f"{SIDE_LABELS[side]} {MOMENT_ARM_LABELS[action].lower()}, mm (-dL/d angle) "
+            f"about hip {MOMENT_TIPS[action]}. Click to sort."
         )
-    return f"{side.capitalize()} {_QUANTITY_TIPS[quantity]}. Click to sort."
+    return f"{SIDE_LABELS[side]} {_QUANTITY_TIPS[quantity]}. Click to sort."
 
 
 #: column -> header tooltip
@@ -143,6 +146,16 @@ def table_csv(solution) -> str:
     return out.getvalue()
 
 
+def coloured_quantity(colour_by: str) -> str:
+    """The table quantity (the last field of :data:`COLUMNS`) whose cells take the 3D view's
+    colours when the view is coloured by ``colour_by`` (a key of
+    :data:`~hipviz.render.colours.COLOUR_SCALES`): the % change, or that moment arm."""
+    if colour_by not in COLOUR_SCALES:
+        raise ValueError(f"cannot colour by '{colour_by}'; allowed: {', '.join(COLOUR_SCALES)}")
+    action = COLOUR_SCALES[colour_by].action
+    return "change_pct" if action is None else f"moment_{action}"
+
+
 def _text(value: float, quantity: str) -> str:
     if quantity == "length":
         return number(value)
@@ -170,10 +183,14 @@ class ReadoutTable(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.colour_limit_pct = DEFAULT_LIMIT_PCT
+        self.moment_arm_range_mm = DEFAULT_MOMENT_ARM_RANGE_MM
+        #: what the 3D view is coloured by: the cells of that quantity take its colours, so
+        #: the table and the view never tell two stories (:func:`coloured_quantity`)
+        self.colour_by = "length"
         self.solution = None
-        #: colour-map index -> (background, text) brushes; the map has few colours, and
-        #: working a colour out costs more than the rest of a cell's update
-        self._brushes: dict[int, tuple[QBrush, QBrush]] = {}
+        #: (colouring, colour-map index) -> (background, text) brushes; the map has few
+        #: colours, and working a colour out costs more than the rest of a cell's update
+        self._brushes: dict[tuple[str, int], tuple[QBrush, QBrush]] = {}
         self.model = QStandardItemModel(len(MUSCLES), len(COLUMNS), self)
         self.model.setHorizontalHeaderLabels([c[0] for c in COLUMNS])
         for c, tip in enumerate(HEADER_TIPS):
@@ -296,6 +313,8 @@ class ReadoutTable(QWidget):
     def update_solution(self, solution) -> None:
         """Write a solution's numbers into the table (in place)."""
         self.solution = solution
+        coloured = coloured_quantity(self.colour_by)
+        limit = self.colour_limit_pct if self.colour_by == "length" else self.moment_arm_range_mm
         for r, row in enumerate(table_values(solution)):
             for c, (_, name, _, quantity) in enumerate(COLUMNS[1:], start=1):
                 item = self.model.item(r, c)
@@ -305,27 +324,55 @@ class ReadoutTable(QWidget):
                 if len(text) > 5:  # wider than WIDEST_NUMBERS (rare): never cut it
                     self._widen(c)
                 item.setData(value, SORT_ROLE)
-                if quantity == "change_pct":
-                    background, text = self._cell_brushes(value)
+                if quantity == coloured and value == value:  # nan: no moment arm, no colour
+                    background, text = self._cell_brushes(value, limit)
                     item.setBackground(background)
                     item.setForeground(text)
+                elif item.data(Qt.BackgroundRole) is not None:  # coloured by the last colouring
+                    item.setData(None, Qt.BackgroundRole)
+                    item.setData(None, Qt.ForegroundRole)
 
-    def _cell_brushes(self, pct: float) -> tuple[QBrush, QBrush]:
-        """Background (the view's colour for ``pct``) and readable text brushes of a % cell."""
-        index = int(colour_index(pct, self.colour_limit_pct))
-        if index not in self._brushes:
-            rgb = diverging_colormap()[index]
-            self._brushes[index] = (
+    def _cell_brushes(self, value: float, limit: float) -> tuple[QBrush, QBrush]:
+        """Background (the view's colour for ``value``) and readable text brushes of a cell."""
+        index = int(colour_index(value, limit))
+        if (self.colour_by, index) not in self._brushes:
+            rgb = diverging_colormap(colour_by=self.colour_by)[index]
+            self._brushes[self.colour_by, index] = (
                 QBrush(QColor(*rgb_uint8(rgb))),
                 QBrush(QColor(text_colour_on(rgb))),
             )
-        return self._brushes[index]
+        return self._brushes[self.colour_by, index]
 
     def set_colour_limit(self, limit_pct: float) -> None:
         """Colour the % cells on the same scale as the view."""
-        self.colour_limit_pct = float(limit_pct)
+        self.set_colouring(self.colour_by, limit_pct, self.moment_arm_range_mm)
+
+    def set_colouring(
+        self, colour_by: str, limit_pct: float | None = None, arm_range_mm: float | None = None
+    ) -> None:
+        """Colour the cells of the quantity the 3D view is coloured by (``colour_by``, a key
+        of :data:`~hipviz.render.colours.COLOUR_SCALES`) with the view's colours and range
+        (``limit_pct`` for a length change, ``arm_range_mm`` for a moment arm; ``None``
+        keeps the current one); every other cell is plain."""
+        coloured_quantity(colour_by)  # a clear error for an unknown colouring
+        self.colour_by = colour_by
+        if limit_pct is not None:
+            self.colour_limit_pct = float(limit_pct)
+        if arm_range_mm is not None:
+            self.moment_arm_range_mm = float(arm_range_mm)
         if self.solution is not None:
             self.update_solution(self.solution)
+
+    def coloured_columns(self) -> list[int]:
+        """The columns whose cells are coloured now (for tests and the key)."""
+        return [
+            c
+            for c in range(1, len(COLUMNS))
+            if any(
+                self.model.item(r, c).data(Qt.BackgroundRole) is not None
+                for r in range(self.model.rowCount())
+            )
+        ]
 
     def values(self) -> list[list[str]]:
         """The table as shown (sorted), header first, as text."""

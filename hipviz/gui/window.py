@@ -157,6 +157,9 @@ class MainWindow(QMainWindow):
             overlays=self.scene.overlay is not None,
         )
         self.table = ReadoutTable()
+        self.table.set_colouring(
+            self.state.colour_by, self.state.colour_range_pct, self.state.moment_arm_range_mm
+        )
         self.inspect = InspectPanel(model.muscles.paths)
         self.docks = {
             "pose": self._dock("Pose", self._scrolled(self.controls), Qt.LeftDockWidgetArea),
@@ -478,8 +481,11 @@ class MainWindow(QMainWindow):
             self._camera_changed()
         if names & {"title", "caption"}:  # the document knows the pose they go with already
             self._show_scene_text()
-        if "colour_range_pct" in names:
-            self.table.set_colour_limit(state.colour_range_pct)
+        if names & {"colour_by", "colour_range_pct", "moment_arm_range_mm"}:
+            # the table colours the column of the view's colouring, on the view's range
+            self.table.set_colouring(
+                state.colour_by, state.colour_range_pct, state.moment_arm_range_mm
+            )
         if "labels" in names:
             self._sync_labels_action(state.labels)
         if "tubes" in names:

@@ -26,6 +26,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from hipviz.names import ACTION_ROLES, quantity_heading
+
 log = logging.getLogger(__name__)
 
 #: CIELAB (L*, a*, b*) of the shortened end, the neutral centre and the lengthened end
@@ -85,25 +87,22 @@ COLOUR_SCALES = {
     ),
     "moment_arm_rotation": ColourScale(
         "rotation",
-        "Rotation moment arm (mm)",
-        "external rotator",
-        "internal rotator",
+        quantity_heading("moment_arm_rotation_mm"),
+        *ACTION_ROLES["rotation"],
         NEGATIVE_ACTION_LAB,
         POSITIVE_ACTION_LAB,
     ),
     "moment_arm_abduction": ColourScale(
         "abduction",
-        "Abduction moment arm (mm)",
-        "adductor",
-        "abductor",
+        quantity_heading("moment_arm_abduction_mm"),
+        *ACTION_ROLES["abduction"],
         NEGATIVE_ACTION_LAB,
         POSITIVE_ACTION_LAB,
     ),
     "moment_arm_flexion": ColourScale(
         "flexion",
-        "Flexion moment arm (mm)",
-        "extensor",
-        "flexor",
+        quantity_heading("moment_arm_flexion_mm"),
+        *ACTION_ROLES["flexion"],
         NEGATIVE_ACTION_LAB,
         POSITIVE_ACTION_LAB,
     ),

@@ -10,10 +10,12 @@ A curve answers the student's question for a whole range at once: *as this great
 trochanter rises, which muscles shorten, which lengthen, and by how much?* The other
 controls stay at the model's current pose; a marker shows the current value.
 
-Colours name muscles (not length change, which is the y axis): warm for gluteus medius,
-cool for gluteus minimus, the ink colour for piriformis; right side solid, left dashed.
-The palette is Okabe and Ito's, which stays distinct in the common colour-vision
-deficiencies.
+Colours name muscles (not length change, which is the y axis): golds for gluteus medius,
+teals for gluteus minimus (light anterior, dark posterior fibres), the ink colour for
+piriformis; right side solid, left dashed. The hues keep clear of every colour the 3D view
+gives a meaning (blue shortened, red lengthened, green and purple a moment arm's two
+actions, :data:`~hipviz.render.colours.COLOUR_SCALES`), so a green line is never read as
+"internal rotator"; the fibres of a group differ in lightness.
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from hipviz.core.muscles import GROUPS, MUSCLES
+from hipviz.core.muscles import MUSCLES
 from hipviz.core.pose import ANGLE_KEYS, GT_KEYS, RANGES, SIDES, split_key
 from hipviz.formatting import number
 from hipviz.io.safe_save import saving
+from hipviz.names import SIDE_LABELS, short_muscle_label
 
 if TYPE_CHECKING:
     from hipviz.core.model import HipModel
@@ -41,23 +44,19 @@ log = logging.getLogger(__name__)
 
 #: samples over a control's range
 N_SAMPLES = 101
-#: muscle -> line colour (Okabe-Ito); ``None``: the theme's ink colour
+#: muscle -> line colour; ``None``: the theme's ink colour. CIELAB hues 88-95 deg (gold)
+#: and 205-232 deg (teal), at least 45 deg from the view's map ends (39, 140, 284, 325 deg)
 MUSCLE_COLOURS: dict[str, str | None] = {
-    "gluteus_medius_anterior": "#E69F00",  # orange
-    "gluteus_medius_middle": "#D55E00",  # vermillion
-    "gluteus_medius_posterior": "#CC79A7",  # reddish purple
-    "gluteus_minimus_anterior": "#56B4E9",  # sky blue
-    "gluteus_minimus_middle": "#0072B2",  # blue
-    "gluteus_minimus_posterior": "#009E73",  # bluish green
+    "gluteus_medius_anterior": "#DFC745",  # light gold, L* 80
+    "gluteus_medius_middle": "#B19325",  # gold, L* 62
+    "gluteus_medius_posterior": "#7E6516",  # dark gold, L* 44
+    "gluteus_minimus_anterior": "#4ACAD3",  # light teal, L* 75
+    "gluteus_minimus_middle": "#0096A8",  # teal, L* 57
+    "gluteus_minimus_posterior": "#006B84",  # dark teal, L* 42
     "piriformis": None,
 }
 SIDE_STYLES = {"right": "-", "left": (0, (5, 2.5))}
-SIDE_NAMES = {"right": "Right", "left": "Left"}
-GROUP_NAMES = {
-    "gluteus_medius": "Gluteus medius",
-    "gluteus_minimus": "Gluteus minimus",
-    "piriformis": "Piriformis",
-}
+SIDE_NAMES = SIDE_LABELS
 #: (ink, background, grid, marker line) per theme
 THEMES = {
     "light": ("#111111", "#ffffff", "#d9dde2", "#5b6570"),
@@ -76,15 +75,11 @@ EXPORT_FORMATS = {".png": "PNG image", ".svg": "SVG drawing"}
 
 
 def muscle_name(muscle: str) -> str:
-    """``"gluteus_medius_anterior"`` -> ``"G. medius anterior"`` (legend text)."""
-    for group, members in GROUPS.items():
-        if muscle in members:
-            part = muscle[len(group) :].strip("_")
-            name = GROUP_NAMES[group]
-            if part:
-                name = name.replace("Gluteus ", "G. ")
-            return f"{name} {part}".strip()
-    raise KeyError(f"unknown muscle '{muscle}'; known: {', '.join(MUSCLES)}")
+    """``"gluteus_medius_anterior"`` -> ``"G. medius anterior"`` (legend text: the names
+    module's short form, the legend has little room at projector scale)."""
+    if muscle not in MUSCLES:
+        raise KeyError(f"unknown muscle '{muscle}'; known: {', '.join(MUSCLES)}")
+    return short_muscle_label(muscle)
 
 
 def control_values(key: str, n: int = N_SAMPLES) -> np.ndarray:

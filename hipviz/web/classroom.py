@@ -27,6 +27,7 @@ from hipviz.core.kinematics import Anatomy
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import RANGES, SIDES, Pose, PoseError
 from hipviz.io.scene import Scene, state_of
+from hipviz.names import CONTROL_LABELS, side_label
 from hipviz.render.colours import COLOUR_SCALES
 from hipviz.render.views import VIEWS, camera_position
 from hipviz.state import DisplayState
@@ -268,7 +269,7 @@ def status_text(solution: Solution, anatomy: Anatomy | None = None) -> str:
     for side in SIDES:
         flexion, abduction, rotation = solution.angles_deg[side]
         text = (
-            f"{side.capitalize()} hip: flexion {flexion:.0f}°, "
+            f"{side_label(side)} hip: flexion {flexion:.0f}°, "
             f"{'abduction' if abduction >= 0 else 'adduction'} {abs(abduction):.1f}°, "
             f"{'internal' if rotation >= 0 else 'external'} rotation {abs(rotation):.1f}°"
         )
@@ -297,12 +298,7 @@ def cameras(aspect: float = 1.6) -> dict[str, dict]:
 
 def control_specs() -> list[dict]:
     """Slider settings for every control: key, label, range, step, unit."""
-    labels = {
-        "gt_superior_mm": "GT superior / inferior",
-        "gt_anterior_mm": "GT anterior / posterior",
-        "iliac_crest_superior_mm": "Iliac crest up / down",
-        "hip_flexion_deg": "Hip flexion",
-    }
+    labels = {name: label for name, (label, _tip) in CONTROL_LABELS.items()}
     specs = []
     for key in CONTROL_KEYS:
         side, name = key.split(".")

@@ -56,7 +56,7 @@ from hipviz.formatting import number
 from hipviz.io.figure_files import FigureFileError, check_figure_target, write_atomically
 from hipviz.io.meshes import load_bones
 from hipviz.io.scene import Scene, state_of
-from hipviz.names import muscle_label  # the app's own wording
+from hipviz.names import ACTION_LABELS, muscle_label, side_label  # the app's own wording
 from hipviz.render.colours import (
     COLOUR_SCALES,
     colour_index,
@@ -319,7 +319,7 @@ def _pose_html(solution: Solution, anatomy: Anatomy | None = None) -> str:
             text += " (not reachable as asked: " + "; ".join(reasons) + ")"
         if anatomy is not None:
             text += ". " + gt_move_text(anatomy, side, float(flexion))
-        items.append(f"<li><strong>{side.capitalize()} hip:</strong> {html.escape(text)}</li>")
+        items.append(f"<li><strong>{side_label(side)} hip:</strong> {html.escape(text)}</li>")
     crests = [solution.reached.side(s).iliac_crest_superior_mm for s in SIDES]
     flexion = {s: solution.reached.side(s).hip_flexion_deg for s in SIDES}
     if anatomy is not None and any(crests):
@@ -340,7 +340,7 @@ def _table_html(solution: Solution, state: DisplayState) -> str:
         pct = row["change_pct"]
         cells = [
             f'<th scope="row">{html.escape(muscle_label(row["muscle"]))}</th>',
-            f"<td>{row['side'].capitalize()}</td>",
+            f"<td>{side_label(row['side'])}</td>",
             f"<td>{number(row['length_mm'])}</td>",
             f"<td>{_signed(row['change_mm'])}</td>",
         ]
@@ -356,7 +356,7 @@ def _table_html(solution: Solution, state: DisplayState) -> str:
             cells.append(f"<td{style}>{_signed(row[column])}</td>")
         hidden = "" if key in shown else ' class="not-drawn" title="not drawn in the view"'
         body.append(f'<tr data-path="{key}"{hidden}>' + "".join(cells) + "</tr>")
-    ma_head = "".join(f'<th scope="col">{a}</th>' for a in actions)
+    ma_head = "".join(f'<th scope="col">{ACTION_LABELS[a]}</th>' for a in actions)
     return (
         '<table class="numbers" id="numbers">'
         "<caption>Muscle lengths against neutral (anatomical position). Moment arms: "

@@ -14,6 +14,7 @@ import numpy as np
 
 from hipviz.core.model import Solution
 from hipviz.io.meshes import Bone
+from hipviz.names import muscle_label, side_label
 from hipviz.render.colours import colour_index, diverging_colormap, rgb_uint8
 from hipviz.render.scene import BONE_BODIES, BONE_COLOURS
 
@@ -109,7 +110,9 @@ def muscle_lines(
 
 
 def table_rows(solution: Solution) -> list[dict]:
-    """The numbers table: one row per path, values rounded for display."""
+    """The numbers table: one row per path, values rounded for display; ``side`` and
+    ``muscle`` are ids, ``side_label`` and ``muscle_label`` what a student reads
+    (:mod:`hipviz.names`)."""
     rows = []
     for row in solution.rows():
         rows.append(
@@ -117,6 +120,8 @@ def table_rows(solution: Solution) -> list[dict]:
                 "key": f"{row['side']}.{row['muscle']}",
                 "side": row["side"],
                 "muscle": row["muscle"],
+                "side_label": side_label(row["side"]),
+                "muscle_label": muscle_label(row["muscle"]),
                 "length_mm": round(row["length_mm"], 1),
                 "change_mm": round(row["change_mm"], 1),
                 "change_pct": round(row["change_pct"], 1),

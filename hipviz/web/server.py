@@ -39,6 +39,7 @@ from hipviz.io.meshes import load_bones
 from hipviz.io.model_files import load_model
 from hipviz.io.scene import read_scene
 from hipviz.io.scene_folder import scene_files
+from hipviz.names import SIDE_LABELS, quantity_heading
 from hipviz.web.classroom import Classroom, MessageError, cameras, control_specs, controls_of
 from hipviz.web.gate import Gate
 from hipviz.web.handout import legend_spec
@@ -48,6 +49,16 @@ from hipviz.web.wire import MAX_REQUEST_BYTES, shown
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8080
+#: the numbers table's columns after side and muscle (fields of the payload's rows), headed
+#: in the names module's words
+TABLE_FIELDS = (
+    "length_mm",
+    "change_mm",
+    "change_pct",
+    "moment_arm_flexion_mm",
+    "moment_arm_abduction_mm",
+    "moment_arm_rotation_mm",
+)
 #: the view's background (the app's slate, darkest end), as a JS array
 BACKGROUND = "[0.10, 0.13, 0.17]"
 #: muscle line width, pixels (vtk.js draws wide lines itself; WebGL alone gives one pixel)
@@ -225,7 +236,7 @@ def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
             drawer.width = 330
             with html.Div(classes="pa-3 controls"):
                 for side in ("right", "left"):
-                    html.Div(f"{side.capitalize()} side", classes="text-subtitle-1 mt-2")
+                    html.Div(f"{SIDE_LABELS[side]} side", classes="text-subtitle-1 mt-2")
                     with html.Div(
                         v_for=f"c in controls.filter(c => c.side === '{side}')",
                         key="c.key",
@@ -314,21 +325,12 @@ def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
                 with html.Table(classes="numbers", id="numbers"):
                     with html.Thead():
                         with html.Tr():
-                            for head in (
-                                "Side",
-                                "Muscle",
-                                "Length mm",
-                                "Change mm",
-                                "Change %",
-                                "Flex. arm mm",
-                                "Abd. arm mm",
-                                "Int. rot. arm mm",
-                            ):
+                            for head in ("Side", "Muscle", *map(quantity_heading, TABLE_FIELDS)):
                                 html.Th(head)
                     with html.Tbody():
                         with html.Tr(v_for="r in rows", key="r.key"):
-                            html.Td("{{ r.side }}")
-                            html.Td("{{ r.muscle.replaceAll('_', ' ') }}")
+                            html.Td("{{ r.side_label }}")
+                            html.Td("{{ r.muscle_label }}")
                             html.Td("{{ r.length_mm.toFixed(1) }}")
                             html.Td("{{ r.change_mm.toFixed(1) }}")
                             html.Td(
