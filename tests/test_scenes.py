@@ -579,7 +579,7 @@ def test_the_position_scenes_show_the_searched_positions_and_quote_the_model(ste
         for quoted in (q.words, q.pct, q.mm):
             assert quoted in scene.caption, f"{stem}: caption lacks {quoted!r}{hint}"
         # a caption saying the thighs stopped the search only when they did
-        assert ("thighs touch" in scene.caption) == q.position.contact_limited, (stem, q.key)
+        assert ("bones touch" in scene.caption) == q.position.contact_limited, (stem, q.key)
     # every signed number in the caption is one of these quotes
     signed = re.findall(r"[+-]\d+\.\d (?:%|mm)", scene.caption)
     assert sorted(signed) == sorted(x for q in quotes for x in (q.pct, q.mm)), stem
