@@ -535,6 +535,7 @@ def make_app(classroom: Classroom, page, allow_origins: tuple[str, ...] = ()):
         {
             "hipviz_solve": classroom.solve,
             "hipviz_scene": classroom.open_scene,
+            "hipviz_position": classroom.position,
             "hipviz_lead": lead,
         },
     )
