@@ -108,3 +108,17 @@ def test_a_second_step_during_the_move_still_goes_back_to_the_first_pose(window,
     assert np.isclose(change_mm(window), move.position.change_mm)
     panel.back()
     arrive(qtbot, window, Pose())
+
+
+def test_a_slider_moved_during_the_move_wins(window, qtbot):
+    window.select_path(KEY)
+    panel = window.positions
+    panel.mover.duration_s = 5.0
+    panel.go("shorten")
+    qtbot.waitUntil(lambda: window.model.pose != Pose(), timeout=5000)
+    window.model.set("left.hip_flexion_deg", 30.0)  # as the left flexion slider does
+    qtbot.waitUntil(lambda: not panel.mover.moving, timeout=2000)
+    pose = window.model.pose
+    qtbot.wait(200)
+    assert window.model.pose == pose and pose.left.hip_flexion_deg == 30.0
+    assert panel.back_button.isEnabled()  # the pose before is still one click away

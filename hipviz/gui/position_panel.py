@@ -57,6 +57,7 @@ class PoseMover(QObject):
         self.model = model
         self.duration_s = TRANSITION_S
         self._move: tuple[Pose, Pose] | None = None
+        self._last_set: Pose | None = None  # the pose this move set last
         self._clock = QElapsedTimer()
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
@@ -69,6 +70,7 @@ class PoseMover(QObject):
     def move_to(self, target: Pose) -> None:
         """Start moving (from wherever a move in progress got to)."""
         self._move = (self.model.pose, target)
+        self._last_set = self.model.pose
         if self.duration_s <= 0 or self.model.pose == target:
             self._finish()
             return
@@ -76,15 +78,18 @@ class PoseMover(QObject):
         self._timer.start()
 
     def _tick(self) -> None:
-        if self._move is None:
-            self._timer.stop()
+        if self._move is None or self.model.pose != self._last_set:
+            # someone else moved the hip meanwhile (a slider, a scene opened, workshop
+            # mode): theirs wins, the move ends where it is
+            self.stop()
             return
         t = self._clock.elapsed() / 1000.0 / self.duration_s
         if t >= 1.0:
             self._finish()
             return
         start, end = self._move
-        self.model.set_pose(interpolate_pose(start, end, ease_in_out(t)))
+        self._last_set = interpolate_pose(start, end, ease_in_out(t))
+        self.model.set_pose(self._last_set)
 
     def _finish(self) -> None:
         self._timer.stop()
