@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hipviz.core.pose import ANGLE_KEYS, GT_KEYS, RANGES, SIDES, Pose, SidePose
+from hipviz.core.positions import DEFAULT_BOX
 from hipviz.io.model_files import load_model
 from hipviz.io.scene import (
     ALL_PATHS,
@@ -31,6 +32,7 @@ from hipviz.io.scene import (
     read_scene,
     write_scene,
 )
+from hipviz.position_scenes import POSITION_SCENES, quotes_for, scene_pose
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "scenes").glob("*.toml"))
@@ -483,6 +485,9 @@ def test_the_teaching_set_is_shipped():
         "07_self_care_ball",
         "08_piriformis_flexion",
         "09_abductors",
+        "10_piriformis_stretch",
+        "11_posterior_gluteus_medius_stretch",
+        "12_release_positions",
     ]
     for path in SHIPPED:
         scene = read_scene(path)
@@ -553,6 +558,38 @@ def test_the_moment_arms_in_the_captions_are_the_models(stem, key, action, mm):
     got = float(solution.moment_arms_mm[action][solution.keys.index(key)])
     assert abs(got - mm) <= 0.5, f"{stem}: the {action} moment arm of {key} is {got:+.2f} mm"
     assert f"({abs(mm)} mm" in scene.caption or f" {abs(mm)} mm" in scene.caption, (stem, mm)
+
+
+@pytest.mark.parametrize("stem", sorted(POSITION_SCENES))
+def test_the_position_scenes_show_the_searched_positions_and_quote_the_model(stem):
+    """Scenes 10-12 pose the hip where the position search puts it and quote the pose in
+    words and the muscle's change there, as the model computes them now (not copied
+    numbers): after a change of the muscle data, `python -m hipviz.position_scenes`
+    prints the new pose lines and quotes."""
+    scene = read_scene(ROOT / "scenes" / f"{stem}.toml")
+    quotes, solution = quotes_for(load_model(), stem)
+    hint = "; run `python -m hipviz.position_scenes` for the new pose and quotes"
+    assert scene.pose == scene_pose(quotes), f"{stem}: not the searched pose{hint}"
+    assert not any(solution.reasons.values()), f"{stem}: the model holds the pose back"
+    for q in quotes:
+        # the scene's pose gives the muscle the search's change (the other side's pose
+        # does not hold it back)
+        i = solution.keys.index(q.key)
+        assert float(solution.change_mm[i]) == pytest.approx(q.position.change_mm, abs=0.05)
+        for quoted in (q.words, q.pct, q.mm):
+            assert quoted in scene.caption, f"{stem}: caption lacks {quoted!r}{hint}"
+        # a caption saying the thighs stopped the search only when they did
+        assert ("bones touch" in scene.caption) == q.position.contact_limited, (stem, q.key)
+    # every signed number in the caption is one of these quotes
+    signed = re.findall(r"[+-]\d+\.\d (?:%|mm)", scene.caption)
+    assert sorted(signed) == sorted(x for q in quotes for x in (q.pct, q.mm)), stem
+    # the range of motion the captions state is the search's
+    if "flexion 0-90" in scene.caption:
+        assert DEFAULT_BOX == {
+            "flexion": (0.0, 90.0),
+            "abduction": (-30.0, 45.0),
+            "rotation": (-45.0, 45.0),
+        }
 
 
 def test_every_moment_arm_quoted_in_a_caption_is_checked():

@@ -20,6 +20,7 @@ from hipviz.core.model import HipModel
 from hipviz.core.pose import Pose
 from hipviz.io.model_files import load_model
 from hipviz.io.scene import read_scene
+from hipviz.names import pose_words
 from hipviz.web.classroom import (
     CONTROL_KEYS,
     Classroom,
@@ -533,3 +534,33 @@ def test_a_page_moved_off_its_scenes_pose_shows_the_pose_not_the_caption(chrome,
     assert neutral.caption not in caption
     thumb.send_keys(*[Keys.ARROW_LEFT] * 8)  # back on the scene's pose
     wait_for(lambda: shown() == (neutral.title, neutral.caption), what="the scene's caption")
+
+
+def piriformis_mm(driver) -> float:
+    return next(r for r in state(driver, "rows") if r["key"] == "right.piriformis")["change_mm"]
+
+
+def test_stretch_on_a_classroom_page_glides_there_and_back_restores_it(chrome, server):
+    """A page picks right piriformis, presses Stretch: its sliders glide to the position
+    the search finds from its pose, its caption says the pose and the change, its table
+    shows the search's change; Back brings its pose back exactly. (Issue 21, item 2.)"""
+    from selenium.webdriver.common.by import By
+
+    from hipviz.core.positions import find_position
+
+    open_page(chrome, server.url)
+    start = dict(state(chrome, "pose"))
+    chrome.execute_script("window.trame.state.set('position_muscle', 'right.piriformis')")
+    chrome.find_element(By.ID, "position-lengthen").click()
+    wait_for(lambda: state(chrome, "position_back"), what="the stretch")
+    expected = find_position(load_model(), "piriformis", "right", "lengthen")
+    caption = chrome.find_element(By.ID, "scene-caption").text
+    assert "Right piriformis, stretch position" in caption
+    a = expected.angles_deg
+    assert pose_words(a["flexion"], a["abduction"], a["rotation"]) in caption
+    assert piriformis_mm(chrome) == pytest.approx(expected.change_mm, abs=0.05)
+    assert state(chrome, "pose") != start
+    chrome.find_element(By.ID, "position-back").click()
+    wait_for(lambda: not state(chrome, "position_back"), what="Back")
+    wait_for(lambda: state(chrome, "pose") == start, what="the pose back")
+    wait_for(lambda: abs(piriformis_mm(chrome)) < 0.05, what="the table back")

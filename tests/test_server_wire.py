@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import msgpack
 import pytest
 
@@ -81,3 +83,103 @@ def test_a_lead_body_is_refused_with_the_reason(body, words):
 
     with pytest.raises(ValueError, match=words):
         parse_body(body)
+
+
+# --- hipviz_position: a muscle's stretch or release position, asked by one page ------------
+PAGE_POSE = {"right.gt_superior_mm": 3.0, "left.hip_flexion_deg": 20.0}
+
+
+def test_a_position_request_is_the_searchs_answer_from_the_pages_pose():
+    from hipviz.core.pose import Pose
+    from hipviz.core.positions import find_position
+    from hipviz.web.classroom import Classroom, check_pose_message
+
+    model = load_model()
+    room = Classroom(model)
+    got = room.position("piriformis", "right", "lengthen", PAGE_POSE)
+    expected = find_position(
+        model, "piriformis", "right", "lengthen", start=check_pose_message(PAGE_POSE)
+    )
+    assert model.pose == Pose()  # the shared model is not moved by a page
+    p = got["position"]
+    assert p["key"] == "right.piriformis" and p["goal"] == "lengthen"
+    assert p["change_mm"] == pytest.approx(expected.change_mm, abs=1e-3)
+    assert p["words"] in p["caption"] and "stretch position" in p["caption"]
+    assert got["scene"]["modified"] and got["controls"] and got["rows"]
+    # the left hip stays where the page had it
+    assert got["controls"]["left.hip_flexion_deg"] == pytest.approx(20.0)
+
+
+HOSTILE = [
+    "",
+    "piriformis ",
+    "PIRIFORMIS",
+    "<b>x</b>",
+    "\x1b[31m",
+    None,
+    3,
+    1.5,
+    True,
+    ["piriformis"],
+    {"a": 1},
+    "a" * 10_000,
+]
+
+
+@pytest.mark.parametrize("where", ["muscle", "side", "goal"])
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_position_request_outside_the_allow_list_is_refused_with_the_reason(where, value):
+    from hipviz.web.classroom import Classroom, MessageError
+
+    args = {"muscle": "piriformis", "side": "right", "goal": "shorten", **{where: value}}
+    with pytest.raises(MessageError, match=f"^{where} must be one of ") as caught:
+        Classroom(load_model()).position(args["muscle"], args["side"], args["goal"], PAGE_POSE)
+    text = str(caught.value)  # one short printable line (the value shown escaped, cut)
+    assert len(text) < 400 and text.isprintable() and "\x1b" not in text
+
+
+@pytest.mark.parametrize("pose, scene", [({"right.knee": 1}, 0), (PAGE_POSE, 7), ([], 0)])
+def test_a_position_request_with_a_bad_pose_or_scene_is_refused(pose, scene):
+    from hipviz.web.classroom import Classroom, MessageError
+
+    with pytest.raises(MessageError):
+        Classroom(load_model()).position("piriformis", "right", "lengthen", pose, scene)
+
+
+def test_a_position_is_answered_to_the_asking_page_only_and_rate_limited():
+    """The running server, spoken to by two pages over the wire: one asks, only it hears."""
+    from served import running_server
+    from wire_client import RawPage
+
+    from hipviz.web.gate import POSITIONS_PER_S
+
+    with running_server([Path("scenes/01_neutral.toml")]) as server:
+        port = int(server.url.rsplit(":", 1)[1].strip("/"))
+        asker, other = RawPage(port), RawPage(port)
+        try:
+            for page in (asker, other):
+                page.answer(page.call("wslink.hello", [{"secret": "s"}], "system:c0:0"))
+                page.answer(page.call("trame.state.get"), timeout=20)
+            rpcid = asker.trigger(
+                "hipviz_position", "piriformis", "right", "lengthen", PAGE_POSE, 0
+            )
+            got = asker.answer(rpcid, timeout=20)["result"]
+            assert "stretch position" in got["position"]["caption"]
+            with pytest.raises(TimeoutError):  # nothing reaches the other page
+                other.read(timeout=1.0)
+            # refused with the reason, as the page's code reads it
+            bad = asker.trigger("hipviz_position", "<script>", "right", "lengthen", PAGE_POSE)
+            assert "muscle must be one of" in asker.answer(bad, timeout=20)["result"]["error"]
+            few = asker.trigger("hipviz_position", "piriformis", "right")
+            assert "takes (muscle, side, goal" in asker.answer(few, timeout=20)["result"]["error"]
+            # a burst: past the page's budget the rest are refused at once, "try again"
+            answers = []
+            for goal in ["lengthen", "shorten"] * 3:
+                rpcid = asker.trigger("hipviz_position", "piriformis", "left", goal, PAGE_POSE)
+                answers.append(asker.answer(rpcid, timeout=20)["result"])
+            refused = [a for a in answers if "too many position searches" in a.get("error", "")]
+            assert refused and len(refused) < len(answers)
+            assert f"at most {POSITIONS_PER_S:g} a second" in refused[0]["error"]
+        finally:
+            asker.close()
+            other.close()

@@ -236,13 +236,13 @@ class _Lengths:
     """One path's length change (mm) for many (flexion, abduction, rotation) poses of its
     side, as asked (no contact stop): one vectorised call through the model's kinematics."""
 
-    def __init__(self, model: HipModel, key: str):
+    def __init__(self, model: HipModel, key: str, pose: Pose):
         side = key.split(".")[0]
         path = next(p for p in model.muscles.paths if p.key == key)
         self.one = MuscleSet((path,))
         self.side = side
         self.anatomy = model.anatomy
-        pose = model.pose
+        self.pose = pose
         self.pelvis = kin.pelvis_transform(
             model.anatomy,
             pose.right.iliac_crest_superior_mm,
@@ -269,7 +269,7 @@ class _Reachable:
     def __init__(self, model: HipModel, lengths: _Lengths):
         self.model, self.lengths = model, lengths
         other = next(s for s in SIDES if s != lengths.side)
-        self.other = model.solve(model.pose, moment_arms=False).transforms[f"femur_{other}"]
+        self.other = model.solve(lengths.pose, moment_arms=False).transforms[f"femur_{other}"]
 
     def _femurs(self, angles: np.ndarray) -> dict[str, np.ndarray]:
         r = np.radians(np.atleast_2d(angles))
@@ -411,6 +411,7 @@ def find_position(
     side: str = "right",
     goal: str = "lengthen",
     box: dict[str, tuple[float, float]] | None = None,
+    start: Pose | None = None,
 ) -> Position:
     """The pose of ``side``'s hip in ``box`` that lengthens (or shortens) ``muscle`` most.
 
@@ -426,6 +427,9 @@ def find_position(
         ``lengthen`` (a stretch) or ``shorten`` (a positional release).
     box : dict axis -> (low, high), optional
         Degrees (see :func:`parse_within`); default :data:`DEFAULT_BOX`.
+    start : Pose, optional
+        The pose giving the other side and the crests instead of the model's (the
+        classroom searches from each page's own pose; the model is left as it is).
     """
     started = time.perf_counter()
     if side not in SIDES:
@@ -437,7 +441,7 @@ def find_position(
     box = dict(box or DEFAULT_BOX)
     key = f"{side}.{muscle}"
     sign = 1.0 if goal == "lengthen" else -1.0
-    lengths = _Lengths(model, key)
+    lengths = _Lengths(model, key, model.pose if start is None else start)
     reachable = _Reachable(model, lengths)
     found = _search(lengths, box, sign)
     limited = not reachable(found[0])
@@ -487,19 +491,22 @@ def _snap(
     candidates = np.unique(np.round(candidates, 6), axis=0)
     for i in np.argsort(-sign * lengths(candidates)):
         if reachable(candidates[i]):
-            solution = _solve(model, side, candidates[i])
+            solution = _solve(model, side, candidates[i], lengths.pose)
             if not solution.reasons[side]:
                 return solution
-    return _solve(model, side, angles)  # none reachable: say so (the reasons) at the optimum
+    return _solve(
+        model, side, angles, lengths.pose
+    )  # none reachable: say so (the reasons) at the optimum
 
 
-def _solve(model: HipModel, side: str, angles: np.ndarray) -> Solution:
-    """The model at these angles of ``side`` (its crest kept), the other side as it is."""
-    current = model.pose.side(side)
+def _solve(model: HipModel, side: str, angles: np.ndarray, pose: Pose) -> Solution:
+    """The model at these angles of ``side`` (its crest kept), the other side as ``pose``
+    has it."""
+    current = pose.side(side)
     sp = SidePose(
         iliac_crest_superior_mm=current.iliac_crest_superior_mm,
         hip_flexion_deg=float(angles[0]),
         hip_abduction_deg=float(angles[1]),
         hip_rotation_deg=float(angles[2]),
     )
-    return model.solve(model.pose.with_side(side, sp), moment_arms=False)
+    return model.solve(pose.with_side(side, sp), moment_arms=False)

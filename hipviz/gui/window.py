@@ -27,6 +27,7 @@ from PyQt5.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -41,6 +42,7 @@ from hipviz.gui.display import DisplayPanel
 from hipviz.gui.document import SceneDocument
 from hipviz.gui.inspect_panel import InspectPanel
 from hipviz.gui.plot_panel import LengthPlotPanel
+from hipviz.gui.position_panel import PositionPanel
 from hipviz.gui.scene_files import SceneFiles, SceneInfoPanel
 from hipviz.gui.table import ReadoutTable
 from hipviz.gui.view import make_view
@@ -161,9 +163,16 @@ class MainWindow(QMainWindow):
             self.state.colour_by, self.state.colour_range_pct, self.state.moment_arm_range_mm
         )
         self.inspect = InspectPanel(model.muscles.paths)
+        # the selected muscle's stretch and release positions, under what is known about it
+        self.positions = PositionPanel(model)
+        inspect_box = QWidget()
+        box_layout = QVBoxLayout(inspect_box)
+        box_layout.setContentsMargins(0, 0, 0, 0)
+        box_layout.addWidget(self.positions)
+        box_layout.addWidget(self.inspect, 1)
         self.docks = {
             "pose": self._dock("Pose", self._scrolled(self.controls), Qt.LeftDockWidgetArea),
-            "inspect": self._dock("Inspect", self._scrolled(self.inspect), Qt.LeftDockWidgetArea),
+            "inspect": self._dock("Inspect", self._scrolled(inspect_box), Qt.LeftDockWidgetArea),
             "display": self._dock("Display", self._scrolled(self.display), Qt.RightDockWidgetArea),
             "table": self._dock("Muscle lengths", self.table, Qt.BottomDockWidgetArea),
         }
@@ -192,6 +201,7 @@ class MainWindow(QMainWindow):
             control.slider.sliderPressed.connect(self._slider_pressed)
             control.slider.sliderReleased.connect(self._slider_released)
         self.table.message.connect(self.show_message)
+        self.positions.message.connect(self.show_message)
         self.table.path_selected.connect(self.select_path)
         self.display.visibility_changed.connect(self._refresh_inspected)
         self.state.connect(self._state_changed, changing=True)
@@ -502,6 +512,7 @@ class MainWindow(QMainWindow):
         """Select (and highlight) a muscle path, e.g. ``"right.piriformis"``; ``None`` clears."""
         self.selected = key
         self.table.select_path(key)
+        self.positions.set_key(key)
         self._show_highlight()
 
     def hover_path(self, key: str | None) -> None:
@@ -688,6 +699,7 @@ class MainWindow(QMainWindow):
     # --- closing -----------------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self._drag_prep.stop()
+        self.positions.mover.stop()
         self.classroom.stop()
         self.plotter.removeEventFilter(self)
         self.plotter.close()

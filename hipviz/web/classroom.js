@@ -9,6 +9,8 @@ window.hipviz = (() => {
   let inFlight = false;
   let pending = false;
   let lastSeq = 0;
+  let positionStart = null; // the pose before the last stretch / release position
+  const GLIDE_MS = 600;
   const api = {
     token,
     updates: 0,
@@ -57,6 +59,53 @@ window.hipviz = (() => {
       Object.keys(pose).forEach((k) => { pose[k] = 0; });
       await trame().state.set("pose", pose);
       await api.poseChanged();
+    },
+    // a muscle's stretch or release position (the server searches from this page's pose):
+    // the sliders glide there as workshop mode moves (eased, 0.6 s), Back glides back
+    async position(goal) {
+      if (get("follow")) return;
+      const [side, muscle] = String(get("position_muscle") || "").split(".");
+      const from = { ...get("pose") };
+      const update = await trame().trigger(
+        "hipviz_position", [muscle, side, goal, from, get("scene_index")]);
+      if (!update || update.error || !update.position) {
+        trame().state.set("error", (update && update.error) || "no position came back");
+        return;
+      }
+      positionStart = from;
+      await api.glide(from, update.controls);
+      await api.settled(); // no answer of the glide lands after the position's own
+      api.apply(update, true);
+      trame().state.update({ scene_caption: update.position.caption, position_back: true });
+    },
+    async positionBack() {
+      if (get("follow") || !positionStart) return;
+      const to = positionStart;
+      positionStart = null;
+      await api.glide({ ...get("pose") }, to);
+      await trame().state.update({ pose: to, position_back: false });
+      await api.poseChanged();
+    },
+    async settled() {
+      while (inFlight) await new Promise((r) => setTimeout(r, 20));
+    },
+    async glide(from, to) {
+      const specs = get("controls") || [];
+      const clip = (key, v) => {
+        const c = specs.find((x) => x.key === key);
+        return c ? Math.min(c.max, Math.max(c.min, v)) : v;
+      };
+      const start = performance.now();
+      for (;;) {
+        const t = (performance.now() - start) / GLIDE_MS;
+        if (t >= 1) break;
+        const s = 0.5 - 0.5 * Math.cos(Math.PI * t);
+        const pose = {};
+        Object.keys(to).forEach((k) => { pose[k] = clip(k, from[k] + s * (to[k] - from[k])); });
+        trame().state.set("pose", pose);
+        api.poseChanged();
+        await new Promise((r) => setTimeout(r, 30));
+      }
     },
     async openScene(index) {
       if (get("follow")) return;

@@ -25,9 +25,12 @@ from hipviz.core.caption import caption_for
 from hipviz.core.explain import gt_move_text
 from hipviz.core.kinematics import Anatomy
 from hipviz.core.model import HipModel, Solution
+from hipviz.core.muscles import MUSCLES
 from hipviz.core.pose import RANGES, SIDES, Pose, PoseError
+from hipviz.core.positions import GOALS, find_position
 from hipviz.io.scene import Scene, state_of
 from hipviz.names import CONTROL_LABELS, side_label
+from hipviz.position_move import PositionMove
 from hipviz.render.colours import COLOUR_SCALES
 from hipviz.render.views import VIEWS, camera_position
 from hipviz.state import DisplayState
@@ -189,6 +192,39 @@ class Classroom:
             "rows": table_rows(solution),
             "status": status_text(solution, self.model.anatomy),
         }
+
+    def position(self, muscle, side, goal, message, scene=0) -> dict:
+        """A muscle's stretch (``goal="lengthen"``) or release (``"shorten"``) position,
+        searched from the page's pose ``message``: the update for the pose found, plus
+        ``position`` (the pose in words, the change, a caption line). Every argument is
+        checked against a fixed list (MessageError naming what is allowed)."""
+        for what, value, allowed in (
+            ("muscle", muscle, tuple(MUSCLES)),
+            ("side", side, SIDES),
+            ("goal", goal, GOALS),
+        ):
+            if not isinstance(value, str) or value not in allowed:
+                raise MessageError(
+                    f"{what} must be one of {', '.join(allowed)}; got {shown(value, 40)}"
+                )
+        pose = check_pose_message(message)
+        served = self.scene(scene)
+        key = f"{side}.{muscle}"
+        found = find_position(self.model, muscle, side=side, goal=goal, start=pose)
+        before = self.model.solve(pose, moment_arms=False)
+        move = PositionMove(found, pose, float(before.change_mm[before.keys.index(key)]))
+        update = self.update_for(self.model.solve(move.target), served.state)
+        update["scene"] = served.summary(move.target)
+        update["position"] = {
+            "key": key,
+            "goal": goal,
+            "words": move.words,
+            "caption": move.caption(),
+            "change_mm": round(found.change_mm, 3),
+            "change_pct": round(found.change_pct, 3),
+            "angles_deg": {a: round(v, 3) for a, v in found.angles_deg.items()},
+        }
+        return update
 
     def open_scene(self, index) -> dict:
         """A served scene's pose, view and update (MessageError for anything else)."""

@@ -2,7 +2,8 @@
 
 The server owns every piece of state a page sees. A page connects, receives the page
 description and the shared data once (``trame.state.get``), and from then on may only
-*ask*: for its own pose (``hipviz_solve``), for a served scene (``hipviz_scene``), or,
+*ask*: for its own pose (``hipviz_solve``), for a served scene (``hipviz_scene``), for a
+muscle's stretch or release position from its pose (``hipviz_position``), or,
 with the token, to lead (``hipviz_lead``). :data:`REQUESTS` is that list; a request
 outside it, and every attempt to write state (``trame.state.update``: no key is
 writable by a page), is refused with the reason. Each answer goes to the page that
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 REQUESTS = {
     "hipviz_solve": (1, 2, "(pose, scene number)"),
     "hipviz_scene": (1, 1, "(scene number)"),
+    "hipviz_position": (4, 5, "(muscle, side, goal, pose, scene number)"),
     "hipviz_lead": (2, 4, "(token, pose, scene number or null, view or null)"),
     "hipviz_follow": (1, 1, "(true or false)"),
 }
@@ -52,6 +54,11 @@ REQUESTS = {
 HARMLESS = ("trame.lifecycle.update", "trame.error.client")
 #: a page's solves per second at most (a drag answered at 60 Hz stays under it)
 SOLVES_PER_S = 60.0
+#: position searches (``hipviz_position``, up to ~50 ms each, more on a busy machine) per
+#: second: per page, and for all pages together (beyond that a request is refused at
+#: once, "try again", so searches never hold up the room's slider answers)
+POSITIONS_PER_S = 1.0
+POSITIONS_PER_S_ALL = 4.0
 #: messages a page may send per second (averaged over a second's burst)
 MESSAGES_PER_S = 200.0
 #: a page closed once it has had this many times :data:`MESSAGES_PER_S` messages dropped
@@ -106,6 +113,7 @@ class Page:
     wake_worker: asyncio.Event = field(default_factory=asyncio.Event)
     solves: Bucket = field(default_factory=lambda: Bucket(SOLVES_PER_S, 10))
     messages: Bucket = field(default_factory=lambda: Bucket(MESSAGES_PER_S, MESSAGES_PER_S))
+    positions: Bucket = field(default_factory=lambda: Bucket(POSITIONS_PER_S, 2))
     waiting_bytes: int = 0
     has_state: bool = False
     dropped: int = 0
@@ -146,6 +154,7 @@ class Gate:
         self.published = 0
         self.shared: dict[str, list[bytes]] = {}  # what every page gets: the lead, the count
         self.followers = 0
+        self.positions = Bucket(POSITIONS_PER_S_ALL, POSITIONS_PER_S_ALL)
         self._count_due = None
         # the log is the instructor's terminal: a few lines a second at most, whatever
         # the pages do (the rest counted, and the count given with the next line)
@@ -308,6 +317,16 @@ class Gate:
                     continue
                 kind = "scene" if "scene" in page.waiting else "pose"
                 rpcid, name, args = page.waiting.pop(kind)
+                if name == "hipviz_position" and not (
+                    page.positions.take() and self.positions.take()
+                ):
+                    reason = (
+                        f"too many position searches (at most {POSITIONS_PER_S:g} a second "
+                        "per page): try again in a second"
+                    )
+                    self._refuse(page, None, reason)
+                    page.put(answer(rpcid, {"error": reason}))
+                    continue
                 try:
                     result = self.handlers[name](*args)
                 except MessageError as exc:

@@ -39,7 +39,7 @@ from hipviz.io.meshes import load_bones
 from hipviz.io.model_files import load_model
 from hipviz.io.scene import read_scene
 from hipviz.io.scene_folder import scene_files
-from hipviz.names import SIDE_LABELS, quantity_heading
+from hipviz.names import SIDE_LABELS, path_label, quantity_heading
 from hipviz.web.classroom import Classroom, MessageError, cameras, control_specs, controls_of
 from hipviz.web.gate import Gate
 from hipviz.web.handout import legend_spec
@@ -77,6 +77,8 @@ CLIENT_ONLY = (
     "view",
     "error",
     "instructor",
+    "position_muscle",
+    "position_back",
 )
 
 HERE = Path(__file__).parent
@@ -171,6 +173,12 @@ def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
             "scene_caption": first["scene"]["caption"],
             "view": first["view"],
             "error": "",
+            # the muscle whose stretch / release position the page asks for (issue 21)
+            "position_muscles": [
+                {"title": path_label(k), "value": k} for k in classroom.model.muscles.keys
+            ],
+            "position_muscle": "right.piriformis",
+            "position_back": False,
         }
     )
 
@@ -266,6 +274,37 @@ def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
                     id="reset",
                     disabled=("follow",),
                 )
+                v.VSelect(
+                    v_model=("position_muscle",),
+                    items=("position_muscles",),
+                    label="Muscle",
+                    density="compact",
+                    classes="mt-4",
+                    hide_details=True,
+                    id="position-muscle",
+                    disabled=("follow",),
+                )
+                with html.Div(classes="d-flex mt-2", style="gap: 4px"):
+                    for goal, text, tip in (
+                        ("lengthen", "Stretch", "the pose that lengthens the muscle most"),
+                        ("shorten", "Release", "the pose that shortens the muscle most"),
+                    ):
+                        v.VBtn(
+                            text,
+                            click=f"window.hipviz.position('{goal}')",
+                            size="small",
+                            id=f"position-{goal}",
+                            title=f"Move the hip to {tip}",
+                            disabled=("follow",),
+                        )
+                    v.VBtn(
+                        "Back",
+                        click="window.hipviz.positionBack()",
+                        size="small",
+                        id="position-back",
+                        title="Back to the pose before",
+                        disabled=("follow || !position_back",),
+                    )
                 html.Div("{{ status }}", classes="text-caption mt-3 status", id="status")
                 html.Div(
                     "{{ error }}", v_if=("error",), classes="text-caption mt-2 error", id="error"
@@ -537,6 +576,7 @@ def make_app(classroom: Classroom, page, allow_origins: tuple[str, ...] = ()):
         {
             "hipviz_solve": classroom.solve,
             "hipviz_scene": classroom.open_scene,
+            "hipviz_position": classroom.position,
             "hipviz_lead": lead,
         },
     )
