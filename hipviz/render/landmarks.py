@@ -72,6 +72,8 @@ class LandmarkLabels:
                 actor, reset_camera=False, name=f"landmark {label}", pickable=False, render=False
             )
         self.shown = np.ones(len(found), dtype=bool)
+        #: the labels' size relative to the desk's (workshop mode sets it larger)
+        self.font_scale = 1.0
         glyphs = sphere_glyphs(self.points, MARKER_RADIUS_MM)
         glyphs.ScalingOff()
         mapper = vtkPolyDataMapper()
@@ -133,7 +135,7 @@ class LandmarkLabels:
         for actor, (x, y), shown in zip(self.text_actors, xy, self.shown, strict=True):
             actor.SetVisibility(bool(shown))
             prop = actor.GetTextProperty()
-            prop.SetFontSize(round(LABEL_FONT_SIZE * scale))
+            prop.SetFontSize(round(LABEL_FONT_SIZE * scale * self.font_scale))
             # text beside its point, toward the middle of the view, so edge labels stay on screen
             if x - x0 > 0.6 * width:
                 prop.SetJustificationToRight()
