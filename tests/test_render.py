@@ -297,3 +297,25 @@ def test_bones_only_scene_still_works(offscreen_plotter, bones):
     assert len(scene.bone_actors) == 5 and scene.muscles is None
     scene.set_bone_transform("femur_left", np.eye(4))
     assert scene.screenshot().shape == (600, 800, 3)
+
+
+def test_superior_view_shows_the_muscles(bones):
+    """From above, the gluteal muscles and piriformis are not hidden under the iliac wings."""
+    from hipviz.io.scene import ALL_PATHS
+    from hipviz.render.scene import HipScene
+
+    plotter = pyvista.Plotter(off_screen=True, window_size=list(SIZE))
+    try:
+        scene = HipScene(plotter, bones, model=load_model())
+        scene.set_view("superior", render=False)
+        scene.state.update(muscles=ALL_PATHS)
+        shown = scene.screenshot().astype(int)
+        scene.state.update(muscles=())  # the same picture (legend too) without the muscles
+        bare = scene.screenshot().astype(int)
+    finally:
+        plotter.close()
+    muscle = np.abs(shown - bare).sum(axis=-1) > 30
+    h, w = muscle.shape
+    # muscles on both sides of the view (both hips), not just a few stray pixels
+    assert muscle[:, : w // 2].sum() > 0.004 * h * w / 2
+    assert muscle[:, w // 2 :].sum() > 0.004 * h * w / 2
