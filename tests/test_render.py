@@ -319,3 +319,29 @@ def test_superior_view_shows_the_muscles(bones):
     # muscles on both sides of the view (both hips), not just a few stray pixels
     assert muscle[:, : w // 2].sum() > 0.004 * h * w / 2
     assert muscle[:, w // 2 :].sum() > 0.004 * h * w / 2
+
+
+@pytest.mark.parametrize("view", ["anterior", "posterior"])
+def test_landmark_labels_do_not_overlap(bones, landmarks, view):
+    """Every shown label is readable whole: no two label boxes overlap on screen, at a small
+    window, a large one, and with the workshop's larger labels."""
+    from hipviz.render.scene import HipScene
+
+    for size, font_scale in (((800, 600), 1.0), ((1600, 1000), 1.0), ((1366, 768), 1.6)):
+        plotter = pyvista.Plotter(off_screen=True, window_size=list(size))
+        try:
+            scene = HipScene(plotter, bones, landmarks=landmarks)
+            scene.set_landmarks_visible(True, render=False)
+            scene.landmarks.font_scale = font_scale
+            scene.set_view(view, render=False)
+            scene.screenshot()  # lays the labels out (pyvista renders nothing before that)
+            boxes = scene.landmarks.label_boxes()
+        finally:
+            plotter.close()
+        assert {"sacrum"} <= set(boxes) and len(boxes) >= 5, (view, size)
+        items = sorted(boxes.items())
+        for i, (a, (l0, r0, b0, t0)) in enumerate(items):
+            assert 0 <= l0 and r0 <= size[0] and 0 <= b0 and t0 <= size[1], (view, size, a)
+            for b, (l1, r1, b1, t1) in items[i + 1 :]:
+                overlap = l1 < r0 and l0 < r1 and b1 < t0 and b0 < t1
+                assert not overlap, f"{view} {size} x{font_scale}: '{a}' overlaps '{b}'"
