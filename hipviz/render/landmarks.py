@@ -162,18 +162,19 @@ class LandmarkLabels:
         return boxes
 
     def _separate(self, gap: float) -> None:
-        """Move labels whose boxes overlap apart vertically (the upper one up), so close
-        landmarks ("sacrum" beside "R PSIS" from behind) keep both names readable."""
+        """Move labels whose boxes overlap apart vertically (the lower one down, away from
+        the top of the view where the workshop's band is), so close landmarks ("sacrum"
+        beside "R PSIS" from behind) keep both names readable."""
         by_label = dict(zip(self.labels, self.text_actors, strict=True))
         for _ in range(3 * len(self.labels)):
-            boxes = sorted(self.label_boxes().items(), key=lambda item: item[1][2])
+            boxes = sorted(self.label_boxes().items(), key=lambda item: -item[1][3])
             moved = False
             for i, (_, (l0, r0, b0, t0)) in enumerate(boxes):
                 for label, (l1, r1, b1, t1) in boxes[i + 1 :]:
                     if l1 < r0 and l0 < r1 and b1 < t0 and b0 < t1:
                         actor = by_label[label]
                         x, y = actor.GetPosition()
-                        actor.SetPosition(x, y + (t0 - b1) + 0.3 * gap)
+                        actor.SetPosition(x, y - (t1 - b0) - 0.3 * gap)
                         moved = True
                         break
                 if moved:
