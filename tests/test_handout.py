@@ -304,3 +304,35 @@ def test_file_export_handout_writes_the_windows_scene(window, qtbot, tmp_path, m
     QTimer.singleShot(300, read_and_close)
     assert window.export_handout_dialog() is None
     assert seen and "no such folder" in seen[0] and "missing" in seen[0]
+
+
+def test_the_table_fits_a_phone_without_sideways_scrolling(handout):
+    """At a phone's 390 CSS px every number, the % column included, is on screen."""
+    from browser import chromium, missing
+    from selenium.webdriver.common.by import By
+
+    if (reason := missing()) is not None:
+        pytest.skip(reason)
+    with chromium((390, 844)) as phone:
+        phone.get(handout.as_uri())
+        assert phone.execute_script("return window.innerWidth") == 390
+        table = phone.find_element(By.ID, "numbers")
+        wrap = phone.execute_script("return arguments[0].parentElement", table)
+        for element in (table, wrap):
+            scroll, client = phone.execute_script(
+                "return [arguments[0].scrollWidth, arguments[0].clientWidth]", element
+            )
+            assert scroll <= client, (element.get_attribute("class"), scroll, client)
+        page_scroll = phone.execute_script("return document.documentElement.scrollWidth")
+        assert page_scroll <= 390
+        # each % cell is inside the screen and says what it is
+        cells = phone.find_elements(By.CSS_SELECTOR, "#numbers tbody td.change")
+        assert len(cells) >= 12
+        for cell in cells:
+            box = phone.execute_script("return arguments[0].getBoundingClientRect()", cell)
+            assert 0 <= box["left"] and box["right"] <= 390, box
+            assert cell.get_attribute("data-label") == "Change (%)"
+            label = phone.execute_script(
+                "return getComputedStyle(arguments[0], '::before').content", cell
+            )
+            assert label == '"Change (%)"'  # shown beside the number, the header being off

@@ -297,3 +297,51 @@ def test_bones_only_scene_still_works(offscreen_plotter, bones):
     assert len(scene.bone_actors) == 5 and scene.muscles is None
     scene.set_bone_transform("femur_left", np.eye(4))
     assert scene.screenshot().shape == (600, 800, 3)
+
+
+def test_superior_view_shows_the_muscles(bones):
+    """From above, the gluteal muscles and piriformis are not hidden under the iliac wings."""
+    from hipviz.io.scene import ALL_PATHS
+    from hipviz.render.scene import HipScene
+
+    plotter = pyvista.Plotter(off_screen=True, window_size=list(SIZE))
+    try:
+        scene = HipScene(plotter, bones, model=load_model())
+        scene.set_view("superior", render=False)
+        scene.state.update(muscles=ALL_PATHS)
+        shown = scene.screenshot().astype(int)
+        scene.state.update(muscles=())  # the same picture (legend too) without the muscles
+        bare = scene.screenshot().astype(int)
+    finally:
+        plotter.close()
+    muscle = np.abs(shown - bare).sum(axis=-1) > 30
+    h, w = muscle.shape
+    # muscles on both sides of the view (both hips), not just a few stray pixels
+    assert muscle[:, : w // 2].sum() > 0.004 * h * w / 2
+    assert muscle[:, w // 2 :].sum() > 0.004 * h * w / 2
+
+
+@pytest.mark.parametrize("view", ["anterior", "posterior"])
+def test_landmark_labels_do_not_overlap(bones, landmarks, view):
+    """Every shown label is readable whole: no two label boxes overlap on screen, at a small
+    window, a large one, and with the workshop's larger labels."""
+    from hipviz.render.scene import HipScene
+
+    for size, font_scale in (((800, 600), 1.0), ((1600, 1000), 1.0), ((1366, 768), 1.6)):
+        plotter = pyvista.Plotter(off_screen=True, window_size=list(size))
+        try:
+            scene = HipScene(plotter, bones, landmarks=landmarks)
+            scene.set_landmarks_visible(True, render=False)
+            scene.landmarks.font_scale = font_scale
+            scene.set_view(view, render=False)
+            scene.screenshot()  # lays the labels out (pyvista renders nothing before that)
+            boxes = scene.landmarks.label_boxes()
+        finally:
+            plotter.close()
+        assert {"sacrum"} <= set(boxes) and len(boxes) >= 5, (view, size)
+        items = sorted(boxes.items())
+        for i, (a, (l0, r0, b0, t0)) in enumerate(items):
+            assert 0 <= l0 and r0 <= size[0] and 0 <= b0 and t0 <= size[1], (view, size, a)
+            for b, (l1, r1, b1, t1) in items[i + 1 :]:
+                overlap = l1 < r0 and l0 < r1 and b1 < t0 and b0 < t1
+                assert not overlap, f"{view} {size} x{font_scale}: '{a}' overlaps '{b}'"

@@ -993,3 +993,33 @@ def test_file_open_of_an_unlucky_file_shows_a_dialog_and_keeps_the_case(
         assert part in message, message
     assert elapsed < 5.0  # refused at once (the dotted header took 104 s)
     assert state(window) == before  # the case on screen, unsaved changes and all
+
+
+def test_the_quoted_contrasts_show_in_the_scenes_colours():
+    """A scene that shows only the muscles its caption is about colours them so the contrast
+    it teaches shows: no quoted length beyond the colour range (a clipped colour hides how
+    far beyond), and two lengths 2 % or more apart clearly different (CIELAB distance)."""
+    from hipviz.render.colours import colour_for_change, srgb_to_lab
+
+    by_scene: dict[str, list[tuple[str, float]]] = {}
+    for stem, key, pct in CLAIMS:
+        by_scene.setdefault(stem, []).append((key, pct))
+    checked = []
+    for stem, claims in by_scene.items():
+        scene = read_scene(ROOT / "scenes" / f"{stem}.toml")
+        if scene.display.colour_by != "length" or scene.display.muscles == ALL_PATHS:
+            continue
+        limit = scene.display.colour_range_pct
+        shown = [(k, p) for k, p in claims if k in scene.display.muscles]
+        for key, pct in shown:
+            assert abs(pct) < limit, f"{stem}: {key} {pct:+.1f} % is beyond +-{limit} %"
+        for i, (key_a, a) in enumerate(shown):
+            for key_b, b in shown[i + 1 :]:
+                if abs(a - b) < 2.0:
+                    continue
+                lab = srgb_to_lab(colour_for_change(np.array([a, b]), limit))
+                delta_e = float(np.linalg.norm(lab[0] - lab[1]))
+                assert delta_e >= 15.0, f"{stem}: {key_a} {a:+.1f} % vs {key_b} {b:+.1f} %"
+                checked.append(stem)
+    # the case the issue was about: piriformis +6.5 % (turned in) vs +10.4 % (turned out)
+    assert "06_flexed_90_rotation" in checked

@@ -252,3 +252,64 @@ def test_the_view_menu_and_panel_toggle_trigger_points_and_save_them(qtbot, tmp_
         assert panel.at_combo.currentData() == "right.gluteus_minimus_anterior_trp"
     finally:
         window.close()
+
+
+def test_the_self_care_ball_keeps_the_muscles_colours_and_its_label_on_screen(bones, model):
+    """Scene 07 as a student sees it: the ball is a neutral, nearly clear glass over the
+    muscles (not an olive bubble), the spokes stand out on the bone, and the worked point's
+    label stays whole inside a narrow view."""
+    from hipviz.io.scene import ALL_PATHS
+    from hipviz.render.overlay import BALL_COLOUR, BALL_OPACITY, SPOKE_COLOUR
+    from hipviz.render.projection import world_to_display
+
+    ball_lab = srgb_to_lab(np.array(pv.Color(BALL_COLOUR).float_rgb))
+    assert np.hypot(ball_lab[1], ball_lab[2]) < 5.0 and BALL_OPACITY <= 0.25  # neutral, clear
+    scene = read_scene(ROOT / "scenes" / "07_self_care_ball.toml")
+    plotter = pv.Plotter(off_screen=True, window_size=[400, 600])  # a narrow, tall view
+    try:
+        model.reset()
+        hip = HipScene(plotter, bones, model=model)
+        hip.set_view(scene.camera.view, render=False)
+        hip.state.update(muscles=ALL_PATHS)
+        layer = hip.overlay
+        layer.set_trigger_points_visible(True)
+        layer.set_labels_visible(False)
+        layer.set_ball(scene.overlay.ball, scene.overlay.ball_at)
+        with_ball = hip.screenshot().astype(int)
+        layer.ball_actor.visibility = False
+        spokes_only = hip.screenshot().astype(int)
+        layer.spoke_actor.visibility = layer.arrow_actor.visibility = False
+        bare = hip.screenshot().astype(int)
+        layer.ball_actor.visibility = layer.spoke_actor.visibility = True
+        layer.arrow_actor.visibility = True
+        # under the ball: the picture barely changes, and evenly in R, G and B (no tint)
+        centre = layer.ball_centre()
+        x, y = world_to_display(plotter.renderer, centre[None])[0]
+        row, col = int(round(with_ball.shape[0] - y)), int(round(x))
+        under = (with_ball - spokes_only)[row - 12 : row + 12, col - 12 : col + 12]
+        shift = under.reshape(-1, 3).mean(axis=0)
+        assert np.abs(shift).max() < 30 and np.ptp(shift) < 10, shift
+        # the spokes: where they are drawn they differ clearly from what is under them
+        spoke = np.abs(spokes_only - bare).sum(-1) > 30
+        assert spoke.sum() > 150
+        spoke_lab = srgb_to_lab(spokes_only[spoke] / 255.0)
+        under_lab = srgb_to_lab(bare[spoke] / 255.0)
+        assert np.median(np.linalg.norm(spoke_lab - under_lab, axis=1)) > 30
+        assert srgb_to_lab(np.array(pv.Color(SPOKE_COLOUR).float_rgb))[0] < 50  # dark on bone
+        # the worked point's label is drawn whole inside the view
+        layer.set_labels_visible(True)
+        hip.screenshot()
+        assert layer.shown_labels
+        width, height = plotter.renderer.GetSize()
+        for actor in layer.text_actors:
+            if not actor.GetVisibility():
+                continue
+            size = [0.0, 0.0]
+            actor.GetSize(plotter.renderer, size)
+            left = actor.GetPosition()[0] - (
+                0 if actor.GetTextProperty().GetJustification() == 0 else size[0]
+            )
+            assert 0 <= left and left + size[0] <= width, actor.GetInput()
+    finally:
+        model.reset()
+        plotter.close()

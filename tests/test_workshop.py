@@ -3,6 +3,7 @@ real window, real scene files, real rendering under Xvfb."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -286,3 +287,95 @@ def test_transition_maths():
     for s in np.linspace(0, 1, 11):
         p, f, u = (np.array(v) for v in interpolate_camera(front, top, s))
         assert abs(np.dot(u, p - f)) < 1e-6 and np.linalg.norm(u) == pytest.approx(1.0)
+
+
+# --- legible from the back of the room: whole captions, a large counter, large labels --------
+SHIPPED = Path(hipviz.__file__).resolve().parents[1] / "scenes"
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1366, 768)], ids=["1920x1080", "1366x768"])
+@pytest.mark.parametrize("name", ["07_self_care_ball.toml", "08_piriformis_flexion.toml"])
+def test_the_band_shows_the_whole_caption(size, name, anatomy):
+    """The longest shipped captions, whole, inside the band; the bones below it, uncut."""
+    from hipviz.io.scene import read_scene
+    from hipviz.render.scene import HipScene
+    from hipviz.render.title_overlay import TitleOverlay
+
+    scene_file = read_scene(SHIPPED / name)
+    width, height = size
+    plotter = pyvista.Plotter(off_screen=True, window_size=list(size))
+    try:
+        scene = HipScene(plotter, anatomy[0])
+        scene.set_background("black", render=False)
+        scene.set_view(scene_file.camera.view, render=False)
+        overlay = TitleOverlay(plotter)
+        overlay.set_colours(THEMES["dark"].text, THEMES["dark"].panel)
+        overlay.set_text(scene_file.title, scene_file.caption, "2 / 9")
+        overlay.set_visible(True)
+        image = scene.screenshot()
+        if os.environ.get("HIPVIZ_SHOTS"):  # for a person to look at
+            scene.screenshot(Path(os.environ["HIPVIZ_SHOTS"]) / f"band-{name}-{width}.png")
+        renderer = plotter.renderer
+        band = overlay.band_px
+        # every word of the caption is drawn: nothing cut, no ellipsis
+        drawn = overlay.caption_actor.GetInput()
+        assert " ".join(drawn.split()) == " ".join(scene_file.caption.split())
+        assert "\N{HORIZONTAL ELLIPSIS}" not in drawn
+        # ... and its lines fit the screen's width and the band's height (VTK's own measure
+        # of the text as drawn)
+        boxes = {}
+        for key, actor in (
+            ("title", overlay.title_actor),
+            ("caption", overlay.caption_actor),
+            ("corner", overlay.corner_actor),
+        ):
+            # VTK's size of the text as drawn, placed by its justification
+            w, h = [0.0, 0.0], None
+            actor.GetSize(renderer, w)
+            w, h = w
+            x, y = actor.GetPosition()
+            prop = actor.GetTextProperty()
+            x0 = {0: x, 1: x - w / 2, 2: x - w}[prop.GetJustification()]
+            y0 = {0: y, 1: y - h / 2, 2: y - h}[prop.GetVerticalJustification()]
+            box = boxes[key] = [x0, x0 + w, y0, y0 + h]
+            x0, x1, y0, y1 = box
+            assert 0 <= x0 < x1 <= width and height - band - 1 <= y0 < y1 <= height, key
+        assert boxes["caption"][3] <= boxes["title"][2]  # caption below the title
+        # the band leaves most of the view to the anatomy, and the caption is readable
+        assert band < 0.4 * height
+        assert overlay.caption_actor.GetTextProperty().GetFontSize() >= 0.018 * height
+        # the counter: large, in the text's own colour (not dimmed toward the band's)
+        corner = overlay.corner_actor.GetTextProperty()
+        assert corner.GetFontSize() >= 0.03 * height  # 32 px on a 1080-line projector
+        assert corner.GetColor() == overlay.title_actor.GetTextProperty().GetColor()
+        assert boxes["corner"][3] - boxes["corner"][2] >= 0.025 * height
+        # the bones sit under the band (the femoral shafts run on off the bottom, as at the
+        # desk), and the pelvis is not cut at the sides
+        bone = (image[:, :, 0] > 150) & (image[:, :, 0] - image[:, :, 2].astype(int) > 12)
+        top = height - int(np.ceil(band))  # image rows run top down
+        assert bone[: height - top].sum() == 0 and bone.sum() > 20000
+        assert bone[:, :2].sum() == 0 and bone[:, -2:].sum() == 0
+    finally:
+        plotter.close()
+
+
+def test_landmark_labels_grow_in_workshop_mode(window, qtbot, folder):
+    ws = window.workshop
+    ws.duration_s = 0
+    window.scene.set_landmarks_visible(True)
+    labels = window.scene.landmarks
+
+    def label_px_per_view_height() -> float:
+        window.plotter.render()  # now (the window's render hook may defer it)
+        height = window.plotter.renderer.GetSize()[1]
+        sizes = [a.GetTextProperty().GetFontSize() for a in labels.text_actors]
+        return max(sizes) / max(height / 800.0, 0.85)
+
+    desk = label_px_per_view_height()
+    ws.set_folder(folder)
+    ws.enter()
+    wait_view_alone(qtbot, window)
+    assert label_px_per_view_height() >= 1.5 * desk
+    ws.leave()
+    qtbot.waitUntil(lambda: not window.isFullScreen())
+    assert label_px_per_view_height() == pytest.approx(desk, rel=0.1)

@@ -64,6 +64,8 @@ TUBE_RADIUS_MM = 4.2
 LINE_WIDTH_PX = 7.0
 #: the length plot's font and line scale in workshop mode
 PLOT_SCALE = 1.7
+#: landmark labels ("R ASIS", "sacrum") in workshop mode, relative to their desk size
+LANDMARK_SCALE = 1.6
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class _Saved:
     tube_radius_mm: float
     line_width_px: float
     plot: tuple[float, str] | None
+    landmark_scale: float
 
 
 def default_folder(scene_path: Path | str | None = None) -> Path:
@@ -308,6 +311,7 @@ class WorkshopController(QObject):
             tube_radius_mm=scene.tube_radius_mm,
             line_width_px=scene.line_width_px,
             plot=(plot.scale, plot.theme) if plot is not None else None,
+            landmark_scale=scene.landmarks.font_scale if scene.landmarks is not None else 1.0,
         )
         self._stepped = False
         for dock in w.findChildren(QDockWidget):
@@ -321,6 +325,8 @@ class WorkshopController(QObject):
         self.overlay.set_visible(True)
         scene.set_tube_radius(TUBE_RADIUS_MM, render=False)
         scene.set_line_width(LINE_WIDTH_PX, render=False)
+        if scene.landmarks is not None:
+            scene.landmarks.font_scale = LANDMARK_SCALE
         self._apply_theme()
         # read the folder again: an author may have added cases since
         self._load_folder(
@@ -343,6 +349,8 @@ class WorkshopController(QObject):
         self.overlay.set_visible(False)
         scene.set_tube_radius(saved.tube_radius_mm, render=False)
         scene.set_line_width(saved.line_width_px, render=False)
+        if scene.landmarks is not None:
+            scene.landmarks.font_scale = saved.landmark_scale
         # the file's own background once a scene was stepped to, else the one from before
         background = (
             self.current.display.background if self._stepped and self.current else saved.background

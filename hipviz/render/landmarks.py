@@ -72,6 +72,8 @@ class LandmarkLabels:
                 actor, reset_camera=False, name=f"landmark {label}", pickable=False, render=False
             )
         self.shown = np.ones(len(found), dtype=bool)
+        #: the labels' size relative to the desk's (workshop mode sets it larger)
+        self.font_scale = 1.0
         glyphs = sphere_glyphs(self.points, MARKER_RADIUS_MM)
         glyphs.ScalingOff()
         mapper = vtkPolyDataMapper()
@@ -133,7 +135,7 @@ class LandmarkLabels:
         for actor, (x, y), shown in zip(self.text_actors, xy, self.shown, strict=True):
             actor.SetVisibility(bool(shown))
             prop = actor.GetTextProperty()
-            prop.SetFontSize(round(LABEL_FONT_SIZE * scale))
+            prop.SetFontSize(round(LABEL_FONT_SIZE * scale * self.font_scale))
             # text beside its point, toward the middle of the view, so edge labels stay on screen
             if x - x0 > 0.6 * width:
                 prop.SetJustificationToRight()
@@ -141,6 +143,44 @@ class LandmarkLabels:
             else:
                 prop.SetJustificationToLeft()
                 actor.SetPosition(x - x0 + gap, y - y0 + gap)
+        self._separate(gap)
+
+    def label_boxes(self) -> dict[str, tuple[float, float, float, float]]:
+        """The shown labels' boxes on screen: label -> (left, right, bottom, top), pixels
+        from the view's bottom left, as laid out at the last render."""
+        renderer = self.plotter.renderer
+        boxes = {}
+        for label, actor, shown in zip(self.labels, self.text_actors, self.shown, strict=True):
+            if not (shown and actor.GetVisibility()):
+                continue
+            size = [0.0, 0.0]
+            actor.GetSize(renderer, size)
+            x, y = actor.GetPosition()
+            right = actor.GetTextProperty().GetJustification() == 2
+            left = x - size[0] if right else x
+            boxes[label] = (left, left + size[0], y, y + size[1])
+        return boxes
+
+    def _separate(self, gap: float) -> None:
+        """Move labels whose boxes overlap apart vertically (the lower one down, away from
+        the top of the view where the workshop's band is), so close landmarks ("sacrum"
+        beside "R PSIS" from behind) keep both names readable."""
+        by_label = dict(zip(self.labels, self.text_actors, strict=True))
+        for _ in range(3 * len(self.labels)):
+            boxes = sorted(self.label_boxes().items(), key=lambda item: -item[1][3])
+            moved = False
+            for i, (_, (l0, r0, b0, t0)) in enumerate(boxes):
+                for label, (l1, r1, b1, t1) in boxes[i + 1 :]:
+                    if l1 < r0 and l0 < r1 and b1 < t0 and b0 < t1:
+                        actor = by_label[label]
+                        x, y = actor.GetPosition()
+                        actor.SetPosition(x, y - (t1 - b0) - 0.3 * gap)
+                        moved = True
+                        break
+                if moved:
+                    break
+            if not moved:
+                return
 
     @property
     def shown_labels(self) -> list[str]:

@@ -3,7 +3,8 @@
 The regions come from :mod:`hipviz.io.trigger_points` (placed on the bones from the
 data file). Everything is drawn in one saturated green that reads apart from both ends
 of the length colours (blue, orange-red), from their grey centre and from the bone; the
-ball is a translucent tennis-ball yellow so the bone and muscles show through it.
+spokes in a darker green that stands out on the bone; the ball is a pale, nearly clear
+neutral glass so the muscles under it keep their colours.
 
 Nothing is built until first shown (placing the regions takes a fraction of a second);
 after that a pose change only sets each actor's body transform, in place.
@@ -47,8 +48,11 @@ LABEL_BOX_COLOUR = "#d9f7e4"
 LABEL_FONT_SIZE = 15
 #: ball diameters, mm
 BALLS = BALL_DIAMETERS_MM
-BALL_COLOUR = "#d7f23a"  # optic yellow, like a tennis ball
-BALL_OPACITY = 0.3
+#: a pale neutral glass ball: the muscles under it keep their length colours (a tinted
+#: ball turned them olive), its highlight shows where it is
+BALL_COLOUR = "#f4f4f0"
+BALL_OPACITY = 0.2
+BALL_SPECULAR = 0.7
 #: skin-to-bone depth over the lateral hip assumed for placing the ball, mm: gluteus
 #: medius and minimus plus a thin fat layer; a typical adult value, not a measurement
 SOFT_TISSUE_MM = 25.0
@@ -58,8 +62,11 @@ SPOKE_FROM_MM = 10.0
 SPOKE_TO_MM = 42.0
 SPOKE_STEP_MM = 4.0
 SPOKE_LIFT_MM = 2.0
-SPOKE_RADIUS_MM = 1.4
-ARROW_LENGTH_MM = 6.0
+SPOKE_RADIUS_MM = 2.2
+ARROW_LENGTH_MM = 9.0
+#: the spokes and their arrows: a dark green, the overlay's hue (the caption calls them "the
+#: green arrows") but dark enough to stand out on the pale bone and the light green regions
+SPOKE_COLOUR = "#0b6e37"
 #: a label shows while (outward normal) . (direction to the camera) exceeds this: a
 #: region seen edge-on or from behind is not named
 FACING_THRESHOLD = 0.25
@@ -159,7 +166,8 @@ class OverlayLayer:
         self.ball_actor = self._add(sphere, "selfcare_ball")
         self.ball_actor.prop.color = BALL_COLOUR
         self.ball_actor.prop.opacity = BALL_OPACITY
-        self.ball_actor.prop.specular = 0.1
+        self.ball_actor.prop.specular = BALL_SPECULAR
+        self.ball_actor.prop.specular_power = 30.0
         self.spokes = pv.PolyData()
         tubes = vtkTubeFilter()
         tubes.SetInputData(self.spokes)
@@ -180,6 +188,8 @@ class OverlayLayer:
         arrows.OrientOn()
         arrows.ScalingOff()
         self.arrow_actor = self._add(arrows, "selfcare_arrows")
+        for actor in (self.spoke_actor, self.arrow_actor):
+            actor.prop.color = SPOKE_COLOUR
         for actor in (self.ball_actor, self.spoke_actor, self.arrow_actor):
             actor.visibility = False
         # labels are 2D text beside their projected points, placed at the start of a render
@@ -363,6 +373,19 @@ class OverlayLayer:
             else:
                 prop.SetJustificationToRight()
                 actor.SetPosition(x - x0 - gap, ty)
+            self._keep_inside(actor, width, height, gap)
+
+    def _keep_inside(self, actor: vtkTextActor, width: int, height: int, gap: float) -> None:
+        """Slide a label back into the view when its box would run off an edge."""
+        size = [0.0, 0.0]
+        actor.GetSize(self.plotter.renderer, size)
+        w, h = size
+        x, y = actor.GetPosition()
+        left_justified = actor.GetTextProperty().GetJustification() == 0
+        left = x if left_justified else x - w
+        shift = max(gap / 2 - left, 0.0) or min(width - gap / 2 - (left + w), 0.0)
+        y = float(np.clip(y, gap / 2, max(height - gap / 2 - h, gap / 2)))
+        actor.SetPosition(x + shift, y)
 
     @property
     def shown_labels(self) -> list[str]:

@@ -22,6 +22,7 @@ import textwrap
 
 import numpy as np
 import pyvista as pv
+from vtkmodules.vtkCommonTransforms import vtkTransform
 from vtkmodules.vtkRenderingCore import vtkActor2D, vtkPolyDataMapper2D, vtkTextActor
 
 log = logging.getLogger(__name__)
@@ -30,14 +31,19 @@ log = logging.getLogger(__name__)
 REFERENCE_HEIGHT_PX = 1000
 TITLE_FONT_PX = 46
 CAPTION_FONT_PX = 30
-CORNER_FONT_PX = 24
+#: the "2 / 9" counter: read from the back of the room, as large as the caption's text
+CORNER_FONT_PX = 34
 #: average character width of the sans-serif font, in font sizes (for wrapping; a little
 #: wide, so a line never runs off the screen)
 CHAR_WIDTH_EM = {"title": 0.5, "caption": 0.47}
 #: at most this many lines; a longer text is set smaller (down to ``MIN_FONT_FRACTION`` of
-#: its size) before it is cut short with an ellipsis
+#: its size) before it is cut short with an ellipsis. A caption is never cut (its last
+#: sentence is often the conclusion): it takes as many lines as it needs, set smaller (down
+#: to ``MIN_CAPTION_FRACTION``) while the band would be taller than ``MAX_BAND_FRACTION``
 MAX_LINES = {"title": 2, "caption": 4}
 MIN_FONT_FRACTION = 0.75
+MIN_CAPTION_FRACTION = 0.7
+MAX_BAND_FRACTION = 0.34
 #: line heights in font sizes, as VTK sets them, and the gap between title and caption
 LINE_HEIGHT = {"title": 1.12, "caption": 1.18}
 GAP_EM = 0.35
@@ -102,15 +108,25 @@ def layout(width: int, height: int, title: str, caption: str) -> dict:
     margin = 14 * s
     usable = max(width - 2 * margin - 2 * 5 * corner, 100)  # clear of the corner text
     title_text, title_font = fit_text(title, usable, round(TITLE_FONT_PX * s), "title")
-    caption_text, caption_font = fit_text(caption, usable, round(CAPTION_FONT_PX * s), "caption")
     n_title = title_text.count("\n") + 1 if title_text else 0
-    n_caption = caption_text.count("\n") + 1 if caption_text else 0
-    band = (
-        2 * margin
-        + LINE_HEIGHT["title"] * title_font * n_title
-        + LINE_HEIGHT["caption"] * caption_font * n_caption
-        + (GAP_EM * caption_font if n_title and n_caption else 0)
-    )
+
+    def band_height(caption_font: int, n_caption: int) -> float:
+        return (
+            2 * margin
+            + LINE_HEIGHT["title"] * title_font * n_title
+            + LINE_HEIGHT["caption"] * caption_font * n_caption
+            + (GAP_EM * caption_font if n_title and n_caption else 0)
+        )
+
+    # the whole caption, in the largest font that keeps the band within its share of the
+    # view (else the smallest font, and the band grows): never cut short
+    nominal = round(CAPTION_FONT_PX * s)
+    for caption_font in range(nominal, round(MIN_CAPTION_FRACTION * nominal) - 1, -1):
+        lines = _wrap(caption, usable, caption_font, "caption") if caption.strip() else []
+        if band_height(caption_font, len(lines)) <= MAX_BAND_FRACTION * height:
+            break
+    caption_text, n_caption = "\n".join(lines), len(lines)
+    band = band_height(caption_font, n_caption)
     return {
         "scale": s,
         "fonts": {"title": title_font, "caption": caption_font, "corner": corner},
@@ -144,6 +160,8 @@ class TitleOverlay:
         self.panel.GetProperty().SetOpacity(PANEL_OPACITY)
         self.title_actor = self._text(bold=True)
         self.caption_actor = self._text(bold=False)
+        # the band is sized for LINE_HEIGHT["caption"]: use it, the lines read easier apart
+        self.caption_actor.GetTextProperty().SetLineSpacing(LINE_HEIGHT["caption"] - 0.08)
         self.corner_actor = self._text(bold=True)
         for actor in self.actors:
             plotter.add_actor(
@@ -181,11 +199,9 @@ class TitleOverlay:
     def set_colours(self, text, panel) -> None:
         """Text and band colours (any pyvista colour)."""
         self.panel.GetProperty().SetColor(pv.Color(panel).float_rgb)
-        for actor in (self.title_actor, self.caption_actor):
+        # the counter too: the room reads "2 / 9" to know how far the session has got
+        for actor in (self.title_actor, self.caption_actor, self.corner_actor):
             actor.GetTextProperty().SetColor(pv.Color(text).float_rgb)
-        # the corner note is secondary: the text colour, half way to the band's
-        muted = 0.5 * (np.array(pv.Color(text).float_rgb) + np.array(pv.Color(panel).float_rgb))
-        self.corner_actor.GetTextProperty().SetColor(*muted)
 
     def set_visible(self, visible: bool) -> None:
         """Show or hide the band; the picture moves down under it while it shows."""
@@ -195,7 +211,7 @@ class TitleOverlay:
             actor.SetVisibility(self._visible)
         if not self._visible:
             self.band_px = 0.0
-            self.plotter.renderer.GetActiveCamera().SetWindowCenter(0.0, 0.0)
+            self._fit_picture(0.0)
 
     def _fit(self, *_) -> None:
         if not self._visible:
@@ -247,6 +263,25 @@ class TitleOverlay:
             else:
                 prop.SetVerticalJustificationToTop()
             actor.SetPosition(x, y)
-        # move the picture down by the part of the band that would cover the anatomy
-        shift_px = max(band - FRAME_TOP_MARGIN * height, 0.0)
-        self.plotter.renderer.GetActiveCamera().SetWindowCenter(0.0, 2.0 * shift_px / height)
+        self._fit_picture(band / height)
+
+    def _fit_picture(self, band: float) -> None:
+        """Shift (and if need be shrink) the picture so the anatomy sits under the band.
+
+        ``band`` is the band's height as a fraction of the view's. The standard views leave
+        ``FRAME_TOP_MARGIN`` spare at top and bottom (normalised device y in
+        ``[-1 + 2m, 1 - 2m]``); the picture is scaled by ``a`` about the centre after the
+        window centre's shift ``c`` so that its top meets the band and its bottom stays put:
+        ``a (1 - 2m - c) = 1 - 2 band`` and ``a (-1 + 2m - c) = -1 + 2m``.
+        """
+        m = FRAME_TOP_MARGIN
+        scale = min(1.0, (1.0 - band - m) / (1.0 - 2.0 * m)) if band > 0 else 1.0
+        shift = max(1.0 - 2.0 * m - (1.0 - 2.0 * band) / scale, 0.0)
+        camera = self.plotter.renderer.GetActiveCamera()
+        camera.SetWindowCenter(0.0, shift)
+        if scale < 1.0:
+            transform = vtkTransform()
+            transform.Scale(scale, scale, 1.0)
+            camera.SetUserTransform(transform)
+        else:
+            camera.SetUserTransform(None)

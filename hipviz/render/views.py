@@ -32,6 +32,9 @@ class View:
     up: tuple[float, float, float]
 
 
+#: the superior view looks down from this far behind the vertical, degrees
+SUPERIOR_TILT_DEG = 30.0
+
 VIEWS: dict[str, View] = {
     v.name: v
     for v in (
@@ -39,7 +42,15 @@ VIEWS: dict[str, View] = {
         View("posterior", "Posterior", "2", (-1.0, 0.0, 0.0), (0.0, 1.0, 0.0)),
         View("right", "Right lateral", "3", (0.0, 0.0, 1.0), (0.0, 1.0, 0.0)),
         View("left", "Left lateral", "4", (0.0, 0.0, -1.0), (0.0, 1.0, 0.0)),
-        View("superior", "Superior", "5", (0.0, 1.0, 0.0), (1.0, 0.0, 0.0)),
+        # from above, tilted towards the back: straight down, the iliac wings hide every
+        # gluteal muscle and piriformis (they lie under the wings)
+        View(
+            "superior",
+            "Superior",
+            "5",
+            (-np.sin(np.radians(SUPERIOR_TILT_DEG)), np.cos(np.radians(SUPERIOR_TILT_DEG)), 0.0),
+            (np.cos(np.radians(SUPERIOR_TILT_DEG)), np.sin(np.radians(SUPERIOR_TILT_DEG)), 0.0),
+        ),
     )
 }
 DEFAULT_VIEW = "anterior"

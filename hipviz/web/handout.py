@@ -56,7 +56,12 @@ from hipviz.formatting import number
 from hipviz.io.figure_files import FigureFileError, check_figure_target, write_atomically
 from hipviz.io.meshes import load_bones
 from hipviz.io.scene import Scene, state_of
-from hipviz.names import ACTION_LABELS, muscle_label, side_label  # the app's own wording
+from hipviz.names import (  # the app's own wording
+    ACTION_LABELS,
+    muscle_label,
+    quantity_heading,
+    side_label,
+)
 from hipviz.render.colours import (
     COLOUR_SCALES,
     colour_index,
@@ -338,14 +343,17 @@ def _table_html(solution: Solution, state: DisplayState) -> str:
     for row in solution.rows():
         key = f"{row['side']}.{row['muscle']}"
         pct = row["change_pct"]
+        length_label, change_label = quantity_heading("length_mm"), quantity_heading("change_mm")
         cells = [
             f'<th scope="row">{html.escape(muscle_label(row["muscle"]))}</th>',
-            f"<td>{side_label(row['side'])}</td>",
-            f"<td>{number(row['length_mm'])}</td>",
-            f"<td>{_signed(row['change_mm'])}</td>",
+            # data-label: the column's name, shown beside the number on a phone (see _STYLE)
+            f'<td data-label="Side">{side_label(row["side"])}</td>',
+            f'<td data-label="{length_label}">{number(row["length_mm"])}</td>',
+            f'<td data-label="{change_label}">{_signed(row["change_mm"])}</td>',
         ]
         style = f' style="{_swatch_style(pct, "length", limit)}"' if coloured is None else ""
-        cells.append(f'<td class="change"{style}>{_signed(pct)}</td>')
+        pct_label = quantity_heading("change_pct")
+        cells.append(f'<td class="change" data-label="{pct_label}"{style}>{_signed(pct)}</td>')
         for action in actions:
             column = f"moment_arm_{action}_mm"
             style = (
@@ -353,7 +361,8 @@ def _table_html(solution: Solution, state: DisplayState) -> str:
                 if column == coloured
                 else ""
             )
-            cells.append(f"<td{style}>{_signed(row[column])}</td>")
+            label = quantity_heading(column)
+            cells.append(f'<td data-label="{label}"{style}>{_signed(row[column])}</td>')
         hidden = "" if key in shown else ' class="not-drawn" title="not drawn in the view"'
         body.append(f'<tr data-path="{key}"{hidden}>' + "".join(cells) + "</tr>")
     ma_head = "".join(f'<th scope="col">{ACTION_LABELS[a]}</th>' for a in actions)
@@ -561,6 +570,23 @@ footer { margin-top: 2.2em; padding-top: 10px; border-top: 1px solid var(--rule)
          color: var(--muted); font-size: 0.8rem; }
 @media (max-width: 700px) { html { font-size: 15px; } .hint { display: none; }
                             .table-wrap { overflow-x: auto; } }
+/* a phone: each muscle's numbers as a small block (name across the top, then each number
+   under its column's name), so nothing needs sideways scrolling */
+@media (max-width: 560px) {
+  .page { padding: 18px 12px 28px; }
+  table.numbers thead { position: absolute; width: 1px; height: 1px; overflow: hidden;
+                        clip: rect(0 0 0 0); }
+  table.numbers, table.numbers tbody { display: block; }
+  table.numbers tr { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr));
+                     column-gap: 6px; padding: 8px 0; border-bottom: 1px solid var(--rule);
+                     align-items: end; }
+  table.numbers th, table.numbers td { display: block; padding: 2px 4px; border: 0; }
+  table.numbers tbody th { grid-column: 1 / -1; white-space: normal; font-weight: 600; }
+  table.numbers td, table.numbers td:nth-child(2) { text-align: left; }
+  table.numbers td::before { content: attr(data-label); display: block; font-size: 0.72rem;
+                             line-height: 1.2; opacity: 0.75; }
+  table.numbers caption { display: block; }
+}
 @media print { .toolbar, .hint { display: none; } html { background: #ffffff; }
                .page { max-width: none; padding: 0; } }
 """
