@@ -297,7 +297,7 @@ def test_gui_drive_by_angles_keeps_the_femur_still_and_the_rotation_moves_the_gt
             assert f"{side} MA {short} mm" in header
     col = header.index("R MA rot mm")
     tip = table.model.headerData(col, Qt.Horizontal, Qt.ToolTipRole)
-    assert "Right moment arm" in tip and "+ the muscle rotates the hip internally" in tip
+    assert "Right rotation moment arm" in tip and "+ the muscle rotates the hip internally" in tip
     arms = model.solution.moment_arms_mm["rotation"]
     keys = model.solution.keys
     by_name = {row[0]: row[col] for row in table.values()[1:]}
