@@ -260,7 +260,6 @@ def test_the_self_care_ball_keeps_the_muscles_colours_and_its_label_on_screen(bo
     label stays whole inside a narrow view."""
     from hipviz.io.scene import ALL_PATHS
     from hipviz.render.overlay import BALL_COLOUR, BALL_OPACITY, SPOKE_COLOUR
-    from hipviz.render.projection import world_to_display
 
     ball_lab = srgb_to_lab(np.array(pv.Color(BALL_COLOUR).float_rgb))
     assert np.hypot(ball_lab[1], ball_lab[2]) < 5.0 and BALL_OPACITY <= 0.25  # neutral, clear
@@ -282,12 +281,14 @@ def test_the_self_care_ball_keeps_the_muscles_colours_and_its_label_on_screen(bo
         bare = hip.screenshot().astype(int)
         layer.ball_actor.visibility = layer.spoke_actor.visibility = True
         layer.arrow_actor.visibility = True
-        # under the ball: the picture barely changes, and evenly in R, G and B (no tint)
-        centre = layer.ball_centre()
-        x, y = world_to_display(plotter.renderer, centre[None])[0]
-        row, col = int(round(with_ball.shape[0] - y)), int(round(x))
-        under = (with_ball - spokes_only)[row - 12 : row + 12, col - 12 : col + 12]
-        shift = under.reshape(-1, 3).mean(axis=0)
+        # under the ball, where it lies over bone and muscles (the ball sits on the skin and
+        # may hang past the bone's outline, over the dark background): the picture barely
+        # changes, and evenly in R, G and B (no tint)
+        change = with_ball - spokes_only
+        footprint = np.abs(change).sum(-1) > 0
+        on_body = footprint & (spokes_only.mean(-1) > 120)
+        assert on_body.sum() > 500, on_body.sum()
+        shift = change[on_body].mean(axis=0)
         assert np.abs(shift).max() < 30 and np.ptp(shift) < 10, shift
         # the spokes: where they are drawn they differ clearly from what is under them
         spoke = np.abs(spokes_only - bare).sum(-1) > 30
