@@ -550,6 +550,7 @@ def build_page(model=None, literature: dict | None = None, models_dir: Path | No
     out += _source_choice_section()
     out += _more_actions_section(model)
     out += _dostal1986_section(literature, model)
+    out += _positions_section(literature, model)
     out += _left_section(ours)
     out += _sign_section(literature, ours)
     out += _clearance_section()
@@ -909,6 +910,104 @@ def _more_actions_section(model) -> list[str]:
         "flexion moment arm this page can check.",
         "",
     ]
+
+
+#: hip flexions at which the piriformis flip is shown, deg
+FLIP_FLEXIONS_DEG = (0, 45, 60, 90)
+#: McGovern, Kivlan & Martin 2017's stretch positions, in their order (most lengthening
+#: first): text, (flexion, abduction, rotation) deg (+ abduction, + internal)
+MCGOVERN_POSITIONS = (
+    ("30° adduction from 90° flexion", (90.0, -30.0, 0.0)),
+    ("45° external rotation at 90° flexion", (90.0, 0.0, -45.0)),
+    ("45° internal rotation with the hip straight", (0.0, 0.0, 45.0)),
+)
+
+
+def _angles_pose(flexion: float, abduction: float, rotation: float) -> Pose:
+    return Pose().with_values(
+        {
+            "right.hip_flexion_deg": flexion,
+            "right.hip_abduction_deg": abduction,
+            "right.hip_rotation_deg": rotation,
+        }
+    )
+
+
+def _positions_section(literature: dict, model) -> list[str]:
+    """Where to put the hip: the piriformis rotation flip (Delp et al. 1999) and the stretch
+    ranking (McGovern, Kivlan & Martin 2017), both computed from the model."""
+    from hipviz.core.positions import find_position
+    from hipviz.names import pose_words
+
+    key = "right.piriformis"
+    arms = {}
+    for f in FLIP_FLEXIONS_DEG:
+        sol = model.solve(_angles_pose(f, 0.0, 0.0))
+        arms[f] = float(sol.moment_arms_mm["rotation"][sol.keys.index(key)])
+    delp = {
+        int(c["flexion_deg"]): float(c["value_mm"])
+        for c in literature.get("cadaver", [])
+        if (c["muscle"], c["action"], c["source"]) == ("piriformis", "rotation", "delp1999")
+    }
+    external = [f for f in FLIP_FLEXIONS_DEG if arms[f] < 0]
+    internal = [f for f in FLIP_FLEXIONS_DEG if arms[f] > 0]
+    if external and internal and max(external) < min(internal):
+        flip = (
+            f"Ours is an external rotator up to {max(external)}° of flexion and an internal "
+            f"rotator from {min(internal)}°: it flips between the two, as the cadaver study "
+            "(and the textbooks' 60-90°) has it."
+        )
+    else:
+        flip = "Ours does not flip once from external to internal rotation: it disagrees."
+    head = " | ".join(f"Flexion {f}°" for f in FLIP_FLEXIONS_DEG)
+    lines = [
+        "## Where to put the hip",
+        "",
+        "The position search (`hipviz position`, the Stretch and Release buttons, the "
+        "length map) rests on two things the cadaver literature says about the piriformis.",
+        "",
+        "Its rotation moment arm, right hip, mm (+ internal, − external), abduction and "
+        "rotation at 0°:",
+        "",
+        f"| | {head} |",
+        "|---|" + "---|" * len(FLIP_FLEXIONS_DEG),
+        "| Ours | " + " | ".join(_num(arms[f]) for f in FLIP_FLEXIONS_DEG) + " |",
+        "| Delp et al. 1999 | "
+        + " | ".join(_num(delp[f]) if f in delp else "—" for f in FLIP_FLEXIONS_DEG)
+        + " |",
+        "",
+        flip,
+        "",
+        "How much each stretch of McGovern, Kivlan & Martin (2017; 17 embalmed hips) "
+        "lengthens our right piriformis from neutral, mm; they found the first lengthened it "
+        "most and every one lengthened it:",
+        "",
+        "| Position | Ours, mm | Our rank |",
+        "|---|---|---|",
+    ]
+    changes = []
+    for _, angles in MCGOVERN_POSITIONS:
+        sol = model.solve(_angles_pose(*angles), moment_arms=False)
+        changes.append(float(sol.change_mm[sol.keys.index(key)]))
+    ranks = {i: r + 1 for r, i in enumerate(sorted(range(len(changes)), key=lambda i: -changes[i]))}
+    for i, (text, _) in enumerate(MCGOVERN_POSITIONS):
+        lines.append(f"| {text} | {_num(changes[i])} | {ranks[i]} |")
+    agrees = ranks[0] == 1 and min(changes) > 0
+    best = find_position(model, "piriformis", "right", "lengthen")
+    a = best.angles_deg
+    lines += [
+        "",
+        (
+            "Agrees: adduction from 90° flexion lengthens it most, and every position lengthens it."
+            if agrees
+            else "Disagrees with the cadaver ranking."
+        ),
+        "",
+        f"The search's stretch over the whole range: {pose_words(*a.values())[4:]} "
+        f"({_num(best.change_mm)} mm), combining flexion, adduction and rotation.",
+        "",
+    ]
+    return lines
 
 
 def _dostal1986_section(literature: dict, model) -> list[str]:

@@ -98,3 +98,59 @@ def test_cli_bad_map_is_one_line_and_exit_2(tmp_path, capsys, value, message):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
     assert not (tmp_path / "x.png").exists()
+
+
+# --- the map in the window's Plot dock -----------------------------------------------------------
+@pytest.mark.gui
+def test_the_plot_dock_shows_and_exports_the_selected_muscles_map(window, qtbot, tmp_path):
+    panel = window.plot
+    window.docks["plot"].toggleViewAction().trigger()
+    qtbot.waitUntil(lambda: panel.sweeps >= 1)
+    assert panel.map_computes == 0  # lazy: nothing computed until the map is shown
+    window.select_path("right.piriformis")
+    assert panel.map_computes == 0
+    panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("map"))
+    assert panel.kind == "map"
+    assert panel.kind_combo.currentText() == "Length map"
+    assert not panel.control_combo.isEnabled()
+    qtbot.waitUntil(lambda: panel.map_computes == 1)
+    title = panel.figure._suptitle.get_text()
+    assert "Right piriformis" in title
+    panels = [ax for ax in panel.figure.axes if ax.collections]
+    assert len(panels) == 3  # flexion x rotation, flexion x ab/adduction, the colour bar
+    gids = {c.get_gid() for ax in panels for c in ax.collections}
+    assert {"map-rotation", "map-abduction"} <= gids
+    for ax in panels[:2]:
+        marks = {line.get_gid() for line in ax.get_lines()}
+        assert {CURRENT_GID, STRETCH_GID, RELEASE_GID} <= marks
+    assert panels[0].get_xlabel() == "Hip flexion, deg"
+    assert panels[0].get_ylabel().startswith("Hip rotation")
+    assert panels[1].get_ylabel().startswith("Hip abduction")
+
+    # a pose already mapped comes from the cache; a drag is throttled, not one map per step
+    slider = window.controls.controls["right.hip_flexion_deg"].spin
+    for value in (10.0, 20.0, 30.0, 40.0, 50.0):
+        slider.setValue(value)
+    qtbot.waitUntil(lambda: not panel._throttle.isActive(), timeout=10000)
+    qtbot.wait(50)
+    assert panel.map_computes in (2, 3)  # the first step and the last, not five
+    computed = panel.map_computes
+
+    now = next(ln for ln in panel.figure.axes[0].get_lines() if ln.get_gid() == CURRENT_GID)
+    assert list(now.get_xdata()) == pytest.approx([50.0], abs=0.5)
+    slider.setValue(0.0)
+    qtbot.waitUntil(lambda: not panel._throttle.isActive(), timeout=10000)
+    assert panel.map_computes == computed  # pose 0 was mapped already
+
+    # selecting another muscle maps it
+    window.select_path("left.gluteus_medius_posterior")
+    label = "Left gluteus medius, posterior fibres"
+    assert label in panel.figure._suptitle.get_text()
+
+    png = panel.export(tmp_path / "map.png")
+    with Image.open(png) as image:
+        assert image.size == (1600, 1000)  # 8 x 5 inches at 200 dpi, whatever the dock
+    svg = panel.export(tmp_path / "map.svg").read_text()
+    assert f'id="{STRETCH_GID}' in svg
+    assert f'id="{CURRENT_GID}' in svg
+    assert label in svg

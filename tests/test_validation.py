@@ -190,3 +190,22 @@ def test_the_page_names_each_source_truly_and_keeps_its_candour():
         "## What the model cannot tell you",
     ):
         assert heading in page, heading
+
+
+def test_where_to_put_the_hip_quotes_the_flip_and_the_stretch_ranking(model):
+    """Delp et al. 1999 (piriformis -29 mm external at 0 deg, +14 mm internal at 90 deg)
+    and McGovern, Kivlan & Martin 2017 (adduction from 90 deg flexion stretches it most),
+    beside the model's own numbers."""
+    lines = V._positions_section(V.load_literature(), model)
+    text = "\n".join(lines)
+    assert lines[0] == "## Where to put the hip"
+    delp = next(line for line in lines if line.startswith("| Delp et al. 1999"))
+    assert delp == "| Delp et al. 1999 | −29.0 | — | — | +14.0 |"
+    ours = next(line for line in lines if line.startswith("| Ours"))
+    cells = [float(c.replace("−", "-")) for c in ours.strip("| ").split(" | ")[1:]]
+    assert cells[0] < 0 < cells[-1]  # external straight, internal at 90 deg
+    assert "flips between the two" in text
+    assert "| 30° adduction from 90° flexion | " in text and " | 1 |" in text
+    assert "Agrees: adduction from 90° flexion lengthens it most" in text
+    page = (Path(__file__).resolve().parents[1] / "docs" / "validation.md").read_text()
+    assert text in page

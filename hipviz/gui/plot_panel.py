@@ -13,13 +13,18 @@ legend, layout) takes a few hundred milliseconds on a software renderer, so:
 - any other control changes the curves themselves: they are evaluated and drawn again
   while a slider is dragged, but at most every :data:`THROTTLE_MS`, or every two draw
   times if drawing is slower, so the 3D view keeps most of the time;
-- a hidden panel does no work and catches up when it is shown.
+- a hidden panel does no work and catches up when it is shown;
+- the length map (one muscle over two hip angles, :mod:`hipviz.render.length_map`) is
+  computed only while it is the plot shown, kept per muscle and pose (:data:`MAP_CACHE`
+  of them), and while a slider is dragged computed again at most every
+  :data:`MAP_THROTTLE_MS` (or every two compute-and-draw times).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +47,7 @@ from hipviz.core.model import HipModel, Solution
 from hipviz.core.pose import POSE_KEYS, SIDES
 from hipviz.names import CONTROL_LABELS, MOMENT_ARM_LABELS, SIDE_LABELS
 from hipviz.render.colours import COLOUR_SCALES
+from hipviz.render.length_map import length_map_data, plot_length_map
 from hipviz.render.length_plot import (
     EXPORT_DPI,
     EXPORT_FORMATS,
@@ -71,6 +77,10 @@ THROTTLE_CAP_MS = 1500
 #: canvas height that shows the plot at 1x scale, pixels: a larger presentation scale is
 #: only used as far as the canvas is taller than this (a short dock keeps its axes)
 SCALE_HEIGHT_PX = 300
+#: the length map: recomputed while dragging at most this often, ms (it takes a few hundred
+#: ms to compute and draw); how many muscle-and-pose maps are kept
+MAP_THROTTLE_MS = 400
+MAP_CACHE = 8
 QUANTITY_TEXT = {"mm": "mm", "pct": "% of neutral"}
 #: what the panel plots: the length change, or a moment arm (``Solution.moment_arms_mm``)
 #: -> (menu text, tooltip)
@@ -96,6 +106,12 @@ PLOT_KINDS = {
         "What each muscle does to hip flexion (+ flexes, "
         "\N{MINUS SIGN} extends), mm, against hip flexion "
         "0-90\N{DEGREE SIGN}",
+    ),
+    "map": (
+        "Length map",
+        "The selected muscle's (else the first shown's) length change over hip flexion "
+        "against rotation and against ab/adduction, with the current pose and the "
+        "positions that stretch and release it most marked",
     ),
 }
 #: pose values closer than this count as unchanged (a GT-driven side's angles wobble by
@@ -159,6 +175,11 @@ class LengthPlotPanel(QWidget):
         self._stale = True
         #: how many times the curves were evaluated (the model swept): for tests and profiling
         self.sweeps = 0
+        #: the muscle path the length map shows (the window's selection); None: the first shown
+        self.map_key: str | None = None
+        self._maps: OrderedDict[tuple, tuple] = OrderedDict()  # (path, pose) -> map data
+        #: how many length maps were computed (not taken from the cache)
+        self.map_computes = 0
 
         self.kind_combo = QComboBox()
         for i, (kind, (text, tip)) in enumerate(PLOT_KINDS.items()):
@@ -283,6 +304,28 @@ class LengthPlotPanel(QWidget):
         self.control_combo.setEnabled(kind == "length")
         self.quantity_combo.setEnabled(kind == "length")
 
+    def set_map_key(self, key: str | None) -> None:
+        """Show the length map of path ``key`` (``"right.piriformis"``); None: of the first
+        shown muscle. Drawn now only if the map is the plot shown."""
+        if key is not None and key not in self.model.muscles.keys:
+            raise ValueError(
+                f"unknown muscle path '{key}'; allowed: {', '.join(self.model.muscles.keys)}"
+            )
+        if key == self.map_key:
+            return
+        self.map_key = key
+        if self.kind == "map":
+            self._curves = None
+            self._redraw_now()
+
+    def map_path(self) -> str:
+        """The path the length map shows: the selected one, else the first shown, else the
+        model's first."""
+        if self.map_key is not None:
+            return self.map_key
+        shown = self.visible_paths()
+        return shown[0] if shown else self.model.muscles.keys[0]
+
     def set_quantity(self, quantity: str) -> None:
         """``"mm"`` or ``"pct"`` (% of the neutral length)."""
         if quantity not in QUANTITY_TEXT:
@@ -317,13 +360,25 @@ class LengthPlotPanel(QWidget):
 
     def visibility_changed(self) -> None:
         """A muscle was shown or hidden: draw the curves again (no new evaluation)."""
+        if self.kind == "map":  # the first shown muscle may be another now
+            self._curves = None
+            self._redraw_now()
+            return
         self._redraw()
+
+    def _redraw_now(self) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
 
     def refresh(self) -> None:
         """Evaluate the curves at the model's pose and draw them (now, even if hidden)."""
         self._throttle.stop()
         if self.kind == "length":
             self._curves = length_curves(self.model, self.key, quantity=self.quantity)
+        elif self.kind == "map":
+            self._curves = (self.map_path(), self._map_data())
         else:
             self._curves = moment_arm_curves(self.model, self.kind)
         self._curve_inputs = self._inputs()
@@ -360,14 +415,34 @@ class LengthPlotPanel(QWidget):
         return path
 
     def _plot_name(self) -> str:
+        if self.kind == "map":
+            return "length map"
         return "length plot" if self.kind == "length" else f"{self.kind} moment-arm plot"
 
+    def _map_data(self) -> tuple[dict, dict]:
+        """The length map's data at the model's pose, from the cache if it was computed."""
+        path = self.map_path()
+        pose = self.model.pose.as_dict()
+        key = (path, tuple(round(pose[k], 9) for k in sorted(pose)))
+        if key in self._maps:
+            self._maps.move_to_end(key)
+            return self._maps[key]
+        start = time.perf_counter()
+        data = length_map_data(self.model, path)
+        self.map_computes += 1
+        log.debug("length map of %s in %.0f ms", path, 1000 * (time.perf_counter() - start))
+        self._maps[key] = data
+        while len(self._maps) > MAP_CACHE:
+            self._maps.popitem(last=False)
+        return data
+
     def export_dialog(self, suffix: str = ".png") -> None:
-        stem = (
-            f"lengths-{self.key.replace('.', '-')}"
-            if self.kind == "length"
-            else f"moment-arm-{self.kind}"
-        )
+        if self.kind == "map":
+            stem = f"length-map-{self.map_path().replace('.', '-')}"
+        elif self.kind == "length":
+            stem = f"lengths-{self.key.replace('.', '-')}"
+        else:
+            stem = f"moment-arm-{self.kind}"
         filters = ";;".join(f"{text} (*{s})" for s, text in EXPORT_FORMATS.items() if s == suffix)
         path, _ = QFileDialog.getSaveFileName(
             self, f"Save {self._plot_name()}", stem + suffix, filters
@@ -392,6 +467,8 @@ class LengthPlotPanel(QWidget):
             self._throttle.start()
             return
         if same_inputs(self._curve_inputs, self._inputs()):  # along the same curves
+            if self.kind == "map":
+                return
             if self.kind == "length":
                 move_marker(self.figure, self.model, self.key, self.quantity)
             else:
@@ -405,10 +482,20 @@ class LengthPlotPanel(QWidget):
         moment arm all but the flexions (:func:`~hipviz.render.moment_arm_plot.curve_inputs`)."""
         if self.kind == "length":
             return {k: v for k, v in self.model.pose.as_dict().items() if k != self.key}
+        if self.kind == "map":  # the map's held angles and marks follow the whole pose
+            return self.model.pose.as_dict()
         return curve_inputs(self.model)
 
     def _plot(self, **kwargs):
         """The figure of what is plotted (keywords as :func:`plot_lengths` takes them)."""
+        if self.kind == "map":  # one muscle, no curves, no presentation scale
+            return plot_length_map(
+                self.model,
+                self.map_path(),
+                data=self._map_data(),
+                theme=self.theme,
+                **{k: v for k, v in kwargs.items() if k in ("figure", "size_in")},
+            )
         if self.kind == "length":
             return plot_lengths(
                 self.model,
@@ -449,7 +536,8 @@ class LengthPlotPanel(QWidget):
         start = time.perf_counter()
         self.canvas.draw()
         self.draw_s = time.perf_counter() - start
-        interval = min(max(THROTTLE_MS, round(2000 * self.draw_s)), THROTTLE_CAP_MS)
+        least = MAP_THROTTLE_MS if self.kind == "map" else THROTTLE_MS
+        interval = min(max(least, round(2000 * self.draw_s)), THROTTLE_CAP_MS)
         self._throttle.setInterval(interval)
         self.canvas.update()
 

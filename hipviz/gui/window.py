@@ -513,6 +513,7 @@ class MainWindow(QMainWindow):
         self.selected = key
         self.table.select_path(key)
         self.positions.set_key(key)
+        self.plot.set_map_key(key)  # the length map shows the selected muscle
         self._show_highlight()
 
     def hover_path(self, key: str | None) -> None:

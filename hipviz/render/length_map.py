@@ -81,11 +81,28 @@ def length_maps(model: HipModel, key: str, n: int = N_MAP) -> dict[str, tuple]:
     return out
 
 
+def length_map_data(model: HipModel, key: str, n: int = N_MAP) -> tuple[dict, dict]:
+    """What :func:`plot_length_map` draws for path ``key`` at the model's pose, computed once
+    so a caller (the window's plot dock) can keep it while the pose stays put.
+
+    Returns
+    -------
+    (maps, found)
+        :func:`length_maps`, and goal (``"lengthen"``, ``"shorten"``) ->
+        :func:`~hipviz.core.positions.find_position`'s answer.
+    """
+    side, muscle = key.split(".")
+    maps = length_maps(model, key, n)
+    found = {goal: find_position(model, muscle, side, goal) for goal in ("lengthen", "shorten")}
+    return maps, found
+
+
 def plot_length_map(
     model: HipModel,
     key: str,
     *,
     n: int = N_MAP,
+    data: tuple[dict, dict] | None = None,
     theme: str = "light",
     size_in: tuple[float, float] = (8.0, 5.0),
     figure: Figure | None = None,
@@ -105,12 +122,13 @@ def plot_length_map(
     size_in : (float, float), default: (8, 5)
     figure : Figure, optional
         Draw into this figure (cleared).
+    data : (maps, found), optional
+        :func:`length_map_data` for this model's pose and ``key`` (else computed here).
     """
     check_theme(theme)
     ink, background, grid_colour, _ = THEMES[theme]
-    side, muscle = key.split(".")
-    maps = length_maps(model, key, n)
-    found = {goal: find_position(model, muscle, side, goal) for goal in ("lengthen", "shorten")}
+    side = key.split(".")[0]
+    maps, found = data if data is not None else length_map_data(model, key, n)
     reached = model.solution.reached.side(side)
     now = {
         "flexion": reached.hip_flexion_deg,
@@ -122,8 +140,16 @@ def plot_length_map(
     if figure is None:
         figure = Figure(figsize=size_in)
     figure.clear()
+    figure.set_layout_engine("none")
     figure.set_facecolor(background)
-    axes = figure.subplots(1, 2, sharex=True)
+    # placed by hand (gridspec, not subplots_adjust, which a figure that had a layout engine
+    # refuses: the plot dock lends one with constrained layout)
+    axes = figure.subplots(
+        1,
+        2,
+        sharex=True,
+        gridspec_kw={"bottom": 0.3, "top": 0.86, "left": 0.08, "right": 0.84, "wspace": 0.3},
+    )
     image = None
     for ax, (panel, (flexion, y, change, held)) in zip(axes, maps.items(), strict=True):
         y_axis, held_axis, ylabel = PANELS[panel]
@@ -177,7 +203,6 @@ def plot_length_map(
         frameon=False,
         labelcolor=ink,
     )
-    figure.subplots_adjust(bottom=0.3, top=0.86, left=0.08, right=0.84, wspace=0.3)
     bar = figure.colorbar(image, cax=figure.add_axes((0.87, 0.3, 0.018, 0.56)))
     bar.set_label("Length change (mm): \N{MINUS SIGN} shortened, + lengthened", color=ink)
     bar.ax.tick_params(colors=ink)
