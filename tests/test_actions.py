@@ -5,20 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from hipviz.core.muscles import MUSCLES
 from hipviz.core.pose import Pose
 from hipviz.io.model_files import load_model
 
 SIDES = ("right", "left")
 ANTERIOR = ("gluteus_medius_anterior", "gluteus_minimus_anterior")
 EXTERNAL_IN_EXTENSION = ("gluteus_medius_posterior", "gluteus_minimus_posterior", "piriformis")
-GLUTEAL = (
-    "gluteus_medius_anterior",
-    "gluteus_medius_middle",
-    "gluteus_medius_posterior",
-    "gluteus_minimus_anterior",
-    "gluteus_minimus_middle",
-    "gluteus_minimus_posterior",
-)
+GLUTEAL = tuple(m for m in MUSCLES if m.startswith("gluteus_"))
 
 
 @pytest.fixture(scope="module")

@@ -38,6 +38,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from hipviz.build import gait2392, myosim
+from hipviz.core.muscles import MUSCLES
 
 log = logging.getLogger(__name__)
 
@@ -92,16 +93,8 @@ SOURCES = {
         "modified: registered onto hipviz bones",
     },
 }
-#: the muscles carried, in the order of :data:`hipviz.core.muscles.MUSCLES`
-CARRIED = (
-    "gluteus_medius_anterior",
-    "gluteus_medius_middle",
-    "gluteus_medius_posterior",
-    "gluteus_minimus_anterior",
-    "gluteus_minimus_middle",
-    "gluteus_minimus_posterior",
-    "piriformis",
-)
+#: the muscles carried: every muscle of the model, in its order
+CARRIED = MUSCLES
 #: site moves closer than this (mm) are a tie between the sources
 TIE_MM = 1.0
 #: what the literature is clear about at neutral (Neumann 2010; Delp et al. 1999):
@@ -208,14 +201,7 @@ def choose_sources(evaluation: list[dict]) -> dict[str, tuple[str, str]]:
 #: attachment areas, 8-9 mm anterior of the surface correspondence. Piriformis keeps the
 #: pelvis's registration: its origin on the sacrum is far from the hip axis (it would
 #: move 17 mm), and its rotation leverage is the same either way (-30 / -32 mm).
-JOINT_RELATION = (
-    "gluteus_medius_anterior",
-    "gluteus_medius_middle",
-    "gluteus_medius_posterior",
-    "gluteus_minimus_anterior",
-    "gluteus_minimus_middle",
-    "gluteus_minimus_posterior",
-)
+JOINT_RELATION = tuple(m for m in MUSCLES if m.startswith("gluteus_"))
 #: source body -> the myo-sim bone parts its sites may sit on
 BODY_PARTS = {"pelvis": PELVIS_PARTS, "femur_r": ("femur_right",)}
 METHOD = (
