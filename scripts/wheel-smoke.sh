@@ -65,7 +65,7 @@ EOF
 step "hipviz report"
 "$bin/hipviz" report --set right.gt_superior_mm=8 > report.txt
 head -n 5 report.txt
-grep -q "^piriformis  *right" report.txt || fail "the report lists no piriformis"
+grep -q "^Piriformis  *Right" report.txt || fail "the report lists no piriformis"
 
 step "hipviz handout -o h.html"
 "$bin/hipviz" handout -o h.html
