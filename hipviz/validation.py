@@ -242,7 +242,7 @@ def fibre_ranges(literature: dict) -> list[dict]:
     return out
 
 
-def model_values(model) -> dict[tuple[str, str, str, int], float]:
+def model_values(model, actions=ACTIONS) -> dict[tuple[str, str, str, int], float]:
     """Our moment arms: ``(side, muscle, action, flexion_deg) -> mm`` (both sides)."""
 
     out = {}
@@ -250,9 +250,15 @@ def model_values(model) -> dict[tuple[str, str, str, int], float]:
         sol = model.solve(Pose.from_dict({"right.hip_flexion_deg": f, "left.hip_flexion_deg": f}))
         for i, key in enumerate(sol.keys):
             side, muscle = key.split(".")
-            for action in ACTIONS:
+            for action in actions:
                 out[(side, muscle, action, f)] = float(sol.moment_arms_mm[action][i])
     return out
+
+
+def right_values(model, actions) -> dict[tuple[str, str, int], float]:
+    """:func:`model_values` of the right hip: ``(muscle, action, flexion_deg) -> mm``."""
+    values = model_values(model, actions)
+    return {(m, a, f): v for (side, m, a, f), v in values.items() if side == "right"}
 
 
 def chosen_sources() -> dict[str, str]:
@@ -877,16 +883,7 @@ def _source_choice_section() -> list[str]:
 
 
 def _more_actions_section(model) -> list[str]:
-    from hipviz.core.pose import Pose
-
-    values = {}
-    for f in FLEXIONS_DEG:
-        sol = model.solve(Pose.from_dict({"right.hip_flexion_deg": f}))
-        for i, key in enumerate(sol.keys):
-            side, muscle = key.split(".")
-            if side == "right":
-                for action in ("flexion", "abduction"):
-                    values[muscle, action, f] = float(sol.moment_arms_mm[action][i])
+    values = right_values(model, ("flexion", "abduction"))
     lines = [
         "## Flexion, and abduction away from 0°",
         "",
@@ -1014,16 +1011,7 @@ def _dostal1986_section(literature: dict, model) -> list[str]:
     tables = literature.get("dostal1986_tables")
     if not tables:
         return []
-    from hipviz.core.pose import Pose
-
-    ours = {}
-    for f in FLEXIONS_DEG:
-        sol = model.solve(Pose.from_dict({"right.hip_flexion_deg": f}))
-        for i, key in enumerate(sol.keys):
-            side, muscle = key.split(".")
-            if side == "right":
-                for action in ("flexion", "abduction", "rotation"):
-                    ours[muscle, action, f] = float(sol.moment_arms_mm[action][i])
+    ours = right_values(model, ("flexion", "abduction", "rotation"))
     lines = [
         "## Dostal et al. (1986), as tabulated by Modenese & Kohout",
         "",
