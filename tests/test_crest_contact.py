@@ -254,3 +254,24 @@ def test_a_contact_solve_is_fast_enough_for_a_slider_drag():
 
     assert cpu_ms(at_contact, 5) < 60.0
     assert cpu_ms(apart, 200) < 1.0
+
+
+def test_the_quick_contact_check_answers_as_the_gap_does():
+    """``closer_than`` looks up only the points that may be close; its answer must be the
+    gap's, at contact and either side of it (femurs slid a little towards and apart), and
+    just either side of the gap itself (only the closest point decides)."""
+    pair = MODEL.contact.pair
+    rng = np.random.default_rng(7)
+    answers = []
+    for values in GRID[::3]:
+        s = solve(values)
+        right, left = s.transforms["femur_right"], s.transforms["femur_left"]
+        for shift in (-3.0, -1.0, -0.4, 0.0, 0.4, 1.0, 3.0):
+            moved = left.copy()
+            moved[:3, 3] += shift * rng.normal(size=3) / np.sqrt(3)
+            gap = pair.gap_mm(right, moved)
+            near_gap = (gap - 0.01, gap + 0.01) if np.isfinite(gap) else ()
+            for mm in (0.5, contact.CONTACT_MM, 2.0, 5.0, *near_gap):
+                assert pair.closer_than(right, moved, mm) == (gap < mm), (values, shift, mm, gap)
+                answers.append(gap < mm)
+    assert 0.2 < np.mean(answers) < 0.8  # both answers were asked for, many times
