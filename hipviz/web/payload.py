@@ -9,6 +9,7 @@ kilobytes in all. The browser builds the tubes itself (vtk.js ``vtkTubeFilter``)
 from __future__ import annotations
 
 import base64
+import functools
 
 import numpy as np
 
@@ -91,21 +92,26 @@ def muscle_lines(
     """
     colour_map = diverging_colormap(colour_by=colour_by)
     rgb = rgb_uint8(colour_map[colour_index(values, limit, len(colour_map))])
-    points, lines, colours, start = [], [], [], 0
-    for path, colour, shown in zip(polylines, rgb, visible, strict=True):
-        if not shown:
-            continue
-        n = len(path)
-        points.append(np.round(np.asarray(path, dtype=float), POINT_DECIMALS))
-        lines.append([n, *range(start, start + n)])
-        colours.append(np.repeat(colour[None, :], n, axis=0))
-        start += n
-    if not points:  # vtk.js wants at least one point; a single point draws nothing
+    kept = [i for i, shown in enumerate(visible) if shown]
+    if len(visible) != len(polylines) or len(values) != len(polylines):
+        raise ValueError(
+            f"{len(polylines)} paths, {len(values)} values and {len(visible)} visibility flags"
+        )
+    if not kept:  # vtk.js wants at least one point; a single point draws nothing
         return {"points": [0.0, 0.0, 0.0], "lines": [], "colours": [0, 0, 0]}
+    # all at once rather than path by path: this runs on every slider step of every page
+    counts = [len(polylines[i]) for i in kept]
+    points = np.round(np.concatenate([polylines[i] for i in kept]).astype(float), POINT_DECIMALS)
+    lines = []
+    start = 0
+    for n in counts:
+        lines.append(n)
+        lines.extend(range(start, start + n))
+        start += n
     return {
-        "points": np.concatenate(points).ravel().tolist(),
-        "lines": [i for line in lines for i in line],
-        "colours": np.concatenate(colours).ravel().tolist(),
+        "points": points.ravel().tolist(),
+        "lines": lines,
+        "colours": np.repeat(rgb[kept], counts, axis=0).ravel().tolist(),
     }
 
 
@@ -113,19 +119,37 @@ def table_rows(solution: Solution) -> list[dict]:
     """The numbers table: one row per path, values rounded for display; ``side`` and
     ``muscle`` are ids, ``side_label`` and ``muscle_label`` what a student reads
     (:mod:`hipviz.names`)."""
-    rows = []
-    for row in solution.rows():
-        rows.append(
+    columns = {
+        "length_mm": solution.lengths_mm,
+        "change_mm": solution.change_mm,
+        "change_pct": solution.change_pct,
+        **{f"moment_arm_{a}_mm": v for a, v in solution.moment_arms_mm.items()},
+    }
+    # rounded as Solution.rows() rounds (to 3 decimals), then to the 1 the table shows;
+    # column by column, not row by row: this runs on every slider step of every page
+    shown = [
+        (name, [round(round(v, 3), 1) for v in np.asarray(values, float).tolist()])
+        for name, values in columns.items()
+    ]
+    return [
+        {**head, **{name: column[i] for name, column in shown}}
+        for i, head in enumerate(row_heads(solution.keys))
+    ]
+
+
+@functools.lru_cache(maxsize=8)
+def row_heads(keys: tuple[str, ...]) -> tuple[dict, ...]:
+    """Each table row's fixed part (key, ids and labels), made once per set of paths."""
+    heads = []
+    for key in keys:
+        side, muscle = key.split(".")
+        heads.append(
             {
-                "key": f"{row['side']}.{row['muscle']}",
-                "side": row["side"],
-                "muscle": row["muscle"],
-                "side_label": side_label(row["side"]),
-                "muscle_label": muscle_label(row["muscle"]),
-                "length_mm": round(row["length_mm"], 1),
-                "change_mm": round(row["change_mm"], 1),
-                "change_pct": round(row["change_pct"], 1),
-                **{k: round(v, 1) for k, v in row.items() if k.startswith("moment_arm_")},
+                "key": key,
+                "side": side,
+                "muscle": muscle,
+                "side_label": side_label(side),
+                "muscle_label": muscle_label(muscle),
             }
         )
-    return rows
+    return tuple(heads)
