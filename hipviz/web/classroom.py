@@ -12,10 +12,12 @@ and the load benchmark drive it directly.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -157,6 +159,15 @@ class Classroom:
         self.lead: dict | None = None
         self.updates = 0
         self.solve_seconds: list[float] = []  # server time per update, for the benchmark
+        # what a GT move means depends on the side and flexion only (a slider's steps):
+        # worked out once each, not on every update of every page
+        self._gt_meaning = functools.lru_cache(maxsize=2048)(
+            functools.partial(gt_move_text, model.anatomy)
+        )
+        # the contact fields now, not on the first student's drag into contact
+        if getattr(model, "contact", None) is not None:
+            for field in model.contact.pair.fields.values():
+                field.cell_least  # noqa: B018
 
     # -- what a browser asks -------------------------------------------------------------
     def solve(self, message, scene=0) -> dict:
@@ -190,7 +201,7 @@ class Classroom:
                 state.colour_limit,
             ),
             "rows": table_rows(solution),
-            "status": status_text(solution, self.model.anatomy),
+            "status": status_text(solution, meaning=self._gt_meaning),
         }
 
     def position(self, muscle, side, goal, message, scene=0) -> dict:
@@ -298,9 +309,14 @@ def _page_pose(model: HipModel, scene: Scene) -> Pose | None:
         return None
 
 
-def status_text(solution: Solution, anatomy: Anatomy | None = None) -> str:
+def status_text(
+    solution: Solution, anatomy: Anatomy | None = None, meaning: Callable | None = None
+) -> str:
     """One line on the pose reached: each side's angles, why a request was not met, and
-    (given the anatomy) what a GT move means at that side's flexion."""
+    (given the anatomy) what a GT move means at that side's flexion (``meaning(side,
+    flexion_deg)``: :func:`~hipviz.core.explain.gt_move_text` for that anatomy, by default)."""
+    if meaning is None and anatomy is not None:
+        meaning = functools.partial(gt_move_text, anatomy)
     parts = []
     for side in SIDES:
         flexion, abduction, rotation = solution.angles_deg[side]
@@ -311,9 +327,9 @@ def status_text(solution: Solution, anatomy: Anatomy | None = None) -> str:
         )
         if solution.reasons.get(side):
             text += " (" + "; ".join(solution.reasons[side]) + ")"
-        if anatomy is not None:
-            meaning = gt_move_text(anatomy, side, float(flexion))
-            text += "; " + meaning[0].lower() + meaning[1:].rstrip(".")
+        if meaning is not None:
+            words = meaning(side, float(flexion))
+            text += "; " + words[0].lower() + words[1:].rstrip(".")
         parts.append(text)
     return ". ".join(parts)
 
