@@ -183,3 +183,42 @@ def test_a_position_is_answered_to_the_asking_page_only_and_rate_limited():
         finally:
             asker.close()
             other.close()
+
+
+def test_a_lead_is_packed_once_and_every_page_gets_the_same_bytes():
+    """A hundred followers cost one solve and one packing per lead, not a hundred: every
+    page receives the very bytes packed once, message id included (the id is drawn at
+    random each time a message is packed, so pages packed for one by one would differ)."""
+    from served import running_server
+    from wire_client import RawPage
+
+    with running_server([Path("scenes/01_neutral.toml")]) as server:
+        port = int(server.url.rsplit(":", 1)[1].strip("/"))
+        token = server.instructor_url.split("token=")[1]
+        pages = [RawPage(port) for _ in range(4)]
+        try:
+            for page in pages:
+                page.answer(page.call("wslink.hello", [{"secret": "s"}], "system:c0:0"))
+                page.answer(page.call("trame.state.get"), timeout=20)
+            teacher, followers = pages[0], pages[1:]
+            for page in followers:
+                page.answer(page.trigger("hipviz_follow", True))
+            for step in (1, 2):
+                pose = {"right.gt_superior_mm": 2.0 * step}
+                seq = teacher.answer(
+                    teacher.trigger("hipviz_lead", token, pose, None, None), timeout=20
+                )["result"]["seq"]
+                heard = []
+                for page in followers:
+                    while True:
+                        message = page.read(timeout=20)
+                        lead = (message.get("result") or {}).get("lead")
+                        if str(message.get("id")).startswith("publish:") and lead:
+                            if lead["seq"] == seq:
+                                break
+                    assert lead["controls"]["right.gt_superior_mm"] == 2.0 * step
+                    heard.append(page.last_packed)
+                assert len(set(heard)) == 1, "each follower got a lead packed for it alone"
+        finally:
+            for page in pages:
+                page.close()

@@ -108,7 +108,10 @@ class RawPage:
             got = parts.setdefault(ident, bytearray())
             got += payload[12:]
             if len(got) >= total:
-                return msgpack.unpackb(bytes(parts.pop(ident)), raw=False)
+                # as sent: the message id (random each time the server packs a message)
+                # and the packed bytes, to tell one packing sent to many from many packings
+                self.last_packed = ident + bytes(parts.pop(ident))
+                return msgpack.unpackb(self.last_packed[4:], raw=False)
 
     def answer(self, rpcid: str, timeout: float = 5.0) -> dict:
         """The answer to ``rpcid`` (other messages read past)."""
