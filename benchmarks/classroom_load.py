@@ -106,6 +106,7 @@ async def load(server, draggers: int, followers: int, seconds: float) -> dict:
             await page.trigger("hipviz_follow", True)
         stop = time.perf_counter() + seconds
         cpu0, updates0 = server.cpu_s, server.stats().get("updates", 0)
+        waited0 = cpu_pressure_s()
         own0 = time.process_time()
 
         async def drag(page, phase):
@@ -133,6 +134,7 @@ async def load(server, draggers: int, followers: int, seconds: float) -> dict:
 
         await asyncio.gather(lead(), *(drag(p, i / draggers) for i, p in enumerate(drag_pages)))
         cpu = server.cpu_s - cpu0
+        waited = None if waited0 is None else cpu_pressure_s() - waited0
         own = time.process_time() - own0
         updates = server.stats()["updates"] - updates0
         rss = server.rss_mb
@@ -147,6 +149,10 @@ async def load(server, draggers: int, followers: int, seconds: float) -> dict:
         "updates_per_s": round(updates / seconds, 1),
         "server_cpu_ms_per_update": round(1000 * cpu / max(updates, 1), 2),
         "server_cpu_share_of_one_core": round(cpu / seconds, 2),
+        # share of the time some process on the machine was ready to run but had no core
+        # (Linux CPU pressure): near 0 when the server and this tool have the two cores to
+        # themselves; when high, part of the latencies below is waiting for a core
+        "cpu_pressure_share": None if waited is None else round(waited / seconds, 2),
         # the pages' side runs in this one process: when it is near 1.0 the latencies
         # below are this process's queueing, not the server's
         "load_tool_cpu_share_of_one_core": round(own / seconds, 2),
@@ -157,6 +163,16 @@ async def load(server, draggers: int, followers: int, seconds: float) -> dict:
         "leads_heard": len(delays),
         "server_rss_mb": round(rss, 1),
     }
+
+
+def cpu_pressure_s() -> float | None:
+    """Seconds some task on this machine has waited for a core so far (Linux PSI; None
+    where the kernel does not say)."""
+    try:
+        some = Path("/proc/pressure/cpu").read_text().split("\n")[0]
+        return int(some.rsplit("total=", 1)[1]) / 1e6
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 async def cycles(server, n: int, every: int = 200) -> list[float]:
@@ -186,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
         "with other work, gives the server the core it would have on its own",
     )
     args = parser.parse_args(argv)
+    # other work on the machine takes cores from the server (and from this process, whose
+    # own CPU is reported): the load average says how busy it was
+    load_before = [round(x, 2) for x in os.getloadavg()]
     with running_server() as server:
         if args.server_nice is not None:
             os.setpriority(os.PRIO_PROCESS, server.process.pid, args.server_nice)
@@ -194,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
             series = asyncio.run(cycles(server, args.cycles))
             result["rss_over_cycles_mb"] = series
             result["rss_growth_over_cycles_mb"] = round(series[-1] - series[0], 1)
+    result["load_average_before"] = load_before
+    result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(result, indent=2))
     return 0
 
