@@ -54,7 +54,7 @@ def bone_meshes(bones: dict[str, Bone]) -> dict[str, dict]:
 
 def column_major(transform: np.ndarray) -> list[float]:
     """A 4x4 transform as vtk.js (gl-matrix) stores a user matrix: column by column."""
-    return [round(float(v), 6) for v in np.asarray(transform, dtype=float).T.ravel()]
+    return [round(v, 6) for v in np.asarray(transform, dtype=float).T.ravel().tolist()]
 
 
 def bone_matrices(solution: Solution) -> dict[str, list[float]]:
