@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -87,7 +88,9 @@ class Page:
         self.reader.cancel()
 
 
-async def load(server, draggers: int, followers: int, seconds: float) -> dict:
+async def load(
+    server, draggers: int, followers: int, seconds: float, distinct: bool = False
+) -> dict:
     ws_url = server.url.replace("http", "ws", 1) + "ws"
     token = server.instructor_url.split("token=")[1]
     answers, delays, sent_at = [], [], {}
@@ -105,17 +108,22 @@ async def load(server, draggers: int, followers: int, seconds: float) -> dict:
             page.on_publish = heard
             await page.trigger("hipviz_follow", True)
         stop = time.perf_counter() + seconds
-        cpu0, updates0 = server.cpu_s, server.stats().get("updates", 0)
+        stats0 = server.stats()
+        cpu0, updates0 = server.cpu_s, stats0.get("updates", 0)
+        solved0 = stats0.get("solved", updates0)
         waited0 = cpu_pressure_s()
         own0 = time.process_time()
 
-        async def drag(page, phase):
+        async def drag(page, phase, number):
             await asyncio.sleep(phase / DRAG_HZ)
-            t = 0
+            t, other = 0, {}
+            if distinct:  # its own place on the swing, and its own other slider
+                t = round(number * 2 * np.pi * 15 / draggers)
+                other = {"left.gt_anterior_mm": (number % 50) * 0.5}
             while time.perf_counter() < stop:
                 t += 1
                 start = time.perf_counter()
-                pose = {"right.gt_superior_mm": round(20 * np.sin(t / 15) * 2) / 2}
+                pose = {"right.gt_superior_mm": round(20 * np.sin(t / 15) * 2) / 2, **other}
                 await page.trigger("hipviz_solve", pose, 0)
                 answers.append(time.perf_counter() - start)
                 await asyncio.sleep(max(0.0, 1 / DRAG_HZ - (time.perf_counter() - start)))
@@ -132,11 +140,13 @@ async def load(server, draggers: int, followers: int, seconds: float) -> dict:
                 seq = answer["seq"]
                 await asyncio.sleep(max(0.0, 1 / LEAD_HZ - (time.perf_counter() - start)))
 
-        await asyncio.gather(lead(), *(drag(p, i / draggers) for i, p in enumerate(drag_pages)))
+        await asyncio.gather(lead(), *(drag(p, i / draggers, i) for i, p in enumerate(drag_pages)))
         cpu = server.cpu_s - cpu0
         waited = None if waited0 is None else cpu_pressure_s() - waited0
         own = time.process_time() - own0
-        updates = server.stats()["updates"] - updates0
+        stats = server.stats()
+        updates = stats["updates"] - updates0
+        solved = stats.get("solved", stats["updates"]) - solved0
         rss = server.rss_mb
         for page in [*drag_pages, *follow_pages, teacher]:
             await page.close()
@@ -147,6 +157,9 @@ async def load(server, draggers: int, followers: int, seconds: float) -> dict:
         "seconds": seconds,
         "updates": updates,
         "updates_per_s": round(updates / seconds, 1),
+        # updates the model solved (the rest were poses already solved for another page)
+        "solved_share": round(solved / max(updates, 1), 2),
+        "poses": "each page its own" if distinct else "every page the same swing, in step",
         "server_cpu_ms_per_update": round(1000 * cpu / max(updates, 1), 2),
         "server_cpu_share_of_one_core": round(cpu / seconds, 2),
         # share of the time some process on the machine was ready to run but had no core
@@ -195,20 +208,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--cycles", type=int, default=1000)
     parser.add_argument(
+        "--distinct",
+        action="store_true",
+        help="every dragging page its own poses (its own place on the swing, its own second "
+        "slider), as a class moving freely; by default they swing through the same poses "
+        "in step, as a class doing what the instructor says",
+    )
+    parser.add_argument(
         "--server-nice",
         type=int,
         default=None,
-        help="run the server at this nice value (negative needs root): on a machine shared "
-        "with other work, gives the server the core it would have on its own",
+        help="run the server and this tool at this nice value (negative needs root): on a "
+        "machine shared with other work, gives them the cores they would have on their own "
+        "(where Linux groups processes by session, autogroup, the group's nice is set too: "
+        "nice alone would only rank the server against this tool)",
     )
     args = parser.parse_args(argv)
+    group = Path("/proc/self/autogroup")  # shared with the shell that started this
+    group_nice = None
+    if args.server_nice is not None:
+        os.setpriority(os.PRIO_PROCESS, 0, args.server_nice)
+        with contextlib.suppress(OSError, ValueError):  # no autogroup: process nice only
+            group_nice = int(group.read_text().rsplit("nice", 1)[1])
+            group.write_text(str(args.server_nice))
+    try:
+        return run(args)
+    finally:
+        if group_nice is not None:  # the shell's group as it was
+            group.write_text(str(group_nice))
+
+
+def run(args) -> int:
     # other work on the machine takes cores from the server (and from this process, whose
     # own CPU is reported): the load average says how busy it was
     load_before = [round(x, 2) for x in os.getloadavg()]
     with running_server() as server:
-        if args.server_nice is not None:
-            os.setpriority(os.PRIO_PROCESS, server.process.pid, args.server_nice)
-        result = asyncio.run(load(server, args.draggers, args.followers, args.seconds))
+        result = asyncio.run(
+            load(server, args.draggers, args.followers, args.seconds, args.distinct)
+        )
+        result["server_nice"] = args.server_nice
         if args.cycles:
             series = asyncio.run(cycles(server, args.cycles))
             result["rss_over_cycles_mb"] = series

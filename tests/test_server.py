@@ -73,6 +73,32 @@ def test_a_pose_message_is_solved_for_that_page_only(classroom, model):
     assert len(json.dumps(update)) < 12_000  # a slider step is a few kB, not geometry
 
 
+def test_a_pose_asked_again_is_answered_as_solved_and_memory_stays_bounded(model):
+    """Thirty pages asking for the same pose cost one solve: the answer kept is the one a
+    fresh solve gives, per scene, and only the most recent poses are kept."""
+    from hipviz.web.classroom import POSES_KEPT
+
+    room = Classroom(model, [(p.stem, read_scene(p)) for p in SCENES])
+    pose = {"right.gt_superior_mm": 12.5, "left.hip_flexion_deg": 30.0}
+    first = room.solve(pose)
+    first["rows"] = "changed by its caller"  # a caller's own copy: the kept one is not
+    solved = room.solved
+    again = [room.solve(dict(pose)) for _ in range(30)]
+    assert room.solved == solved and room.updates == solved + 30
+    fresh = Classroom(model, [(p.stem, read_scene(p)) for p in SCENES]).solve(pose)
+    assert all(a == fresh for a in again)
+    # the same pose in another scene: that scene's colours and caption, solved for it
+    other = room.solve(pose, scene=2)
+    assert room.solved == solved + 1
+    assert other["muscles"] != fresh["muscles"]
+    assert other["scene"]["index"] == 2
+    for i in range(POSES_KEPT + 20):  # more poses than are kept: the oldest go
+        room.solve({"right.gt_anterior_mm": -25.0 + i * 50.0 / (POSES_KEPT + 20)})
+    assert len(room._kept) == POSES_KEPT
+    solved = room.solved
+    assert room.solve(pose) == fresh and room.solved == solved + 1  # solved again
+
+
 @pytest.mark.parametrize(
     "message, words",
     [

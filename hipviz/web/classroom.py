@@ -17,6 +17,7 @@ import hmac
 import logging
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -46,6 +47,9 @@ CONTROL_NAMES = ("gt_superior_mm", "gt_anterior_mm", "iliac_crest_superior_mm", 
 CONTROL_KEYS = tuple(f"{side}.{name}" for side in SIDES for name in CONTROL_NAMES)
 #: a message longer than this (characters of its text form) is refused unread
 MAX_MESSAGE_CHARS = 2000
+#: answers kept for the poses asked for most recently (about 25 kB each: 6 MB at most,
+#: so memory stays flat however many poses pages ask for)
+POSES_KEPT = 256
 
 
 class MessageError(ValueError):
@@ -158,6 +162,8 @@ class Classroom:
         self.token = token or secrets.token_urlsafe(16)
         self.lead: dict | None = None
         self.updates = 0
+        self.solved = 0  # updates not answered from the kept ones
+        self._kept: OrderedDict[tuple, dict] = OrderedDict()  # (scene, pose) -> update
         self.solve_seconds: list[float] = []  # server time per update, for the benchmark
         # what a GT move means depends on the side and flexion only (a slider's steps):
         # worked out once each, not on every update of every page
@@ -172,17 +178,32 @@ class Classroom:
     # -- what a browser asks -------------------------------------------------------------
     def solve(self, message, scene=0) -> dict:
         """The update for one browser's pose message, coloured as served scene ``scene``
-        colours its muscles (MessageError if either is refused)."""
+        colours its muscles (MessageError if either is refused).
+
+        A pose a page asked for recently, in the same scene, is answered from
+        :data:`POSES_KEPT` kept answers instead of solved again: a class doing what the
+        instructor says sends the same poses, and thirty pages cost one solve. The answer
+        depends on nothing else (not on the page, the lead or the time).
+        """
         pose = check_pose_message(message)
         served = self.scene(scene)
         start = time.perf_counter()
-        update = self.update_for(self.model.solve(pose), served.state)
+        key = (served.index, pose)
+        update = self._kept.get(key)
+        if update is None:
+            update = self.update_for(self.model.solve(pose), served.state)
+            # the page's title and caption for this pose: the scene's only on the scene's pose
+            update["scene"] = served.summary(pose)
+            self._kept[key] = update
+            if len(self._kept) > POSES_KEPT:
+                self._kept.popitem(last=False)  # the least recently asked for
+            self.solved += 1
+        else:
+            self._kept.move_to_end(key)
         self.solve_seconds.append(time.perf_counter() - start)
         self.updates += 1
         del self.solve_seconds[:-1000]
-        # the page's title and caption for this pose: the scene's only on the scene's pose
-        update["scene"] = served.summary(pose)
-        return update
+        return dict(update)  # the caller's own top level; the values are only read
 
     def update_for(self, solution: Solution, state: DisplayState) -> dict:
         """What a browser shows for a solution: bone matrices, the muscles ``state`` shows
@@ -262,6 +283,7 @@ class Classroom:
             return {"updates": 0}
         return {
             "updates": self.updates,
+            "solved": self.solved,
             "solve_ms_median": float(np.median(times)),
             "solve_ms_p95": float(np.percentile(times, 95)),
         }
