@@ -171,6 +171,10 @@ async def load(
         "load_tool_cpu_share_of_one_core": round(own / seconds, 2),
         "answer_ms_p50": ms(answers, 50),
         "answer_ms_p95": ms(answers, 95),
+        # the server's part of it: a request's arrival to its answer queued for sending
+        # (its last 2,000 requests, leads included)
+        "server_answer_ms_p50": stats.get("answer_ms_median"),
+        "server_answer_ms_p95": stats.get("answer_ms_p95"),
         "lead_delay_ms_p50": ms(delays, 50) if delays else None,
         "lead_delay_ms_p95": ms(delays, 95) if delays else None,
         "leads_heard": len(delays),

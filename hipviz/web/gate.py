@@ -155,6 +155,9 @@ class Gate:
         self.shared: dict[str, list[bytes]] = {}  # what every page gets: the lead, the count
         self.followers = 0
         self.positions = Bucket(POSITIONS_PER_S_ALL, POSITIONS_PER_S_ALL)
+        # a request's arrival to its answer in the page's outbox, the last 2000: the
+        # server's share of a page's wait (the load benchmark reads it)
+        self.answer_seconds: deque[float] = deque(maxlen=2000)
         self._count_due = None
         # the log is the instructor's terminal: a few lines a second at most, whatever
         # the pages do (the rest counted, and the count given with the next line)
@@ -280,7 +283,7 @@ class Gate:
             superseded = page.waiting.get(kind)
             if superseded is not None:
                 page.put(answer(superseded[0], {"superseded": True}))
-            page.waiting[kind] = (rpcid, name, trigger_args)
+            page.waiting[kind] = (rpcid, name, trigger_args, time.perf_counter())
             page.wake_worker.set()
         elif method in HARMLESS:
             page.put(answer(rpcid, None))
@@ -316,7 +319,7 @@ class Gate:
                     await asyncio.sleep(page.solves.wait_s())
                     continue
                 kind = "scene" if "scene" in page.waiting else "pose"
-                rpcid, name, args = page.waiting.pop(kind)
+                rpcid, name, args, arrived = page.waiting.pop(kind)
                 if name == "hipviz_position" and not (
                     page.positions.take() and self.positions.take()
                 ):
@@ -339,6 +342,7 @@ class Gate:
                     log.exception("page %d: %s failed", page.number, name)
                     result = {"error": "the server could not answer this request"}
                 page.put(answer(rpcid, result))
+                self.answer_seconds.append(time.perf_counter() - arrived)
                 await asyncio.sleep(0)  # let other pages' requests in between
 
     async def _write(self, page: Page) -> None:

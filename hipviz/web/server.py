@@ -35,6 +35,8 @@ import resource
 import socket
 from pathlib import Path
 
+import numpy as np
+
 from hipviz.io.meshes import load_bones
 from hipviz.io.model_files import load_model
 from hipviz.io.scene import read_scene
@@ -660,6 +662,7 @@ def make_app(classroom: Classroom, page, allow_origins: tuple[str, ...] = ()):
                 **classroom.stats(),
                 "pages": len(gate.pages),
                 "followers": gate.followers,
+                **answer_times(gate.answer_seconds),
                 **(doors.counts() if doors else {}),
             }
         )
@@ -680,6 +683,17 @@ def make_app(classroom: Classroom, page, allow_origins: tuple[str, ...] = ()):
         app.router.add_static(f"/{prefix.strip('/')}", folder, follow_symlinks=False)
     app.router.add_static("/", www, follow_symlinks=False)
     return app, gate
+
+
+def answer_times(seconds) -> dict:
+    """Median and 95th percentile of the server's time from a request to its answer, ms."""
+    if not seconds:
+        return {}
+    ms = np.array(seconds) * 1000.0
+    return {
+        "answer_ms_median": round(float(np.median(ms)), 2),
+        "answer_ms_p95": round(float(np.percentile(ms, 95)), 2),
+    }
 
 
 async def run_app(app, host: str, port: int, ready) -> None:
