@@ -140,7 +140,7 @@ class FemurPair:
     def closer_than(self, femur_right: np.ndarray, femur_left: np.ndarray, mm: float) -> bool:
         """``gap_mm(femur_right, femur_left) < mm``, looking up only the points that can be
         that close: those whose grid cell has a corner below ``mm``. The answer is the same
-        (every point closer than ``mm`` is among them); the time is a third, which is what
+        (every point closer than ``mm`` is among them); the time is a quarter, which is what
         a pose held at contact (a dozen checks while halving) costs a classroom server."""
         for side, other, t_self, t_other in (
             ("right", "left", femur_right, femur_left),
