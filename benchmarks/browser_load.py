@@ -51,12 +51,13 @@ SETTLE_S = 3.0
 DRAG_SCRIPT = """
 const stop = Date.now() + arguments[0];
 const h = window.hipviz; h.latencies.length = 0;
-let t = 0;
+let t = arguments[3];
 const timer = setInterval(() => {
   if (Date.now() > stop) { clearInterval(timer); return; }
   t += 1;
   const pose = { ...window.trame.state.get('pose') };
   pose['right.gt_superior_mm'] = Math.round(20 * Math.sin(t / 15) * 2) / 2;
+  pose['left.gt_anterior_mm'] = arguments[2];
   window.trame.state.set('pose', pose);
   h.poseChanged();
 }, arguments[1]);
@@ -89,11 +90,19 @@ def run(browsers: int = 5, seconds: float = 20.0, cycles: int = 200) -> dict:
             open_page(driver, server.url)
         time.sleep(SETTLE_S)
         rss_connected = server.rss_mb
-        before = server.stats().get("updates", 0)
+        stats_before = server.stats()
+        before = stats_before.get("updates", 0)
         cpu_before = server.cpu_s
         start = time.perf_counter()
-        for driver in drivers:
-            driver.execute_script(DRAG_SCRIPT, int(seconds * 1000), MOVE_INTERVAL_MS)
+        solved_before = stats_before.get("solved", before)
+        for i, driver in enumerate(drivers):
+            # each page its own poses (its place on the swing, its own second slider): the
+            # server answers a pose asked for again from the answers it keeps, and pages
+            # moving in step would measure that, not the solving
+            start_t = round(i * 2 * np.pi * 15 / browsers)
+            driver.execute_script(
+                DRAG_SCRIPT, int(seconds * 1000), MOVE_INTERVAL_MS, (i % 50) * 0.5, start_t
+            )
         time.sleep(seconds + 1.0)
         elapsed = time.perf_counter() - start
         cpu = server.cpu_s - cpu_before
@@ -114,6 +123,12 @@ def run(browsers: int = 5, seconds: float = 20.0, cycles: int = 200) -> dict:
         "updates": int(stats["updates"] - before),
         "updates_per_s": round((stats["updates"] - before) / elapsed, 1),
         "server_cpu_ms_per_update": round(1000.0 * cpu / max(stats["updates"] - before, 1), 2),
+        # updates the model solved (the rest were poses a page had asked for just before)
+        "solved_share": round(
+            (stats.get("solved", stats["updates"]) - solved_before)
+            / max(stats["updates"] - before, 1),
+            2,
+        ),
         "server_ms_median": round(stats["solve_ms_median"], 2),
         "server_ms_p95": round(stats["solve_ms_p95"], 2),
         "latency_ms_median": round(float(np.median(latencies)), 1),
