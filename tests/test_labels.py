@@ -1,0 +1,256 @@
+"""Names in the view: muscle labels pinned with leader lines (apart from each other and off
+the muscles), a clicked muscle isolated and named in large type, landmark names hidden
+behind bone, in the window, figures, scene files and workshop mode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import pyvista
+
+from hipviz.core.pose import Pose
+from hipviz.io.meshes import load_bones, load_landmarks
+from hipviz.io.model_files import load_model
+from hipviz.io.scene import Display, Scene, SceneError, parse_scene, read_scene, write_scene
+from hipviz.names import GROUP_LABELS
+from hipviz.render.label_layout import overlaps, place_labels, sample_polylines
+from hipviz.render.projection import world_to_display
+from hipviz.render.scene import HipScene
+
+PROJECTOR = (1920, 1080)
+DESK = (1366, 768)
+
+
+@pytest.fixture(scope="module")
+def bones():
+    return load_bones()
+
+
+@pytest.fixture(scope="module")
+def landmarks():
+    return load_landmarks()
+
+
+@pytest.fixture
+def make_scene(bones, landmarks):
+    plotters = []
+
+    def make(size=DESK, view="posterior", pose: Pose | None = None, **state):
+        plotter = pyvista.Plotter(off_screen=True, window_size=list(size))
+        plotters.append(plotter)
+        model = load_model()
+        if pose is not None:
+            model.set_pose(pose)
+        scene = HipScene(plotter, bones, model=model, landmarks=landmarks)
+        scene.set_view(view, render=False)
+        scene.state.update(**state)
+        return scene
+
+    yield make
+    for plotter in plotters:
+        plotter.close()
+
+
+def drawn_samples(scene: HipScene) -> np.ndarray:
+    """The shown muscles' centre lines on screen, 2 pixels apart (viewport pixels)."""
+    renderer = scene.plotter.renderer
+    layer = scene.muscles
+    lines = [
+        world_to_display(renderer, p)
+        for k, p in zip(layer.keys, layer.polylines, strict=True)
+        if layer.is_visible(k)
+    ]
+    return sample_polylines(lines, 2.0)
+
+
+# --- the layout alone (numpy) -----------------------------------------------------------------
+def test_layout_keeps_labels_apart_in_view_and_off_the_muscles():
+    rng = np.random.default_rng(3)
+    anchors = rng.uniform([300, 200], [700, 500], size=(12, 2))
+    sizes = np.tile([120.0, 20.0], (12, 1))
+    muscle = sample_polylines([np.array([[200.0, 100.0], [800.0, 600.0]])], 3.0)
+    layout = place_labels(anchors, sizes, (1000, 700), obstacles=muscle, obstacle_radius=6.0)
+    assert layout.shown.all()
+    boxes = layout.boxes
+    hit = overlaps(boxes, boxes)
+    np.fill_diagonal(hit, False)
+    assert not hit.any()
+    assert (boxes[:, :2] >= 0).all() and (boxes[:, 2] <= 1000).all() and (boxes[:, 3] <= 700).all()
+    inside = (
+        (muscle[None, :, 0] > boxes[:, None, 0] - 6)
+        & (muscle[None, :, 0] < boxes[:, None, 2] + 6)
+        & (muscle[None, :, 1] > boxes[:, None, 1] - 6)
+        & (muscle[None, :, 1] < boxes[:, None, 3] + 6)
+    )
+    assert not inside.any()
+    # each leader runs from its box's edge to its anchor
+    np.testing.assert_allclose(layout.leaders[:, 1], anchors)
+    for box, (end, _) in zip(boxes, layout.leaders, strict=True):
+        assert box[0] - 1e-9 <= end[0] <= box[2] + 1e-9 and box[1] - 1e-9 <= end[1] <= box[3] + 1e-9
+
+
+def test_layout_leaves_out_a_label_with_no_room_rather_than_overlap():
+    anchors = np.array([[50.0, 20.0], [52.0, 21.0], [54.0, 19.0]])
+    sizes = np.tile([90.0, 18.0], (3, 1))
+    layout = place_labels(anchors, sizes, (100, 40), gap=2.0)
+    shown = layout.boxes[layout.shown]
+    hit = overlaps(shown, shown)
+    np.fill_diagonal(hit, False)
+    assert not hit.any() and layout.shown.sum() < 3
+
+
+# --- rendered labels ------------------------------------------------------------------------
+@pytest.mark.parametrize("size", [DESK, PROJECTOR])
+@pytest.mark.parametrize("view", ["posterior", "anterior", "right"])
+def test_muscle_labels_apart_on_screen_and_off_the_muscles(make_scene, view, size):
+    scene = make_scene(size, view, muscle_labels=True, labels=True)
+    scene.screenshot()
+    labels = scene.muscle_labels
+    boxes = labels.label_boxes()
+    assert len(boxes) >= 3, (view, size, boxes)
+    assert set(labels.shown_labels) <= set(GROUP_LABELS.values())
+    # no two labels overlap, nor a label and a landmark name
+    all_boxes = [(x0, y0, x1, y1) for x0, x1, y0, y1 in boxes.values()]
+    all_boxes += [(x0, y0, x1, y1) for x0, x1, y0, y1 in scene.landmarks.label_boxes().values()]
+    arr = np.array(all_boxes)
+    hit = overlaps(arr, arr)
+    np.fill_diagonal(hit, False)
+    assert not hit.any(), (view, size)
+    # no label covers a drawn muscle's centre line
+    origin = np.array(scene.plotter.renderer.GetOrigin(), dtype=float)
+    samples = drawn_samples(scene) - origin
+    for name, (left, right, bottom, top) in boxes.items():
+        inside = (
+            (samples[:, 0] > left)
+            & (samples[:, 0] < right)
+            & (samples[:, 1] > bottom)
+            & (samples[:, 1] < top)
+        )
+        assert not inside.any(), f"{view} {size}: the label of {name} covers a muscle"
+        assert 0 <= left and right <= size[0] and 0 <= bottom and top <= size[1]
+
+
+def test_label_text_is_in_the_figure(make_scene):
+    scene = make_scene(DESK, "posterior", muscle_labels=False)
+    without = scene.screenshot().astype(int)
+    scene.state.update(muscle_labels=True)
+    with_labels = scene.screenshot().astype(int)
+    boxes = scene.muscle_labels.label_boxes()
+    assert "right.gluteus_medius" in boxes and "left.piriformis" in boxes
+    texts = [a.GetInput().strip() for a in scene.muscle_labels.text_actors if a.GetVisibility()]
+    assert "Gluteus medius" in texts and "Piriformis" in texts
+    h = DESK[1]
+    for left, right, bottom, top in boxes.values():
+        rows = slice(int(h - top) + 1, int(h - bottom) - 1)
+        cols = slice(int(left) + 1, int(right) - 1)
+        region = with_labels[rows, cols]
+        # the dark box with white letters in it, where there was none before
+        assert np.abs(region - without[rows, cols]).mean() > 20
+        assert (region.min(axis=-1) > 230).mean() > 0.05  # white letters
+        assert (region.max(axis=-1) < 70).mean() > 0.4  # the dark box
+
+
+def test_isolating_a_muscle_fades_the_others(make_scene):
+    scene = make_scene(DESK, "posterior", pose=Pose.from_dict({"right.gt_superior_mm": 12.0}))
+    before = scene.screenshot().astype(int)
+    layer = scene.muscles
+    renderer = scene.plotter.renderer
+
+    def pixel(key: str, image: np.ndarray) -> np.ndarray:
+        line = layer.polylines[layer.keys.index(key)]
+        x, y = world_to_display(renderer, line[len(line) // 2][None])[0]
+        return image[DESK[1] - 1 - round(y), round(x)]
+
+    kept, faded = "right.gluteus_medius_posterior", "right.piriformis"
+    scene.state.update(isolated=kept)
+    after = scene.screenshot().astype(int)
+    assert np.abs(pixel(kept, after) - pixel(kept, before)).max() < 25
+    assert np.abs(pixel(faded, after) - pixel(faded, before)).sum() > 60
+    assert layer.tube_actor.prop.opacity < 0.5 and layer.focus_tube_actor.visibility
+    # and named in large type, top left
+    name = scene.muscle_labels.name_actor
+    assert name.GetVisibility() and "Gluteus medius, posterior fibres (right)" in name.GetInput()
+    assert (
+        name.GetTextProperty().GetFontSize()
+        > 2 * layer.legend.texts[1].GetTextProperty().GetFontSize() * 0.8
+    )
+    scene.state.update(isolated=None)
+    again = scene.screenshot().astype(int)
+    assert np.abs(again - before).mean() < 1.0
+    assert not name.GetVisibility()
+
+
+def test_a_landmark_behind_bone_is_not_named(make_scene):
+    scene = make_scene(DESK, "posterior", labels=True)
+    scene.screenshot()
+    # the sacral plateau faces up; from behind, the sacrum's own back hides it
+    assert "sacrum" not in scene.landmarks.shown_labels
+    assert "R PSIS" in scene.landmarks.shown_labels
+    actor = scene.landmarks.text_actors[scene.landmarks.labels.index("sacrum")]
+    assert not actor.GetVisibility()
+    scene.state.update(bone_opacity=0.3)  # see-through bones hide nothing
+    scene.screenshot()
+    assert "sacrum" in scene.landmarks.shown_labels and actor.GetVisibility()
+
+
+def test_a_muscle_hidden_by_bone_keeps_its_label_on_a_seen_part(make_scene):
+    """Anchors sit on points of the muscle the bones do not hide."""
+    scene = make_scene(DESK, "anterior", muscle_labels=True)
+    scene.screenshot()
+    labels = scene.muscle_labels
+    for k, found in enumerate(labels._anchors):
+        if found is None or not labels.shown[k]:
+            continue
+        i, f = found
+        line = scene.muscles.polylines[i]
+        steps = np.linalg.norm(np.diff(line, axis=0), axis=1)
+        s = np.concatenate([[0.0], np.cumsum(steps)])
+        point = np.array([np.interp(f * s[-1], s, line[:, j]) for j in range(3)])
+        assert not scene.hidden_points(point[None])[0]
+
+
+# --- scene files -----------------------------------------------------------------------------
+def test_a_scene_with_labels_saves_and_reads_back(tmp_path):
+    scene = Scene(
+        title="Names",
+        display=Display(muscle_labels=True, labels=True, isolated="left.piriformis"),
+    )
+    path = tmp_path / "names.toml"
+    write_scene(scene, path)
+    text = path.read_text()
+    assert "muscle_labels = true" in text and 'isolated = "left.piriformis"' in text
+    back = read_scene(path)
+    assert back == scene
+    assert back.display.muscle_labels and back.display.isolated == "left.piriformis"
+    # none isolated: the key is left out and reads back as none
+    plain = Scene(display=Display(muscle_labels=True))
+    write_scene(plain, path)
+    assert "isolated" not in path.read_text() and read_scene(path) == plain
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ('isolated = "right.nonsense"', "display.isolated: 'right.nonsense' is not allowed"),
+        ("isolated = 3", "display.isolated: 3 is not allowed"),
+        ('muscle_labels = "yes"', "display.muscle_labels: must be true or false"),
+    ],
+)
+def test_a_bad_label_key_is_a_clear_error(line, words):
+    with pytest.raises(SceneError, match="case.toml: ") as info:
+        parse_scene(f"hipviz_scene = 1\n[display]\n{line}\n", "case.toml")
+    assert words in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_a_figure_of_a_scene_with_labels_names_the_muscles(bones, landmarks):
+    from hipviz.render.export import FigureOptions, FigureRenderer
+
+    scene = Scene(display=Display(muscle_labels=True, isolated="right.piriformis"))
+    with FigureRenderer(bones, load_model(), landmarks) as figure:
+        figure.show(scene, FigureOptions(size=PROJECTOR))
+        image = figure.image()
+        labels = figure.scene.muscle_labels
+        assert labels.shown_labels == ["Piriformis"]  # only the isolated muscle's
+        assert "Piriformis (right)" in labels.name_actor.GetInput()
+        assert image.shape[:2] == (PROJECTOR[1], PROJECTOR[0])
