@@ -254,3 +254,62 @@ def test_a_figure_of_a_scene_with_labels_names_the_muscles(bones, landmarks):
         assert labels.shown_labels == ["Piriformis"]  # only the isolated muscle's
         assert "Piriformis (right)" in labels.name_actor.GetInput()
         assert image.shape[:2] == (PROJECTOR[1], PROJECTOR[0])
+
+
+# --- the handout -----------------------------------------------------------------------------
+LABEL_RECTS_JS = """
+const frame = document.querySelector('.view-frame').getBoundingClientRect();
+return Array.from(document.querySelectorAll('.muscle-label')).filter((el) => !el.hidden
+  && !el.closest('[hidden]')).map((el) => {
+  const r = el.getBoundingClientRect();
+  return [el.textContent, r.left - frame.left, r.top - frame.top, r.right - frame.left,
+          r.bottom - frame.top, frame.width, frame.height];
+});
+"""
+
+
+def test_the_handout_names_the_muscles_and_lays_the_labels_apart(chrome, tmp_path):
+    from browser import wait_loaded
+    from selenium.webdriver.common.by import By
+
+    from hipviz.io.scene import Camera
+    from hipviz.web.handout import write_handout
+
+    scene = Scene(
+        title="Names",
+        camera=Camera(view="posterior"),
+        display=Display(muscle_labels=True, isolated=None),
+    )
+    path = write_handout(scene, tmp_path / "names.html")
+    text = path.read_text(encoding="utf-8")
+    for name in ("Gluteus medius", "Gluteus minimus", "Piriformis"):
+        assert f">{name}</div>" in text  # in the file itself, readable without the script
+    assert 'id="labels-toggle" aria-pressed="true"' in text
+
+    chrome.get(path.as_uri())
+    wait_loaded(chrome, "#view")
+    wait_loaded(chrome, ".view-frame", attribute="data-labels-placed", value="1")
+    rects = chrome.execute_script(LABEL_RECTS_JS)
+    assert len(rects) >= 4, rects
+    for i, (name, left, top, right, bottom, width, height) in enumerate(rects):
+        assert 0 <= left and right <= width + 0.5 and 0 <= top and bottom <= height + 0.5, name
+        for other in rects[i + 1 :]:
+            assert not (
+                other[1] < right and left < other[3] and other[2] < bottom and top < other[4]
+            )
+    # the toggle (and key N) hides them
+    chrome.find_element(By.ID, "labels-toggle").click()
+    assert chrome.execute_script(LABEL_RECTS_JS) == []
+    chrome.find_element(By.TAG_NAME, "body").send_keys("n")
+    assert len(chrome.execute_script(LABEL_RECTS_JS)) == len(rects)
+
+
+def test_a_handout_of_an_isolated_muscle_names_it_in_large_type(tmp_path):
+    from hipviz.web.handout import handout_html
+
+    scene = Scene(display=Display(isolated="left.gluteus_minimus_anterior"))
+    text = handout_html(scene)
+    assert '<div class="isolated-name">Gluteus minimus, anterior fibres (left)</div>' in text
+    # labels off in the scene: the button starts off, the one label (its muscle's) is there
+    assert 'id="labels-toggle" aria-pressed="false"' in text
+    assert text.count('class="muscle-label"') == 1

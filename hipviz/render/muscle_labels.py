@@ -67,6 +67,53 @@ def _along(line: np.ndarray, fractions: np.ndarray) -> np.ndarray:
     return np.column_stack([np.interp(fractions * s[-1], s, line[:, k]) for k in range(3)])
 
 
+def label_specs(
+    keys: tuple[str, ...],
+    polylines: list[np.ndarray],
+    shown: np.ndarray,
+    isolated: str | None = None,
+) -> list[dict]:
+    """The muscle labels of a surface that lays them out itself (the handout's page): one
+    per muscle and side with a shown path, in the order of the sides and the groups.
+
+    Parameters
+    ----------
+    keys : tuple of str
+        Path keys (``"right.piriformis"``, ...).
+    polylines : list of (m, 3) float
+        Each path's points in the room, mm.
+    shown : (n,) bool
+        Which paths are drawn.
+    isolated : str, optional
+        The isolated path: only its muscle is labelled.
+
+    Returns
+    -------
+    list of dict
+        ``{"key": "right.gluteus_medius", "text": "Gluteus medius", "anchor": [x, y, z]}``;
+        the anchor is half-way along the middle one of the muscle's shown paths.
+    """
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, key in enumerate(keys):
+        if not shown[i] or (isolated is not None and key != isolated):
+            continue
+        side, muscle = key.split(".")
+        groups.setdefault((side, group_of(muscle)), []).append(i)
+    order = {s: k for k, s in enumerate(SIDES)}
+    out = []
+    for (side, group), members in sorted(groups.items(), key=lambda e: order.get(e[0][0], 9)):
+        middle = members[len(members) // 2]
+        anchor = _along(np.asarray(polylines[middle], dtype=float), np.array([0.5]))[0]
+        out.append(
+            {
+                "key": f"{side}.{group}",
+                "text": GROUP_LABELS[group],
+                "anchor": [round(float(v), 2) for v in anchor],
+            }
+        )
+    return out
+
+
 class MuscleLabels:
     """Labels of a :class:`~hipviz.render.muscle_layer.MuscleLayer`'s muscles.
 
@@ -303,4 +350,4 @@ class MuscleLabels:
         return candidates[int(np.flatnonzero(seen)[best])]
 
 
-__all__ = ["MuscleLabels"]
+__all__ = ["MuscleLabels", "label_specs"]
