@@ -313,3 +313,57 @@ def test_a_handout_of_an_isolated_muscle_names_it_in_large_type(tmp_path):
     # labels off in the scene: the button starts off, the one label (its muscle's) is there
     assert 'id="labels-toggle" aria-pressed="false"' in text
     assert text.count('class="muscle-label"') == 1
+
+
+# --- the window ------------------------------------------------------------------------------
+def _widget_pos(win, point):
+    from PyQt5.QtCore import QPoint
+
+    x, y = world_to_display(win.plotter.renderer, point[None])[0]
+    ratio = win.plotter.devicePixelRatioF()
+    return QPoint(round(x / ratio), round(win.plotter.height() - 1 - y / ratio))
+
+
+def test_the_labels_toggle_its_shortcut_and_tooltip(window, qtbot):
+    from PyQt5.QtCore import Qt
+
+    action = window.muscle_labels_action
+    assert action.shortcut().toString() == "Ctrl+N"
+    assert "Ctrl+N" in action.toolTip() and "Name each shown muscle" in action.toolTip()
+    assert action in window.toolbar.actions() and action.iconText() == "Labels"
+    assert "Name each shown muscle" in window.display.muscle_labels_check.toolTip()
+    qtbot.keyClick(window, Qt.Key_N, Qt.ControlModifier)
+    assert window.state.muscle_labels and window.display.muscle_labels_check.isChecked()
+    window.plotter.render()
+    assert len(window.scene.muscle_labels.label_boxes()) >= 3
+    window.display.muscle_labels_check.setChecked(False)
+    assert not window.state.muscle_labels and not action.isChecked()
+    assert window.current_scene().display.muscle_labels is False
+
+
+def test_a_click_names_the_muscle_in_large_type_and_isolates_it(window, qtbot):
+    from PyQt5.QtCore import QPoint, Qt
+
+    window.set_view("posterior")
+    qtbot.wait(30)
+    line = window.scene.muscles.polylines[window.scene.muscles.keys.index("right.piriformis")]
+    pos = _widget_pos(window, line[len(line) // 2])
+    qtbot.mouseClick(window.plotter, Qt.LeftButton, pos=pos)
+    assert window.selected == "right.piriformis" and window.state.isolated == "right.piriformis"
+    window.plotter.render()
+    name = window.scene.muscle_labels.name_actor
+    assert name.GetVisibility() and name.GetInput().strip() == "Piriformis (right)"
+    assert window.scene.muscles.tube_actor.prop.opacity < 0.5
+    # workshop mode: the name is larger still and sits under the title band
+    desk = name.GetTextProperty().GetFontSize()
+    window.workshop.enter()
+    qtbot.wait(50)
+    window.plotter.render()
+    assert name.GetVisibility() and name.GetTextProperty().GetFontSize() > desk
+    height = window.plotter.renderer.GetSize()[1]
+    band = window.workshop.overlay.band_px
+    assert name.GetPosition()[1] <= height - band
+    window.workshop.leave()
+    # a click on empty space: all muscles back
+    qtbot.mouseClick(window.plotter, Qt.LeftButton, pos=QPoint(3, 3))
+    assert window.state.isolated is None and window.scene.muscles.tube_actor.prop.opacity == 1.0
