@@ -108,7 +108,8 @@ def test_muscle_labels_apart_on_screen_and_off_the_muscles(make_scene, view, siz
     labels = scene.muscle_labels
     boxes = labels.label_boxes()
     assert len(boxes) >= 3, (view, size, boxes)
-    assert set(labels.shown_labels) <= set(GROUP_LABELS.values())
+    # a group's name, and the side for the far one of a pair seen from the side
+    assert {t.split(" (")[0] for t in labels.shown_labels} <= set(GROUP_LABELS.values())
     # no two labels overlap, nor a label and a landmark name
     all_boxes = [(x0, y0, x1, y1) for x0, x1, y0, y1 in boxes.values()]
     all_boxes += [(x0, y0, x1, y1) for x0, x1, y0, y1 in scene.landmarks.label_boxes().values()]
@@ -128,6 +129,26 @@ def test_muscle_labels_apart_on_screen_and_off_the_muscles(make_scene, view, siz
         )
         assert not inside.any(), f"{view} {size}: the label of {name} covers a muscle"
         assert 0 <= left and right <= size[0] and 0 <= bottom and top <= size[1]
+
+
+def test_from_the_side_the_far_hips_labels_say_their_side(make_scene):
+    from hipviz.render.muscle_labels import text_box
+
+    scene = make_scene(
+        DESK, "right", muscle_labels=True, trigger_points=True, trigger_point_labels=True
+    )
+    scene.screenshot()
+    texts = scene.muscle_labels.shown_labels
+    assert any(t.endswith(" (left)") for t in texts), texts
+    assert not any(t.endswith(" (right)") for t in texts), texts
+    # and the trigger points' names are kept clear of
+    renderer = scene.plotter.renderer
+    names = [text_box(a, renderer) for a in scene.overlay.text_actors if a.GetVisibility()]
+    assert names
+    mine = np.array(
+        [(x0, y0, x1, y1) for x0, x1, y0, y1 in scene.muscle_labels.label_boxes().values()]
+    )
+    assert not overlaps(mine, np.array(names)).any()
 
 
 def test_label_text_is_in_the_figure(make_scene):
@@ -367,3 +388,90 @@ def test_a_click_names_the_muscle_in_large_type_and_isolates_it(window, qtbot):
     # a click on empty space: all muscles back
     qtbot.mouseClick(window.plotter, Qt.LeftButton, pos=QPoint(3, 3))
     assert window.state.isolated is None and window.scene.muscles.tube_actor.prop.opacity == 1.0
+
+
+# --- the classroom page ----------------------------------------------------------------------
+PAGE_LABELS_JS = """
+const box = document.querySelector('.view-box').getBoundingClientRect();
+return Array.from(document.querySelectorAll('.view-box .muscle-label')).filter((el) =>
+  !el.hidden && !el.closest('[hidden]')).map((el) => {
+  const r = el.getBoundingClientRect();
+  return [el.textContent, r.left - box.left, r.top - box.top, r.right - box.left,
+          r.bottom - box.top, box.width, box.height];
+});
+"""
+
+
+def _screen(point, camera: dict, size) -> tuple[float, float]:
+    """Pixel (x, y from the top left) of a room point in a vtk.js view with this camera."""
+    eye, focal = np.array(camera["position"]), np.array(camera["focalPoint"])
+    forward = (focal - eye) / np.linalg.norm(focal - eye)
+    right = np.cross(forward, camera["viewUp"])
+    right /= np.linalg.norm(right)
+    up = np.cross(right, forward)
+    rel = np.asarray(point) - eye
+    half = np.tan(np.radians(camera["viewAngle"]) / 2.0) * (rel @ forward)
+    width, height = size
+    x = (rel @ right) / (half * width / height)
+    y = (rel @ up) / half
+    return (x + 1) / 2 * width, (1 - y) / 2 * height
+
+
+def test_the_classroom_page_names_the_muscles_and_a_click_isolates_one(chrome):
+    from pathlib import Path
+
+    from browser import missing, next_frame, wait_loaded
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from served import running_server
+
+    if missing():
+        pytest.skip(missing())
+    root = Path(__file__).resolve().parents[1]
+    with running_server([root / "scenes" / "02_two_sided_case.toml"]) as server:
+        chrome.get(server.url)
+        wait_loaded(chrome, ".view-box")
+        get = lambda key: chrome.execute_script("return window.trame.state.get(arguments[0])", key)  # noqa: E731
+        texts = {label["text"] for label in get("labels")}
+        assert texts == {"Gluteus medius", "Gluteus minimus", "Piriformis"}
+        assert chrome.execute_script(PAGE_LABELS_JS) == []  # the scene has them off
+        chrome.find_element(By.TAG_NAME, "body").send_keys("n")  # the page's own switch
+        next_frame(chrome, 4)
+        rects = chrome.execute_script(PAGE_LABELS_JS)
+        assert len(rects) >= 4, rects
+        for i, (name, left, top, right, bottom, width, height) in enumerate(rects):
+            assert 0 <= left and right <= width + 0.5 and 0 <= top and bottom <= height + 0.5
+            for other in rects[i + 1 :]:
+                overlap = (
+                    other[1] < right and left < other[3] and other[2] < bottom and top < other[4]
+                )
+                assert not overlap, (name, other[0])
+        # a click on the right piriformis isolates it, on this page only
+        muscles, keys = get("muscles"), get("muscle_keys")
+        points = np.array(muscles["points"]).reshape(-1, 3)
+        lines, cell, i = muscles["lines"], 0, 0
+        while keys[cell] != "right.piriformis":
+            i, cell = i + lines[i] + 1, cell + 1
+        ids = lines[i + 1 : i + 1 + lines[i]]
+        middle = points[ids[len(ids) // 2]]
+        box = chrome.find_element(By.CSS_SELECTOR, ".view-box")
+        size = (box.size["width"], box.size["height"])
+        camera = chrome.execute_script("return window.trame.refs.view.getCamera()")
+        x, y = _screen(middle, camera, size)
+        before = list(muscles["colours"])
+        ActionChains(chrome).move_to_element_with_offset(
+            box, round(x - size[0] / 2), round(y - size[1] / 2)
+        ).click().perform()
+        next_frame(chrome, 4)
+        assert chrome.find_element(By.TAG_NAME, "body").get_attribute("data-isolated") == (
+            "right.piriformis"
+        )
+        name = chrome.find_element(By.CSS_SELECTOR, ".view-box .isolated-name")
+        assert name.is_displayed() and name.text == "Piriformis (right)"
+        after = get("muscles")["colours"]
+        kept = [3 * p + c for p in ids for c in range(3)]
+        assert all(after[k] == before[k] for k in kept)
+        assert sum(abs(a - b) for a, b in zip(after, before, strict=True)) > 1000  # the rest faded
+        assert [r[0] for r in chrome.execute_script(PAGE_LABELS_JS)] == ["Piriformis"]
+        # the server heard nothing of it: no refusal in its log
+        assert "refused" not in server.log()

@@ -40,6 +40,10 @@ LEADER_ON_DARK = "#e8edf2"
 LEADER_ON_LIGHT = "#18202a"
 #: points tried along each path for a label's anchor (the ends sit on the bone)
 ANCHOR_SAMPLES = 9
+#: a label whose muscle lies this much farther from the camera than the same muscle of the
+#: other side (mm; the hips are about 170 mm apart) says its side: from the side, the far
+#: hip's "Piriformis" would read as a second one of the near hip's
+FAR_SIDE_MM = 100.0
 #: where the name in large type sits: pixels from the view's top left, at 800 high
 NAME_MARGIN_PX = 14
 
@@ -67,6 +71,18 @@ def _along(line: np.ndarray, fractions: np.ndarray) -> np.ndarray:
     return np.column_stack([np.interp(fractions * s[-1], s, line[:, k]) for k in range(3)])
 
 
+def text_box(actor: vtkTextActor, renderer) -> tuple[float, float, float, float]:
+    """A text actor's box as drawn: (left, bottom, right, top), viewport pixels."""
+    size = [0.0, 0.0]
+    actor.GetSize(renderer, size)
+    x, y = actor.GetPosition()
+    prop = actor.GetTextProperty()
+    share = (0.0, 0.5, 1.0)  # left / centred / right, bottom / centred / top
+    left = x - size[0] * share[prop.GetJustification()]
+    bottom = y - size[1] * share[prop.GetVerticalJustification()]
+    return (left, bottom, left + size[0], bottom + size[1])
+
+
 def label_specs(
     keys: tuple[str, ...],
     polylines: list[np.ndarray],
@@ -90,8 +106,9 @@ def label_specs(
     Returns
     -------
     list of dict
-        ``{"key": "right.gluteus_medius", "text": "Gluteus medius", "anchor": [x, y, z]}``;
-        the anchor is half-way along the middle one of the muscle's shown paths.
+        ``{"key": "right.gluteus_medius", "text": "Gluteus medius", "anchor": [x, y, z],
+        "members": ["right.gluteus_medius_anterior", ...]}``; the anchor is half-way along
+        the middle one of the muscle's shown paths, ``members`` are those paths.
     """
     groups: dict[tuple[str, str], list[int]] = {}
     for i, key in enumerate(keys):
@@ -109,6 +126,7 @@ def label_specs(
                 "key": f"{side}.{group}",
                 "text": GROUP_LABELS[group],
                 "anchor": [round(float(v), 2) for v in anchor],
+                "members": [keys[i] for i in members],
             }
         )
     return out
@@ -222,8 +240,8 @@ class MuscleLabels:
     def shown_labels(self) -> list[str]:
         """The texts of the labels drawn at the last render."""
         return [
-            t
-            for t, on, a in zip(self.texts, self.shown, self.text_actors, strict=True)
+            a.GetInput().strip()
+            for on, a in zip(self.shown, self.text_actors, strict=True)
             if on and a.GetVisibility()
         ]
 
@@ -273,6 +291,7 @@ class MuscleLabels:
                 continue
             anchors[k] = _along(lines[found[0]], np.array([found[1]]))[0]
             wanted[k] = True
+        self._name_far_sides(anchors, wanted)
         self.shown = np.zeros(n, dtype=bool)
         if wanted.any():
             origin = np.array([x0, y0], dtype=float)
@@ -324,6 +343,29 @@ class MuscleLabels:
         self.leader_actor.GetProperty().SetLineWidth(max(1.0, 1.6 * scale))
         self._apply_visibility()
 
+    def _name_far_sides(self, anchors: np.ndarray, wanted: np.ndarray) -> None:
+        """Add the side to a label whose muscle is the far one of a pair seen from the side."""
+        camera = self.plotter.renderer.GetActiveCamera()
+        eye = np.asarray(camera.GetPosition(), dtype=float)
+        ahead = np.asarray(camera.GetFocalPoint(), dtype=float) - eye
+        depth = (anchors - eye) @ (ahead / np.linalg.norm(ahead))
+        where = {key: k for k, (key, _) in enumerate(self.entries)}
+        for k, ((side, group), _) in enumerate(self.entries):
+            text = self.texts[k]
+            partner = next(
+                (where[(s, group)] for s in SIDES if s != side and (s, group) in where), None
+            )
+            if (
+                partner is not None
+                and wanted[k]
+                and wanted[partner]
+                and depth[k] - depth[partner] > FAR_SIDE_MM
+            ):
+                text = f"{text} ({side})"
+            actor = self.text_actors[k]
+            if actor.GetInput() != f" {text} ":
+                actor.SetInput(f" {text} ")
+
     def _tube_px(self, renderer, points: np.ndarray) -> float:
         """Half the drawn width of a muscle near ``points``, pixels."""
         if self.layer.style != "tubes":
@@ -350,4 +392,4 @@ class MuscleLabels:
         return candidates[int(np.flatnonzero(seen)[best])]
 
 
-__all__ = ["MuscleLabels", "label_specs"]
+__all__ = ["MuscleLabels", "label_specs", "text_box"]

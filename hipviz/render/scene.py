@@ -20,7 +20,7 @@ from hipviz.io.meshes import BONE_BODIES, Bone
 from hipviz.io.model_files import load_model
 from hipviz.render.colours import COLOUR_SCALES, DEFAULT_LIMIT_PCT
 from hipviz.render.landmarks import LandmarkLabels
-from hipviz.render.muscle_labels import MuscleLabels
+from hipviz.render.muscle_labels import MuscleLabels, text_box
 from hipviz.render.muscle_layer import MuscleLayer
 from hipviz.render.occlusion import BoneOcclusion
 from hipviz.render.overlay import OverlayLayer  # trigger points, self-care ball
@@ -226,8 +226,12 @@ class HipScene:
         )
 
     def _label_obstacles(self) -> list[tuple[float, float, float, float]]:
-        """Boxes on screen the muscle labels keep off: the landmark names and the legend."""
+        """Boxes on screen the muscle labels keep off: the landmark and trigger-point names
+        and the legend."""
         boxes = []
+        renderer = self.plotter.renderer
+        overlay_texts = getattr(self.overlay, "text_actors", None) or []
+        boxes += [text_box(a, renderer) for a in overlay_texts if a.GetVisibility()]
         if self.landmarks is not None and self.landmarks.visible:
             boxes += [(x0, y0, x1, y1) for x0, x1, y0, y1 in self.landmarks.label_boxes().values()]
         if self.muscles is not None and self.muscles.legend.visible:
