@@ -29,7 +29,7 @@ from hipviz.render.projection import world_to_display
 log = logging.getLogger(__name__)
 
 #: label font size at a view 800 pixels high (it scales with the view's height)
-LABEL_FONT_SIZE = 17
+LABEL_FONT_SIZE = 19
 #: the isolated muscle's name, same rule
 NAME_FONT_SIZE = 34
 TEXT_COLOUR = "#ffffff"
@@ -264,9 +264,16 @@ class MuscleLabels:
         x0, y0 = renderer.GetOrigin()
         scale = self._scale()
         if self.isolated is not None:
-            self.name_actor.GetTextProperty().SetFontSize(round(NAME_FONT_SIZE * scale))
-            self.name_actor.GetTextProperty().SetVerticalJustificationToTop()
+            prop = self.name_actor.GetTextProperty()
+            prop.SetVerticalJustificationToTop()
             margin = NAME_MARGIN_PX * scale
+            font = round(NAME_FONT_SIZE * scale)
+            prop.SetFontSize(font)
+            size = [0.0, 0.0]
+            self.name_actor.GetSize(renderer, size)
+            room = width - 2 * margin
+            if size[0] > room > 0:  # a small view: smaller, but whole
+                prop.SetFontSize(max(8, int(font * room / size[0])))
             band = float(self.top_band()) if self.top_band is not None else 0.0
             self.name_actor.SetPosition(margin, height - band - margin)
         if not self.visible:
