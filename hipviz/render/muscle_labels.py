@@ -198,6 +198,9 @@ class MuscleLabels:
         self.boxes = np.zeros((n, 4))
         #: per label, (path index, fraction along it) of its anchor on the last still frame
         self._anchors: list[tuple[int, float] | None] = [None] * n
+        #: what the anchors were found for: (camera, paths shown, the path arrays drawn);
+        #: a frame with the same (a hover's outline) does not test the bones again
+        self._anchors_for: list = [None] * n
         self._apply_visibility()
         # after the landmark labels and the legend (priority 0) are laid out: their boxes
         # are obstacles here
@@ -216,6 +219,10 @@ class MuscleLabels:
         self.isolated = key
         self.name_actor.SetInput(f" {isolated_label(key)} " if key is not None else "")
         self._apply_visibility()
+
+    def forget_anchors(self) -> None:
+        """Find the anchors again at the next still frame (the bones' opacity changed)."""
+        self._anchors_for = [None] * len(self.entries)
 
     def set_leader_colour(self, colour) -> None:
         """Leader lines' colour: light on a dark background, dark on a light one."""
@@ -284,6 +291,8 @@ class MuscleLabels:
         n = len(self.entries)
         anchors = np.zeros((n, 3))
         wanted = np.zeros(n, dtype=bool)
+        camera = renderer.GetActiveCamera()
+        view = (camera.GetPosition(), camera.GetFocalPoint(), camera.GetViewUp())
         for k, (_, members) in enumerate(self.entries):
             shown = [i for i in members if layer.is_visible(layer.keys[i])]
             if isolated is not None:
@@ -291,9 +300,17 @@ class MuscleLabels:
             if not shown:
                 self._anchors[k] = None
                 continue
-            found = self._anchors[k] if self.interactive else self._find_anchor(shown, lines)
-            if not self.interactive:
+            found = self._anchors[k]
+            was = self._anchors_for[k]
+            same = (
+                was is not None
+                and was[:2] == (view, tuple(shown))
+                and all(lines[i] is a for i, a in zip(shown, was[2], strict=True))
+            )
+            if not (self.interactive or same):
+                found = self._find_anchor(shown, lines)
                 self._anchors[k] = found
+                self._anchors_for[k] = (view, tuple(shown), [lines[i] for i in shown])
             if found is None or found[0] not in shown:
                 continue
             anchors[k] = _along(lines[found[0]], np.array([found[1]]))[0]

@@ -403,6 +403,8 @@ class HipScene:
                 # leaves one layer per bone, which hides most ordering artefacts. (Depth
                 # peeling would sort them properly but renders nothing on software OpenGL.)
                 actor.prop.backface_culling = s.bone_opacity < 1.0
+            if self.muscle_labels is not None:  # see-through bones hide no muscle part
+                self.muscle_labels.forget_anchors()
         layer = self.muscles
         if layer is not None:
             if "colour_range_pct" in names:
