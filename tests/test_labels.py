@@ -446,6 +446,15 @@ def test_the_classroom_page_names_the_muscles_and_a_click_isolates_one(chrome):
                     other[1] < right and left < other[3] and other[2] < bottom and top < other[4]
                 )
                 assert not overlap, (name, other[0])
+        legend = chrome.execute_script(
+            "const b = document.querySelector('.view-box').getBoundingClientRect();"
+            "const r = document.getElementById('legend').getBoundingClientRect();"
+            "return [r.left - b.left, r.top - b.top, r.right - b.left, r.bottom - b.top];"
+        )
+        for _name, left, top, right, bottom, *_ in rects:  # the legend on the view stays clear
+            assert not (
+                legend[0] < right and left < legend[2] and legend[1] < bottom and top < legend[3]
+            )
         # a click on the right piriformis isolates it, on this page only
         muscles, keys = get("muscles"), get("muscle_keys")
         points = np.array(muscles["points"]).reshape(-1, 3)

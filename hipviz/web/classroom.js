@@ -351,8 +351,16 @@ window.hipviz = (() => {
     const samples = window.hipvizLabels.sample(screenLines(toScreen).map((l) => l.pts), 4);
     const anchors = labels.map((l) => toScreen(l.anchor));
     const sizes = elements.map((el) => [el.offsetWidth, el.offsetHeight]);
+    // the legend sits on the view: labels keep off it
+    const legend = box.querySelector("#legend");
+    const fixed = [];
+    if (legend) {
+      const r = legend.getBoundingClientRect();
+      const b = box.getBoundingClientRect();
+      fixed.push([r.left - b.left, b.bottom - r.bottom, r.right - b.left, b.bottom - r.top]);
+    }
     const placed = window.hipvizLabels.place(
-      anchors, sizes, width, height, samples, 5, Math.max(4, height / 160));
+      anchors, sizes, width, height, samples, 5, Math.max(4, height / 160), fixed);
     const segments = [];
     elements.forEach((el, i) => {
       const p = placed[i];

@@ -59,11 +59,11 @@ window.hipvizLabels = (() => {
     return best;
   }
 
-  // anchors: [[x, y]], sizes: [[w, h]] -> [{box, end} or null]
-  function place(anchors, sizes, width, height, samples, radius, gap) {
+  // anchors: [[x, y]], sizes: [[w, h]], fixed: boxes to keep off -> [{box, end} or null]
+  function place(anchors, sizes, width, height, samples, radius, gap, fixed = []) {
     const n = anchors.length;
     const out = new Array(n).fill(null);
-    const taken = [];
+    const taken = fixed.slice();
     const leaders = [];
     const middle = [0, 1].map((j) => anchors.reduce((s, a) => s + a[j], 0) / Math.max(n, 1));
     const rings = DISTANCES.map((d) => d * gap);
