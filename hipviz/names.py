@@ -102,6 +102,13 @@ def path_label(key: str) -> str:
     return f"{SIDE_LABELS[side]} {label[0].lower()}{label[1:]}"
 
 
+def isolated_label(key: str) -> str:
+    """``"right.gluteus_medius_anterior"`` -> ``"Gluteus medius, anterior fibres (right)"``:
+    a muscle path named on its own, in large type in the view."""
+    side, muscle = key.split(".")
+    return f"{muscle_label(muscle)} ({side})"
+
+
 def pose_words(flexion_deg: float, abduction_deg: float, rotation_deg: float) -> str:
     """A hip pose as a therapist says it: ``"hip flexed 90 deg, adducted 30 deg, rotated
     out 15 deg"`` (abduction +, internal rotation +; under half a degree is left out)."""

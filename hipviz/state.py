@@ -58,6 +58,9 @@ DEFAULTS: dict[str, Any] = {
     "colour_range_pct": 10.0,
     "moment_arm_range_mm": 40.0,
     "legend": True,
+    # muscle names pinned beside the muscles; the clicked muscle, drawn alone and named
+    "muscle_labels": False,
+    "isolated": None,
     # bones, landmark labels, background
     "bone_opacity": 1.0,
     "labels": False,
@@ -228,6 +231,10 @@ def _normal(name: str, value: Any) -> Any:
         if unknown:
             raise ValueError(f"muscles: unknown path(s) {', '.join(sorted(unknown))}")
         return tuple(k for k in ALL_PATHS if k in shown)
+    if name == "isolated" and value is not None:
+        if value not in ALL_PATHS:
+            raise ValueError(f"isolated: unknown path '{value}'; allowed: {', '.join(ALL_PATHS)}")
+        return str(value)
     if name == "camera" and value is not None:
         return tuple(tuple(float(x) for x in v) for v in value)
     return value

@@ -82,6 +82,8 @@ def test_ten_thousand_scene_updates_keep_memory_and_actors(anatomy):
     try:
         scene = HipScene(plotter, bones, model=model, landmarks=landmarks)
         scene.set_landmarks_visible(True, render=False)
+        # the names too: pinned labels laid out at each render, one muscle isolated
+        scene.state.update(muscle_labels=True, isolated="right.piriformis")
         renders = []
         scene.render_hook = lambda: renders.append(1)  # render below, not on every step
         steps = poses(10_000)

@@ -338,7 +338,9 @@ def test_landmark_labels_do_not_overlap(bones, landmarks, view):
             boxes = scene.landmarks.label_boxes()
         finally:
             plotter.close()
-        assert {"sacrum"} <= set(boxes) and len(boxes) >= 5, (view, size)
+        # from behind, the sacral plateau lies under the sacrum's own back: not named
+        expected = {"sacrum"} if view == "anterior" else {"R PSIS", "L PSIS"}
+        assert expected <= set(boxes) and len(boxes) >= 4, (view, size)
         items = sorted(boxes.items())
         for i, (a, (l0, r0, b0, t0)) in enumerate(items):
             assert 0 <= l0 and r0 <= size[0] and 0 <= b0 and t0 <= size[1], (view, size, a)

@@ -37,6 +37,11 @@ from hipviz.state import NAMES, DisplayState
 log = logging.getLogger(__name__)
 
 #: the state's names the trigger-point section shows
+#: what the muscle labels toggle does, for its tooltips (panel, menu and toolbar)
+MUSCLE_LABELS_TIP = (
+    "Name each shown muscle beside it, with a line to it; click a muscle to name it in "
+    "large type and fade the others"
+)
 OVERLAY_NAMES = frozenset({"trigger_points", "trigger_point_labels", "ball", "ball_at"})
 
 COLOUR_RANGE_PCT = (1.0, 50.0)
@@ -210,6 +215,11 @@ class DisplayPanel(QWidget):
         row.addWidget(self.legend_check)
         row.addStretch(1)
         form.addRow(row)
+        self.muscle_labels_check = QCheckBox("Muscle labels")
+        self.muscle_labels_check.setToolTip(MUSCLE_LABELS_TIP)
+        self.muscle_labels_check.setChecked(self.state.muscle_labels)
+        self.muscle_labels_check.toggled.connect(lambda on: self.state.update(muscle_labels=on))
+        form.addRow(self.muscle_labels_check)
         return box
 
     def _tree_box(self) -> QGroupBox:
@@ -368,6 +378,10 @@ class DisplayPanel(QWidget):
                 lambda: self.attachments_check.setChecked(state.attachments),
             ),
             "legend": (self.legend_check, lambda: self.legend_check.setChecked(state.legend)),
+            "muscle_labels": (
+                self.muscle_labels_check,
+                lambda: self.muscle_labels_check.setChecked(state.muscle_labels),
+            ),
             "background": (
                 self.background_combo,
                 lambda: self.background_combo.setCurrentIndex(

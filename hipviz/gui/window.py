@@ -38,7 +38,7 @@ from hipviz.core.pose import SIDES
 from hipviz.formatting import number
 from hipviz.gui.classroom_lead import ClassroomLead
 from hipviz.gui.controls import PoseControls
-from hipviz.gui.display import DisplayPanel
+from hipviz.gui.display import MUSCLE_LABELS_TIP, DisplayPanel
 from hipviz.gui.document import SceneDocument
 from hipviz.gui.inspect_panel import InspectPanel
 from hipviz.gui.plot_panel import LengthPlotPanel
@@ -304,6 +304,14 @@ class MainWindow(QMainWindow):
             "Show the landmark names",
             checkable=True,
         )
+        self.muscle_labels_action = self._action(
+            "Muscle &names (labels)",
+            self.display.muscle_labels_check.setChecked,
+            "Ctrl+N",
+            MUSCLE_LABELS_TIP,
+            checkable=True,
+        )
+        self.muscle_labels_action.setIconText("Labels")  # the toolbar's short word
         self.lines_action = self._action(
             "&Thin lines",
             lambda on: (self.display.lines_radio if on else self.display.tubes_radio).setChecked(
@@ -385,6 +393,7 @@ class MainWindow(QMainWindow):
             view_menu.addAction(action)
         view_menu.addSeparator()
         view_menu.addAction(self.labels_action)
+        view_menu.addAction(self.muscle_labels_action)
         view_menu.addAction(self.lines_action)
         view_menu.addAction(self.colour_by_action)
         view_menu.addAction(self.trigger_points_action)  # teaching overlays
@@ -407,6 +416,8 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonTextOnly)
         for action in self.view_actions.values():
             toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.muscle_labels_action)
         toolbar.addSeparator()
         toolbar.addAction(self.reset_action)
         self.addToolBar(Qt.TopToolBarArea, toolbar)
@@ -498,6 +509,14 @@ class MainWindow(QMainWindow):
             )
         if "labels" in names:
             self._sync_labels_action(state.labels)
+        if "muscle_labels" in names:
+            blocked = self.muscle_labels_action.blockSignals(True)
+            self.muscle_labels_action.setChecked(state.muscle_labels)
+            self.muscle_labels_action.blockSignals(blocked)
+        if "isolated" in names and state.isolated not in (None, self.selected):
+            # a scene opened with one muscle isolated selects it; one with none keeps the
+            # user's selection (outlined), only no longer isolated
+            self.select_path(state.isolated)
         if "tubes" in names:
             self._sync_lines_action(not state.tubes)
         if "trigger_points" in names:
@@ -509,8 +528,13 @@ class MainWindow(QMainWindow):
 
     # --- inspecting --------------------------------------------------------------------------
     def select_path(self, key: str | None) -> None:
-        """Select (and highlight) a muscle path, e.g. ``"right.piriformis"``; ``None`` clears."""
+        """Select (and highlight) a muscle path, e.g. ``"right.piriformis"``; ``None`` clears.
+
+        The selected muscle is also isolated: drawn alone, the others faded, and named in
+        large type in the view (workshop mode too).
+        """
         self.selected = key
+        self.state.update(isolated=key)
         self.table.select_path(key)
         self.positions.set_key(key)
         self.plot.set_map_key(key)  # the length map shows the selected muscle

@@ -327,6 +327,10 @@ class WorkshopController(QObject):
         scene.set_line_width(LINE_WIDTH_PX, render=False)
         if scene.landmarks is not None:
             scene.landmarks.font_scale = LANDMARK_SCALE
+        if scene.muscle_labels is not None:  # names pinned and in large type, under the band
+            scene.muscle_labels.font_scale = LANDMARK_SCALE
+            overlay = self.overlay
+            scene.muscle_labels.top_band = lambda: overlay.band_px if overlay.visible else 0.0
         self._apply_theme()
         # read the folder again: an author may have added cases since
         self._load_folder(
@@ -351,6 +355,9 @@ class WorkshopController(QObject):
         scene.set_line_width(saved.line_width_px, render=False)
         if scene.landmarks is not None:
             scene.landmarks.font_scale = saved.landmark_scale
+        if scene.muscle_labels is not None:
+            scene.muscle_labels.font_scale = 1.0
+            scene.muscle_labels.top_band = None
         # the file's own background once a scene was stepped to, else the one from before
         background = (
             self.current.display.background if self._stepped and self.current else saved.background

@@ -22,7 +22,9 @@ opening one can only ever change what is on screen. Example::
     muscles = ["right.piriformis", "left.piriformis"]   # or "all"
     colour_range_pct = 10.0
     bone_opacity = 1.0
-    labels = true
+    labels = true                 # landmark names
+    muscle_labels = true          # muscle names pinned beside the muscles
+    isolated = "right.piriformis" # one muscle drawn alone (the others faded) and named
     background = "slate"
     colour_by = "length"          # or a moment arm: "moment_arm_rotation", ...
     moment_arm_range_mm = 40.0
@@ -115,6 +117,10 @@ class Display:
     attachments: bool = True
     colour_by: str = "length"
     moment_arm_range_mm: float = 40.0
+    #: each shown muscle's name pinned beside it
+    muscle_labels: bool = False
+    #: the path drawn alone (the others faded) and named in large type; None: none
+    isolated: str | None = None
 
     @property
     def colour_limit(self) -> float:
@@ -293,6 +299,12 @@ def parse_scene(text: str, source: str = "<scene>") -> Scene:
         moment_arm_range_mm=check.number(
             disp, "moment_arm_range_mm", *MOMENT_ARM_RANGE_MM, 40.0, "display"
         ),
+        muscle_labels=check.boolean(disp, "muscle_labels", False, "display"),
+        isolated=(
+            check.choice(disp, "isolated", ALL_PATHS, "", prefix="display")
+            if "isolated" in disp
+            else None
+        ),
     )
     over = check.table(data, "overlay")
     check.keys(over, "overlay", {f.name for f in fields(Overlay)})
@@ -447,6 +459,8 @@ def format_scene(scene: Scene) -> str:
     for k, v in asdict(scene.display).items():
         if k == "muscles" and tuple(v) == ALL_PATHS:
             v = "all"
+        if v is None:  # TOML has no "nothing": a key left out is the default
+            continue
         lines.append(f"{k} = {_toml(v)}")
     lines += ["", "[overlay]"]
     lines += [f"{k} = {_toml(v)}" for k, v in asdict(scene.overlay).items()]
@@ -531,6 +545,8 @@ def state_values(scene: Scene) -> dict[str, Any]:
         "legend": display.legend,
         "bone_opacity": display.bone_opacity,
         "labels": display.labels,
+        "muscle_labels": display.muscle_labels,
+        "isolated": display.isolated,
         "background": display.background,
         "trigger_points": overlay.trigger_points,
         "trigger_point_labels": overlay.labels,
@@ -572,6 +588,8 @@ def scene_of(
             attachments=s.attachments,
             colour_by=s.colour_by,
             moment_arm_range_mm=s.moment_arm_range_mm,
+            muscle_labels=s.muscle_labels,
+            isolated=s.isolated,
         ),
         overlay=Overlay(
             trigger_points=s.trigger_points,

@@ -1,8 +1,9 @@
 """Landmark labels a therapist palpates (ASIS, PSIS, iliac crest, greater trochanter, sacrum).
 
 The labelled points live on their bones: a pose change moves them with the bone's
-transform, in place. A label is shown only while its landmark faces the camera, so a
-lateral view is not cluttered with the far side's names.
+transform, in place. A label is shown only while its landmark faces the camera and no bone
+hides it (the scene's occlusion test), so a lateral view is not cluttered with the far
+side's names and no name floats over bone in front of its landmark.
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ class LandmarkLabels:
                 actor, reset_camera=False, name=f"landmark {label}", pickable=False, render=False
             )
         self.shown = np.ones(len(found), dtype=bool)
+        #: ``hidden(points (n, 3)) -> (n,) bool``: which points the bones hide now (a label
+        #: behind bone is not drawn); set by the scene, none hidden when not set
+        self.hidden = None
         #: the labels' size relative to the desk's (workshop mode sets it larger)
         self.font_scale = 1.0
         glyphs = sphere_glyphs(self.points, MARKER_RADIUS_MM)
@@ -127,6 +131,8 @@ class LandmarkLabels:
         camera = renderer.GetActiveCamera()
         to_camera = np.subtract(camera.GetPosition(), camera.GetFocalPoint())
         self.shown = self.outward @ (to_camera / np.linalg.norm(to_camera)) > FACING_THRESHOLD
+        if self.hidden is not None and self.shown.any():
+            self.shown[self.shown] = ~self.hidden(np.asarray(self.points.points)[self.shown])
         width, height = renderer.GetSize()
         x0, y0 = renderer.GetOrigin()
         scale = float(np.clip(height / 800.0, 0.85, 3.0))  # legible in a small view

@@ -45,6 +45,8 @@ ATTACHMENT_COLOUR = "#1d2731"
 #: muscle; its radius, mm, for each muscle style
 HIGHLIGHT_RADIUS_MM = {"tubes": 4.6, "lines": 2.0}
 HIGHLIGHT_COLOUR = "#ffe14d"
+#: opacity of the other muscles while one is isolated (clicked): faded, still in place
+FADED_OPACITY = 0.15
 SCALARS = "change_pct"
 #: the point array of the moment arm coloured by (NaN while colouring by length), mm
 MOMENT_ARM_SCALARS = "moment_arm_mm"
@@ -126,6 +128,8 @@ class MuscleLayer:
         self.limit_pct = float(limit_pct)
         self.style = "tubes"
         self.highlighted: str | None = None
+        #: the path drawn alone at full strength, the others faded (``None``: all alike)
+        self.isolated: str | None = None
         self._visible = np.ones(len(self.keys), dtype=bool)
         self._attachments_on = True
         self._polylines = [np.asarray(p, dtype=float) for p in polylines]
@@ -172,6 +176,21 @@ class MuscleLayer:
         self.highlight_actor.prop.culling = "front"
         self.highlight_actor.prop.lighting = False
         self.highlight_actor.visibility = False
+
+        # the isolated path: its own copy of the arrays, drawn opaque over the faded rest
+        self.focus_line = pv.PolyData()
+        self._write_focus(rebuild=True)
+        self.focus_filter = vtkTubeFilter()
+        self.focus_filter.SetInputData(self.focus_line)
+        self.focus_filter.SetRadius(TUBE_RADIUS_MM)
+        self.focus_filter.SetNumberOfSides(TUBE_SIDES)
+        self.focus_filter.CappingOn()
+        self.focus_filter.SidesShareVerticesOn()
+        self.focus_tube_actor = self._add_coloured(self.focus_filter, "muscle_focus_tubes")
+        self.focus_line_actor = self._add_coloured(self.focus_line, "muscle_focus_lines")
+        self.focus_line_actor.prop.line_width = LINE_WIDTH_PX
+        self.focus_line_actor.prop.lighting = False
+        self._show_focus()
 
         self.legend = Legend(plotter, self.limit_pct)
 
@@ -227,9 +246,13 @@ class MuscleLayer:
 
     def _write_connectivity(self) -> None:
         starts = np.concatenate([[0], np.cumsum(self._counts)[:-1]])
+        # the isolated path is drawn by its own actors, not under the faded rest
+        drawn = self._visible.copy()
+        if self.isolated is not None:
+            drawn[self.keys.index(self.isolated)] = False
         cells = [
             np.concatenate([[n], np.arange(s, s + n)])
-            for n, s, shown in zip(self._counts, starts, self._visible, strict=True)
+            for n, s, shown in zip(self._counts, starts, drawn, strict=True)
             if shown
         ]
         self.lines.lines = np.concatenate(cells) if cells else np.empty(0, dtype=int)
@@ -261,6 +284,47 @@ class MuscleLayer:
             self.highlight_line.GetPoints().Modified()
         self.highlight_line.Modified()
 
+    def _write_focus(self, rebuild: bool = False) -> None:
+        i = self.keys.index(self.isolated) if self.isolated is not None else 0
+        points = self._polylines[i]
+        arrays = {
+            SCALARS: np.full(len(points), self._change[i]),
+            MOMENT_ARM_SCALARS: np.full(len(points), self._arms[i]),
+        }
+        if rebuild or len(points) != self.focus_line.n_points:
+            self.focus_line.points = points
+            self.focus_line.lines = np.concatenate([[len(points)], np.arange(len(points))])
+            for name, values in arrays.items():
+                self.focus_line.point_data[name] = values
+        else:
+            self.focus_line.points[:] = points
+            self.focus_line.GetPoints().Modified()
+            for name, values in arrays.items():
+                self.focus_line.point_data[name][:] = values
+                self.focus_line.GetPointData().GetArray(name).Modified()
+        self.focus_line.Modified()
+
+    def _show_focus(self) -> None:
+        key = self.isolated
+        on = key is not None and self.is_visible(key)
+        self.focus_tube_actor.visibility = on and self.style == "tubes"
+        self.focus_line_actor.visibility = on and self.style == "lines"
+        opacity = FADED_OPACITY if key is not None else 1.0
+        for actor in (self.tube_actor, self.line_actor, self.attachment_actor):
+            actor.prop.opacity = opacity
+
+    def set_isolated(self, key: str | None) -> None:
+        """Draw path ``key`` alone at full strength and fade the others (``None``: none)."""
+        if key is not None:
+            self._index(key)
+        if key == self.isolated:
+            return
+        self.isolated = key
+        self._write_connectivity()
+        self.lines.Modified()
+        self._write_focus()
+        self._show_focus()
+
     # --- public ------------------------------------------------------------------------------
     def update(
         self,
@@ -279,6 +343,8 @@ class MuscleLayer:
         self._write_lines()
         self._write_attachments()
         self._write_highlight()
+        if self.isolated is not None:
+            self._write_focus()
 
     @property
     def polylines(self) -> list[np.ndarray]:
@@ -298,12 +364,14 @@ class MuscleLayer:
         self.tube_actor.visibility = style == "tubes"
         self.line_actor.visibility = style == "lines"
         self.halo_filter.SetRadius(HIGHLIGHT_RADIUS_MM[style])
+        self._show_focus()
 
     def set_tube_radius(self, radius_mm: float) -> None:
         """Tube radius, mm (default :data:`TUBE_RADIUS_MM`; thicker reads better on a projector)."""
         if not radius_mm > 0:
             raise ValueError(f"tube radius must be a positive number of mm, got {radius_mm}")
         self.tube_filter.SetRadius(float(radius_mm))
+        self.focus_filter.SetRadius(float(radius_mm))
 
     def set_limit(self, limit_pct: float) -> None:
         """Colour range ``-limit_pct .. +limit_pct`` (% of neutral), shared by the legend."""
@@ -336,10 +404,16 @@ class MuscleLayer:
             array, lut = SCALARS, self.lut
         else:
             array, lut = MOMENT_ARM_SCALARS, self.moment_arm_lut
-        for actor in (self.tube_actor, self.line_actor):
+        for actor in (
+            self.tube_actor,
+            self.line_actor,
+            self.focus_tube_actor,
+            self.focus_line_actor,
+        ):
             actor.GetMapper().SelectColorArray(array)
             actor.GetMapper().SetLookupTable(lut)
         self._write_lines()
+        self._write_focus()
         self.legend.set_scale(colour_by, self.colour_limit)
 
     def set_moment_arm_range(self, range_mm: float) -> None:
@@ -384,6 +458,7 @@ class MuscleLayer:
         self.lines.Modified()
         self._write_attachments()
         self._show_highlight()
+        self._show_focus()
 
     def is_visible(self, key: str) -> bool:
         return bool(self._visible[self._index(key)])
@@ -440,5 +515,7 @@ class MuscleLayer:
             self.line_actor,
             self.attachment_actor,
             self.highlight_actor,
+            self.focus_tube_actor,
+            self.focus_line_actor,
             *self.legend.actors,
         ]

@@ -20,7 +20,9 @@ from hipviz.io.meshes import BONE_BODIES, Bone
 from hipviz.io.model_files import load_model
 from hipviz.render.colours import COLOUR_SCALES, DEFAULT_LIMIT_PCT
 from hipviz.render.landmarks import LandmarkLabels
+from hipviz.render.muscle_labels import MuscleLabels, text_box
 from hipviz.render.muscle_layer import MuscleLayer
+from hipviz.render.occlusion import BoneOcclusion
 from hipviz.render.overlay import OverlayLayer  # trigger points, self-care ball
 from hipviz.render.views import DEFAULT_VIEW, VIEWS, camera_position
 from hipviz.state import NAMES, DisplayState
@@ -51,6 +53,8 @@ LEGEND_ON_BACKGROUND = ("#eef2f6", "#18202a")
 LEGEND_ON_TRANSPARENT = ("#1a1f24", "#ffffff")
 #: bones while the user drags: this share of their triangles; full detail returns on release
 DRAG_BONE_KEEP = 0.25
+#: bones at least this opaque hide the names of what lies behind them
+HIDING_OPACITY = 0.5
 
 # VTK logs the start and end of every render step into a global event log nobody reads;
 # with a system call per mark it costs a few per cent of a frame on a software renderer.
@@ -164,7 +168,15 @@ class HipScene:
         self._fxaa_when_still = False
         self._watch_camera_drags()
         self.muscles: MuscleLayer | None = None
+        #: which points the bones hide (for names), built on first use
+        self.occlusion = BoneOcclusion(
+            {name: mapper.GetInput() for name, mapper in self._full_mappers.items()}
+        )
         self.landmarks = LandmarkLabels(plotter, landmarks) if landmarks is not None else None
+        if self.landmarks is not None:
+            self.landmarks.hidden = self.hidden_points
+        #: muscle names pinned beside the muscles, and the isolated one's in large type
+        self.muscle_labels: MuscleLabels | None = None
         # teaching overlays (hipviz/render/overlay.py): built when first shown
         self.overlay = (
             OverlayLayer(plotter, bones, model.muscles.paths, model.solution.transforms)
@@ -180,6 +192,9 @@ class HipScene:
                 solution.change_pct,
                 colour_limit_pct,
             )
+            self.muscle_labels = MuscleLabels(
+                plotter, self.muscles, hidden=self.hidden_points, fixed_boxes=self._label_obstacles
+            )
             self.update(solution, render=False)
             subscribe_weakly(model, self.update)
         self._apply(NAMES)  # the whole state, once
@@ -191,6 +206,38 @@ class HipScene:
         if self.closed:
             return
         (self.render_hook or self.plotter.render)()
+
+    # --- names in the view ---------------------------------------------------------------------
+    def hidden_points(self, points: np.ndarray) -> np.ndarray:
+        """Which room points (n, 3) the bones hide from the camera now, (n,) bool; none
+        while the bones are see-through (below :data:`HIDING_OPACITY`)."""
+        points = np.asarray(points, dtype=float).reshape(-1, 3)
+        if self.state.bone_opacity < HIDING_OPACITY:
+            return np.zeros(len(points), dtype=bool)
+        camera = self.plotter.renderer.GetActiveCamera()
+        parallel = None
+        if camera.GetParallelProjection():
+            parallel = -np.asarray(camera.GetDirectionOfProjection(), dtype=float)
+        return self.occlusion.hidden(
+            points,
+            np.asarray(camera.GetPosition(), dtype=float),
+            {name: self._bone_transforms.get(name, np.eye(4)) for name in self.bone_actors},
+            parallel_direction=parallel,
+        )
+
+    def _label_obstacles(self) -> list[tuple[float, float, float, float]]:
+        """Boxes on screen the muscle labels keep off: the landmark and trigger-point names
+        and the legend."""
+        boxes = []
+        renderer = self.plotter.renderer
+        overlay_texts = getattr(self.overlay, "text_actors", None) or []
+        boxes += [text_box(a, renderer) for a in overlay_texts if a.GetVisibility()]
+        if self.landmarks is not None and self.landmarks.visible:
+            boxes += [(x0, y0, x1, y1) for x0, x1, y0, y1 in self.landmarks.label_boxes().values()]
+        if self.muscles is not None and self.muscles.legend.visible:
+            x0, x1, y0, y1, *_ = self.muscles.legend.panel_rect.GetBounds()
+            boxes.append((x0, y0, x1, y1))
+        return boxes
 
     # --- camera ----------------------------------------------------------------------------
     def set_view(self, name: str, render: bool = True) -> None:
@@ -274,6 +321,8 @@ class HipScene:
         if interactive == self.interactive or self.closed:
             return
         self.interactive = interactive
+        if self.muscle_labels is not None:  # labels keep the points found while still
+            self.muscle_labels.interactive = interactive
         renderer = self.plotter.renderer
         if interactive:
             self._fxaa_when_still = bool(renderer.GetUseFXAA())
@@ -354,6 +403,8 @@ class HipScene:
                 # leaves one layer per bone, which hides most ordering artefacts. (Depth
                 # peeling would sort them properly but renders nothing on software OpenGL.)
                 actor.prop.backface_culling = s.bone_opacity < 1.0
+            if self.muscle_labels is not None:  # see-through bones hide no muscle part
+                self.muscle_labels.forget_anchors()
         layer = self.muscles
         if layer is not None:
             if "colour_range_pct" in names:
@@ -379,6 +430,11 @@ class HipScene:
                 layer.set_legend_visible(s.legend)
             if "highlight" in names:
                 layer.set_highlight(s.highlight)
+            if "isolated" in names:
+                layer.set_isolated(s.isolated)
+                self.muscle_labels.set_isolated(s.isolated)
+            if "muscle_labels" in names:
+                self.muscle_labels.set_visible(s.muscle_labels)
         if "labels" in names:
             if self.landmarks is not None:
                 self.landmarks.set_visible(s.labels)
@@ -425,9 +481,12 @@ class HipScene:
         return self.state.background
 
     def set_legend_colours(self, text, panel) -> None:
-        """Legend text and panel colours (light on dark for the screen, dark on white for print)."""
+        """Legend text and panel colours (light on dark for the screen, dark on white for
+        print); the muscle labels' leader lines take the text colour."""
         if self.muscles is not None:
             self.muscles.set_legend_colours(text, panel)
+        if self.muscle_labels is not None:
+            self.muscle_labels.set_leader_colour(text)
 
     def set_landmarks_visible(self, visible: bool, render: bool = True) -> None:
         """Show or hide the landmark labels (ASIS, PSIS, iliac crest, GT, sacrum)."""
@@ -530,6 +589,19 @@ class HipScene:
         if key is not None:
             layer.is_visible(key)  # a clear KeyError for an unknown path
         self._update(render, highlight=key)
+
+    def set_muscle_labels_visible(self, visible: bool, render: bool = True) -> None:
+        """Pin each shown muscle's name beside it (with a leader line), or not."""
+        self._muscle_layer()
+        self._update(render, muscle_labels=bool(visible))
+
+    def set_isolated(self, key: str | None, render: bool = True) -> None:
+        """Draw one muscle path alone, the others faded, and name it in large type
+        (``None``: all alike again)."""
+        layer = self._muscle_layer()
+        if key is not None:
+            layer.is_visible(key)  # a clear KeyError for an unknown path
+        self._update(render, isolated=key)
 
     def pick_muscle(self, x: float, y: float, tolerance_px: float = 8.0) -> str | None:
         """The muscle path drawn at display pixel (x, y) (origin bottom left), or ``None``."""

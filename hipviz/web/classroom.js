@@ -42,8 +42,12 @@ window.hipviz = (() => {
         trame().state.set("error", (update && update.error) || "an incomplete answer was ignored");
         return;
       }
-      const values = { matrices: update.matrices, muscles: update.muscles, rows: update.rows,
-                       status: update.status, error: "" };
+      api.rawMuscles = update.muscles;
+      const keys = update.keys || get("muscle_keys");
+      const values = { matrices: update.matrices, muscles: api.faded(update.muscles, keys),
+                       rows: update.rows, status: update.status, error: "" };
+      if (update.labels) values.labels = update.labels;
+      if (update.keys) values.muscle_keys = update.keys;
       if (setPose) values.pose = update.controls;
       if (update.scene) {
         values.scene_index = update.scene.index;
@@ -110,8 +114,12 @@ window.hipviz = (() => {
     async openScene(index) {
       if (get("follow")) return;
       const update = await trame().trigger("hipviz_scene", [index]);
+      api.isolated = null; // a new case shows every muscle
       api.apply(update, true);
       if (update && !update.error) {
+        if (typeof update.muscle_labels === "boolean") {
+          trame().state.set("labels_on", update.muscle_labels);
+        }
         api.setView(update.view);
         if (token) await api.lead({ scene: index, view: update.view });
       }
@@ -205,6 +213,189 @@ window.hipviz = (() => {
       && event.target.type !== "range";
     if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
     if (viewKeys[event.key]) api.setView(viewKeys[event.key]);
+    if (event.key === "n" || event.key === "N") trame().state.set("labels_on", !get("labels_on"));
   });
+
+  // --- names in the view: this page's own view; nothing of it is sent to the server ---------
+  // labels pinned beside the muscles (laid out by window.hipvizLabels, as in the handout),
+  // and a muscle clicked in the view isolated: the others faded, its name in large type
+  api.isolated = null;
+  api.rawMuscles = null;
+  const FADE_TO = [120, 126, 134];
+  const FADE = 0.8;
+  api.faded = (muscles, keys) => {
+    if (!api.isolated || !muscles || !keys) return muscles;
+    const colours = muscles.colours.slice();
+    const lines = muscles.lines;
+    for (let i = 0, cell = 0; i < lines.length; i += lines[i] + 1, cell += 1) {
+      if (keys[cell] === api.isolated) continue;
+      for (let k = 1; k <= lines[i]; k += 1) {
+        const p = 3 * lines[i + k];
+        for (let c = 0; c < 3; c += 1) {
+          colours[p + c] = Math.round((1 - FADE) * colours[p + c] + FADE * FADE_TO[c]);
+        }
+      }
+    }
+    return { ...muscles, colours };
+  };
+  // the view's camera as a projection to the view's pixels (origin bottom left)
+  const projector = (camera, width, height) => {
+    const sub = (a, b) => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+    const dot = (a, b) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+    const cross = (a, b) => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],
+                             a[0] * b[1] - a[1] * b[0]];
+    const unit = (a) => { const n = Math.hypot(...a) || 1; return a.map((v) => v / n); };
+    const forward = unit(sub(camera.focalPoint, camera.position));
+    const right = unit(cross(forward, camera.viewUp));
+    const up = cross(right, forward);
+    const t = Math.tan((camera.viewAngle * Math.PI) / 360);
+    return (p) => {
+      const d = sub(p, camera.position);
+      const z = Math.max(dot(d, forward), 1e-6);
+      return [((dot(d, right) / (z * t * (width / height)) + 1) / 2) * width,
+              ((dot(d, up) / (z * t) + 1) / 2) * height];
+    };
+  };
+  // each drawn muscle line on screen, with its path key
+  const screenLines = (toScreen) => {
+    const m = get("muscles");
+    const keys = get("muscle_keys") || [];
+    const out = [];
+    if (!m || !m.lines) return out;
+    for (let i = 0, cell = 0; i < m.lines.length; i += m.lines[i] + 1, cell += 1) {
+      const pts = [];
+      for (let k = 1; k <= m.lines[i]; k += 1) {
+        const p = 3 * m.lines[i + k];
+        pts.push(toScreen([m.points[p], m.points[p + 1], m.points[p + 2]]));
+      }
+      out.push({ key: keys[cell], pts });
+    }
+    return out;
+  };
+  const camera = () => {
+    const view = trame().refs && trame().refs.view;
+    return view && view.getCamera ? view.getCamera() : null;
+  };
+  api.pickMuscle = (x, y) => {
+    const box = document.querySelector(".view-box");
+    const cam = camera();
+    if (!box || !cam) return null;
+    let best = null;
+    let bestD = 10; // pixels
+    for (const { key, pts } of screenLines(projector(cam, box.clientWidth, box.clientHeight))) {
+      for (let i = 0; i + 1 < pts.length; i += 1) {
+        const [a, b] = [pts[i], pts[i + 1]];
+        const ab = [b[0] - a[0], b[1] - a[1]];
+        const len = ab[0] * ab[0] + ab[1] * ab[1] || 1e-9;
+        const t = Math.min(1, Math.max(0, ((x - a[0]) * ab[0] + (y - a[1]) * ab[1]) / len));
+        const d = Math.hypot(a[0] + t * ab[0] - x, a[1] + t * ab[1] - y);
+        if (d < bestD) { bestD = d; best = key; }
+      }
+    }
+    return best;
+  };
+  api.isolate = (key) => {
+    api.isolated = key || null;
+    const raw = api.rawMuscles || get("muscles");
+    api.rawMuscles = raw;
+    trame().state.set("muscles", api.faded(raw, get("muscle_keys")));
+    document.body.dataset.isolated = api.isolated || "";
+    lastLayout = "";
+  };
+  let lastLayout = "";
+  const overlay = (box) => {
+    let layer = box.querySelector(".muscle-labels");
+    if (!layer) {
+      layer = document.createElement("div");
+      layer.className = "muscle-labels";
+      const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+      svg.setAttribute("class", "muscle-leaders");
+      svg.setAttribute("aria-hidden", "true");
+      svg.appendChild(document.createElementNS("http://www.w3.org/2000/svg", "path"));
+      const name = document.createElement("div");
+      name.className = "isolated-name";
+      name.hidden = true;
+      box.append(svg, layer, name);
+    }
+    return [layer, box.querySelector(".muscle-leaders"), box.querySelector(".isolated-name")];
+  };
+  const drawLabels = () => {
+    const box = document.querySelector(".view-box");
+    const cam = camera();
+    if (!box || !cam || !window.hipvizLabels) return;
+    const [layer, svg, name] = overlay(box);
+    const on = Boolean(get("labels_on"));
+    const width = box.clientWidth;
+    const height = box.clientHeight;
+    const labels = (get("labels") || []).filter(
+      (l) => !api.isolated || (l.members || []).includes(api.isolated));
+    const state = JSON.stringify([on, cam.position, cam.focalPoint, cam.viewUp, cam.viewAngle,
+                                  width, height, labels, api.isolated]);
+    if (state === lastLayout) return;
+    lastLayout = state;
+    const names = get("muscle_names") || {};
+    name.hidden = !api.isolated;
+    name.textContent = api.isolated ? names[api.isolated] || "" : "";
+    layer.hidden = !on;
+    svg.style.display = on ? "" : "none";
+    if (!on || !width || !height) return;
+    while (layer.children.length > labels.length) layer.lastChild.remove();
+    while (layer.children.length < labels.length) {
+      const el = document.createElement("div");
+      el.className = "muscle-label";
+      layer.appendChild(el);
+    }
+    const elements = Array.from(layer.children);
+    labels.forEach((l, i) => { elements[i].textContent = l.text; elements[i].dataset.key = l.key; });
+    const toScreen = projector(cam, width, height);
+    const samples = window.hipvizLabels.sample(screenLines(toScreen).map((l) => l.pts), 4);
+    const anchors = labels.map((l) => toScreen(l.anchor));
+    const sizes = elements.map((el) => [el.offsetWidth, el.offsetHeight]);
+    // the legend sits on the view: labels keep off it
+    const legend = box.querySelector("#legend");
+    const fixed = [];
+    if (legend) {
+      const r = legend.getBoundingClientRect();
+      const b = box.getBoundingClientRect();
+      fixed.push([r.left - b.left, b.bottom - r.bottom, r.right - b.left, b.bottom - r.top]);
+    }
+    const placed = window.hipvizLabels.place(
+      anchors, sizes, width, height, samples, 5, Math.max(4, height / 160), fixed);
+    const segments = [];
+    elements.forEach((el, i) => {
+      const p = placed[i];
+      el.hidden = !p;
+      if (!p) return;
+      el.style.left = `${p.box[0]}px`;
+      el.style.top = `${height - p.box[3]}px`;
+      segments.push(`M${p.end[0].toFixed(1)},${(height - p.end[1]).toFixed(1)}` +
+                    `L${anchors[i][0].toFixed(1)},${(height - anchors[i][1]).toFixed(1)}`);
+    });
+    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    svg.querySelector("path").setAttribute("d", segments.join(""));
+    box.dataset.labelsPlaced = String((Number(box.dataset.labelsPlaced) || 0) + 1);
+  };
+  api.drawLabels = drawLabels;
+  // laid out again whenever the camera, the view's size, the labels or the switch changed
+  const everyFrame = () => {
+    try { if (window.trame && window.trame.state) drawLabels(); } finally {
+      requestAnimationFrame(everyFrame);
+    }
+  };
+  requestAnimationFrame(everyFrame);
+  // a click (not a drag) in the view isolates the muscle under it, or brings all back
+  let pressed = null;
+  document.addEventListener("pointerdown", (event) => {
+    const inView = event.target.closest && event.target.closest(".view-box canvas");
+    pressed = inView && event.button === 0 ? [event.clientX, event.clientY] : null;
+  }, true);
+  document.addEventListener("pointerup", (event) => {
+    if (!pressed) return;
+    const [x0, y0] = pressed;
+    pressed = null;
+    if (Math.hypot(event.clientX - x0, event.clientY - y0) > 4) return;
+    const rect = document.querySelector(".view-box").getBoundingClientRect();
+    api.isolate(api.pickMuscle(event.clientX - rect.left, rect.bottom - event.clientY));
+  }, true);
   return api;
 })();

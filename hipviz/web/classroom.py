@@ -35,6 +35,7 @@ from hipviz.io.scene import Scene, state_of
 from hipviz.names import CONTROL_LABELS, side_label
 from hipviz.position_move import PositionMove
 from hipviz.render.colours import COLOUR_SCALES
+from hipviz.render.muscle_labels import label_specs
 from hipviz.render.views import VIEWS, camera_position
 from hipviz.state import DisplayState
 from hipviz.web.payload import bone_matrices, muscle_lines, table_rows
@@ -211,11 +212,12 @@ class Classroom:
         action = COLOUR_SCALES[state.colour_by].action
         values = solution.change_pct if action is None else solution.moment_arms_mm[action]
         shown = np.array([key in state.muscles for key in solution.keys])
+        polylines = self.model.muscles.polylines(solution.transforms)
         return {
             "controls": controls_of(solution.reached),
             "matrices": bone_matrices(solution),
             "muscles": muscle_lines(
-                self.model.muscles.polylines(solution.transforms),
+                polylines,
                 values,
                 shown,
                 state.colour_by,
@@ -223,6 +225,10 @@ class Classroom:
             ),
             "rows": table_rows(solution),
             "status": status_text(solution, meaning=self._gt_meaning),
+            # the page lays its muscle labels out itself: texts (the server's own words)
+            # and anchors, and which path each drawn line is (for a click to isolate one)
+            "labels": label_specs(solution.keys, polylines, shown),
+            "keys": [key for key, on in zip(solution.keys, shown, strict=True) if on],
         }
 
     def position(self, muscle, side, goal, message, scene=0) -> dict:
@@ -262,7 +268,12 @@ class Classroom:
         """A served scene's pose, view and update (MessageError for anything else)."""
         served = self.scene(index)
         update = self.update_for(self.model.solve(served.scene.pose), served.state)
-        return {**update, "scene": served.summary(), "view": served.state.view}
+        return {
+            **update,
+            "scene": served.summary(),
+            "view": served.state.view,
+            "muscle_labels": served.state.muscle_labels,
+        }
 
     def scene(self, index) -> ServedScene:
         if (

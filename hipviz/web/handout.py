@@ -58,6 +58,7 @@ from hipviz.io.meshes import load_bones
 from hipviz.io.scene import Scene, state_of
 from hipviz.names import (  # the app's own wording
     ACTION_LABELS,
+    isolated_label,
     muscle_label,
     quantity_heading,
     side_label,
@@ -71,6 +72,7 @@ from hipviz.render.colours import (
 )
 from hipviz.render.export import FigureOptions, FigureRenderer
 from hipviz.render.legend import tick_text, tick_values
+from hipviz.render.muscle_labels import label_specs
 from hipviz.render.views import VIEWS
 from hipviz.state import DisplayState
 from hipviz.web.classroom import cameras
@@ -195,11 +197,13 @@ def _export_scene(renderer: FigureRenderer, scene: Scene) -> tuple[bytes, int]:
 
     # vtk.js has no 2D text: the page writes title, caption, legend and labels itself; and
     # and muscles are always drawn as tubes (shaded, as in the app)
-    display = replace(scene.display, labels=False, legend=False, tubes=True)
+    display = replace(scene.display, labels=False, legend=False, tubes=True, muscle_labels=False)
     renderer.show(
         replace(scene, display=display),
         FigureOptions(size=EXPORT_SIZE, legend=False, title=False, caption=False),
     )
+    if renderer.scene.muscle_labels is not None:  # the isolated muscle's name: the page's
+        renderer.scene.muscle_labels.name_actor.SetVisibility(False)
     window = renderer.plotter.ren_win
     window.RemoveRenderer(renderer.titles.renderer)  # an empty band would cover the view
     renderer.plotter.render()
@@ -413,6 +417,57 @@ def _view_buttons(state: DisplayState) -> tuple[str, dict, str]:
     return "".join(buttons), views, start
 
 
+def _labels_spec(keys: tuple[str, ...], polylines: list, state: DisplayState) -> dict:
+    """The muscle labels the page lays out over its view: texts, anchors (room, mm), the
+    shown paths the labels keep off, and whether they start switched on."""
+    shown = np.array([key in state.muscles for key in keys])
+    return {
+        "on": bool(state.muscle_labels),
+        "labels": label_specs(keys, polylines, shown, state.isolated),
+        "lines": [
+            [round(float(v), 1) for v in np.asarray(p, dtype=float).ravel()]
+            for p, on in zip(polylines, shown, strict=True)
+            if on
+        ],
+    }
+
+
+def _labels_button(state: DisplayState) -> str:
+    pressed = "true" if state.muscle_labels else "false"
+    return (
+        f'<button type="button" id="labels-toggle" aria-pressed="{pressed}" '
+        'title="Name each muscle beside it, with a line to it (key N)">Labels</button>'
+    )
+
+
+def _labels_html(spec: dict, state: DisplayState) -> str:
+    """The labels' elements (their text is in the page; the script places them), the
+    leader lines' SVG, and the isolated muscle's name in large type."""
+    hidden = "" if spec["on"] else " hidden"
+    items = "".join(
+        f'<div class="muscle-label" data-label="{i}" data-key="{html.escape(label["key"])}">'
+        f"{html.escape(label['text'])}</div>"
+        for i, label in enumerate(spec["labels"])
+    )
+    parts = [
+        f'<div class="muscle-labels" aria-label="Muscle names"{hidden}>{items}</div>',
+        '<svg class="muscle-leaders" aria-hidden="true"><path d=""/></svg>',
+    ]
+    if state.isolated is not None:
+        parts.append(
+            f'<div class="isolated-name">{html.escape(isolated_label(state.isolated))}</div>'
+        )
+    return "".join(parts)
+
+
+@lru_cache(maxsize=1)
+def _labels_script() -> str:
+    """The label layout in the page (hipviz/web/labels.js, shared with the desktop's rule)."""
+    from importlib import resources
+
+    return resources.files("hipviz.web").joinpath("labels.js").read_text(encoding="utf-8")
+
+
 def _json_for_script(value) -> str:
     """JSON that cannot end the ``<script>`` element it sits in."""
     return json.dumps(value).replace("</", "<\\/")
@@ -427,11 +482,14 @@ def handout_html(
     with FigureRenderer(bones, model) as renderer:
         archive, n_actors = _export_scene(renderer, scene)
         solution = renderer.model.solution
+        layer = renderer.scene.muscles
+        keys, polylines = layer.keys, layer.polylines
     # the page's texts, legend, table and cameras: the scene's display state, as every
     # surface draws it
     state = state_of(scene)
     colour_by, limit = state.colour_by, state.colour_limit
     buttons, views, start = _view_buttons(state)
+    labels = _labels_spec(keys, polylines, state)
     # a caption belongs to its scene's pose: off it, the page says what the pose is
     text = scene.text()
     title = text.title.strip() or DEFAULT_TITLE
@@ -442,16 +500,24 @@ def handout_html(
         style=_STYLE,
         caption=_caption_html(text.caption),
         buttons=buttons,
+        labels_button=_labels_button(state),
+        labels=_labels_html(labels, state),
         legend=_legend_html(colour_by, limit),
         pose=_pose_html(solution, renderer.model.anatomy),
         table=_table_html(solution, state),
         credits=html.escape(CREDITS),
         version=html.escape(__version__),
         settings=_json_for_script(
-            {"views": views, "start": start, "actors": n_actors, "timeoutMs": LOAD_TIMEOUT_MS}
+            {
+                "views": views,
+                "start": start,
+                "actors": n_actors,
+                "timeoutMs": LOAD_TIMEOUT_MS,
+                "labels": labels,
+            }
         ),
         data=base64.b64encode(archive).decode("ascii"),
-        page_script=_SCRIPT,
+        page_script=_labels_script() + _SCRIPT,
         viewer=viewer_script(),
     )
     log.info(
@@ -532,6 +598,16 @@ h2 { font-size: 1.15rem; margin: 1.6em 0 0.5em; }
 .toolbar button:focus-visible { outline: 3px solid #7aa7d6; outline-offset: 1px; }
 .toolbar button[aria-pressed="true"] { background: var(--ink); border-color: var(--ink);
                                        color: #ffffff; }
+.muscle-labels { position: absolute; inset: 0; pointer-events: none; z-index: 2; }
+.muscle-label { position: absolute; left: -999px; top: 0; padding: 1px 6px; white-space: nowrap;
+                font: 600 0.85rem/1.35 system-ui, sans-serif; color: #ffffff;
+                background: rgba(24, 32, 42, 0.85); border-radius: 3px; }
+.muscle-leaders { position: absolute; inset: 0; width: 100%; height: 100%; z-index: 1;
+                  pointer-events: none; }
+.muscle-leaders path { stroke: #e8edf2; stroke-width: 1.6; fill: none; }
+.isolated-name { position: absolute; left: 14px; bottom: 12px; z-index: 2; padding: 2px 10px;
+                 font: 700 1.6rem/1.3 system-ui, sans-serif; color: #ffffff;
+                 background: rgba(24, 32, 42, 0.85); border-radius: 4px; pointer-events: none; }
 .hint { position: absolute; left: 12px; top: 10px; color: #eef2f6; opacity: 0.8;
         font-size: 0.85rem; pointer-events: none; text-shadow: 0 1px 2px #000000; }
 .view-frame { position: relative; width: 100%; aspect-ratio: 16 / 10; border-radius: 8px;
@@ -619,6 +695,25 @@ function sceneReady() {
   });
 }
 
+let labelsOn = Boolean(HANDOUT.labels && HANDOUT.labels.on);
+let labelsQueued = false;
+function drawLabels() {
+  labelsQueued = false;
+  const frame = document.querySelector(".view-frame");
+  if (frame && window.hipvizLabels) {
+    window.hipvizLabels.draw(frame, sceneRenderer(), HANDOUT.labels, labelsOn);
+  }
+}
+function queueLabels() {
+  if (!labelsQueued) { labelsQueued = true; requestAnimationFrame(drawLabels); }
+}
+function setLabels(on) {
+  labelsOn = on;
+  const button = document.getElementById("labels-toggle");
+  if (button) { button.setAttribute("aria-pressed", String(on)); }
+  drawLabels();
+}
+
 function showView(name) {
   const renderer = sceneRenderer();
   const camera = HANDOUT.views[name];
@@ -634,6 +729,7 @@ function showView(name) {
     button.setAttribute("aria-pressed", String(button.dataset.view === name));
   }
   document.getElementById("view").dataset.view = name;
+  queueLabels();
 }
 
 function viewFailed(reason) {
@@ -647,6 +743,9 @@ function waitForScene(started) {
   if (sceneReady()) {
     const renderer = sceneRenderer();
     renderer.setBackground(0, 0, 0, 0);  // the page's gradient shows through
+    // the labels follow the camera: laid out again once per frame while it moves
+    renderer.getActiveCamera().onModified(queueLabels);
+    window.addEventListener("resize", queueLabels);
     showView(HANDOUT.start);
     requestAnimationFrame(() => requestAnimationFrame(() => {
       performance.mark("hipviz-loaded");
@@ -684,8 +783,11 @@ function loadDataSet() {
 for (const button of document.querySelectorAll("button[data-view]")) {
   button.addEventListener("click", () => showView(button.dataset.view));
 }
+const labelsButton = document.getElementById("labels-toggle");
+if (labelsButton) { labelsButton.addEventListener("click", () => setLabels(!labelsOn)); }
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+  if (event.key === "n" || event.key === "N") { setLabels(!labelsOn); return; }
   const button = document.querySelector('button[data-key="' + CSS.escape(event.key) + '"]');
   if (button) { showView(button.dataset.view); }
 });
@@ -710,9 +812,10 @@ _PAGE = Template("""<!doctype html>
 </header>
 <main>
 <div class="toolbar" role="toolbar" aria-label="Standard views">
-<span class="label">View:</span>$buttons
+<span class="label">View:</span>$buttons $labels_button
 </div>
 <div class="view-frame">
+$labels
 <div id="view" data-loaded="false" aria-label="3D view: bones and coloured muscles"></div>
 <div class="view-message" id="view-message">Loading the 3D view&hellip;</div>
 <div class="hint" id="hint">Drag to rotate &middot; scroll to zoom &middot; shift-drag to pan

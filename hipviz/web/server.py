@@ -41,7 +41,7 @@ from hipviz.io.meshes import load_bones
 from hipviz.io.model_files import load_model
 from hipviz.io.scene import read_scene
 from hipviz.io.scene_folder import scene_files
-from hipviz.names import SIDE_LABELS, path_label, quantity_heading
+from hipviz.names import SIDE_LABELS, isolated_label, path_label, quantity_heading
 from hipviz.web.classroom import Classroom, MessageError, cameras, control_specs, controls_of
 from hipviz.web.gate import Gate
 from hipviz.web.handout import legend_spec
@@ -81,10 +81,15 @@ CLIENT_ONLY = (
     "instructor",
     "position_muscle",
     "position_back",
+    "labels",
+    "muscle_keys",
+    "labels_on",
 )
 
 HERE = Path(__file__).parent
 SCRIPT = HERE / "classroom.js"
+#: the label layout the handout uses too; served in front of the page's script
+LABELS_SCRIPT = HERE / "labels.js"
 SCRIPT_URL = "__hipviz/classroom.js"
 STYLE = HERE / "classroom.css"
 
@@ -175,6 +180,12 @@ def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
             "scene_caption": first["scene"]["caption"],
             "view": first["view"],
             "error": "",
+            # muscle names: the labels the page pins (its own switch) and the large name
+            # of a muscle clicked to isolate it, all in the server's words
+            "labels": first["labels"],
+            "muscle_keys": first["keys"],
+            "labels_on": first["muscle_labels"],
+            "muscle_names": {k: isolated_label(k) for k in classroom.model.muscles.keys},
             # the muscle whose stretch / release position the page asks for (issue 21)
             "position_muscles": [
                 {"title": path_label(k), "value": k} for k in classroom.model.muscles.keys
@@ -219,6 +230,17 @@ def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
                         id=f"view-{key}",
                         title=f"{key.capitalize()} view",
                     )
+            v.VSwitch(
+                v_model=("labels_on",),
+                label="Labels",
+                hide_details=True,
+                density="compact",
+                color="primary",
+                id="labels-switch",
+                classes="mx-2",
+                title="Name each muscle beside it, with a line to it (key N); click a muscle "
+                "to name it in large type and fade the others",
+            )
             html.Span(
                 "You lead: {{ followers }} page{{ followers === 1 ? '' : 's' }} following",
                 v_if=("instructor",),
@@ -604,7 +626,7 @@ def make_app(classroom: Classroom, page, allow_origins: tuple[str, ...] = ()):
             body=index, content_type="text/html", headers={"Cache-Control": "no-store"}
         )
 
-    script = SCRIPT.read_bytes()
+    script = LABELS_SCRIPT.read_bytes() + b"\n" + SCRIPT.read_bytes()
 
     async def get_script(_request):
         return web.Response(body=script, content_type="text/javascript")
