@@ -144,6 +144,10 @@ class Clearance:
         )
         return vtk_to_numpy(out).copy()
 
+    def bounds(self, part: str) -> tuple[np.ndarray, np.ndarray]:
+        """Corners of a box (neutral frame, mm) holding one bone with a 2 mm margin."""
+        return self._distance[part][1], self._distance[part][2]
+
     def gradient(self, part: str, point: np.ndarray) -> np.ndarray:
         """Outward direction of the distance field at one point."""
         g = np.zeros(3)
