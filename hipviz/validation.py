@@ -1063,7 +1063,32 @@ def _clearance_section() -> list[str]:
     for mode, label in (("gt", "GT position drives"), ("angles", "joint angles drive")):
         r = rec[mode]
         lines.append(f"| {label} | {r['poses']} | {r['deepest_mm']:.2f} mm | {r['where']} |")
+    from hipviz.names import GROUP_LABELS, group_of
+
+    def label(muscle: str) -> str:  # "gluteus medius (anterior fibres)"
+        part = muscle[len(group_of(muscle)) :].strip("_")
+        return GROUP_LABELS[group_of(muscle)].lower() + (f" ({part} fibres)" if part else "")
+
+    data = json.loads(resources.files("hipviz.data").joinpath("muscles.json").read_text())
+    ilium = [
+        label(m["muscle"])
+        for m in data["muscles"]
+        if m["side"] == "right" and any(w["name"] == "ilium" for w in m.get("wraps", []))
+    ]
     return lines + [
+        "",
+        "Each path keeps clear by a femur via point where it leaves the greater trochanter "
+        "and one sphere wrap on the segment that crosses the joint, chosen by the build "
+        "over dense poses in both modes: a sphere over the hip capsule and the bone round "
+        "the acetabulum"
+        + (
+            f", or, for {' and '.join(ilium)}, a sphere through the origin under the ilium "
+            "beside it (the origin sits in a hollow of the bone that the path would otherwise "
+            "cut as it leaves, in deep flexion with abduction)"
+            if ilium
+            else ""
+        )
+        + ". The path meets every wrap tangentially, without a kink.",
         "",
         "A trochanter exit point can come closer to the hip than its capsule sphere's "
         "radius in some poses (the sphere is fixed to the pelvis, the point to the femur): "
@@ -1085,9 +1110,10 @@ def _limits_section() -> list[str]:
         "(26 adults). A client's bones, torsion and tilt differ; so do their numbers.",
         "* The bones are made symmetric on purpose: real pelvises are not, so a left-right "
         "difference on screen always comes from the pose, never from the skeleton.",
-        "* The hip capsule is a sphere and each muscle leaves the trochanter at one fixed "
-        "point. Real muscles slide over bone and each other; near the ends of the ranges the "
-        "modelled length can be a few millimetres off.",
+        "* The bone a path runs over is one sphere per path (the hip capsule, or the ilium "
+        "beside the origin) and each muscle leaves the trochanter at one fixed point. Real "
+        "muscles slide over bone and each other and flatten against it; near the ends of "
+        "the ranges the modelled length can be a few millimetres off.",
         "* Moment arms say which way a muscle turns the hip and with how much leverage, "
         "not how strongly it pulls: that needs its size and its activation, which the model "
         "does not have.",

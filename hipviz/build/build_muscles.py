@@ -1178,7 +1178,7 @@ def main(out: Path | str | None = None, mesh_dir: Path | str | None = None) -> i
     for row in wraps:
         print(
             f"  {row['muscle']}: {row['action']}; deepest contact "
-            f"{row['deepest_contact_mm']:.2f} mm, neutral length "
+            f"{row['estimated_deepest_contact_mm']:.2f} mm (grid estimate), neutral length "
             f"{row['neutral_length_change_mm']:+.2f} mm"
         )
     return 0

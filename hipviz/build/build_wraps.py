@@ -2,21 +2,29 @@
 
 The source paths are straight lines from pelvis to femur (piriformis with one via
 point in the greater sciatic notch). Straight, they cut through the greater
-trochanter or the acetabular rim when the hip is flexed, rotated or tilted far. Each
-path gets what the real muscle has:
+trochanter, the acetabular rim or the ilium beside their origin when the hip is
+flexed, rotated or tilted far. Each path gets what the real muscle has:
 
 - a via point fixed to the femur where the muscle leaves the greater trochanter:
   on the neutral line of action, ``exit_mm`` from the insertion, pushed out to
   ``offset_mm`` outside the bone (so at neutral the path is unchanged, or runs just
   over the trochanter instead of through it);
-- a sphere wrap fixed to the pelvis at the hip centre (the hip capsule, with the
-  short external rotators over it) on the segment that crosses the joint.
+- a sphere wrap fixed to the pelvis (the hip capsule and the bone round the
+  acetabulum, with the short external rotators over it) on the segment that crosses
+  the joint;
+- where no such sphere is enough (an origin in a hollow of the ilium, which the path
+  would cut as it leaves), a sphere through the segment's pelvis end instead, under
+  the bone the path would cut, so the path leaves its origin along the bone and over
+  it.
 
-For each path the exit distance, offset and capsule radius are chosen by a small,
-deterministic search that minimises the deepest bone contact over poses spanning
-every control's range (:func:`hipviz.build.clearance.range_poses`), then the change of
-neutral length. The choice and its reason go into the data file's provenance.
-"""
+For each path (every one in the data file, the same way) the exit, offset and spheres
+are chosen by a deterministic search that first keeps the literature's actions (the
+straight line's clear moment arms at neutral, and the flip with flexion), then minimises
+the deepest bone contact over dense poses spanning every control's range in both modes
+(:func:`design_poses`, distances read from sampled grids,
+:mod:`hipviz.build.sweep_clearance`), then the change of neutral length. The choice and
+its reason go into the data file's provenance, and the clearance is then measured
+exactly (:func:`record_clearance`)."""
 
 from __future__ import annotations
 
@@ -29,9 +37,11 @@ from hipviz.build.clearance import (
     TOLERANCE_MM,
     Clearance,
     angle_poses,
+    random_poses,
     range_poses,
     wrap_end_margin,
 )
+from hipviz.build.sweep_clearance import PoseSweep
 from hipviz.core.model import HipModel
 from hipviz.core.muscles import MuscleSet, Wrap
 from hipviz.core.pose import Pose
@@ -39,177 +49,316 @@ from hipviz.io.model_files import load_model
 
 log = logging.getLogger(__name__)
 
+#: random poses per mode for the recorded clearance (the test suite checks the same set)
+CLEARANCE_RANDOM_POSES = 300
+
+#: the search's choices: where the trochanter exit sits (mm from the insertion along the
+#: neutral line) and how far outside bone; the capsule sphere's centre (offset from the
+#: hip centre: anterior, superior, lateral) and radius, mm
 EXIT_MM = (10.0, 15.0, 20.0, 25.0)
 OFFSET_MM = (2.0, 3.0, 4.0)
-CAPSULE_RADIUS_MM = tuple(float(r) for r in range(28, 46, 2))
+CAPSULE_GRID_MM = (
+    tuple(float(x) for x in range(-40, 45, 5)),
+    tuple(float(y) for y in range(-20, 65, 5)),
+    tuple(float(z) for z in range(-70, 25, 5)),
+    tuple(float(r) for r in range(20, 82, 3)),
+)
+START = {"exit": 15.0, "offset": 3.0, "capsule": (0.0, 0.0, 0.0, 32.0), "ilium": None}
+#: the ilium sphere passes through the crossing segment's pelvis end (this far inside
+#: it, mm, so the wrap starts there along the sphere), its centre found by steps (mm) from
+#: starts this deep under the bone where the capsule-only path cuts it deepest
+ILIUM_GAP_MM = 0.05
+ILIUM_DEPTHS_MM = (5.0, 8.0, 12.0)
+ILIUM_STEPS_MM = (-4.0, -2.0, -1.0, -0.5, 0.5, 1.0, 2.0, 4.0)
+SPHERE_RADIUS_MM = (8.0, 90.0)
+PASSES = 4
+#: at neutral both ends of a wrapped segment stay at least this far outside its spheres
+#: (mm); an origin sits 1 mm outside bone, so a sphere that follows the bone under it
+#: must come close
+END_MARGIN_MM = 0.5
+#: the search aims this far inside the allowance (mm): its distances are grid estimates
+DESIGN_MARGIN_MM = 0.25
 #: muscles that turn from external to internal rotators as the hip flexes to 90 deg
 FLIP_WITH_FLEXION = ("gluteus_medius_posterior", "gluteus_minimus_posterior", "piriformis")
-#: fallback capsule centres, offset from the hip centre (anterior or posterior, superior),
-#: mm: the acetabular rim and the ilium above it stand farther out than a hip-centred
-#: sphere reaches
-CENTRE_OFFSETS_MM = tuple(
-    (dx, dy, 0.0) for dx in (10.0, -10.0, -15.0, -20.0) for dy in (10.0, 15.0, 20.0)
-)
-FALLBACK_RADIUS_MM = (26.0, 28.0, 30.0)
-FALLBACK_EXIT_MM = (10.0, 15.0)
+#: a moment arm at least this large (mm) in the carried straight line at neutral is an
+#: action the wrap must keep (same sign, still at least this large)
+ACTION_MM = 5.0
+#: poses at which the actions are compared: neutral and 90 deg flexion
+ACTION_POSES = ({}, {"right.hip_flexion_deg": 90.0})
 
 
-def _with_wrap(
-    path,
-    hip: np.ndarray,
-    clearance: Clearance,
-    exit_mm: float,
-    offset_mm: float,
-    radius_mm: float,
-    centre_offset=(0.0, 0.0, 0.0),
-):
-    """A copy of ``path`` with a trochanter exit point and a capsule wrap."""
-    femur = path.bodies[-1]
-    side_sign = np.array([1.0, 1.0, 1.0 if path.side == "right" else -1.0])
-    insertion, previous = path.points[-1], path.points[-2]
-    u = (previous - insertion) / np.linalg.norm(previous - insertion)
-    via = insertion + exit_mm * u
-    for _ in range(20):  # push out along the distance gradient to the wanted offset
-        d = clearance.signed_distance(femur, via[None])[0]
-        if d >= offset_mm - 0.05:
-            break
-        via = via + clearance.gradient(femur, via) * (offset_mm - d)
-    points = np.vstack([path.points[:-1], via, insertion])
-    return replace(
-        path,
-        names=(*path.names[:-1], f"{path.muscle}_trochanter_exit", path.names[-1]),
-        roles=(*path.roles[:-1], "via", "insertion"),
-        bodies=(*path.bodies[:-1], femur, femur),
-        points=points,
-        wraps=(
-            Wrap(len(points) - 3, "pelvis", hip + np.asarray(centre_offset) * side_sign, radius_mm),
-        ),
+def design_poses() -> list[Pose]:
+    """The poses the design keeps paths clear over, both modes.
+
+    Each mode's corners and the seeded random poses the tests and the recorded clearance
+    use, finer grids over each mode's whole range, and more random poses (another seed).
+    """
+    levels = (-25.0, -12.5, 0.0, 12.5, 25.0)
+    flexions = (0.0, 30.0, 60.0, 90.0)
+    poses = range_poses() + angle_poses()
+    poses += random_poses(CLEARANCE_RANDOM_POSES, "gt")
+    poses += random_poses(CLEARANCE_RANDOM_POSES, "angles")
+    poses += range_poses(levels, flexions)
+    poses += angle_poses(
+        (-30.0, -15.0, 0.0, 15.0, 30.0, 45.0),
+        (-45.0, -30.0, -15.0, 0.0, 15.0, 30.0, 45.0),
+        (-25.0, 0.0, 25.0),
+        flexions,
     )
+    poses += random_poses(400, "gt", seed=7) + random_poses(400, "angles", seed=7)
+    return poses
 
 
-def _fits(path, radius: float) -> bool:
-    """The capsule sphere must leave both ends of its segment outside."""
-    centre = path.wraps[0].centre
-    return all(np.linalg.norm(p - centre) > radius + 3.0 for p in path.points[-3:-1])
+def crossing_segment(path) -> int:
+    """The segment that crosses the hip: its start on the pelvis, its end on the femur."""
+    for j in range(len(path.points) - 2, -1, -1):
+        if path.bodies[j] == "pelvis" and path.bodies[j + 1] != "pelvis":
+            return j
+    raise ValueError(f"{path.key}: no segment runs from the pelvis to the femur")
+
+
+class _Designer:
+    """Builds and scores trial wraps for one source path (right side).
+
+    A choice is a dict: ``exit`` and ``offset`` place the trochanter exit; the segment
+    from the last pelvis point to it wraps over ``capsule`` (centre offset from the hip
+    centre, radius; mm) where ``ilium`` is None, else over a sphere centred at ``ilium``
+    (offset from the hip centre, mm) through that pelvis point: the bone beside it.
+    """
+
+    def __init__(self, model: HipModel, clearance: Clearance, sweep: PoseSweep, path):
+        self.model, self.clearance, self.sweep, self.path = model, clearance, sweep, path
+        self.k = crossing_segment(path)
+        self.hip = model.anatomy.hip_centre[path.side]
+        self.side_sign = np.array([1.0, 1.0, 1.0 if path.side == "right" else -1.0])
+        self.rest = MuscleSet((path,)).rest_lengths[0]
+        self.source_arms = self.arms(path)
+        self._cache: dict = {}
+        self._exits: dict = {}
+
+    def arms(self, path) -> np.ndarray:
+        """Moment arms (flexion, abduction, rotation) at :data:`ACTION_POSES`: (poses, 3) mm."""
+        model = HipModel(self.model.anatomy, MuscleSet((path,)))
+        out = []
+        for values in ACTION_POSES:
+            arms = model.solve(Pose.from_dict(values)).moment_arms_mm
+            out.append([float(arms[a][0]) for a in ("flexion", "abduction", "rotation")])
+        return np.array(out)
+
+    def femur_exit(self, exit_mm: float, offset: float) -> np.ndarray:
+        """The trochanter exit: on the neutral line, pushed out to ``offset`` outside bone."""
+        key = (exit_mm, offset)
+        if key not in self._exits:
+            end, before = self.path.points[self.k + 1], self.path.points[self.k]
+            u = (before - end) / np.linalg.norm(before - end)
+            point, part = end + exit_mm * u, self.path.bodies[self.k + 1]
+            for _ in range(20):  # along the distance gradient
+                d = self.clearance.signed_distance(part, point[None])[0]
+                if d >= offset - 0.05:
+                    break
+                point = point + self.clearance.gradient(part, point) * (offset - d)
+            self._exits[key] = point
+        return self._exits[key]
+
+    def ilium_starts(self, c: dict) -> list[tuple[float, float, float]]:
+        """Where to start the ilium sphere's centre (hip-relative): under the bone where
+        choice ``c``'s path cuts the pelvis deepest, at :data:`ILIUM_DEPTHS_MM`."""
+        deepest = self.sweep.deepest_in_pelvis(self.trial(c))
+        parts = [f"pelvis_{self.path.side}", "sacrum"]
+        part = min(parts, key=lambda n: self.clearance.signed_distance(n, deepest[None])[0])
+        normal = self.clearance.gradient(part, deepest)
+        surface = deepest - normal * self.clearance.signed_distance(part, deepest[None])[0]
+        return [
+            tuple(round(float(v), 1) for v in (surface - normal * r - self.hip) * self.side_sign)
+            for r in ILIUM_DEPTHS_MM
+        ]
+
+    def _sphere(self, s) -> tuple[np.ndarray, float]:
+        return self.hip + np.array(s[:3]) * self.side_sign, float(s[3])
+
+    def trial(self, c: dict):
+        """The source path with the trochanter exit and the wraps of choice ``c``."""
+        path, k = self.path, self.k
+        if c["ilium"] is None:
+            wraps = [Wrap(k, "pelvis", *self._sphere(c["capsule"]))]
+        else:  # through the segment's pelvis end (just inside it)
+            centre = self.hip + np.array(c["ilium"]) * self.side_sign
+            radius = float(np.linalg.norm(path.points[k] - centre)) - ILIUM_GAP_MM
+            wraps = [Wrap(k, "pelvis", centre, radius)]
+        return replace(
+            path,
+            names=(*path.names[: k + 1], f"{path.muscle}_trochanter_exit", *path.names[k + 1 :]),
+            roles=(*path.roles[: k + 1], "via", *path.roles[k + 1 :]),
+            bodies=(*path.bodies[: k + 2], *path.bodies[k + 1 :]),
+            points=np.vstack(
+                [
+                    path.points[: k + 1],
+                    self.femur_exit(c["exit"], c["offset"]),
+                    path.points[k + 1 :],
+                ]
+            ),
+            wraps=tuple(wraps),
+        )
+
+    def score(self, c: dict) -> tuple:
+        """(actions lost, depth past the aim, neutral length change, deepest): lower is better."""
+        key = repr(sorted(c.items()))
+        if key in self._cache:
+            return self._cache[key]
+        trial = self.trial(c)
+        (wrap,) = trial.wraps
+        ends = (
+            trial.points[self.k : self.k + 2]
+            if c["ilium"] is None
+            else trial.points[self.k + 1 :][:1]
+        )
+        ok = SPHERE_RADIUS_MM[0] <= wrap.radius <= SPHERE_RADIUS_MM[1] and all(
+            np.linalg.norm(p - wrap.centre) > wrap.radius + END_MARGIN_MM for p in ends
+        )
+        if not ok:
+            result = (np.inf,) * 4
+        else:
+            deepest = float(self.sweep.depth(trial).max())
+            arms = self.arms(trial)
+            # at neutral, where the straight line has a clear action, the wrap keeps it
+            src, now = self.source_arms[0], arms[0]
+            kept = np.abs(src) >= ACTION_MM
+            lost = int((kept & ((np.sign(now) != np.sign(src)) | (np.abs(now) < ACTION_MM))).sum())
+            if self.path.muscle in FLIP_WITH_FLEXION:
+                lost += int(arms[0, 2] >= -ACTION_MM) + int(arms[1, 2] <= ACTION_MM)
+            change = abs(MuscleSet((trial,)).rest_lengths[0] - self.rest)
+            aim = TOLERANCE_MM - DESIGN_MARGIN_MM
+            result = (lost, round(max(deepest - aim, 0.0), 2), round(change, 1), round(deepest, 2))
+        self._cache[key] = result
+        return result
+
+    def grid_search(self, c: dict) -> tuple[dict, tuple]:
+        """The capsule sphere and trochanter exit, one value at a time over fixed grids."""
+        s = self.score(c)
+        for _ in range(PASSES):
+            before = s
+            for i, values in enumerate(CAPSULE_GRID_MM):
+                for v in values:
+                    option = {
+                        **c,
+                        "capsule": tuple(v if j == i else x for j, x in enumerate(c["capsule"])),
+                    }
+                    t = self.score(option)
+                    if t < s:
+                        c, s = option, t
+            for name, values in (("exit", EXIT_MM), ("offset", OFFSET_MM)):
+                for v in values:
+                    t = self.score({**c, name: v})
+                    if t < s:
+                        c, s = {**c, name: v}, t
+            if s == before:
+                break
+        return c, s
+
+    def pattern_search(self, c: dict) -> tuple[dict, tuple]:
+        """The ilium sphere's centre and the trochanter exit, by steps from choice ``c``."""
+        s = self.score(c)
+        for _ in range(PASSES):
+            before = s
+            for name in ("ilium",):
+                for i in range(len(c[name])):
+                    for d in ILIUM_STEPS_MM:
+                        option = {
+                            **c,
+                            name: tuple(round(v + d * (i == j), 2) for j, v in enumerate(c[name])),
+                        }
+                        t = self.score(option)
+                        if t < s:
+                            c, s = option, t
+            for name, values in (("exit", EXIT_MM), ("offset", OFFSET_MM)):
+                for v in values:
+                    t = self.score({**c, name: v})
+                    if t < s:
+                        c, s = {**c, name: v}, t
+            if s == before:
+                break
+        return c, s
+
+
+def _search(designer: _Designer) -> tuple[dict, tuple]:
+    """A capsule sphere if one keeps the path clear; else the better of that and a sphere
+    through the crossing segment's pelvis end, under the bone the capsule's path cuts."""
+    best, s = designer.grid_search(dict(START))
+    log.info("%s, capsule only: %s %s", designer.path.muscle, best, s)
+    if s[0] == 0 and s[1] == 0.0:
+        return best, s
+    for centre in designer.ilium_starts(best):
+        c, t = designer.pattern_search({**best, "capsule": None, "ilium": centre})
+        log.info("%s, with an ilium sphere: %s %s", designer.path.muscle, c, t)
+        if t < s:
+            best, s = c, t
+        if s[0] == 0 and s[1] == 0.0:
+            break
+    return best, s
 
 
 def design(model: HipModel, clearance: Clearance) -> tuple[HipModel, list[dict]]:
-    """Choose a trochanter exit and capsule wrap for every right-side path.
+    """Choose via points and wraps for every right-side path.
 
     The left paths are mirror images of the right (the bones are symmetric), so each
     choice is made once, on the right, and holds for both. Returns the model with the
     right paths adjusted (the left as they were) and one provenance record per muscle.
     """
-    poses = range_poses() + angle_poses()
+    poses = design_poses()
     paths = list(model.muscles.paths)
-    keys = model.muscles.keys
+    right = [i for i, p in enumerate(paths) if p.side == "right"]
+    lo, hi = clearance.bounds("pelvis_right")
+    sweep = PoseSweep(model, clearance, poses, "right", (lo, hi))
     records = []
-    for muscle in dict.fromkeys(p.muscle for p in paths):
-        i = keys.index(f"right.{muscle}")
-        hip = model.anatomy.hip_centre["right"]
-
-        def score(
-            exit_mm, offset_mm, radius_mm, centre=(0.0, 0.0, 0.0), i=i, hip=hip, muscle=muscle
-        ):
-            trial_paths = list(paths)
-            trial_paths[i] = _with_wrap(
-                paths[i], hip, clearance, exit_mm, offset_mm, radius_mm, centre
-            )
-            if not _fits(trial_paths[i], radius_mm):
-                return (np.inf, np.inf, np.inf, np.inf), None, np.inf
-            trial = HipModel(model.anatomy, MuscleSet(tuple(trial_paths)))
-            excess, deepest = clearance.excess(trial, poses, [i])
-            change = abs(trial.muscles.rest_lengths[i] - model.muscles.rest_lengths[i])
-            # a wrap must not undo what the literature is clear about: these muscles turn
-            # into internal rotators as the hip flexes to 90 deg
-            lost = 0
-            if muscle in FLIP_WITH_FLEXION:
-                flexed = trial.solve(Pose.from_dict({"right.hip_flexion_deg": 90.0}))
-                lost = int(flexed.moment_arms_mm["rotation"][i] <= 5.0)
-            # the action first, then past the allowance, the deepest contact, the change
-            return (
-                (lost, round(max(excess, 0.0), 2), round(deepest, 1), round(change, 2)),
-                trial_paths,
-                deepest,
-            )
-
-        # coordinate search, deterministic: radius, then exit distance, then offset
-        best = {"exit": 15.0, "offset": 3.0, "radius": 32.0, "centre": (0.0, 0.0, 0.0)}
-        s, trial_paths, depth = (np.inf,), None, np.inf
-        for name, values in (
-            ("radius", CAPSULE_RADIUS_MM),
-            ("exit", EXIT_MM),
-            ("offset", OFFSET_MM),
-            ("radius", CAPSULE_RADIUS_MM),
-        ):
-            results = [(score(**_args({**best, name: v})), v) for v in values]
-            (s2, trial2, depth2), v = min(results, key=lambda r: (r[0][0], r[1]))
-            if trial2 is not None:
-                s, trial_paths, depth = s2, trial2, depth2
-                best[name] = v
-        if depth > TOLERANCE_MM or s[0]:  # try capsule centres over the acetabular rim
-            results = [
-                (score(**_args({**best, "centre": c, "radius": r, "exit": e})), c, r, e)
-                for e in FALLBACK_EXIT_MM
-                for c in CENTRE_OFFSETS_MM
-                for r in FALLBACK_RADIUS_MM
-            ]
-            (s2, trial2, depth2), centre, radius, exit_mm = min(
-                results, key=lambda r: (r[0][0], r[1], r[2], r[3])
-            )
-            if trial2 is not None and s2 < s:
-                s, trial_paths, depth = s2, trial2, depth2
-                best.update(centre=centre, radius=radius, exit=exit_mm)
-        if trial_paths is None:
-            raise RuntimeError(f"{muscle}: no trochanter exit and capsule wrap fits")
-        new_rest = MuscleSet((trial_paths[i],)).rest_lengths[0]
+    for i in right:
+        designer = _Designer(model, clearance, sweep, paths[i])
+        choice, s = _search(designer)
+        trial = designer.trial(choice)
         records.append(
             {
-                "muscle": muscle,
-                "point": trial_paths[i].names[-2],
-                "action": _describe(best),
-                "deepest_contact_mm": round(float(depth), 2),
+                "muscle": trial.muscle,
+                "point": ", ".join(n for n in trial.names if n.startswith(f"{trial.muscle}_")),
+                "action": _describe(choice, trial.wraps[0].radius),
+                "design_poses": len(poses),
+                "estimated_deepest_contact_mm": s[3],
+                "actions_lost": s[0],
                 "neutral_length_change_mm": round(
-                    float(new_rest - model.muscles.rest_lengths[i]), 2
+                    float(MuscleSet((trial,)).rest_lengths[0] - designer.rest), 2
                 ),
             }
         )
-        paths[i] = trial_paths[i]
-        log.info(
-            "%s: exit %g mm, offset %g mm, capsule %g mm at %s; deepest contact %.2f mm",
-            muscle,
-            best["exit"],
-            best["offset"],
-            best["radius"],
-            best["centre"],
-            depth,
-        )
+        paths[i] = trial
+        log.info("%s: %s; %s", trial.muscle, choice, s)
     return HipModel(model.anatomy, MuscleSet(tuple(paths))), records
 
 
-def _args(best: dict) -> dict:
-    return {
-        "exit_mm": best["exit"],
-        "offset_mm": best["offset"],
-        "radius_mm": best["radius"],
-        "centre": best["centre"],
-    }
+def _where(s) -> str:
+    parts = [
+        f"{abs(v):g} mm {names[v > 0]}"
+        for v, names in (
+            (s[0], ("posterior", "anterior")),
+            (s[1], ("inferior", "superior")),
+            (s[2], ("medial", "lateral")),
+        )
+        if v
+    ]
+    return f"a {round(s[3], 1):g} mm sphere " + (
+        "at the hip centre" if not parts else "centred " + ", ".join(parts) + " of the hip centre"
+    )
 
 
-def _describe(best: dict) -> str:
-    dx, dy = best["centre"][0], best["centre"][1]
+def _describe(c: dict, radius: float) -> str:
     where = (
-        "at the hip centre"
-        if not any(best["centre"])
-        else f"centred {abs(dx):g} mm {'anterior' if dx > 0 else 'posterior'} and {dy:g} mm "
-        f"superior of the hip centre (over the {'anterior' if dx > 0 else 'posterior'} "
-        "acetabular rim)"
+        f"a hip-capsule wrap ({_where(c['capsule'])})"
+        if c["ilium"] is None
+        else f"a wrap over the ilium beside its pelvis end ({_where((*c['ilium'], radius))}, "
+        "through that point, so the path leaves it along the bone)"
     )
     return (
-        f"added a femur via point where the muscle leaves the greater trochanter "
-        f"({best['exit']:g} mm from the insertion, {best['offset']:g} mm outside bone) and a "
-        f"{best['radius']:g} mm hip-capsule sphere wrap {where}, so the path runs over bone, "
-        f"not through it, across the control ranges"
+        "added a femur via point where the muscle leaves the greater trochanter "
+        f"({c['exit']:g} mm from the insertion, {c['offset']:g} mm outside bone) and {where} "
+        "on the segment to it, so the path runs over bone, not through it, across the "
+        "control ranges"
     )
 
 
@@ -247,11 +396,13 @@ def add_wraps(json_path, mesh_dir) -> list[dict]:
         ]
         entry["wraps"] = [
             {
-                "name": "hip capsule",
+                "name": "ilium"
+                if abs(np.linalg.norm(path.points[w.segment] - w.centre) - w.radius) < 0.1
+                else "hip capsule",
                 "segment": w.segment,
                 "body": "pelvis",
                 "centre_mm": [round(float(c), 2) + 0.0 for c in w.centre],
-                "radius_mm": w.radius,
+                "radius_mm": round(float(w.radius), 3),
             }
             for w in path.wraps
         ]
@@ -265,10 +416,6 @@ def add_wraps(json_path, mesh_dir) -> list[dict]:
     return records
 
 
-#: random poses per mode for the recorded clearance (the test suite checks the same set)
-CLEARANCE_RANDOM_POSES = 100
-
-
 def record_clearance(json_path, mesh_dir) -> dict:
     """Measure the deepest point of any path inside bone, per mode, and record it.
 
@@ -279,7 +426,6 @@ def record_clearance(json_path, mesh_dir) -> dict:
     import json
     from pathlib import Path
 
-    from hipviz.build.clearance import random_poses
     from hipviz.io.meshes import load_bones
 
     json_path = Path(json_path)

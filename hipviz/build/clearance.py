@@ -21,10 +21,6 @@ log = logging.getLogger(__name__)
 
 #: a path may touch bone by this much (mm): attachments sit 1 mm outside a faceted surface
 TOLERANCE_MM = 0.5
-#: where a request is beyond the joint's reach the model shows the nearest pose (45 deg
-#: abduction with rotation); there a sphere wrap, a simplification of the posterior
-#: acetabular rim, may let piriformis graze it by up to this much (mm)
-CLAMPED_TOLERANCE_MM = 2.5
 SAMPLE_SPACING_MM = 1.0
 
 
@@ -144,6 +140,10 @@ class Clearance:
         )
         return vtk_to_numpy(out).copy()
 
+    def bounds(self, part: str) -> tuple[np.ndarray, np.ndarray]:
+        """Corners of a box (neutral frame, mm) holding one bone with a 2 mm margin."""
+        return self._distance[part][1], self._distance[part][2]
+
     def gradient(self, part: str, point: np.ndarray) -> np.ndarray:
         """Outward direction of the distance field at one point."""
         g = np.zeros(3)
@@ -167,22 +167,6 @@ class Clearance:
                     if depth > 0:
                         out[keys[i], part] = float(depth)
         return out
-
-    def excess(
-        self, model: HipModel, poses: list[Pose], paths: list[int] | None = None
-    ) -> tuple[float, float]:
-        """How far past its allowance any path goes over ``poses``, and the deepest contact (mm).
-
-        The allowance is :data:`TOLERANCE_MM` where the pose is reached exactly and
-        :data:`CLAMPED_TOLERANCE_MM` where that side's request was out of reach.
-        """
-        excess = deepest = 0.0
-        for pose in poses:
-            reasons = model.solve(pose, moment_arms=False).reasons
-            for (key, _), depth in self.depths(model, pose, paths).items():
-                limit = CLAMPED_TOLERANCE_MM if reasons[key.split(".")[0]] else TOLERANCE_MM
-                excess, deepest = max(excess, depth - limit), max(deepest, depth)
-        return excess, deepest
 
     def worst(
         self, model: HipModel, poses: list[Pose], paths: list[int] | None = None
