@@ -52,6 +52,11 @@ CENTRE_OFFSETS_MM = tuple(
 )
 FALLBACK_RADIUS_MM = (26.0, 28.0, 30.0)
 FALLBACK_EXIT_MM = (10.0, 15.0)
+#: hip-centred spheres for paths that run on past the trochanter (gluteus maximus, tensor
+#: fasciae latae), tried last: these cross behind the greater trochanter and the ischial
+#: tuberosity, 55-80 mm from the hip centre, so their bony envelope is larger than the
+#: capsule, and a flexed hip swings the femur's via point through it
+ENVELOPE_RADIUS_MM = tuple(float(r) for r in range(50, 80, 4))
 
 
 def _with_wrap(
@@ -63,10 +68,17 @@ def _with_wrap(
     radius_mm: float,
     centre_offset=(0.0, 0.0, 0.0),
 ):
-    """A copy of ``path`` with a trochanter exit point and a capsule wrap."""
-    femur = path.bodies[-1]
+    """A copy of ``path`` with a trochanter exit point and a capsule wrap.
+
+    The exit point goes on the segment that crosses the joint (last pelvis point -> first
+    femur point, which for most paths is the insertion; gluteus maximus and tensor fasciae
+    latae run on over the femur to the gluteal tuberosity or the knee), and the capsule
+    wraps the part of that segment before it.
+    """
+    j = _first_femur_point(path)
+    femur = path.bodies[j]
     side_sign = np.array([1.0, 1.0, 1.0 if path.side == "right" else -1.0])
-    insertion, previous = path.points[-1], path.points[-2]
+    insertion, previous = path.points[j], path.points[j - 1]
     u = (previous - insertion) / np.linalg.norm(previous - insertion)
     via = insertion + exit_mm * u
     for _ in range(20):  # push out along the distance gradient to the wanted offset
@@ -74,23 +86,27 @@ def _with_wrap(
         if d >= offset_mm - 0.05:
             break
         via = via + clearance.gradient(femur, via) * (offset_mm - d)
-    points = np.vstack([path.points[:-1], via, insertion])
+    points = np.vstack([path.points[:j], via, path.points[j:]])
     return replace(
         path,
-        names=(*path.names[:-1], f"{path.muscle}_trochanter_exit", path.names[-1]),
-        roles=(*path.roles[:-1], "via", "insertion"),
-        bodies=(*path.bodies[:-1], femur, femur),
+        names=(*path.names[:j], f"{path.muscle}_trochanter_exit", *path.names[j:]),
+        roles=(*path.roles[:j], "via", *path.roles[j:]),
+        bodies=(*path.bodies[:j], femur, *path.bodies[j:]),
         points=points,
-        wraps=(
-            Wrap(len(points) - 3, "pelvis", hip + np.asarray(centre_offset) * side_sign, radius_mm),
-        ),
+        wraps=(Wrap(j - 1, "pelvis", hip + np.asarray(centre_offset) * side_sign, radius_mm),),
     )
+
+
+def _first_femur_point(path) -> int:
+    """Index of the first point fixed to the femur (where the path crosses the joint)."""
+    return next(i for i, b in enumerate(path.bodies) if b.startswith("femur"))
 
 
 def _fits(path, radius: float) -> bool:
     """The capsule sphere must leave both ends of its segment outside."""
-    centre = path.wraps[0].centre
-    return all(np.linalg.norm(p - centre) > radius + 3.0 for p in path.points[-3:-1])
+    w = path.wraps[0]
+    ends = path.points[w.segment : w.segment + 2]
+    return all(np.linalg.norm(p - w.centre) > radius + 3.0 for p in ends)
 
 
 def design(model: HipModel, clearance: Clearance) -> tuple[HipModel, list[dict]]:
@@ -160,13 +176,26 @@ def design(model: HipModel, clearance: Clearance) -> tuple[HipModel, list[dict]]
             if trial2 is not None and s2 < s:
                 s, trial_paths, depth = s2, trial2, depth2
                 best.update(centre=centre, radius=radius, exit=exit_mm)
+        femur_points = sum(b.startswith("femur") for b in paths[i].bodies)
+        if femur_points > 1 and (depth > TOLERANCE_MM or s[0]):
+            results = [
+                (score(**_args({**best, "centre": (0.0, 0.0, 0.0), "radius": r, "exit": e})), r, e)
+                for e in EXIT_MM
+                for r in ENVELOPE_RADIUS_MM
+            ]
+            (s2, trial2, depth2), radius, exit_mm = min(
+                results, key=lambda r: (r[0][0], r[1], r[2])
+            )
+            if trial2 is not None and s2 < s:
+                s, trial_paths, depth = s2, trial2, depth2
+                best.update(centre=(0.0, 0.0, 0.0), radius=radius, exit=exit_mm)
         if trial_paths is None:
             raise RuntimeError(f"{muscle}: no trochanter exit and capsule wrap fits")
         new_rest = MuscleSet((trial_paths[i],)).rest_lengths[0]
         records.append(
             {
                 "muscle": muscle,
-                "point": trial_paths[i].names[-2],
+                "point": trial_paths[i].names[trial_paths[i].wraps[0].segment + 1],
                 "action": _describe(best),
                 "deepest_contact_mm": round(float(depth), 2),
                 "neutral_length_change_mm": round(
@@ -205,10 +234,15 @@ def _describe(best: dict) -> str:
         f"superior of the hip centre (over the {'anterior' if dx > 0 else 'posterior'} "
         "acetabular rim)"
     )
+    kind = (
+        "hip-capsule"
+        if best["radius"] < min(ENVELOPE_RADIUS_MM)
+        else "hip-centred (over the greater trochanter and ischial tuberosity)"
+    )
     return (
         f"added a femur via point where the muscle leaves the greater trochanter "
         f"({best['exit']:g} mm from the insertion, {best['offset']:g} mm outside bone) and a "
-        f"{best['radius']:g} mm hip-capsule sphere wrap {where}, so the path runs over bone, "
+        f"{best['radius']:g} mm {kind} sphere wrap {where}, so the path runs over bone, "
         f"not through it, across the control ranges"
     )
 
