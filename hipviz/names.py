@@ -18,6 +18,8 @@ GROUP_LABELS = {
     "gluteus_medius": "Gluteus medius",
     "gluteus_minimus": "Gluteus minimus",
     "piriformis": "Piriformis",
+    "gluteus_maximus": "Gluteus maximus",
+    "tensor_fasciae_latae": "Tensor fasciae latae",
 }
 SIDE_LABELS = {"right": "Right", "left": "Left"}
 
@@ -36,6 +38,29 @@ ATTACHMENTS = {
         "greater sciatic notch",
         "superior border of the greater trochanter",
     ),
+    "gluteus_maximus": (
+        "posterior ilium behind the posterior gluteal line, the back of the sacrum and "
+        "coccyx and the sacrotuberous ligament",
+        "gluteal tuberosity of the femur and the iliotibial band",
+    ),
+    "tensor_fasciae_latae": (
+        "anterior iliac crest, just behind the anterior superior iliac spine",
+        "iliotibial band, which runs down the lateral thigh to the lateral condyle of the "
+        "tibia (the model ends it at the lateral femoral condyle)",
+    ),
+}
+#: a path's origin, where it is not the group's usual one (its compartment's own bone)
+ORIGIN_WORDS = {
+    "piriformis": "origin on the sacrum",
+    "gluteus_maximus_superior": "origin on the posterior ilium",
+    "gluteus_maximus_middle": "origin on the posterior ilium beside the PSIS",
+    "gluteus_maximus_inferior": "origin on the side of the lower sacrum",
+    "tensor_fasciae_latae": "origin on the iliac crest behind the ASIS",
+}
+#: a path's insertion, where it is not on the greater trochanter
+INSERTION_WORDS = {
+    "gluteus_maximus": "insertion on the gluteal tuberosity",
+    "tensor_fasciae_latae": "into the iliotibial band at the lateral femoral condyle",
 }
 
 #: pose key -> (short label for a control row, tooltip)
@@ -176,17 +201,29 @@ def point_words(muscle: str, roles: tuple[str, ...], bodies: tuple[str, ...]) ->
     ``"via the greater sciatic notch"``, ...), never the model's point ids; a point this
     cannot name is ``"point 2 of 4"``."""
     group = group_of(muscle)
-    origin = "origin on the sacrum" if group == "piriformis" else "origin on the ilium"
+    origin = ORIGIN_WORDS.get(muscle, ORIGIN_WORDS.get(group, "origin on the ilium"))
+    insertion = INSERTION_WORDS.get(group, "insertion on the greater trochanter")
     words = []
+    femur_vias = 0
     for i, (role, body) in enumerate(zip(roles, bodies, strict=True)):
         if role == "origin":
             words.append(origin)
         elif role == "insertion":
-            words.append("insertion on the greater trochanter")
+            words.append(insertion)
         elif role == "via" and body == "pelvis" and group == "piriformis":
             words.append("via the greater sciatic notch")
+        elif role == "via" and body == "pelvis" and group == "gluteus_maximus":
+            words.append("via the back of the hip")
         elif role == "via" and body.startswith("femur"):
-            words.append("over the greater trochanter")
+            femur_vias += 1
+            if femur_vias == 1:
+                words.append("over the greater trochanter")
+            elif group == "gluteus_maximus":
+                words.append("behind the top of the femoral shaft")
+            elif group == "tensor_fasciae_latae":
+                words.append("down the lateral thigh in the iliotibial band")
+            else:
+                words.append(f"point {i + 1} of {len(roles)}")
         else:
             words.append(f"point {i + 1} of {len(roles)}")
     return tuple(words)

@@ -31,13 +31,15 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from hipviz.core.muscles import MUSCLES
+from hipviz.core.muscles import HIDDEN_BY_DEFAULT, MUSCLES
 from hipviz.core.pose import SIDES
 
 log = logging.getLogger(__name__)
 
 #: every muscle path, ``"right.piriformis"``, ..., in the order scene files list them
 ALL_PATHS = tuple(f"{s}.{m}" for s in SIDES for m in MUSCLES)
+#: the paths shown unless asked otherwise: all but :data:`HIDDEN_BY_DEFAULT`'s
+DEFAULT_PATHS = tuple(k for k in ALL_PATHS if k.split(".")[1] not in HIDDEN_BY_DEFAULT)
 #: a camera given explicitly: (position, focal point, view up), each (3,) float, mm
 CameraTriple = tuple[tuple[float, float, float], tuple[float, float, float], tuple[float, ...]]
 
@@ -50,7 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "view": "anterior",
     "camera": None,
     # muscles: which are shown, and how
-    "muscles": ALL_PATHS,
+    "muscles": DEFAULT_PATHS,
     "tubes": True,
     "attachments": True,
     "colour_map": "cool-warm",
@@ -244,4 +246,4 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-__all__ = ["ALL_PATHS", "DEFAULTS", "NAMES", "SCENE_NAMES", "DisplayState"]
+__all__ = ["ALL_PATHS", "DEFAULT_PATHS", "DEFAULTS", "NAMES", "SCENE_NAMES", "DisplayState"]

@@ -33,7 +33,7 @@ import numpy as np
 
 from hipviz.core.kinematics import femur_rotation
 from hipviz.core.model import HipModel
-from hipviz.core.muscles import MUSCLES, MuscleSet
+from hipviz.core.muscles import GROUPS, MUSCLES, MuscleSet
 from hipviz.core.pose import Pose
 from hipviz.formatting import number
 from hipviz.io.model_files import load_model
@@ -61,6 +61,10 @@ LABELS = {
     "gluteus_minimus_middle": "Gluteus minimus, middle part",
     "gluteus_minimus_posterior": "Gluteus minimus, posterior part",
     "piriformis": "Piriformis",
+    "gluteus_maximus_superior": "Gluteus maximus, superior part",
+    "gluteus_maximus_middle": "Gluteus maximus, middle part",
+    "gluteus_maximus_inferior": "Gluteus maximus, inferior part",
+    "tensor_fasciae_latae": "Tensor fasciae latae",
 }
 #: short names of the literature sources, as the page's tables show them
 SHORT = {
@@ -556,6 +560,7 @@ def build_page(model=None, literature: dict | None = None, models_dir: Path | No
     out += _source_choice_section()
     out += _more_actions_section(model)
     out += _dostal1986_section(literature, model)
+    out += _maximus_tfl_section(literature, model)
     out += _positions_section(literature, model)
     out += _left_section(ours)
     out += _sign_section(literature, ours)
@@ -844,9 +849,12 @@ def _source_choice_section() -> list[str]:
         "cannot show the compartments. Both models use the same bones, but set their pelvis "
         "10.5° apart against the femur at neutral, so their compartments act differently. "
         "Both were carried onto our bones, and each muscle takes the one whose carried line "
-        "acts as the literature is clear it should (every gluteal part abducts; anterior "
-        "fibres rotate the straight hip internally, posterior fibres and piriformis "
-        "externally, and internally at 90° flexion) and runs clear of bone at neutral, with "
+        "acts as the literature is clear it should (every part of gluteus medius and "
+        "minimus and piriformis abducts; anterior fibres rotate the straight hip internally, "
+        "posterior fibres and piriformis externally, and internally at 90° flexion; gluteus "
+        "maximus extends and rotates externally, its superior part abducting and its "
+        "inferior part adducting; tensor fasciae latae flexes and abducts), runs clear of "
+        "bone at neutral and stays on its own side of the midline, with "
         "the least moving of its sites onto our bone surface; a tie on that goes to the one "
         "nearer the literature model below.",
         "",
@@ -1044,6 +1052,94 @@ def _dostal1986_section(literature: dict, model) -> list[str]:
             ref = tables["gluteus_medius_anterior_curve"][str(f)][action]
             lines.append(f"| {f}° | {action} | {_num(v)} | {_num(ref)} | {_num(v - ref)} |")
     return lines + [""]
+
+
+def _maximus_tfl_section(literature: dict, model) -> list[str]:
+    """Gluteus maximus and tensor fasciae latae: where from, and how they act."""
+    added = GROUPS["gluteus_maximus"] + GROUPS["tensor_fasciae_latae"]
+    ours = right_values(model, ("flexion", "abduction", "rotation"))
+    if (added[0], "flexion", 0) not in ours:
+        return []
+    dostal = straight_line_model_values(literature)
+    table = literature.get("dostal1986_tables", {}).get("at_0_deg", {}).get("gluteus_maximus", {})
+    data = json.loads(resources.files("hipviz.data").joinpath("muscles.json").read_text())
+    chosen = {m["muscle"]: m for m in data["muscles"] if m["side"] == "right"}
+    lines = [
+        "## Gluteus maximus and tensor fasciae latae",
+        "",
+        "These were added the way the other muscles were: both sources carried onto our "
+        "bones, one chosen per compartment by the rule of the section above, a trochanter "
+        "exit point and a hip-centred sphere wrap designed over the control ranges (where "
+        "the capsule's sphere is not enough, one as large as the bony envelope of the "
+        "trochanter and ischial tuberosity that gluteus maximus runs over: the wraps are "
+        "listed in the data file's provenance), and the left side the exact mirror of the "
+        "right. Gluteus maximus has the three compartments of "
+        "both source models (superior, middle, inferior: from the posterior ilium near the "
+        "crest, from beside the PSIS and from the side of the lower sacrum, past the back of "
+        "the greater trochanter to the gluteal tuberosity). Tensor fasciae latae runs from "
+        "the ASIS over the front of the trochanter into the iliotibial band, which the model "
+        "ends at the lateral femoral condyle (hipviz has no knee; the part of a path fixed "
+        "to the femur never changes length). In the 3D view they are hidden until asked for "
+        "(Display, Show: one tick, 'Gluteus maximus & Tensor fasciae latae'), because in the "
+        "posterior view they lie over the deep muscles the source texts reason about; the "
+        "table, plots, reports, handout and classroom always carry them.",
+        "",
+        "Source per compartment, and why:",
+        "",
+    ]
+    for m in added:
+        entry = chosen.get(m, {})
+        lines.append(f"* {LABELS[m]}: {entry.get('source', '?')}; {entry.get('source_reason', '')}")
+    lines += [
+        "",
+        "The inferior compartment is Rajagopal's although gait2392's sites needed less "
+        "moving: gait2392's origin, 6 mm right of its own model's midline, lands 6 mm left "
+        "of ours once its pelvis frame is turned into the bridge model's (the two frames "
+        "differ by 10.5°), so the right and left paths would cross at the sacrum. Tensor "
+        "fasciae latae keeps the source's pelvis-to-femur relation, as the gluteal "
+        "compartments do: placed by the pelvis's fit its origin lands 39 mm behind our ASIS "
+        "and it rotates the hip externally (−6.9 mm, against gait2392's own +6.2 mm); so "
+        "placed it arises at the ASIS (4 mm behind, 8 mm above it) and rotates internally. "
+        "Its end at the knee is placed by the whole-femur fit (the proximal refinement was "
+        "fitted only to 110 mm below the hip).",
+        "",
+        "What the literature is clear about (Neumann 2010; Dostal et al. 1986): gluteus "
+        "maximus extends the hip and rotates it externally, its upper fibres abduct and its "
+        "lower fibres adduct; tensor fasciae latae flexes, abducts and rotates internally "
+        "(with a short lever: Dostal's line +0.5 mm, gait2392's own +6.2 mm at 0°). Ours "
+        "does each of these on both sides (tests/test_actions.py). Right hip, mm (+ flexes / "
+        "abducts / rotates internally); Dostal's line is recomputed from Dostal & Andrews "
+        "(1981)'s coordinates, one line for the whole gluteus maximus, so the same numbers "
+        "stand beside each of our three compartments; the 1986 table gives the whole "
+        "gluteus maximus at 0° only:",
+        "",
+        "| Muscle | Action | Flexion | Ours | Dostal's line | Dostal 1986 table |",
+        "|---|---|---|---|---|---|",
+    ]
+    for m in added:
+        for action in ("flexion", "abduction", "rotation"):
+            for f in FLEXIONS_DEG:
+                line = dostal.get((m, f), {}).get(action)
+                ref = table.get(action) if f == 0 and m.startswith("gluteus_maximus") else None
+                cells = [_num(line[0]) if line else "—", _num(ref) if ref is not None else "—"]
+                lines.append(
+                    f"| {LABELS[m]} | {action} | {f}° | {_num(ours[m, action, f])} "
+                    f"| {cells[0]} | {cells[1]} |"
+                )
+    lines += [
+        "",
+        "Where ours and Dostal's line part: Dostal's single line runs from the sacrum to the "
+        "gluteal tuberosity, nearest our middle compartment; our superior compartment "
+        "abducts (the upper fibres do) where that line adducts a little, and our compartments "
+        "wrap the back of the trochanter, which a straight line does not. No cadaver moment "
+        "arms per compartment of gluteus maximus or for tensor fasciae latae were found "
+        "(Blemker & Delp 2005 modelled gluteus maximus in 3D, but no digitisation of its "
+        "bands was available to us; Arnold et al. 2010 was looked for without usable "
+        "numbers), so these rows are checked against the straight-line model and the signs "
+        "only.",
+        "",
+    ]
+    return lines
 
 
 def _clearance_section() -> list[str]:

@@ -21,10 +21,12 @@ def change(muscle: str, side: str = "right", **values) -> float:
     return float(MODEL.solve(pose, moment_arms=False).change_mm[KEYS.index(f"{side}.{muscle}")])
 
 
-def test_fourteen_paths_with_positive_rest_lengths():
+def test_every_path_with_a_positive_rest_length():
     assert KEYS == tuple(f"{s}.{m}" for s in ("right", "left") for m in MUSCLES)
     rest = MODEL.muscles.rest_lengths
-    assert (rest > 30).all() and (rest < 250).all()
+    # tensor fasciae latae runs on to the knee; every other path ends near the trochanter
+    short = [i for i, k in enumerate(KEYS) if "tensor_fasciae_latae" not in k]
+    assert (rest > 30).all() and (rest[short] < 250).all() and (rest < 600).all()
     assert np.allclose(MODEL.solve(Pose()).change_mm, 0.0, atol=1e-9)
 
 
@@ -105,9 +107,10 @@ def test_left_and_right_are_mirror_images():
         }
     )
     pct = MODEL.solve(pose).change_pct
-    right, left = pct[:7], pct[7:]
+    n = len(MUSCLES)
+    right, left = pct[:n], pct[n:]
     assert np.allclose(right, left, atol=1.0)  # mean pelvis is only nearly symmetric
-    assert np.allclose(MODEL.muscles.rest_lengths[:7], MODEL.muscles.rest_lengths[7:], rtol=0.05)
+    assert np.allclose(MODEL.muscles.rest_lengths[:n], MODEL.muscles.rest_lengths[n:], rtol=0.05)
 
 
 def test_moment_arms_match_finite_differences_and_signs():

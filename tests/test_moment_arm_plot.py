@@ -12,7 +12,7 @@ from PIL import Image
 
 from hipviz.cli import main
 from hipviz.core.model import HipModel
-from hipviz.core.muscles import MUSCLES
+from hipviz.core.muscles import GROUPS
 from hipviz.core.pose import Pose
 from hipviz.io.model_files import load_model
 from hipviz.render.length_plot import CURRENT_LINE_GID, CURRENT_TEXT_GID, MARKER_GID_PREFIX
@@ -23,7 +23,7 @@ from hipviz.render.moment_arm_plot import (
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
-GLUTEAL = [m for m in MUSCLES if m.startswith("gluteus_")]
+GLUTEAL = [*GROUPS["gluteus_medius"], *GROUPS["gluteus_minimus"]]
 
 
 MODEL = load_model()

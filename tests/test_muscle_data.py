@@ -13,18 +13,12 @@ import numpy as np
 import pytest
 
 from hipviz.build.build_muscles import closest_point, segment_hits, winding_number
+from hipviz.core.muscles import MUSCLES as CORE_MUSCLES
 from hipviz.io.meshes import default_mesh_dir, load_bones, load_landmarks
 
 DATA = Path(__file__).resolve().parents[1] / "hipviz" / "data" / "muscles.json"
-MUSCLES = {
-    "gluteus_medius_anterior",
-    "gluteus_medius_middle",
-    "gluteus_medius_posterior",
-    "gluteus_minimus_anterior",
-    "gluteus_minimus_middle",
-    "gluteus_minimus_posterior",
-    "piriformis",
-}
+#: every muscle the app knows must be in the data file, no more and no less
+MUSCLES = set(CORE_MUSCLES)
 PELVIS_PARTS = ("pelvis_right", "pelvis_left", "sacrum")
 
 
@@ -62,10 +56,10 @@ def _ray_hits(p: np.ndarray, direction: np.ndarray, mesh: tuple) -> int:
     return len(segment_hits(p, p + 300.0 * np.asarray(direction, dtype=float), *mesh))
 
 
-def test_fourteen_paths_with_exact_names(data):
+def test_both_sides_of_every_muscle_with_exact_names(data):
     assert data["format"] == 1
     keys = [(m["muscle"], m["side"]) for m in data["muscles"]]
-    assert len(keys) == 14
+    assert len(keys) == 2 * len(CORE_MUSCLES) == 22
     assert set(keys) == {(m, s) for m in MUSCLES for s in ("left", "right")}
     assert keys == sorted(keys)
     for key in ("sources", "method", "source_evaluation", "registration_rms_mm", "adjustments"):
@@ -168,3 +162,32 @@ def test_gluteus_medius_origins_on_outer_ilium(data, bones, landmarks):
             # outer face of the iliac wing: bone medially, none laterally
             assert _ray_hits(origin, [0.0, 0.0, lateral], bones[part]) == 0
             assert _ray_hits(origin, [0.0, 0.0, -lateral], bones[part]) > 0
+
+
+def test_gluteus_maximus_runs_from_behind_the_pelvis_past_the_trochanter(data, bones, landmarks):
+    for side in ("right", "left"):
+        hip, gt = landmarks[side]["hip_centre"], landmarks[side]["greater_trochanter"]
+        for part in ("superior", "middle", "inferior"):
+            m = _paths(data)[(f"gluteus_maximus_{part}", side)]
+            origin = _world(m["points"][0], side, landmarks)
+            insertion = _world(m["points"][-1], side, landmarks)
+            # origin on the back of the pelvis (ilium behind the PSIS line, sacrum), well
+            # behind the hip; insertion on the femur below the trochanter (gluteal tuberosity)
+            assert origin[0] < hip[0] - 60.0, (part, side, origin)
+            assert _nearest_part(origin, PELVIS_PARTS, bones)[1] <= 3.0
+            assert insertion[1] < gt[1] - 40.0, (part, side, insertion)
+        # the compartments are stacked from the iliac crest down to the sacrum
+        heights = [
+            _world(_paths(data)[(f"gluteus_maximus_{p}", side)]["points"][0], side, landmarks)[1]
+            for p in ("superior", "middle", "inferior")
+        ]
+        assert heights == sorted(heights, reverse=True)
+
+
+def test_tensor_fasciae_latae_from_the_asis_to_the_lateral_knee(data, landmarks):
+    for side in ("right", "left"):
+        m = _paths(data)[("tensor_fasciae_latae", side)]
+        origin = _world(m["points"][0], side, landmarks)
+        end = _world(m["points"][-1], side, landmarks)
+        assert np.linalg.norm(origin - landmarks[side]["asis"]) <= 20.0
+        assert np.linalg.norm(end - landmarks[side]["lateral_epicondyle"]) <= 40.0

@@ -13,19 +13,12 @@ from pathlib import Path
 import pytest
 
 from hipviz.cli import main
+from hipviz.core.muscles import MUSCLES
 from hipviz.formatting import number
 
 ROOT = Path(__file__).resolve().parents[1]
 
-NAMES = {
-    "gluteus_medius_anterior",
-    "gluteus_medius_middle",
-    "gluteus_medius_posterior",
-    "gluteus_minimus_anterior",
-    "gluteus_minimus_middle",
-    "gluteus_minimus_posterior",
-    "piriformis",
-}
+NAMES = set(MUSCLES)
 
 
 def run(capsys, *args):
@@ -43,7 +36,7 @@ def test_json_report_has_pose_and_every_path(capsys):
     assert data["pose"]["right.hip_abduction_deg"] > 5  # superior GT = abduction
     rows = data["muscles"]
     assert {r["muscle"] for r in rows} == NAMES and {r["side"] for r in rows} == {"left", "right"}
-    assert len(rows) == 14
+    assert len(rows) == 2 * len(MUSCLES)
     piri = next(r for r in rows if r["muscle"] == "piriformis" and r["side"] == "right")
     assert piri["change_mm"] < 0 and piri["change_pct"] < 0  # superior GT shortens piriformis
     assert piri["length_mm"] == pytest.approx(piri["rest_length_mm"] + piri["change_mm"], abs=0.002)
@@ -55,7 +48,7 @@ def test_csv_and_table_formats(capsys):
     code, out, _ = run(capsys, "--set", "left.gt_anterior_mm=-5", "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert len(rows) == 14
+    assert len(rows) == 2 * len(MUSCLES)
     assert list(rows[0])[:6] == [
         "muscle",
         "side",
@@ -120,7 +113,7 @@ def test_console_script_runs_as_a_process():
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.count("\n") == 15
+    assert proc.stdout.count("\n") == 1 + 2 * len(MUSCLES)  # heading, every path
 
 
 HUGE = "1" + "0" * 309

@@ -22,6 +22,7 @@ from hipviz.io.scene import (
     ALL_PATHS,
     BACKGROUNDS,
     COLOUR_BY,
+    DEFAULT_PATHS,
     VIEWS,
     Camera,
     Display,
@@ -470,6 +471,17 @@ MOMENT_ARM_CLAIMS = [
     ("09_abductors", "right.gluteus_minimus_posterior", "abduction", 43),
     ("09_abductors", "right.gluteus_medius_posterior", "abduction", 32),
     ("09_abductors", "right.piriformis", "abduction", 19),
+    ("13_gluteus_maximus", "right.gluteus_maximus_superior", "abduction", 23),
+    ("13_gluteus_maximus", "right.gluteus_maximus_middle", "abduction", 6),
+    ("13_gluteus_maximus", "right.gluteus_maximus_inferior", "abduction", -54),
+    ("13_gluteus_maximus", "right.gluteus_maximus_superior", "flexion", -40),
+    ("13_gluteus_maximus", "right.gluteus_maximus_middle", "flexion", -63),
+    ("13_gluteus_maximus", "right.gluteus_maximus_inferior", "flexion", -75),
+    ("14_tensor_fasciae_latae", "right.tensor_fasciae_latae", "flexion", 43),
+    ("14_tensor_fasciae_latae", "right.gluteus_minimus_anterior", "flexion", 8),
+    ("14_tensor_fasciae_latae", "right.gluteus_medius_anterior", "flexion", -4),
+    ("14_tensor_fasciae_latae", "right.tensor_fasciae_latae", "abduction", 43),
+    ("14_tensor_fasciae_latae", "right.tensor_fasciae_latae", "rotation", 3),
 ]
 
 
@@ -488,6 +500,8 @@ def test_the_teaching_set_is_shipped():
         "10_piriformis_stretch",
         "11_posterior_gluteus_medius_stretch",
         "12_release_positions",
+        "13_gluteus_maximus",
+        "14_tensor_fasciae_latae",
     ]
     for path in SHIPPED:
         scene = read_scene(path)
@@ -515,6 +529,16 @@ def test_the_teaching_cases_pose_what_their_titles_say():
     assert {"right.piriformis", "left.piriformis"} <= set(job.display.muscles)
     abductors = s["09_abductors"]
     assert abductors.pose == Pose() and abductors.display.colour_by == "moment_arm_abduction"
+    # the muscles hidden by default, shown by the scenes about them
+    maximus = s["13_gluteus_maximus"]
+    assert maximus.display.colour_by == "moment_arm_abduction"
+    assert {
+        f"{side}.gluteus_maximus_{p}"
+        for side in ("right", "left")
+        for p in ("superior", "middle", "inferior")
+    } <= set(maximus.display.muscles)
+    tfl = s["14_tensor_fasciae_latae"]
+    assert {"right.tensor_fasciae_latae", "left.tensor_fasciae_latae"} <= set(tfl.display.muscles)
 
 
 @pytest.mark.parametrize("stem, key, pct", CLAIMS)
@@ -541,7 +565,9 @@ def test_gt_superior_shortening_matches_a_hand_estimate():
     neutral = model.muscles.polylines(model.solve(Pose()).transforms)
     estimate, got = {}, {}
     for path, line in zip(model.muscles.paths, neutral, strict=True):
-        if path.side != "right":
+        # the paths the scene shows (gluteus maximus and tensor fasciae latae, hidden, run
+        # on past the trochanter, and the lower gluteus maximus is lengthened)
+        if path.side != "right" or path.key not in scene.display.muscles:
             continue
         on_femur = sum(b.startswith("femur") for b in path.bodies)  # the path's last points
         first = len(line) - on_femur
@@ -1011,7 +1037,11 @@ def test_the_quoted_contrasts_show_in_the_scenes_colours():
     checked = []
     for stem, claims in by_scene.items():
         scene = read_scene(ROOT / "scenes" / f"{stem}.toml")
-        if scene.display.colour_by != "length" or scene.display.muscles == ALL_PATHS:
+        # a scene that shows every muscle (all, or the default set) is not about these
+        if scene.display.colour_by != "length" or scene.display.muscles in (
+            ALL_PATHS,
+            DEFAULT_PATHS,
+        ):
             continue
         limit = scene.display.colour_range_pct
         shown = [(k, p) for k, p in claims if k in scene.display.muscles]

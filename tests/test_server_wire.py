@@ -222,3 +222,34 @@ def test_a_lead_is_packed_once_and_every_page_gets_the_same_bytes():
         finally:
             for page in pages:
                 page.close()
+
+
+def test_the_classroom_carries_gluteus_maximus_and_tfl():
+    """Students get every path's numbers, may ask for the new muscles' stretch position, and
+    see their lines when a scene shows them (scenes 13 and 14); the default hides them."""
+    from hipviz.core.muscles import HIDDEN_BY_DEFAULT
+    from hipviz.io.scene import read_scene
+    from hipviz.web.classroom import Classroom
+
+    root = Path(__file__).resolve().parents[1] / "scenes"
+    scenes = [
+        (p.stem, read_scene(root / f"{p.stem}.toml"))
+        for p in (root / "01_neutral.toml", root / "13_gluteus_maximus.toml")
+    ]
+    room = Classroom(load_model(), scenes)
+    neutral, maximus = room.open_scene(0), room.open_scene(1)
+    keys = {f"{r['side']}.{r['muscle']}" for r in neutral["rows"]}
+    assert {f"{s}.{m}" for s in ("right", "left") for m in HIDDEN_BY_DEFAULT} <= keys
+
+    # scene 13 draws its six gluteus maximus paths; the neutral scene none of them
+    def lines(update) -> int:  # the VTK cell array: count, ids..., count, ids...
+        cells, i = 0, 0
+        flat = update["muscles"]["lines"]
+        while i < len(flat):
+            cells, i = cells + 1, i + 1 + flat[i]
+        return cells
+
+    assert lines(maximus) == 6 and lines(neutral) == 14
+    found = room.position("gluteus_maximus_inferior", "right", "lengthen", PAGE_POSE)
+    assert found["position"]["key"] == "right.gluteus_maximus_inferior"
+    assert found["position"]["change_mm"] > 0

@@ -10,6 +10,7 @@ import pytest
 import pyvista as pv
 
 from hipviz.build.clearance import Clearance
+from hipviz.core.muscles import GROUPS
 from hipviz.io.meshes import load_bones, load_landmarks
 from hipviz.io.model_files import load_model
 from hipviz.io.scene import Overlay, Scene, SceneError, parse_scene, read_scene, write_scene
@@ -57,8 +58,10 @@ def test_the_data_cites_its_source_and_every_region_is_placed(points):
     data = load_trigger_point_data()
     assert "Travell" in data["source"] and "Trigger Point Manual" in data["source"]
     assert [tp.id for tp in points] == list(trigger_point_ids())
-    assert len(points) == 2 * 7
-    assert {tp.muscle for tp in points} == {"gluteus_medius", "gluteus_minimus", "piriformis"}
+    assert len(points) == 2 * len(data["regions"]) == 2 * 11
+    # every muscle the app draws has its regions (gluteus maximus and TFL included)
+    assert {tp.muscle for tp in points} == set(GROUPS)
+    assert "Gluteus Maximus" in data["source"] and "Tensor Fasciae Latae" in data["source"]
 
 
 def test_every_region_sits_just_outside_its_bone(points, bones):
@@ -102,6 +105,19 @@ def test_regions_sit_where_the_maps_put_them_against_the_landmarks(points):
         assert d("piriformis_trp1", "greater_trochanter") < d(
             "piriformis_trp2", "greater_trochanter"
         )
+        # gluteus maximus: TrP1 high by the sacrum (near the PSIS), TrP2 just above the
+        # ischial tuberosity, TrP3 lowest and most medial, on the sacrum
+        assert d("gluteus_maximus_trp1", "psis") < 30.0
+        assert d("gluteus_maximus_trp2", "ischial_tuberosity") < d(
+            "gluteus_maximus_trp1", "ischial_tuberosity"
+        )
+        assert d("gluteus_maximus_trp2", "ischial_tuberosity") < 40.0
+        assert at[f"{side}.gluteus_maximus_trp2"][1] > lm[side]["ischial_tuberosity"][1]
+        trp3 = at[f"{side}.gluteus_maximus_trp3"]
+        assert abs(trp3[2]) < abs(at[f"{side}.gluteus_maximus_trp1"][2])  # nearer the midline
+        # tensor fasciae latae: at the front corner, just below the ASIS
+        assert d("tensor_fasciae_latae_trp", "asis") < 30.0
+        assert at[f"{side}.tensor_fasciae_latae_trp"][1] < lm[side]["asis"][1]
         sacrum = np.asarray(lm["sacrum"]["sacral_plateau"])
         assert np.linalg.norm(at[f"{side}.piriformis_trp2"] - sacrum) < np.linalg.norm(
             at[f"{side}.piriformis_trp1"] - sacrum

@@ -209,3 +209,28 @@ def test_where_to_put_the_hip_quotes_the_flip_and_the_stretch_ranking(model):
     assert "Agrees: adduction from 90° flexion lengthens it most" in text
     page = (Path(__file__).resolve().parents[1] / "docs" / "validation.md").read_text()
     assert text in page
+
+
+def test_the_page_gives_gluteus_maximus_and_tfl_their_sources_and_levers(model):
+    from hipviz.core.muscles import GROUPS
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "validation.md").read_text()
+    section = page.split("## Gluteus maximus and tensor fasciae latae\n", 1)[1].split("\n## ", 1)[0]
+    ours = V.right_values(model, ("flexion", "abduction", "rotation"))
+    lines = V.straight_line_model_values(V.load_literature())
+    for muscle in GROUPS["gluteus_maximus"] + GROUPS["tensor_fasciae_latae"]:
+        label = V.LABELS[muscle]
+        # which source each compartment was carried from, and why
+        chosen = next(ln for ln in section.splitlines() if ln.startswith(f"* {label}: "))
+        assert chosen.split(": ", 1)[1].startswith(("gait2392", "Rajagopal")), chosen
+        assert "largest site move" in chosen
+        # every lever beside Dostal's straight line, at 0, 45 and 90 deg
+        for action in ("flexion", "abduction", "rotation"):
+            for f in (0, 45, 90):
+                row = (
+                    f"| {label} | {action} | {f}° | {V._num(ours[muscle, action, f])} "
+                    f"| {V._num(lines[muscle, f][action][0])} |"
+                )
+                assert row in section, row
+    # Dostal's own table for the whole gluteus maximus at 0 deg: extension 46 mm
+    assert "| Gluteus maximus, middle part | flexion | 0° |" in section and "| −46.0 |" in section

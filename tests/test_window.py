@@ -11,6 +11,7 @@ from PyQt5.QtGui import QMouseEvent
 from PyQt5.QtWidgets import QApplication, QMessageBox, QStyle, QStyleOptionSlider
 
 from hipviz.core.model import HipModel
+from hipviz.core.muscles import MUSCLES
 from hipviz.core.pose import Pose
 from hipviz.formatting import number
 from hipviz.gui import app
@@ -21,6 +22,7 @@ from hipviz.render.colours import DEFAULT_LIMIT_PCT, colour_for_change
 from hipviz.render.export import FigureOptions, FigureRenderer
 from hipviz.render.projection import world_to_display
 from hipviz.render.views import VIEWS, camera_position
+from hipviz.state import DEFAULT_PATHS
 
 pytestmark = pytest.mark.gui
 
@@ -370,11 +372,13 @@ def test_table_sorts_copies_and_exports(window, qtbot, tmp_path):
         assert float(row[7]) == pytest.approx(float(row[4]) - float(row[1]), abs=0.11)
     table.copy_button.click()
     copied = QApplication.clipboard().text().splitlines()
-    assert copied[0].startswith("Muscle\t") and len(copied) == 8
+    assert copied[0].startswith("Muscle\t") and len(copied) == 1 + len(MUSCLES)
     path = tmp_path / "lengths.csv"
     table.export_csv(path)
     lines = path.read_text().splitlines()
-    assert lines[0].split(",")[:2] == ["muscle", "right_length_mm"] and len(lines) == 8
+    assert lines[0].split(",")[:2] == ["muscle", "right_length_mm"] and len(lines) == 1 + len(
+        MUSCLES
+    )
 
 
 def test_scene_file_sets_pose_view_and_display(window, qtbot, tmp_path):
@@ -477,7 +481,9 @@ def test_a_scene_without_attachments_hides_them_in_the_window_and_in_its_figure(
         }
     window.apply_scene(replace(window.current_scene(), display=Display()))
     assert window.display.attachments_check.isChecked()
-    assert window.scene.muscles.attachments.point_data["scale"].all()
+    # both ends of every path shown (gluteus maximus and tensor fasciae latae start hidden)
+    scale = window.scene.muscles.attachments.point_data["scale"]
+    assert (scale > 0).sum() == 2 * len(DEFAULT_PATHS)
 
 
 def test_gt_controls_say_what_a_gt_move_means_at_this_flexion(window, qtbot):
@@ -508,3 +514,32 @@ def test_crests_say_what_they_do_and_femurs_stop_at_contact(window, qtbot):
         assert label.isVisible(), side
         assert "thighs would pass through each other" in label.text()
     assert solution.reasons["right"][0] in window.controls.reason_labels["right"].text()
+
+
+def test_gluteus_maximus_and_tfl_start_hidden_and_one_click_shows_them(window, qtbot):
+    from hipviz.core.muscles import HIDDEN_BY_DEFAULT
+    from hipviz.state import DEFAULT_PATHS
+
+    display, muscles = window.display, window.scene.muscles
+    hidden = [f"{side}.{m}" for side in ("right", "left") for m in HIDDEN_BY_DEFAULT]
+    assert len(hidden) == 8 and not any(muscles.is_visible(k) for k in hidden)
+    assert all(muscles.is_visible(k) for k in DEFAULT_PATHS)
+    # the table lists them all the same
+    names = {window.table.model.item(r, 0).text() for r in range(window.table.model.rowCount())}
+    assert {"Gluteus maximus, inferior fibres", "Tensor fasciae latae"} <= names
+    box = display.more_check
+    assert box.text().replace("&&", "&") == "Gluteus maximus & Tensor fasciae latae"
+    box.ensurePolished()
+    # one click (on the box's own check mark) shows both sides of all four paths
+    qtbot.mouseClick(box, Qt.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert box.isChecked() and all(muscles.is_visible(k) for k in hidden)
+    assert all(muscles.is_visible(k) for k in DEFAULT_PATHS)  # the rest stay
+    assert display.group_items["gluteus_maximus"].checkState(0) == Qt.Checked
+    assert display.muscle_items["tensor_fasciae_latae"].checkState(0) == Qt.Checked
+    # unticking one part in the tree unticks the one-click box; a click hides them again
+    display.set_muscle_shown("gluteus_maximus_middle", False)
+    assert not box.isChecked()
+    box.setChecked(True)
+    qtbot.mouseClick(box, Qt.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert not any(muscles.is_visible(k) for k in hidden)
+    assert all(muscles.is_visible(k) for k in DEFAULT_PATHS)

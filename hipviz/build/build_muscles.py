@@ -38,7 +38,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from hipviz.build import gait2392, myosim
-from hipviz.core.muscles import MUSCLES
+from hipviz.core.muscles import GROUPS, MUSCLES
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,10 @@ SEED = 20240601
 PELVIS_LANDMARKS = ("hip_centre", "asis", "psis", "pubic_symphysis")
 #: the femur fit is refined on its proximal part, down to this far below the hip centre, mm
 FEMUR_REGION_MM = 110.0
+#: femoral sites farther than this below the hip centre (mm; near the knee: the band of
+#: tensor fasciae latae) are placed with the whole-femur fit, not the proximal refinement,
+#: which was fitted down to FEMUR_REGION_MM only and leaves the knee ~10 mm off our bone
+DISTAL_FEMUR_MM = 250.0
 FEMUR_LANDMARKS = (
     "femoral_head_centre",
     "greater_trochanter",
@@ -97,14 +101,25 @@ SOURCES = {
 CARRIED = MUSCLES
 #: site moves closer than this (mm) are a tie between the sources
 TIE_MM = 1.0
-#: what the literature is clear about at neutral (Neumann 2010; Delp et al. 1999):
-#: muscle -> (action, sign) the carried path must show, beyond 5 mm
+#: what the literature is clear about at neutral (Neumann 2010; Delp et al. 1999; Dostal et
+#: al. 1986): muscle -> (action, sign) the carried path must show, beyond 5 mm. Every part
+#: of gluteus medius and minimus and piriformis abducts; gluteus maximus extends and
+#: rotates externally, its upper fibres abduct and its lower ones adduct (its middle ones
+#: lie near the axis, so no abduction sign is asked of them); tensor fasciae latae flexes
+#: and abducts (it rotates internally too, but with a lever of a few mm, so no sign is
+#: asked of its rotation at the source choice; the app's tests check it).
 CLEAR_ACTIONS = {
-    "gluteus_medius_anterior": (("rotation", +1),),
-    "gluteus_minimus_anterior": (("rotation", +1),),
-    "gluteus_medius_posterior": (("rotation", -1),),
-    "gluteus_minimus_posterior": (("rotation", -1),),
-    "piriformis": (("rotation", -1),),
+    "gluteus_medius_anterior": (("abduction", +1), ("rotation", +1)),
+    "gluteus_medius_middle": (("abduction", +1),),
+    "gluteus_medius_posterior": (("abduction", +1), ("rotation", -1)),
+    "gluteus_minimus_anterior": (("abduction", +1), ("rotation", +1)),
+    "gluteus_minimus_middle": (("abduction", +1),),
+    "gluteus_minimus_posterior": (("abduction", +1), ("rotation", -1)),
+    "piriformis": (("abduction", +1), ("rotation", -1)),
+    "gluteus_maximus_superior": (("abduction", +1), ("flexion", -1), ("rotation", -1)),
+    "gluteus_maximus_middle": (("flexion", -1), ("rotation", -1)),
+    "gluteus_maximus_inferior": (("abduction", -1), ("flexion", -1), ("rotation", -1)),
+    "tensor_fasciae_latae": (("flexion", +1), ("abduction", +1)),
 }
 
 
@@ -115,11 +130,20 @@ FLIP_WITH_FLEXION = ("gluteus_medius_posterior", "gluteus_minimus_posterior", "p
 
 def _acts_as_literature(row: dict) -> bool:
     arms = row["carried_moment_arms_mm"]
-    clear = (("abduction", +1), *CLEAR_ACTIONS.get(row["muscle"], ()))
+    clear = CLEAR_ACTIONS[row["muscle"]]
     flips = row["muscle"] not in FLIP_WITH_FLEXION or row["carried_rotation_at_90_deg_mm"] > 5.0
     # a line through bone in the neutral pose is no faithful carry either
     clear_of_bone = row["neutral_depth_in_bone_mm"] <= 0.5
-    return clear_of_bone and flips and all(sign * arms[action] > 5.0 for action, sign in clear)
+    # nor one that crosses the midline: a right path must stay right of the plane its left
+    # twin mirrors it in, or the two cross (gait2392's lowest gluteus maximus origin,
+    # 6 mm right of its own midline, lands 6 mm left of ours through the frame change)
+    own_side = row.get("nearest_midline_mm", 1.0) > 0.0
+    return (
+        clear_of_bone
+        and own_side
+        and flips
+        and all(sign * arms[action] > 5.0 for action, sign in clear)
+    )
 
 
 def _off_literature(row: dict) -> float:
@@ -138,10 +162,10 @@ def _off_literature(row: dict) -> float:
 def choose_sources(evaluation: list[dict]) -> dict[str, tuple[str, str]]:
     """Per muscle: the source to carry and why, from :func:`evaluate_sources`.
 
-    Of the sources whose carried path acts as the literature is clear it should (every
-    gluteal part an abductor; anterior fibres internal, posterior fibres and piriformis
-    external rotators of the straight hip and internal ones at 90 deg flexion) and whose
-    line is clear of bone at neutral, the one whose sites needed the least moving
+    Of the sources whose carried path acts as the literature is clear it should
+    (:data:`CLEAR_ACTIONS`; posterior fibres and piriformis internal rotators at 90 deg
+    flexion) and whose line is clear of bone at neutral and on its own side of the
+    midline, the one whose sites needed the least moving
     to sit on our bones is the more faithful carry. A tie (within :data:`TIE_MM`) goes to
     the one nearer the literature model the validation page compares with.
     """
@@ -169,12 +193,21 @@ def choose_sources(evaluation: list[dict]) -> dict[str, tuple[str, str]]:
             why = "its sites needed less moving to sit on our bones"
         else:
             other = next(r for r in both if r is not best)
-            why = (
-                "only its carried path is clear of bone at neutral and acts as the literature "
-                "says (the other: "
-                + ", ".join(f"{k} {v:+.1f}" for k, v in other["carried_moment_arms_mm"].items())
-                + " mm)"
-            )
+            if other.get("nearest_midline_mm", 1.0) <= 0.0 and _acts_as_literature(
+                {**other, "nearest_midline_mm": 1.0}
+            ):
+                why = (
+                    "only its carried path stays on its own side of the midline (the other's "
+                    f"origin lands {-other['nearest_midline_mm']:.1f} mm across it, so the "
+                    "right and left paths would cross)"
+                )
+            else:
+                why = (
+                    "only its carried path is clear of bone at neutral and acts as the "
+                    "literature says (the other: "
+                    + ", ".join(f"{k} {v:+.1f}" for k, v in other["carried_moment_arms_mm"].items())
+                    + " mm)"
+                )
         moves = ", ".join(
             f"{'gait2392' if r['source'] == 'gait2392' else 'Rajagopal'} "
             f"{r['largest_site_move_mm']:.1f} mm"
@@ -201,7 +234,18 @@ def choose_sources(evaluation: list[dict]) -> dict[str, tuple[str, str]]:
 #: attachment areas, 8-9 mm anterior of the surface correspondence. Piriformis keeps the
 #: pelvis's registration: its origin on the sacrum is far from the hip axis (it would
 #: move 17 mm), and its rotation leverage is the same either way (-30 / -32 mm).
-JOINT_RELATION = tuple(m for m in MUSCLES if m.startswith("gluteus_"))
+#: Gluteus maximus keeps the pelvis's registration for the same reason as piriformis: its
+#: origins (posterior ilium, sacrum, coccyx) lie 90-150 mm behind the hip, where the
+#: 11.6 deg would move them 20-30 mm off the bone they arise from, and its actions are
+#: those of the literature either way. Tensor fasciae latae takes the joint relation, as
+#: the gluteal compartments do: by the pelvis's registration its origin lands 39 mm behind
+#: our ASIS (the source puts it 31 mm behind its own) and it rotates the hip externally
+#: (-6.9 mm, against gait2392's own +6.2 mm and the literature's internal rotator); in the
+#: joint relation it arises at the ASIS itself (4 mm behind, 8 mm above), still within its
+#: attachment (ASIS and the anterior outer lip of the crest), and rotates internally.
+JOINT_RELATION = (
+    GROUPS["gluteus_medius"] + GROUPS["gluteus_minimus"] + GROUPS["tensor_fasciae_latae"]
+)
 #: source body -> the myo-sim bone parts its sites may sit on
 BODY_PARTS = {"pelvis": PELVIS_PARTS, "femur_r": ("femur_right",)}
 METHOD = (
@@ -215,7 +259,9 @@ METHOD = (
     f"{ICP_ITERATIONS} more on the proximal femur, down to {FEMUR_REGION_MM:g} mm below the "
     "hip centre, where the muscles attach). Pelvic sites kept their place relative to the "
     "source model's hip centre (rotated and scaled with the pelvis, about our hip centre), "
-    "femoral sites mapped with the femur; origins and insertions were moved to the closest "
+    "femoral sites mapped with the femur (those more than "
+    f"{DISTAL_FEMUR_MM:g} mm below the hip centre, at the knee, with the whole-femur fit); "
+    "origins and insertions were moved to the closest "
     f"hipviz bone surface point with a compatible normal and set {OUTWARD_OFFSET_MM:g} mm "
     "outside along the surface normal (each move is listed under adjustments); via points "
     "kept their mapped position (pushed out of bone if inside). The left paths are the "
@@ -706,6 +752,7 @@ def register_bone(
             report["parts"][name]["regional_icp"] = surface_rms(
                 tf_region, s.vertices, s.faces, *t, SEED + 200 + k
             )
+        report["whole_bone_transform"] = tf
         tf = tf_region
     report["scale"] = tf.scale
     log.info(
@@ -802,6 +849,9 @@ def _carry(path, hip_src: np.ndarray, ctx: dict) -> tuple[np.ndarray, list[dict]
             p = hip + pelvis.scale * pelvis.rotate((site.position - hip_src)[None])[0]
         else:
             p = tf.apply(site.position[None])[0]
+            if p[1] < hip[1] - DISTAL_FEMUR_MM:  # near the knee: the whole-femur fit
+                tf = transforms[f"{site.body}_whole"]
+                p = tf.apply(site.position[None])[0]
         if role == "via":
             inside = [n for n in PARTS if winding_number(p[None], *target[n])[0] > 0.5]
             if inside:
@@ -886,6 +936,7 @@ def _context(mesh_dir: Path) -> dict:
         dst,
         region_min_y=float(landmarks["right"]["hip_centre"][1]) - FEMUR_REGION_MM,
     )
+    transforms["femur_r_whole"] = registration["femur_right"].pop("whole_bone_transform")
     hip = {s: np.asarray(landmarks[s]["hip_centre"], dtype=float) for s in sides}
     registration["pelvis"]["hip_centre_offset_mm"] = {
         "right": float(
@@ -994,6 +1045,8 @@ def evaluate_sources(ctx: dict) -> list[dict]:
                     ),
                     "largest_site_move_mm": max(a["moved_mm"] for a in adjustments),
                     "neutral_depth_in_bone_mm": _r(_depth_in_bone(world, ctx["target"])),
+                    # lateral distance of the path's most medial point from the midline
+                    "nearest_midline_mm": _r(world[:, 2].min()),
                 }
             )
     return rows

@@ -24,12 +24,24 @@ MUSCLES = (
     "gluteus_minimus_middle",
     "gluteus_minimus_posterior",
     "piriformis",
+    "gluteus_maximus_superior",
+    "gluteus_maximus_middle",
+    "gluteus_maximus_inferior",
+    "tensor_fasciae_latae",
 )
 GROUPS = {
     "gluteus_medius": MUSCLES[0:3],
     "gluteus_minimus": MUSCLES[3:6],
-    "piriformis": MUSCLES[6:],
+    "piriformis": MUSCLES[6:7],
+    "gluteus_maximus": MUSCLES[7:10],
+    "tensor_fasciae_latae": MUSCLES[10:],
 }
+#: muscles drawn only when asked for (one click in the Display panel, or a scene's list):
+#: gluteus maximus lies over gluteus medius, minimus and piriformis in the posterior view
+#: and runs on down the femur, tensor fasciae latae down to the knee; with them the lines the
+#: source texts reason about (medius, minimus, piriformis at the trochanter) are hard to
+#: follow. They are always in the tables, plots and reports.
+HIDDEN_BY_DEFAULT = GROUPS["gluteus_maximus"] + GROUPS["tensor_fasciae_latae"]
 BODIES = ("pelvis", "femur_right", "femur_left")
 
 

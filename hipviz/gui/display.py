@@ -27,7 +27,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from hipviz.core.muscles import GROUPS
+from hipviz.core.muscles import GROUPS, HIDDEN_BY_DEFAULT
 from hipviz.core.pose import SIDES
 from hipviz.gui.overlay_panel import OverlayPanel
 from hipviz.io.scene import MOMENT_ARM_RANGE_MM
@@ -225,6 +225,16 @@ class DisplayPanel(QWidget):
     def _tree_box(self) -> QGroupBox:
         box = QGroupBox("Show")
         layout = QVBoxLayout(box)
+        # one click for the muscles hidden by default (they crowd the deep hip's lines)
+        self.more_check = QCheckBox(
+            " && ".join(GROUP_LABELS[g] for g in GROUPS if GROUPS[g][0] in HIDDEN_BY_DEFAULT)
+        )
+        self.more_check.setToolTip(
+            "Show gluteus maximus (superior, middle and inferior parts) and tensor fasciae "
+            "latae on both sides; hidden at first because they lie over the deep hip's muscles"
+        )
+        self.more_check.toggled.connect(self.set_superficial_shown)
+        layout.addWidget(self.more_check)
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
         self.tree.setToolTip("Show or hide a muscle (both sides) or a whole group")
@@ -326,6 +336,8 @@ class DisplayPanel(QWidget):
         if "muscles" in names:
             if not self._tree_editing:
                 self.sync_tree()
+            else:  # the tree is being ticked by hand: only the one-click box follows now
+                self._sync_more_check()
             self.visibility_changed.emit()
         if names - {"muscles"}:
             self._sync_widgets(names)
@@ -338,6 +350,7 @@ class DisplayPanel(QWidget):
     def sync_tree(self) -> None:
         """Tick the tree from the state (a muscle shown on one side only is partly ticked)."""
         shown_paths = set(self.state.muscles)
+        self._sync_more_check()
         blocked = self.tree.blockSignals(True)
         try:
             for muscle, item in self.muscle_items.items():
@@ -352,6 +365,15 @@ class DisplayPanel(QWidget):
                 item.setCheckState(0, state)
         finally:
             self.tree.blockSignals(blocked)
+
+    def _sync_more_check(self) -> None:
+        """Tick the one-click box when every hidden-by-default path is shown."""
+        shown = set(self.state.muscles)
+        was = self.more_check.blockSignals(True)
+        self.more_check.setChecked(
+            all(f"{side}.{m}" in shown for side in SIDES for m in HIDDEN_BY_DEFAULT)
+        )
+        self.more_check.blockSignals(was)
 
     def _sync_widgets(self, names: frozenset[str] | set[str] = NAMES) -> None:
         """Set the widgets of ``names`` (all but the tree by default) from the state (a
@@ -432,6 +454,13 @@ class DisplayPanel(QWidget):
     def set_muscle_shown(self, muscle: str, shown: bool) -> None:
         """Tick or untick one muscle (both sides), as a user would."""
         self.muscle_items[muscle].setCheckState(0, Qt.Checked if shown else Qt.Unchecked)
+
+    def set_superficial_shown(self, shown: bool) -> None:
+        """Show or hide gluteus maximus and tensor fasciae latae, both sides, in one step
+        (:data:`hipviz.core.muscles.HIDDEN_BY_DEFAULT`); the other muscles stay as they are."""
+        paths = {f"{side}.{m}" for side in SIDES for m in HIDDEN_BY_DEFAULT}
+        current = set(self.state.muscles)
+        self.state.update(muscles=tuple(current | paths if shown else current - paths))
 
     def set_group_shown(self, group: str, shown: bool) -> None:
         """Tick or untick a whole group (medius, minimus, piriformis)."""

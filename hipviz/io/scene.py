@@ -19,7 +19,7 @@ opening one can only ever change what is on screen. Example::
     view = "posterior"
 
     [display]
-    muscles = ["right.piriformis", "left.piriformis"]   # or "all"
+    muscles = ["right.piriformis", "left.piriformis"]   # or "all", or "default"
     colour_range_pct = 10.0
     bone_opacity = 1.0
     labels = true                 # landmark names
@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from hipviz.core.caption import SceneText, caption_for
-from hipviz.core.muscles import MUSCLES
+from hipviz.core.muscles import HIDDEN_BY_DEFAULT, MUSCLES
 from hipviz.core.pose import POSE_KEYS, RANGES, SIDES, Pose, PoseError, check_value
 from hipviz.io.safe_save import SaveError, save_text
 from hipviz.io.toml_limits import too_complex
@@ -70,6 +70,11 @@ COLOUR_MAPS = ("cool-warm",)
 #: (hipviz.render.colours.COLOUR_SCALES says how each is drawn)
 COLOUR_BY = ("length", "moment_arm_rotation", "moment_arm_abduction", "moment_arm_flexion")
 ALL_PATHS = tuple(f"{s}.{m}" for s in SIDES for m in MUSCLES)
+#: ``muscles = "default"``: every path but those hidden by default (gluteus maximus and
+#: tensor fasciae latae, :data:`hipviz.core.muscles.HIDDEN_BY_DEFAULT`)
+DEFAULT_PATHS = tuple(k for k in ALL_PATHS if k.split(".")[1] not in HIDDEN_BY_DEFAULT)
+#: the words a scene may give instead of a list of paths
+MUSCLE_SETS = {"all": ALL_PATHS, "default": DEFAULT_PATHS}
 #: longest title and caption, characters (a title is one line on a figure)
 TITLE_MAX = 200
 CAPTION_MAX = 2000
@@ -106,7 +111,7 @@ class Camera:
 class Display:
     """How the scene is drawn."""
 
-    muscles: tuple[str, ...] = ALL_PATHS
+    muscles: tuple[str, ...] = DEFAULT_PATHS
     colour_map: str = "cool-warm"
     colour_range_pct: float = 10.0
     bone_opacity: float = 1.0
@@ -268,21 +273,21 @@ def parse_scene(text: str, source: str = "<scene>") -> Scene:
     disp = check.table(data, "display")
     names = {f.name for f in fields(Display)}
     check.keys(disp, "display", names)
-    muscles = disp.get("muscles", "all")
-    if isinstance(muscles, str) and muscles == "all":
-        muscles = ALL_PATHS
+    muscles = disp.get("muscles", "default")
+    if isinstance(muscles, str) and muscles in MUSCLE_SETS:
+        muscles = MUSCLE_SETS[muscles]
     elif isinstance(muscles, list) and all(isinstance(m, str) for m in muscles):
         unknown = [m for m in muscles if m not in ALL_PATHS]
         if unknown:
             raise SceneError(
                 f"{source}: display.muscles: unknown path {_show(unknown[0])}; "
-                f"allowed: 'all' or a list of SIDE.MUSCLE with SIDE in "
+                f"allowed: 'all', 'default' or a list of SIDE.MUSCLE with SIDE in "
                 f"{', '.join(SIDES)} and MUSCLE in {', '.join(MUSCLES)}"
             )
         muscles = tuple(m for m in ALL_PATHS if m in muscles)
     else:
         raise SceneError(
-            f"{source}: display.muscles: must be 'all' or a list of path names "
+            f"{source}: display.muscles: must be 'all', 'default' or a list of path names "
             f'such as ["right.piriformis", "left.piriformis"]'
         )
     display = Display(
@@ -457,8 +462,8 @@ def format_scene(scene: Scene) -> str:
     lines += [f"{k} = {_toml(v)}" for k, v in asdict(scene.camera).items() if v is not None]
     lines += ["", "[display]"]
     for k, v in asdict(scene.display).items():
-        if k == "muscles" and tuple(v) == ALL_PATHS:
-            v = "all"
+        if k == "muscles":
+            v = next((word for word, paths in MUSCLE_SETS.items() if tuple(v) == paths), v)
         if v is None:  # TOML has no "nothing": a key left out is the default
             continue
         lines.append(f"{k} = {_toml(v)}")

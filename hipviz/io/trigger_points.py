@@ -46,6 +46,11 @@ REGION_KEYS = (
 )
 
 
+#: the bone a region may lie on: that side's hemipelvis or femur, or the sacrum (one for both
+#: sides; the lowest gluteus maximus fibres arise from it)
+REGION_BONES = ("pelvis", "femur", "sacrum")
+
+
 class TriggerPointError(ValueError):
     """A trigger-point data file that cannot be used; names the file, the region and the key."""
 
@@ -133,8 +138,10 @@ def load_trigger_point_data(path: Path | None = None) -> dict:
             )
         if not 0.0 <= float(region["fraction"]) <= 1.0:
             raise TriggerPointError(f"{where}.fraction: must be 0 (origin) to 1 (insertion)")
-        if region["bone"] not in ("pelvis", "femur"):
-            raise TriggerPointError(f"{where}.bone: must be 'pelvis' or 'femur'")
+        if region["bone"] not in REGION_BONES:
+            raise TriggerPointError(
+                f"{where}.bone: must be one of {', '.join(repr(b) for b in REGION_BONES)}"
+            )
         if not 2.0 <= float(region["radius_mm"]) <= 20.0:
             raise TriggerPointError(f"{where}.radius_mm: must be 2 to 20 mm")
     if not seen:
@@ -207,7 +214,7 @@ def build_trigger_points(
     for side in SIDES:
         for region in data["regions"]:
             seed = point_along(lines[f"{side}.{region['path']}"], region["fraction"])
-            bone = f"{region['bone']}_{side}"
+            bone = "sacrum" if region["bone"] == "sacrum" else f"{region['bone']}_{side}"
             surface, face_normal = closest_on_surface(
                 bones[bone].vertices, bones[bone].faces, seed[None]
             )
@@ -217,7 +224,7 @@ def build_trigger_points(
             normal = direction / length if length > 1e-6 else face_normal[0]
             if normal @ face_normal[0] < 0:  # the seed was inside the bone: go out instead
                 normal = face_normal[0]
-            body = "pelvis" if region["bone"] == "pelvis" else f"femur_{side}"
+            body = f"femur_{side}" if region["bone"] == "femur" else "pelvis"
             out.append(
                 TriggerPoint(
                     id=f"{side}.{region['id']}",

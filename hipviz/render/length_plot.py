@@ -44,8 +44,10 @@ log = logging.getLogger(__name__)
 
 #: samples over a control's range
 N_SAMPLES = 101
-#: muscle -> line colour; ``None``: the theme's ink colour. CIELAB hues 88-95 deg (gold)
-#: and 205-232 deg (teal), at least 45 deg from the view's map ends (39, 140, 284, 325 deg)
+#: muscle -> line colour; ``None``: the theme's ink colour. CIELAB hues 88-95 deg (gold),
+#: 189 deg (sea green) and 205-232 deg (teal), at least 45 deg from the view's map ends (39,
+#: 140, 284, 325 deg); gluteus maximus in near-neutral warm greys (chroma 7-8, hue 89-90),
+#: so no hue of its own is read as one of the view's meanings
 MUSCLE_COLOURS: dict[str, str | None] = {
     "gluteus_medius_anterior": "#DFC745",  # light gold, L* 80
     "gluteus_medius_middle": "#B19325",  # gold, L* 62
@@ -54,6 +56,10 @@ MUSCLE_COLOURS: dict[str, str | None] = {
     "gluteus_minimus_middle": "#0096A8",  # teal, L* 57
     "gluteus_minimus_posterior": "#006B84",  # dark teal, L* 42
     "piriformis": None,
+    "gluteus_maximus_superior": "#CCC6BA",  # light warm grey, L* 80
+    "gluteus_maximus_middle": "#969084",  # warm grey, L* 60
+    "gluteus_maximus_inferior": "#635D51",  # dark warm grey, L* 40
+    "tensor_fasciae_latae": "#00ABA2",  # sea green, L* 63
 }
 SIDE_STYLES = {"right": "-", "left": (0, (5, 2.5))}
 SIDE_NAMES = SIDE_LABELS
