@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from hipviz.core.fibres import Surface
 from hipviz.core.model import HipModel
 from hipviz.io.femur_contact import load_femur_pair
-from hipviz.io.meshes import load_landmarks
+from hipviz.io.meshes import BONE_BODIES, load_bones, load_landmarks
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,20 @@ def model_from_landmarks(
     landmarks: dict[str, dict], mesh_dir: Path | None = None, muscles_path: Path | None = None
 ) -> HipModel:
     """The model of landmarks already read, with the femur contact check of ``mesh_dir``'s
-    femurs (read when the thighs first come close)."""
+    femurs (read when the thighs first come close) and its bones' surfaces for the fibre
+    fans (read when the fibres are first needed)."""
     return HipModel.from_landmarks(
-        landmarks, muscles_path, femurs=lambda: load_femur_pair(mesh_dir)
+        landmarks,
+        muscles_path,
+        femurs=lambda: load_femur_pair(mesh_dir),
+        surfaces=lambda: bone_surfaces(mesh_dir),
     )
+
+
+def bone_surfaces(mesh_dir: Path | None = None) -> dict[str, Surface]:
+    """Each body's bone surface (its meshes together) in the neutral frame, for placing the
+    fibres' ends on bone."""
+    meshes: dict[str, list] = {}
+    for name, bone in load_bones(mesh_dir).items():
+        meshes.setdefault(BONE_BODIES[name], []).append((bone.vertices, bone.faces))
+    return {body: Surface.from_meshes(parts) for body, parts in meshes.items()}

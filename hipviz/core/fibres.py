@@ -1,0 +1,378 @@
+"""Fibre fans: each muscle drawn and measured as many fibres across its attachment areas.
+
+A compartment's path (``muscles.json``) is the **central fibre** of its fan, exactly: the
+same points and wraps, so its length, change and moment arms are the compartment's numbers
+in the table and the report. The other fibres spread across the muscle's origin and
+insertion footprints:
+
+- a muscle of several compartments (gluteus medius: anterior, middle, posterior) is one
+  fan: fibre ``j`` of compartment ``i`` sits at fan position ``t = i + (j - c) / n``
+  (``n`` fibres a compartment, ``c`` the central one), its points interpolated linearly
+  between compartment ``i`` and its neighbour (extrapolated a little beyond the first and
+  last compartments), wrap centres and radii too, so each fibre keeps the compartments'
+  via points and wrapping rules;
+- a muscle of one compartment (piriformis) spreads its origin and insertion across the
+  bone surface, perpendicular to the line of action, by a width per end
+  (:data:`SPREAD_MM`); its via points and wraps stay the compartment's.
+
+Given the bone surfaces, interpolated points near bone are put back at the height above the
+surface their compartments have (origins and insertions 1 mm), so the ends lie on the bone.
+Pure numpy; the surfaces come as arrays.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from hipviz.core.muscles import GROUPS, MusclePath, MuscleSet, Wrap
+
+log = logging.getLogger(__name__)
+
+#: fibres in each compartment's fan (odd, so one is the compartment's own path)
+FIBRES_PER_COMPARTMENT = 5
+#: footprint width of a one-compartment muscle, mm, across its line of action:
+#: (origin, insertion); piriformis arises from the 2nd-4th anterior sacral segments
+#: (about 3 cm) and inserts by a narrow tendon on the top of the greater trochanter
+SPREAD_MM = (30.0, 8.0)
+#: half-width of the ray along which a fibre's end is put onto the bone, mm
+RAY_MM = 2.5
+#: points closer to bone than this (mm) are kept at their interpolated height above it
+NEAR_BONE_MM = 6.0
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A bone surface in the neutral frame, for placing fibre ends on it.
+
+    Attributes
+    ----------
+    vertices : (n, 3) float
+        mm.
+    normals : (n, 3) float
+        Unit outward vertex normals.
+    """
+
+    vertices: np.ndarray
+    normals: np.ndarray
+
+    @classmethod
+    def from_meshes(cls, meshes: list[tuple[np.ndarray, np.ndarray]]) -> Surface:
+        """One surface of several triangle meshes ``(vertices (n, 3), faces (m, 3) int)``."""
+        verts = [np.asarray(v, float) for v, _ in meshes]
+        normals = [
+            vertex_normals(v, np.asarray(f, int)) for v, (_, f) in zip(verts, meshes, strict=True)
+        ]
+        return cls(np.vstack(verts), np.vstack(normals))
+
+    def nearest(
+        self, points: np.ndarray, facing: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For points (k, 3): the point on the surface below each, the surface normal there,
+        and the height above it (mm, negative inside).
+
+        Without ``facing``: the nearest vertex's tangent plane. With ``facing`` (k, 3),
+        the way the bone should face there: the outermost vertex (along ``facing``)
+        within :data:`RAY_MM` of the line through the point along ``facing`` whose normal
+        is within 70 deg of it, so the point moves only along ``facing`` and lands on the
+        side of a thin plate (the iliac wing) it belongs to.
+        """
+        points = np.atleast_2d(points)
+        if facing is None:
+            d2 = (
+                (points * points).sum(1)[:, None]
+                - 2 * points @ self.vertices.T
+                + (self.vertices * self.vertices).sum(1)[None, :]
+            )
+            nearest = np.argmin(d2, axis=1)
+            v, n = self.vertices[nearest], self.normals[nearest]
+            height = ((points - v) * n).sum(1)
+            return points - height[:, None] * n, n, height
+        facing = np.atleast_2d(facing)
+        facing = facing / np.linalg.norm(facing, axis=1, keepdims=True)
+        feet, normals, heights = [], [], []
+        for p, f in zip(points, facing, strict=True):
+            rel = self.vertices - p
+            along = rel @ f
+            off = np.sqrt(np.maximum((rel * rel).sum(1) - along**2, 0.0))
+            ok = (off < RAY_MM) & (self.normals @ f > 0.34) & (np.abs(along) < 40.0)
+            if not ok.any():  # nothing under it along the ray: the nearest vertex
+                foot, n, h = self.nearest(p)
+                feet.append(foot[0])
+                normals.append(n[0])
+                heights.append(h[0])
+                continue
+            best = np.flatnonzero(ok)[np.argmax(along[ok])]
+            feet.append(p + along[best] * f)
+            normals.append(f)
+            heights.append(-along[best])
+        return np.array(feet), np.array(normals), np.array(heights)
+
+
+def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Area-weighted unit vertex normals (n, 3) of a triangle mesh (outward winding)."""
+    a, b, c = (vertices[faces[:, k]] for k in range(3))
+    face_n = np.cross(b - a, c - a)
+    normals = np.zeros_like(vertices)
+    for k in range(3):
+        np.add.at(normals, faces[:, k], face_n)
+    length = np.linalg.norm(normals, axis=1, keepdims=True)
+    return normals / np.where(length > 0, length, 1.0)
+
+
+@dataclass(frozen=True)
+class Fibre:
+    """Where one fibre sits in its fan.
+
+    Attributes
+    ----------
+    key : str
+        ``side.muscle.j``: its compartment's key and its index ``j`` (0 = the fan's
+        anterior / superior edge of the compartment).
+    compartment : int
+        Index of its compartment among the paths the fans were made of.
+    position : float
+        Fan position: the compartment's index in its muscle (0, 1, 2) plus the fibre's
+        offset (-0.4 .. 0.4); across a one-compartment muscle, -0.5 .. 0.5.
+    central : bool
+        It is the compartment's own path.
+    """
+
+    key: str
+    compartment: int
+    position: float
+    central: bool
+
+
+def muscle_of(compartment: str) -> str:
+    """The muscle (a key of :data:`~hipviz.core.muscles.GROUPS`) a compartment belongs to."""
+    for group, members in GROUPS.items():
+        if compartment in members:
+            return group
+    return compartment
+
+
+class FibreSet:
+    """Every compartment's fan of fibres, evaluated together.
+
+    Parameters
+    ----------
+    paths : tuple of MusclePath
+        The compartments (``MuscleSet.paths``); each becomes its fan's central fibre.
+    surfaces : dict body -> Surface, optional
+        Bone surfaces (neutral frame) to put the interpolated ends on.
+    per_compartment : int, default: :data:`FIBRES_PER_COMPARTMENT`
+        Odd.
+    """
+
+    def __init__(
+        self,
+        paths: tuple[MusclePath, ...],
+        surfaces: dict[str, Surface] | None = None,
+        per_compartment: int = FIBRES_PER_COMPARTMENT,
+    ):
+        if per_compartment < 1 or per_compartment % 2 == 0:
+            raise ValueError(f"fibres per compartment must be odd, got {per_compartment}")
+        self.compartments = tuple(paths)
+        self.compartment_keys = tuple(p.key for p in paths)
+        fibres, paths_out = fan_paths(paths, surfaces, per_compartment)
+        self.fibres = tuple(fibres)
+        self.keys = tuple(f.key for f in fibres)
+        #: (n_fibres,) int: each fibre's compartment
+        self.owner = np.array([f.compartment for f in fibres], dtype=int)
+        #: (n_compartments,) int: each compartment's central fibre
+        self.central = np.array(
+            [
+                next(i for i, f in enumerate(fibres) if f.central and f.compartment == c)
+                for c in range(len(paths))
+            ],
+            dtype=int,
+        )
+        self.muscles = MuscleSet(tuple(paths_out))
+        self.paths = self.muscles.paths
+        self.rest_lengths = self.muscles.rest_lengths
+
+    def __len__(self) -> int:
+        return len(self.fibres)
+
+    def lengths(self, transforms: dict[str, np.ndarray]) -> np.ndarray:
+        """Fibre lengths, mm: (..., n_fibres)."""
+        return self.muscles.lengths(transforms)
+
+    def polylines(self, transforms: dict[str, np.ndarray], samples: int = 12) -> list[np.ndarray]:
+        """Each fibre as drawn (see :meth:`MuscleSet.polylines`)."""
+        return self.muscles.polylines(transforms, samples)
+
+    def ends(self) -> dict[tuple[str, str, str], tuple[str, np.ndarray]]:
+        """Each muscle's fibre ends: ``(side, muscle, "origin" | "insertion")`` -> (body,
+        (k, 3) neutral-frame points, mm), the fan's ends in fan order."""
+        out: dict = {}
+        for path in self.paths:
+            muscle = muscle_of(path.muscle)
+            for end, i in (("origin", 0), ("insertion", -1)):
+                body, points = out.setdefault((path.side, muscle, end), (path.bodies[i], []))
+                points.append(path.points[i])
+        return {k: (b, np.array(p)) for k, (b, p) in out.items()}
+
+
+def fan_paths(
+    paths: tuple[MusclePath, ...],
+    surfaces: dict[str, Surface] | None = None,
+    per_compartment: int = FIBRES_PER_COMPARTMENT,
+) -> tuple[list[Fibre], list[MusclePath]]:
+    """The fibres of every compartment in ``paths`` (see the module's description).
+
+    Returns the fibres' descriptions and their paths, compartment by compartment (in the
+    order of ``paths``), each compartment's fibres in fan order.
+    """
+    index = {(p.side, p.muscle): i for i, p in enumerate(paths)}
+    centre = per_compartment // 2
+    fibres: list[Fibre] = []
+    out: list[MusclePath] = []
+    for c, path in enumerate(paths):
+        group = muscle_of(path.muscle)
+        members = [m for m in GROUPS.get(group, (path.muscle,)) if (path.side, m) in index]
+        chain = [paths[index[(path.side, m)]] for m in members]
+        k = members.index(path.muscle)
+        for j in range(per_compartment):
+            offset = (j - centre) / per_compartment
+            if j == centre:
+                fibre_path = path
+            elif len(chain) > 1:
+                fibre_path = _interpolated(chain, k, k + offset, surfaces)
+            else:
+                offset = (j - centre) / max(2 * centre, 1)  # -0.5 .. 0.5 across the width
+                fibre_path = _spread(path, offset, surfaces)
+            fibres.append(Fibre(f"{path.key}.{j}", c, k + offset, j == centre))
+            out.append(fibre_path)
+    return fibres, out
+
+
+def _same_shape(a: MusclePath, b: MusclePath) -> bool:
+    return a.bodies == b.bodies
+
+
+def _interpolated(
+    chain: list[MusclePath], own: int, t: float, surfaces: dict[str, Surface] | None
+) -> MusclePath:
+    """Compartment ``own``'s fibre at fan position ``t`` between the chain's compartments."""
+    i = int(np.clip(np.floor(t), 0, len(chain) - 2))
+    f = t - i
+    a, b = chain[i], chain[i + 1]
+    base = chain[own]
+    points = base.points.copy()
+    if _same_shape(a, b) and _same_shape(a, base):
+        points = (1 - f) * a.points + f * b.points
+        heights = _heights(surfaces, a, b, f)
+        mask = np.ones(len(points), bool)
+    else:  # different via points: only the ends move across the fan
+        for idx in (0, -1):
+            points[idx] = (1 - f) * a.points[idx] + f * b.points[idx]
+        heights = _heights(surfaces, a, b, f, ends_only=True)
+        mask = np.zeros(len(points), bool)
+        mask[[0, -1]] = True
+    points = _onto_surface(points, base.bodies, heights, mask, surfaces)
+    wraps = []
+    for w in base.wraps:
+        wa, wb = _matching_wrap(a, w), _matching_wrap(b, w)
+        if wa is not None and wb is not None:
+            w = replace(
+                w,
+                centre=(1 - f) * wa.centre + f * wb.centre,
+                radius=float(max((1 - f) * wa.radius + f * wb.radius, 1.0)),
+            )
+        wraps.append(w)
+    return replace(base, points=points, wraps=tuple(wraps))
+
+
+def _matching_wrap(path: MusclePath, wrap: Wrap) -> Wrap | None:
+    for w in path.wraps:
+        if w.segment == wrap.segment and w.body == wrap.body:
+            return w
+    return None
+
+
+def _heights(
+    surfaces: dict[str, Surface] | None,
+    a: MusclePath,
+    b: MusclePath,
+    f: float,
+    ends_only: bool = False,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each point's height above bone and the way its bone faces, interpolated between
+    ``a`` and ``b`` ((k,) NaN where either is not near bone, or for via points when only
+    the ends move; (k, 3))."""
+    if surfaces is None:
+        return None
+    last_a, last_b = len(a.points) - 1, len(b.points) - 1
+    pairs = [(0, 0), (last_a, last_b)] if ends_only else [(i, i) for i in range(len(a.points))]
+    ha, na = _height_of(surfaces, a, [i for i, _ in pairs])
+    hb, nb = _height_of(surfaces, b, [i for _, i in pairs])
+    near = (np.abs(ha) < NEAR_BONE_MM) & (np.abs(hb) < NEAR_BONE_MM)
+    heights = np.full(len(a.points), np.nan)
+    facing = np.zeros((len(a.points), 3))
+    where = [i for i, _ in pairs]
+    heights[where] = np.where(near, (1 - f) * ha + f * hb, np.nan)
+    facing[where] = (1 - f) * na + f * nb
+    return heights, facing
+
+
+def _height_of(
+    surfaces: dict[str, Surface], path: MusclePath, idx: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    heights, normals = np.full(len(idx), np.inf), np.zeros((len(idx), 3))
+    for n, i in enumerate(idx):
+        surface = surfaces.get(path.bodies[i])
+        if surface is not None:
+            _, normal, height = surface.nearest(path.points[i])
+            heights[n], normals[n] = height[0], normal[0]
+    return heights, normals
+
+
+def _onto_surface(
+    points: np.ndarray,
+    bodies: tuple[str, ...],
+    heights: tuple[np.ndarray, np.ndarray] | None,
+    mask: np.ndarray,
+    surfaces: dict[str, Surface] | None,
+) -> np.ndarray:
+    """Points near bone put at their interpolated height above the surface below them
+    (on the side of the bone their compartments' points face)."""
+    if surfaces is None or heights is None:
+        return points
+    height, facing = heights
+    points = points.copy()
+    for i in np.flatnonzero(mask & np.isfinite(height)):
+        surface = surfaces.get(bodies[i])
+        if surface is None:
+            continue
+        foot, normal, _ = surface.nearest(points[i], facing[i])
+        points[i] = foot[0] + height[i] * normal[0]
+    return points
+
+
+def _spread(path: MusclePath, offset: float, surfaces: dict[str, Surface] | None) -> MusclePath:
+    """A one-compartment muscle's fibre: its ends moved ``offset`` of the footprint width
+    across the line of action, on the bone surface; via points and wraps unchanged."""
+    points = path.points.copy()
+    for (idx, inward), width in zip(((0, 1), (-1, -2)), SPREAD_MM, strict=True):
+        p = path.points[idx]
+        along = path.points[inward] - p
+        surface = surfaces.get(path.bodies[idx]) if surfaces is not None else None
+        if surface is not None:
+            _, normal, height = surface.nearest(p)
+            normal, height = normal[0], float(height[0])
+        else:  # no surface: spread in the plane the line of action makes with anterior
+            normal, height = np.array([1.0, 0.0, 0.0]), None
+        across = np.cross(along, normal)
+        if np.linalg.norm(across) < 1e-9:
+            across = np.cross(along, [0.0, 1.0, 0.0])
+        across /= np.linalg.norm(across)
+        moved = p + offset * width * across
+        if surface is not None:
+            foot, n, _ = surface.nearest(moved, normal)
+            moved = foot[0] + height * n[0]
+        points[idx] = moved
+    return replace(path, points=points)
