@@ -22,8 +22,10 @@ Pure numpy; the surfaces come as arrays.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, replace
+from importlib import resources
 
 import numpy as np
 
@@ -37,6 +39,9 @@ FIBRES_PER_COMPARTMENT = 5
 #: (origin, insertion); piriformis arises from the 2nd-4th anterior sacral segments
 #: (about 3 cm) and inserts by a narrow tendon on the top of the greater trochanter
 SPREAD_MM = (30.0, 8.0)
+#: fibre spacing beyond a muscle's first and last compartments, a fraction of the spacing
+#: between compartments (there the fibres are extrapolated)
+EDGE_SPACING = 0.5
 #: half-width of the ray along which a fibre's end is put onto the bone, mm
 RAY_MM = 2.5
 #: points closer to bone than this (mm) are kept at their interpolated height above it
@@ -135,7 +140,8 @@ class Fibre:
         Index of its compartment among the paths the fans were made of.
     position : float
         Fan position: the compartment's index in its muscle (0, 1, 2) plus the fibre's
-        offset (-0.4 .. 0.4); across a one-compartment muscle, -0.5 .. 0.5.
+        offset (-0.4 .. 0.4 between compartments, half that beyond the first and last);
+        across a one-compartment muscle, -0.5 .. 0.5 of its footprint width.
     central : bool
         It is the compartment's own path.
     """
@@ -238,6 +244,10 @@ def fan_paths(
         k = members.index(path.muscle)
         for j in range(per_compartment):
             offset = (j - centre) / per_compartment
+            if not 0 <= k + offset <= len(chain) - 1:
+                # beyond the first or last compartment nothing guides the path: half the
+                # spacing there, so the fan's edge stays near what the data show
+                offset *= EDGE_SPACING
             if j == centre:
                 fibre_path = path
             elif len(chain) > 1:
@@ -376,3 +386,32 @@ def _spread(path: MusclePath, offset: float, surfaces: dict[str, Surface] | None
             moved = foot[0] + height * n[0]
         points[idx] = moved
     return replace(path, points=points)
+
+
+def load_pcsa(data: dict | None = None) -> dict[str, float]:
+    """Each muscle's physiological cross-sectional area, cm^2 (``muscle_size.json``)."""
+    if data is None:
+        text = resources.files("hipviz.data").joinpath("muscle_size.json").read_text()
+        data = json.loads(text)
+    return {k: float(v) for k, v in data["pcsa_cm2"].items()}
+
+
+def radius_scale(fibres: FibreSet, pcsa: dict[str, float] | None = None) -> np.ndarray:
+    """Each fibre's tube radius as a fraction of the largest, (n_fibres,) float.
+
+    A muscle's fibres share one radius, chosen so the bundle's total cross-section is
+    proportional to the muscle's PCSA: fibre area = PCSA / (the muscle's fibres on one side).
+    """
+    pcsa = load_pcsa() if pcsa is None else pcsa
+    fallback = float(np.median(list(pcsa.values())))
+    muscles = [muscle_of(fibres.compartments[c].muscle) for c in fibres.owner]
+    sides = [fibres.compartments[c].side for c in fibres.owner]
+    counts: dict[tuple[str, str], int] = {}
+    for key in zip(sides, muscles, strict=True):
+        counts[key] = counts.get(key, 0) + 1
+    for m in sorted(set(muscles) - set(pcsa)):
+        log.warning("muscle_size.json has no PCSA for %s: drawn with the median", m)
+    area = np.array(
+        [pcsa.get(m, fallback) / counts[s, m] for s, m in zip(sides, muscles, strict=True)]
+    )
+    return np.sqrt(area / area.max())

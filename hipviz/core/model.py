@@ -220,6 +220,7 @@ class HipModel:
         self.contact = contact
         self._surfaces = surfaces
         self._fibres: FibreSet | None = None
+        self._fibre_values: tuple[Solution, FibreValues] | None = None  # the last asked for
         self._pose = Pose()
         self._solution: Solution | None = None
         self._subscribers: list[Callable[[Solution], None]] = []
@@ -260,13 +261,22 @@ class HipModel:
     def fibre_values(self, solution: Solution, moment_arms: bool = True) -> FibreValues:
         """Every fibre's lengths (and moment arms, computed when first read) in the pose of
         ``solution``."""
+        cached = self._fibre_values
+        if (
+            cached is not None
+            and cached[0] is solution
+            and (isinstance(cached[1].moment_arms_mm, MomentArms) or not moment_arms)
+        ):
+            return cached[1]
         fibres = self.fibres
         lengths = fibres.lengths(solution.transforms)
         arms: Mapping[str, np.ndarray] = {}
         if moment_arms:
             pelvis, angles = solution.transforms["pelvis"], solution.angles_deg
             arms = MomentArms(lambda: self._moment_arms(pelvis, angles, fibres.muscles))
-        return FibreValues(fibres, lengths, fibres.rest_lengths, arms)
+        values = FibreValues(fibres, lengths, fibres.rest_lengths, arms)
+        self._fibre_values = (solution, values)
+        return values
 
     # --- state -----------------------------------------------------------------------------
     @property

@@ -14,13 +14,14 @@ from vtkmodules.vtkCommonSystem import vtkTimerLog
 from vtkmodules.vtkFiltersCore import vtkQuadricDecimation
 from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 
+from hipviz.core.fibres import radius_scale
 from hipviz.core.pose import Pose
 from hipviz.io.figure_files import png_bytes, write_atomically
 from hipviz.io.meshes import BONE_BODIES, Bone
 from hipviz.io.model_files import load_model
 from hipviz.render.colours import COLOUR_SCALES, DEFAULT_LIMIT_PCT
 from hipviz.render.landmarks import LandmarkLabels
-from hipviz.render.muscle_layer import MuscleLayer
+from hipviz.render.muscle_layer import ARC_SAMPLES, CORNER_MM, MuscleLayer
 from hipviz.render.overlay import OverlayLayer  # trigger points, self-care ball
 from hipviz.render.views import DEFAULT_VIEW, VIEWS, camera_position
 from hipviz.state import NAMES, DisplayState
@@ -173,12 +174,16 @@ class HipScene:
         )
         if model is not None:
             solution = model.solution
+            fibres = model.fibres
             self.muscles = MuscleLayer(
                 plotter,
                 solution.keys,
-                model.muscles.polylines(solution.transforms),
-                solution.change_pct,
+                self._fibre_lines(solution),
+                model.fibre_values(solution).change_pct,
                 colour_limit_pct,
+                owner=fibres.owner,
+                central=fibres.central,
+                radius_scale=radius_scale(fibres),
             )
             self.update(solution, render=False)
             subscribe_weakly(model, self.update)
@@ -244,16 +249,21 @@ class HipScene:
                 self.set_bone_transform(name, transform)  # moves one femur, not the pelvis
         if self.muscles is not None and self.model is not None:
             # the moment arms cost a few more poses: only read while they are the colours
-            arms = solution.moment_arms_mm if self.muscles.colour_by != "length" else None
-            self.muscles.update(
-                self.model.muscles.polylines(solution.transforms), solution.change_pct, arms
-            )
+            values = self.model.fibre_values(solution)
+            arms = values.moment_arms_mm if self.muscles.colour_by != "length" else None
+            self.muscles.update(self._fibre_lines(solution), values.change_pct, arms)
         if self.landmarks is not None:
             self.landmarks.update(solution.transforms)
         if self.overlay is not None:  # teaching overlays follow their bones
             self.overlay.update(solution.transforms)
         if render:
             self.render()
+
+    def _fibre_lines(self, solution: Solution) -> list[np.ndarray]:
+        """Every fibre as drawn: wrap arcs sampled densely, via-point corners rounded."""
+        return self.model.fibres.muscles.polylines(
+            solution.transforms, samples=ARC_SAMPLES, corner_mm=CORNER_MM
+        )
 
     @property
     def closed(self) -> bool:
@@ -362,7 +372,7 @@ class HipScene:
                 layer.set_moment_arm_range(s.moment_arm_range_mm)
             if "colour_by" in names and s.colour_by != layer.colour_by:
                 arms = (
-                    self.model.solution.moment_arms_mm
+                    self.model.fibre_values(self.model.solution).moment_arms_mm
                     if s.colour_by != "length" and self.model is not None
                     else None
                 )
