@@ -44,6 +44,9 @@ SPREAD_MM = (30.0, 8.0)
 EDGE_SPACING = 0.5
 #: half-width of the ray along which a fibre's end is put onto the bone, mm
 RAY_MM = 2.5
+#: how far along that ray the surface is looked for, mm: an interpolated end lies within a
+#: few mm of the bone, and a longer reach could land on another bone (the sacrum)
+RAY_REACH_MM = 12.0
 #: points closer to bone than this (mm) are kept at their interpolated height above it
 NEAR_BONE_MM = 6.0
 
@@ -102,7 +105,7 @@ class Surface:
             rel = self.vertices - p
             along = rel @ f
             off = np.sqrt(np.maximum((rel * rel).sum(1) - along**2, 0.0))
-            ok = (off < RAY_MM) & (self.normals @ f > 0.34) & (np.abs(along) < 40.0)
+            ok = (off < RAY_MM) & (self.normals @ f > 0.34) & (np.abs(along) < RAY_REACH_MM)
             if not ok.any():  # nothing under it along the ray: the nearest vertex
                 foot, n, h = self.nearest(p)
                 feet.append(foot[0])
@@ -415,3 +418,48 @@ def radius_scale(fibres: FibreSet, pcsa: dict[str, float] | None = None) -> np.n
         [pcsa.get(m, fallback) / counts[s, m] for s, m in zip(sides, muscles, strict=True)]
     )
     return np.sqrt(area / area.max())
+
+
+def footprint_faces(
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    ends: np.ndarray,
+    margin_mm: float,
+    normals: np.ndarray | None = None,
+) -> np.ndarray:
+    """Which faces (m,) bool of a bone mesh lie under a muscle's attachment footprint.
+
+    ``ends`` (k, 3): the fibre ends of one muscle at one bone, in fan order (neutral frame,
+    mm). The footprint is the band within ``margin_mm`` of the line through them, on the
+    side of the bone they sit on (a face must face the way the bone faces under the
+    nearest end, so the inner table of the thin iliac wing is left out).
+    """
+    normals = vertex_normals(vertices, faces) if normals is None else normals
+    # the line through the ends, every millimetre
+    ends = np.asarray(ends, float)
+    pieces = [ends[:1]]
+    for a, b in zip(ends[:-1], ends[1:], strict=True):
+        n = max(int(np.ceil(np.linalg.norm(b - a))), 1)
+        pieces.append(a + np.linspace(0.0, 1.0, n + 1)[1:, None] * (b - a))
+    line = np.concatenate(pieces)
+    centroids = vertices[faces].mean(axis=1)
+    lo, hi = line.min(0) - margin_mm, line.max(0) + margin_mm
+    near = np.flatnonzero(((centroids > lo) & (centroids < hi)).all(axis=1))
+    selected = np.zeros(len(faces), dtype=bool)
+    if not len(near):
+        return selected
+    d2 = ((centroids[near, None, :] - line[None, :, :]) ** 2).sum(-1)
+    closest = np.argmin(d2, axis=1)
+    within = d2[np.arange(len(near)), closest] < margin_mm**2
+    # the bone's outward direction under each point of the line: its nearest vertex's normal
+    box = np.flatnonzero(((vertices > lo) & (vertices < hi)).all(axis=1))
+    v2 = ((line[:, None, :] - vertices[None, box, :]) ** 2).sum(-1)
+    facing = normals[box[np.argmin(v2, axis=1)]]
+    face_n = np.cross(
+        vertices[faces[near, 1]] - vertices[faces[near, 0]],
+        vertices[faces[near, 2]] - vertices[faces[near, 0]],
+    )
+    face_n /= np.maximum(np.linalg.norm(face_n, axis=1, keepdims=True), 1e-12)
+    agrees = (face_n * facing[closest]).sum(1) > 0.2
+    selected[near[within & agrees]] = True
+    return selected

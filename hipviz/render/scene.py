@@ -14,12 +14,13 @@ from vtkmodules.vtkCommonSystem import vtkTimerLog
 from vtkmodules.vtkFiltersCore import vtkQuadricDecimation
 from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 
-from hipviz.core.fibres import radius_scale
+from hipviz.core.fibres import muscle_of, radius_scale
 from hipviz.core.pose import Pose
 from hipviz.io.figure_files import png_bytes, write_atomically
 from hipviz.io.meshes import BONE_BODIES, Bone
 from hipviz.io.model_files import load_model
 from hipviz.render.colours import COLOUR_SCALES, DEFAULT_LIMIT_PCT
+from hipviz.render.footprints import FootprintLayer
 from hipviz.render.landmarks import LandmarkLabels
 from hipviz.render.muscle_layer import ARC_SAMPLES, CORNER_MM, MuscleLayer
 from hipviz.render.overlay import OverlayLayer  # trigger points, self-care ball
@@ -165,6 +166,7 @@ class HipScene:
         self._fxaa_when_still = False
         self._watch_camera_drags()
         self.muscles: MuscleLayer | None = None
+        self.footprints: FootprintLayer | None = None
         self.landmarks = LandmarkLabels(plotter, landmarks) if landmarks is not None else None
         # teaching overlays (hipviz/render/overlay.py): built when first shown
         self.overlay = (
@@ -185,6 +187,7 @@ class HipScene:
                 central=fibres.central,
                 radius_scale=radius_scale(fibres),
             )
+            self.footprints = FootprintLayer(plotter, bones, fibres, solution.transforms)
             self.update(solution, render=False)
             subscribe_weakly(model, self.update)
         self._apply(NAMES)  # the whole state, once
@@ -252,6 +255,8 @@ class HipScene:
             values = self.model.fibre_values(solution)
             arms = values.moment_arms_mm if self.muscles.colour_by != "length" else None
             self.muscles.update(self._fibre_lines(solution), values.change_pct, arms)
+        if self.footprints is not None:
+            self.footprints.update(solution.transforms)
         if self.landmarks is not None:
             self.landmarks.update(solution.transforms)
         if self.overlay is not None:  # teaching overlays follow their bones
@@ -385,6 +390,9 @@ class HipScene:
                     layer.set_visible(key, key in shown)
             if "attachments" in names:
                 layer.set_attachments_visible(s.attachments)
+            if self.footprints is not None and names & {"muscles", "attachments"}:
+                shown = {(k.split(".")[0], muscle_of(k.split(".")[1])) for k in s.muscles}
+                self.footprints.set_shown(shown, s.attachments)
             if "legend" in names:
                 layer.set_legend_visible(s.legend)
             if "highlight" in names:
