@@ -44,9 +44,8 @@ SPREAD_MM = (30.0, 8.0)
 EDGE_SPACING = 0.5
 #: half-width of the ray along which a fibre's end is put onto the bone, mm
 RAY_MM = 2.5
-#: how far along that ray the surface is looked for, mm: an interpolated end lies within a
-#: few mm of the bone, and a longer reach could land on another bone (the sacrum)
-RAY_REACH_MM = 12.0
+#: how far along that ray the surface is looked for, mm (on the bone the point is nearest)
+RAY_REACH_MM = 40.0
 #: points closer to bone than this (mm) are kept at their interpolated height above it
 NEAR_BONE_MM = 6.0
 
@@ -61,10 +60,13 @@ class Surface:
         mm.
     normals : (n, 3) float
         Unit outward vertex normals.
+    parts : (n,) int, optional
+        Which mesh (bone) each vertex belongs to.
     """
 
     vertices: np.ndarray
     normals: np.ndarray
+    parts: np.ndarray | None = None
 
     @classmethod
     def from_meshes(cls, meshes: list[tuple[np.ndarray, np.ndarray]]) -> Surface:
@@ -73,7 +75,8 @@ class Surface:
         normals = [
             vertex_normals(v, np.asarray(f, int)) for v, (_, f) in zip(verts, meshes, strict=True)
         ]
-        return cls(np.vstack(verts), np.vstack(normals))
+        parts = np.concatenate([np.full(len(v), i) for i, v in enumerate(verts)])
+        return cls(np.vstack(verts), np.vstack(normals), parts)
 
     def nearest(
         self, points: np.ndarray, facing: np.ndarray | None = None
@@ -106,6 +109,8 @@ class Surface:
             along = rel @ f
             off = np.sqrt(np.maximum((rel * rel).sum(1) - along**2, 0.0))
             ok = (off < RAY_MM) & (self.normals @ f > 0.34) & (np.abs(along) < RAY_REACH_MM)
+            if self.parts is not None:  # on the bone the point is nearest, not the next one
+                ok &= self.parts == self.parts[np.argmin((rel * rel).sum(1))]
             if not ok.any():  # nothing under it along the ray: the nearest vertex
                 foot, n, h = self.nearest(p)
                 feet.append(foot[0])
