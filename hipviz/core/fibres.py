@@ -42,10 +42,8 @@ SPREAD_MM = (30.0, 8.0)
 #: fibre spacing beyond a muscle's first and last compartments, a fraction of the spacing
 #: between compartments (there the fibres are extrapolated)
 EDGE_SPACING = 0.5
-#: half-width of the ray along which a fibre's end is put onto the bone, mm
-RAY_MM = 2.5
-#: how far along that ray the surface is looked for, mm (on the bone the point is nearest)
-RAY_REACH_MM = 40.0
+#: how far from a fibre's interpolated end the bone surface is looked for, mm
+REACH_MM = 40.0
 #: points closer to bone than this (mm) are kept at their interpolated height above it
 NEAR_BONE_MM = 6.0
 
@@ -60,68 +58,82 @@ class Surface:
         mm.
     normals : (n, 3) float
         Unit outward vertex normals.
-    parts : (n,) int, optional
+    faces : (m, 3) int
+        Triangles (outward winding).
+    parts : (n,) int
         Which mesh (bone) each vertex belongs to.
     """
 
     vertices: np.ndarray
     normals: np.ndarray
-    parts: np.ndarray | None = None
+    faces: np.ndarray
+    parts: np.ndarray
 
     @classmethod
     def from_meshes(cls, meshes: list[tuple[np.ndarray, np.ndarray]]) -> Surface:
         """One surface of several triangle meshes ``(vertices (n, 3), faces (m, 3) int)``."""
         verts = [np.asarray(v, float) for v, _ in meshes]
-        normals = [
-            vertex_normals(v, np.asarray(f, int)) for v, (_, f) in zip(verts, meshes, strict=True)
-        ]
+        faces = [np.asarray(f, int) for _, f in meshes]
+        normals = [vertex_normals(v, f) for v, f in zip(verts, faces, strict=True)]
+        offsets = np.cumsum([0] + [len(v) for v in verts[:-1]])
         parts = np.concatenate([np.full(len(v), i) for i, v in enumerate(verts)])
-        return cls(np.vstack(verts), np.vstack(normals), parts)
+        return cls(
+            np.vstack(verts),
+            np.vstack(normals),
+            np.vstack([f + o for f, o in zip(faces, offsets, strict=True)]),
+            parts,
+        )
 
-    def nearest(
-        self, points: np.ndarray, facing: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For points (k, 3): the point on the surface below each, the surface normal there,
-        and the height above it (mm, negative inside).
-
-        Without ``facing``: the nearest vertex's tangent plane. With ``facing`` (k, 3),
-        the way the bone should face there: the outermost vertex (along ``facing``)
-        within :data:`RAY_MM` of the line through the point along ``facing`` whose normal
-        is within 70 deg of it, so the point moves only along ``facing`` and lands on the
-        side of a thin plate (the iliac wing) it belongs to.
-        """
+    def nearest(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For points (k, 3): the point below each on its nearest vertex's tangent plane,
+        that vertex's normal, and the height above the plane (mm, negative inside)."""
         points = np.atleast_2d(points)
-        if facing is None:
-            d2 = (
-                (points * points).sum(1)[:, None]
-                - 2 * points @ self.vertices.T
-                + (self.vertices * self.vertices).sum(1)[None, :]
-            )
-            nearest = np.argmin(d2, axis=1)
-            v, n = self.vertices[nearest], self.normals[nearest]
-            height = ((points - v) * n).sum(1)
-            return points - height[:, None] * n, n, height
-        facing = np.atleast_2d(facing)
-        facing = facing / np.linalg.norm(facing, axis=1, keepdims=True)
-        feet, normals, heights = [], [], []
-        for p, f in zip(points, facing, strict=True):
-            rel = self.vertices - p
-            along = rel @ f
-            off = np.sqrt(np.maximum((rel * rel).sum(1) - along**2, 0.0))
-            ok = (off < RAY_MM) & (self.normals @ f > 0.34) & (np.abs(along) < RAY_REACH_MM)
-            if self.parts is not None:  # on the bone the point is nearest, not the next one
-                ok &= self.parts == self.parts[np.argmin((rel * rel).sum(1))]
-            if not ok.any():  # nothing under it along the ray: the nearest vertex
-                foot, n, h = self.nearest(p)
-                feet.append(foot[0])
-                normals.append(n[0])
-                heights.append(h[0])
-                continue
-            best = np.flatnonzero(ok)[np.argmax(along[ok])]
-            feet.append(p + along[best] * f)
-            normals.append(f)
-            heights.append(-along[best])
-        return np.array(feet), np.array(normals), np.array(heights)
+        d2 = (
+            (points * points).sum(1)[:, None]
+            - 2 * points @ self.vertices.T
+            + (self.vertices * self.vertices).sum(1)[None, :]
+        )
+        nearest = np.argmin(d2, axis=1)
+        v, n = self.vertices[nearest], self.normals[nearest]
+        height = ((points - v) * n).sum(1)
+        return points - height[:, None] * n, n, height
+
+    def below(self, point: np.ndarray, facing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the line through ``point`` along ``facing`` (3,) meets the surface nearest
+        ``point``, on a triangle facing that way (so on the side of a thin plate, the iliac
+        wing, the point belongs to) of the bone the point is nearest; and that triangle's
+        unit normal. Without such a triangle within :data:`REACH_MM`: :meth:`nearest`'s.
+        """
+        f = np.asarray(facing, float) / np.linalg.norm(facing)
+        part = self.parts[np.argmin(((self.vertices - point) ** 2).sum(1))]
+        tri = self.faces[self.parts[self.faces[:, 0]] == part]
+        a, b, c = (self.vertices[tri[:, k]] for k in range(3))
+        n = np.cross(b - a, c - a)
+        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+        # Moller-Trumbore, every triangle at once
+        e1, e2 = b - a, c - a
+        pvec = np.cross(f, e2)
+        det = (e1 * pvec).sum(1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv = 1.0 / det
+            tvec = point - a
+            u = (tvec * pvec).sum(1) * inv
+            qvec = np.cross(tvec, e1)
+            v = (qvec @ f) * inv
+            s = (e2 * qvec).sum(1) * inv
+        hit = (
+            (np.abs(det) > 1e-12)
+            & (u >= 0)
+            & (v >= 0)
+            & (u + v <= 1)
+            & (np.abs(s) < REACH_MM)
+            & (n @ f > 0.2)
+        )
+        if not hit.any():
+            foot, normal, _ = self.nearest(point)
+            return foot[0], normal[0]
+        best = np.flatnonzero(hit)[np.argmin(np.abs(s[hit]))]
+        return point + s[best] * f, n[best]
 
 
 def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -366,8 +378,8 @@ def _onto_surface(
         surface = surfaces.get(bodies[i])
         if surface is None:
             continue
-        foot, normal, _ = surface.nearest(points[i], facing[i])
-        points[i] = foot[0] + height[i] * normal[0]
+        foot, normal = surface.below(points[i], facing[i])
+        points[i] = foot + height[i] * normal
     return points
 
 
@@ -390,8 +402,8 @@ def _spread(path: MusclePath, offset: float, surfaces: dict[str, Surface] | None
         across /= np.linalg.norm(across)
         moved = p + offset * width * across
         if surface is not None:
-            foot, n, _ = surface.nearest(moved, normal)
-            moved = foot[0] + height * n[0]
+            foot, n = surface.below(moved, normal)
+            moved = foot + height * n
         points[idx] = moved
     return replace(path, points=points)
 

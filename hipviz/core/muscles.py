@@ -32,7 +32,7 @@ GROUPS = {
 }
 BODIES = ("pelvis", "femur_right", "femur_left")
 #: points drawn round a rounded via-point corner (:func:`round_corners`)
-CORNER_SAMPLES = 9
+CORNER_SAMPLES = 15
 
 
 @dataclass(frozen=True)
@@ -407,15 +407,21 @@ def round_corners(
     out, last = [], 0
     t = np.linspace(0.0, 1.0, samples)[:, None]
     for c in corners:
-        p, before, after = line[c], line[c - 1], line[c + 1]
-        a, b = before - p, after - p
+        p = line[c]
+        # the neighbours that differ from the corner (a wrap arc may start right at it)
+        i, j = c - 1, c + 1
+        while i > 0 and np.sum((line[i] - p) ** 2) < 1e-12:
+            i -= 1
+        while j < len(line) - 1 and np.sum((line[j] - p) ** 2) < 1e-12:
+            j += 1
+        a, b = line[i] - p, line[j] - p
         la, lb = np.sqrt(a @ a), np.sqrt(b @ b)
         d = min(radius_mm, 0.45 * la, 0.45 * lb)
-        if d <= 1e-9:
+        if d <= 1e-9 or c < last:
             continue
         start, end = p + a * (d / la), p + b * (d / lb)
-        out.append(line[last:c])
+        out.append(line[last : i + 1])
         out.append((1 - t) ** 2 * start + 2 * (1 - t) * t * p + t**2 * end)
-        last = c + 1
+        last = j
     out.append(line[last:])
     return np.concatenate(out)

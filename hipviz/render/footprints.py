@@ -123,10 +123,12 @@ class FootprintLayer:
         self._shown = keys
         for body, mesh in self.meshes.items():
             keep = np.array([o in keys for o in self._owner[body]], dtype=bool)
+            self.actors[body].visibility = bool(keep.any())
+            if not keep.any():  # hidden whole: the data set keeps its last patches
+                continue
             faces = self._faces[body][keep]
             mesh.faces = np.column_stack([np.full(len(faces), 3), faces]).ravel()
             mesh.cell_data["tint"] = self._tints(body)[keep]
-            self.actors[body].visibility = bool(keep.any())
 
     def _tints(self, body: str) -> np.ndarray:
         return np.array(
