@@ -452,13 +452,7 @@ def footprint_faces(
     nearest end, so the inner table of the thin iliac wing is left out).
     """
     normals = vertex_normals(vertices, faces) if normals is None else normals
-    # the line through the ends, every millimetre
-    ends = np.asarray(ends, float)
-    pieces = [ends[:1]]
-    for a, b in zip(ends[:-1], ends[1:], strict=True):
-        n = max(int(np.ceil(np.linalg.norm(b - a))), 1)
-        pieces.append(a + np.linspace(0.0, 1.0, n + 1)[1:, None] * (b - a))
-    line = np.concatenate(pieces)
+    line = _every_mm(ends)
     centroids = vertices[faces].mean(axis=1)
     lo, hi = line.min(0) - margin_mm, line.max(0) + margin_mm
     near = np.flatnonzero(((centroids > lo) & (centroids < hi)).all(axis=1))
@@ -480,3 +474,20 @@ def footprint_faces(
     agrees = (face_n * facing[closest]).sum(1) > 0.2
     selected[near[within & agrees]] = True
     return selected
+
+
+def _every_mm(ends: np.ndarray) -> np.ndarray:
+    """The polyline through ``ends`` (k, 3), a point every millimetre or less."""
+    ends = np.asarray(ends, float)
+    pieces = [ends[:1]]
+    for a, b in zip(ends[:-1], ends[1:], strict=True):
+        n = max(int(np.ceil(np.linalg.norm(b - a))), 1)
+        pieces.append(a + np.linspace(0.0, 1.0, n + 1)[1:, None] * (b - a))
+    return np.concatenate(pieces)
+
+
+def line_distance(points: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Distance (n,) mm of points (n, 3) from the polyline through ``ends`` (k, 3)."""
+    line = _every_mm(ends)
+    d2 = ((np.asarray(points)[:, None, :] - line[None, :, :]) ** 2).sum(-1)
+    return np.sqrt(d2.min(axis=1))

@@ -13,7 +13,7 @@ import logging
 import numpy as np
 import pyvista as pv
 
-from hipviz.core.fibres import FibreSet, footprint_faces, vertex_normals
+from hipviz.core.fibres import FibreSet, footprint_faces, line_distance, vertex_normals
 from hipviz.core.muscles import GROUPS
 from hipviz.io.meshes import BONE_BODIES, Bone
 
@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 #: band either side of the line through the fibre ends, mm: origin, insertion
 MARGIN_MM = {"origin": 9.0, "insertion": 5.0}
+#: faces this far beyond the band are taken and cut at its edge, mm
+EDGE_MM = 3.0
 #: patches sit this far outside the bone so they are never hidden in it, mm
 LIFT_MM = 0.35
 #: a tint per muscle, in the order of GROUPS (cycled for more): warm ochres and a plum,
@@ -63,12 +65,23 @@ class FootprintLayer:
             for name, bone in bones.items():
                 if BONE_BODIES[name] != body:
                     continue
+                # the faces round the band, then cut along the band's edge: a smooth
+                # outline instead of the triangles' saw teeth
                 mask = footprint_faces(
-                    bone.vertices, bone.faces, ends, MARGIN_MM[end], normals[name]
+                    bone.vertices, bone.faces, ends, MARGIN_MM[end] + EDGE_MM, normals[name]
                 )
-                if mask.any():
+                if not mask.any():
+                    continue
+                used, local = np.unique(bone.faces[mask], return_inverse=True)
+                patch = pv.PolyData.from_regular_faces(
+                    bone.vertices[used] + LIFT_MM * normals[name][used], local.reshape(-1, 3)
+                )
+                patch.point_data["d"] = line_distance(bone.vertices[used], ends)
+                cut = patch.clip_scalar("d", value=MARGIN_MM[end]).triangulate()
+                if cut.n_cells:
+                    faces = np.asarray(cut.faces).reshape(-1, 4)[:, 1:]
                     pieces.setdefault(body, []).append(
-                        (name, bone.faces[mask], (side, muscle, end))
+                        (np.asarray(cut.points), faces, (side, muscle, end))
                     )
         self.meshes: dict[str, pv.PolyData] = {}
         self.actors: dict[str, pv.Actor] = {}
@@ -76,15 +89,13 @@ class FootprintLayer:
         self._owner: dict[str, list[tuple[str, str, str]]] = {}
         for body, parts in pieces.items():
             points, faces, colours, owners, offset = [], [], [], [], 0
-            for name, f, key in parts:
-                used, local = np.unique(f, return_inverse=True)
-                bone = bones[name]
-                points.append(bone.vertices[used] + LIFT_MM * normals[name][used])
-                faces.append(local.reshape(-1, 3) + offset)
+            for patch_points, f, key in parts:
+                points.append(patch_points)
+                faces.append(f + offset)
                 rgb = np.array(pv.Color(tint_of(key[1])).int_rgb, dtype=np.uint8)
                 colours.append(np.repeat(rgb[None], len(f), 0))
                 owners += [key] * len(f)
-                offset += len(used)
+                offset += len(patch_points)
             all_faces = np.vstack(faces)
             mesh = pv.PolyData.from_regular_faces(np.vstack(points), all_faces)
             mesh.cell_data["tint"] = np.vstack(colours)

@@ -46,14 +46,14 @@ TUBE_RADIUS_MM = 2.5
 ARC_SAMPLES = 16
 CORNER_MM = 6.0
 #: what the tube thickness means, for the legend
-THICKNESS_NOTE = "Thickness: muscle size (PCSA)"
+THICKNESS_NOTE = "Tube thickness: muscle size (cross-sectional area, PCSA)"
 #: the point array of the tube radius, mm
 RADIUS = "radius_mm"
 TUBE_SIDES = 14
 #: thin-line mode width, pixels
 LINE_WIDTH_PX = 3.0
-#: attachment sphere radius, mm
-ATTACHMENT_RADIUS_MM = 3.2
+#: attachment sphere radius, mm (a compartment's own path ends; the footprints show the areas)
+ATTACHMENT_RADIUS_MM = 2.4
 ATTACHMENT_COLOUR = "#1d2731"
 #: highlight: a wider tube drawn with its front faces culled, so only a rim shows round the
 #: muscle; its radius, mm, for each muscle style
@@ -206,6 +206,8 @@ class MuscleLayer:
         self.highlight_actor.visibility = False
 
         self.legend = Legend(plotter, self.limit_pct)
+        if len(np.unique(np.round(self.radius_scale, 6))) > 1:  # thickness carries meaning
+            self.legend.set_note(THICKNESS_NOTE)
 
     # --- building (once) ---------------------------------------------------------------------
     def _add_coloured(self, source, name: str) -> pv.Actor:
