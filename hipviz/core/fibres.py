@@ -42,8 +42,9 @@ SPREAD_MM = (30.0, 8.0)
 #: fibre spacing beyond a muscle's first and last compartments, a fraction of the spacing
 #: between compartments (there the fibres are extrapolated)
 EDGE_SPACING = 0.5
-#: how far from a fibre's interpolated end the bone surface is looked for, mm
-REACH_MM = 40.0
+#: how far from a fibre's interpolated end the bone surface is looked for, mm (an end
+#: interpolated between two on the bone lies within a few mm of it)
+REACH_MM = 25.0
 #: points closer to bone than this (mm) are kept at their interpolated height above it
 NEAR_BONE_MM = 6.0
 
@@ -98,42 +99,64 @@ class Surface:
         height = ((points - v) * n).sum(1)
         return points - height[:, None] * n, n, height
 
-    def below(self, point: np.ndarray, facing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Where the line through ``point`` along ``facing`` (3,) meets the surface nearest
-        ``point``, on a triangle facing that way (so on the side of a thin plate, the iliac
-        wing, the point belongs to) of the bone the point is nearest; and that triangle's
-        unit normal. Without such a triangle within :data:`REACH_MM`: :meth:`nearest`'s.
+    def below(self, points: np.ndarray, facing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For points (k, 3) and the way the bone should face under each (k, 3): where the
+        line through the point along its ``facing`` meets the surface nearest the point,
+        on a triangle facing that way (so on the side of a thin plate, the iliac wing, the
+        point belongs to) of the bone the point is nearest; and that triangle's unit
+        normal: (k, 3), (k, 3). Without such a triangle within :data:`REACH_MM`:
+        :meth:`nearest`'s.
         """
-        f = np.asarray(facing, float) / np.linalg.norm(facing)
-        part = self.parts[np.argmin(((self.vertices - point) ** 2).sum(1))]
-        tri = self.faces[self.parts[self.faces[:, 0]] == part]
-        a, b, c = (self.vertices[tri[:, k]] for k in range(3))
-        n = np.cross(b - a, c - a)
-        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
-        # Moller-Trumbore, every triangle at once
-        e1, e2 = b - a, c - a
-        pvec = np.cross(f, e2)
-        det = (e1 * pvec).sum(1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv = 1.0 / det
-            tvec = point - a
-            u = (tvec * pvec).sum(1) * inv
-            qvec = np.cross(tvec, e1)
-            v = (qvec @ f) * inv
-            s = (e2 * qvec).sum(1) * inv
-        hit = (
-            (np.abs(det) > 1e-12)
-            & (u >= 0)
-            & (v >= 0)
-            & (u + v <= 1)
-            & (np.abs(s) < REACH_MM)
-            & (n @ f > 0.2)
+        points = np.atleast_2d(np.asarray(points, float))
+        f = np.atleast_2d(np.asarray(facing, float))
+        f = f / np.linalg.norm(f, axis=1, keepdims=True)
+        feet, normals, _ = self.nearest(points)  # the fallback
+        d2 = (
+            (points * points).sum(1)[:, None]
+            - 2 * points @ self.vertices.T
+            + (self.vertices * self.vertices).sum(1)[None, :]
         )
-        if not hit.any():
-            foot, normal, _ = self.nearest(point)
-            return foot[0], normal[0]
-        best = np.flatnonzero(hit)[np.argmin(np.abs(s[hit]))]
-        return point + s[best] * f, n[best]
+        part_of = self.parts[np.argmin(d2, axis=1)]
+        for q, (p, fq, part) in enumerate(zip(points, f, part_of, strict=True)):
+            a, e1, e2, n, x_sorted = self._triangles(int(part))
+            # that bone's triangles in the box the reach spans (a slab of x first), facing
+            # the way asked; then Moller-Trumbore on those at once
+            lo, hi = np.searchsorted(x_sorted, [p[0] - REACH_MM - 10, p[0] + REACH_MM + 10])
+            sl = slice(int(lo), int(hi))
+            near = (np.abs(a[sl] - p) < REACH_MM + 10).all(axis=1) & (n[sl] @ fq > 0.2)
+            near = np.flatnonzero(near) + int(lo)
+            if not len(near):
+                continue
+            pvec = np.cross(fq, e2[near])
+            det = (e1[near] * pvec).sum(1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                inv = 1.0 / det
+                tvec = p - a[near]
+                u = (tvec * pvec).sum(1) * inv
+                qvec = np.cross(tvec, e1[near])
+                v = (qvec @ fq) * inv
+                t = (e2[near] * qvec).sum(1) * inv
+            hit = (np.abs(det) > 1e-12) & (u >= 0) & (v >= 0) & (u + v <= 1)
+            hit &= np.abs(t) < REACH_MM
+            if hit.any():
+                best = np.flatnonzero(hit)[np.argmin(np.abs(t[hit]))]
+                feet[q] = p + t[best] * fq
+                normals[q] = n[near[best]]
+        return feet, normals
+
+    def _triangles(self, part: int) -> tuple[np.ndarray, ...]:
+        """One bone's triangles, sorted by their first corner's x: first corners, two edges,
+        unit normals, and those x (computed once)."""
+        cache = self.__dict__.setdefault("_tri", {})  # frozen: a cache, not state
+        if part not in cache:
+            faces = self.faces[self.parts[self.faces[:, 0]] == part]
+            a, b, c = (self.vertices[faces[:, k]] for k in range(3))
+            order = np.argsort(a[:, 0])
+            a, b, c = a[order], b[order], c[order]
+            n = np.cross(b - a, c - a)
+            n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+            cache[part] = (a, b - a, c - a, n, a[:, 0].copy())
+        return cache[part]
 
 
 def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -223,6 +246,16 @@ class FibreSet:
     def __len__(self) -> int:
         return len(self.fibres)
 
+    def drag_lines(self) -> np.ndarray:
+        """(n_fibres,) bool: each fan's central fibre and its two edge fibres (a lighter
+        drawing that still shows the fan's spread and its colours' range)."""
+        out = np.zeros(len(self.fibres), dtype=bool)
+        for c in range(len(self.compartments)):
+            mine = np.flatnonzero(self.owner == c)
+            out[[mine[0], mine[-1]]] = True
+        out[self.central] = True
+        return out
+
     def lengths(self, transforms: dict[str, np.ndarray]) -> np.ndarray:
         """Fibre lengths, mm: (..., n_fibres)."""
         return self.muscles.lengths(transforms)
@@ -257,6 +290,7 @@ def fan_paths(
     centre = per_compartment // 2
     fibres: list[Fibre] = []
     out: list[MusclePath] = []
+    queue = _Projections()  # the ends to put on bone, all at once at the end
     for c, path in enumerate(paths):
         group = muscle_of(path.muscle)
         members = [m for m in GROUPS.get(group, (path.muscle,)) if (path.side, m) in index]
@@ -271,12 +305,13 @@ def fan_paths(
             if j == centre:
                 fibre_path = path
             elif len(chain) > 1:
-                fibre_path = _interpolated(chain, k, k + offset, surfaces)
+                fibre_path = _interpolated(chain, k, k + offset, surfaces, queue)
             else:
                 offset = (j - centre) / max(2 * centre, 1)  # -0.5 .. 0.5 across the width
-                fibre_path = _spread(path, offset, surfaces)
+                fibre_path = _spread(path, offset, surfaces, queue)
             fibres.append(Fibre(f"{path.key}.{j}", c, k + offset, j == centre))
             out.append(fibre_path)
+    queue.run()  # writes into the new fibres' point arrays, before anything reads them
     return fibres, out
 
 
@@ -285,7 +320,11 @@ def _same_shape(a: MusclePath, b: MusclePath) -> bool:
 
 
 def _interpolated(
-    chain: list[MusclePath], own: int, t: float, surfaces: dict[str, Surface] | None
+    chain: list[MusclePath],
+    own: int,
+    t: float,
+    surfaces: dict[str, Surface] | None,
+    queue: _Projections,
 ) -> MusclePath:
     """Compartment ``own``'s fibre at fan position ``t`` between the chain's compartments."""
     i = int(np.clip(np.floor(t), 0, len(chain) - 2))
@@ -303,7 +342,7 @@ def _interpolated(
         heights = _heights(surfaces, a, b, f, ends_only=True)
         mask = np.zeros(len(points), bool)
         mask[[0, -1]] = True
-    points = _onto_surface(points, base.bodies, heights, mask, surfaces)
+    _onto_surface(points, base.bodies, heights, mask, surfaces, queue)
     wraps = []
     for w in base.wraps:
         wa, wb = _matching_wrap(a, w), _matching_wrap(b, w)
@@ -352,13 +391,45 @@ def _heights(
 def _height_of(
     surfaces: dict[str, Surface], path: MusclePath, idx: list[int]
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Height above bone and bone normal of some of a path's points (inf, 0 off bone)."""
     heights, normals = np.full(len(idx), np.inf), np.zeros((len(idx), 3))
     for n, i in enumerate(idx):
         surface = surfaces.get(path.bodies[i])
         if surface is not None:
-            _, normal, height = surface.nearest(path.points[i])
-            heights[n], normals[n] = height[0], normal[0]
+            heights[n], normals[n] = _height_above(surface, path.points[i])
     return heights, normals
+
+
+def _height_above(surface: Surface, point: np.ndarray) -> tuple[float, np.ndarray]:
+    """(height, normal) of a compartment's point: asked for by every fibre beside it, so
+    kept on the surface (keyed by the point's coordinates)."""
+    cache = surface.__dict__.setdefault("_heights", {})  # frozen: a cache, not state
+    key = np.asarray(point, float).tobytes()
+    if key not in cache:
+        _, normal, height = surface.nearest(point)
+        cache[key] = (float(height[0]), normal[0])
+    return cache[key]
+
+
+class _Projections:
+    """Points to put onto bone, gathered from every fibre and done together per surface
+    (one batch of ray casts instead of one a point)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Surface, np.ndarray, int, np.ndarray, float]] = []
+
+    def add(self, surface: Surface, array: np.ndarray, i: int, facing, height: float) -> None:
+        """Put ``array[i]`` at ``height`` above the bone below it along ``facing``."""
+        self.items.append((surface, array, i, np.asarray(facing, float), float(height)))
+
+    def run(self) -> None:
+        for surface in {id(it[0]): it[0] for it in self.items}.values():
+            mine = [it for it in self.items if it[0] is surface]
+            points = np.array([array[i] for _, array, i, _, _ in mine])
+            feet, normals = surface.below(points, np.array([it[3] for it in mine]))
+            for (_, array, i, _, height), foot, n in zip(mine, feet, normals, strict=True):
+                array[i] = foot + height * n
+        self.items.clear()
 
 
 def _onto_surface(
@@ -367,23 +438,25 @@ def _onto_surface(
     heights: tuple[np.ndarray, np.ndarray] | None,
     mask: np.ndarray,
     surfaces: dict[str, Surface] | None,
-) -> np.ndarray:
-    """Points near bone put at their interpolated height above the surface below them
-    (on the side of the bone their compartments' points face)."""
+    queue: _Projections,
+) -> None:
+    """Queue the points near bone to go at their interpolated height above the surface
+    below them (on the side of the bone their compartments' points face), in place."""
     if surfaces is None or heights is None:
-        return points
+        return
     height, facing = heights
-    points = points.copy()
     for i in np.flatnonzero(mask & np.isfinite(height)):
         surface = surfaces.get(bodies[i])
-        if surface is None:
-            continue
-        foot, normal = surface.below(points[i], facing[i])
-        points[i] = foot + height[i] * normal
-    return points
+        if surface is not None:
+            queue.add(surface, points, int(i), facing[i], height[i])
 
 
-def _spread(path: MusclePath, offset: float, surfaces: dict[str, Surface] | None) -> MusclePath:
+def _spread(
+    path: MusclePath,
+    offset: float,
+    surfaces: dict[str, Surface] | None,
+    queue: _Projections,
+) -> MusclePath:
     """A one-compartment muscle's fibre: its ends moved ``offset`` of the footprint width
     across the line of action, on the bone surface; via points and wraps unchanged."""
     points = path.points.copy()
@@ -400,11 +473,9 @@ def _spread(path: MusclePath, offset: float, surfaces: dict[str, Surface] | None
         if np.linalg.norm(across) < 1e-9:
             across = np.cross(along, [0.0, 1.0, 0.0])
         across /= np.linalg.norm(across)
-        moved = p + offset * width * across
+        points[idx] = p + offset * width * across
         if surface is not None:
-            foot, n = surface.below(moved, normal)
-            moved = foot + height * n
-        points[idx] = moved
+            queue.add(surface, points, idx % len(points), normal, height)
     return replace(path, points=points)
 
 

@@ -6,6 +6,7 @@ files is this module's job, so the core never touches the file system's layout.
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -44,10 +45,17 @@ def model_from_landmarks(
     )
 
 
+@functools.lru_cache(maxsize=4)
 def bone_surfaces(mesh_dir: Path | None = None) -> dict[str, Surface]:
     """Each body's bone surface (its meshes together) in the neutral frame, for placing the
-    fibres' ends on bone."""
+    fibres' ends on bone; once a process (the bones from the start-up cache when it holds
+    them, else read by trimesh)."""
+    from hipviz.io import bone_cache
+
+    bones = bone_cache.read(bone_cache.cache_path(mesh_dir))
+    if bones is None:
+        bones = load_bones(mesh_dir)
     meshes: dict[str, list] = {}
-    for name, bone in load_bones(mesh_dir).items():
+    for name, bone in bones.items():
         meshes.setdefault(BONE_BODIES[name], []).append((bone.vertices, bone.faces))
     return {body: Surface.from_meshes(parts) for body, parts in meshes.items()}

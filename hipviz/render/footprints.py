@@ -77,7 +77,7 @@ class FootprintLayer:
                     bone.vertices[used] + LIFT_MM * normals[name][used], local.reshape(-1, 3)
                 )
                 patch.point_data["d"] = line_distance(bone.vertices[used], ends)
-                cut = patch.clip_scalar("d", value=MARGIN_MM[end]).triangulate()
+                cut = patch.clip_scalar(scalars="d", value=MARGIN_MM[end]).triangulate()
                 if cut.n_cells:
                     faces = np.asarray(cut.faces).reshape(-1, 4)[:, 1:]
                     pieces.setdefault(body, []).append(

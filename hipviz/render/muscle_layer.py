@@ -50,6 +50,8 @@ THICKNESS_NOTE = "Tube thickness: muscle size (cross-sectional area, PCSA)"
 #: the point array of the tube radius, mm
 RADIUS = "radius_mm"
 TUBE_SIDES = 14
+#: tube sides while dragging (:meth:`MuscleLayer.set_light`)
+DRAG_TUBE_SIDES = 8
 #: thin-line mode width, pixels
 LINE_WIDTH_PX = 3.0
 #: attachment sphere radius, mm (a compartment's own path ends; the footprints show the areas)
@@ -132,6 +134,8 @@ class MuscleLayer:
         Each compartment's central line (its own numbers); default: ``arange``.
     radius_scale : (n_lines,) float, optional
         Each line's tube radius as a fraction of the tube radius; default: all 1.
+    drag : (n_lines,) bool, optional
+        The lines still drawn while the user drags (:meth:`set_light`); default: all.
     """
 
     def __init__(
@@ -144,6 +148,7 @@ class MuscleLayer:
         owner: np.ndarray | None = None,
         central: np.ndarray | None = None,
         radius_scale: np.ndarray | None = None,
+        drag: np.ndarray | None = None,
     ):
         self.plotter = plotter
         self.keys = tuple(keys)
@@ -152,6 +157,9 @@ class MuscleLayer:
         self.central = np.arange(len(self.keys)) if central is None else np.asarray(central)
         self.radius_scale = np.ones(n) if radius_scale is None else np.asarray(radius_scale)
         self._radius_mm = TUBE_RADIUS_MM
+        self._drag = np.ones(n, dtype=bool) if drag is None else np.asarray(drag, dtype=bool)
+        #: True while dragging: only the ``drag`` lines, with fewer tube sides
+        self.light = False
         self.limit_pct = float(limit_pct)
         self.style = "tubes"
         self.highlighted: str | None = None
@@ -265,10 +273,26 @@ class MuscleLayer:
         starts = np.concatenate([[0], np.cumsum(self._counts)[:-1]])
         cells = [
             np.concatenate([[n], np.arange(s, s + n)])
-            for n, s, shown in zip(self._counts, starts, self._visible[self.owner], strict=True)
+            for n, s, shown in zip(self._counts, starts, self._shown_lines(), strict=True)
             if shown
         ]
         self.lines.lines = np.concatenate(cells) if cells else np.empty(0, dtype=int)
+
+    def _shown_lines(self) -> np.ndarray:
+        shown = self._visible[self.owner]
+        return shown & self._drag if self.light else shown
+
+    def set_light(self, light: bool) -> None:
+        """While dragging (``True``): draw only the ``drag`` lines (each fan's central and
+        edge fibres) with :data:`DRAG_TUBE_SIDES` sides, so a drag frame costs no more
+        than before the fans; ``False`` draws every fibre again, exactly as before."""
+        light = bool(light)
+        if light == self.light:
+            return
+        self.light = light
+        self.tube_filter.SetNumberOfSides(DRAG_TUBE_SIDES if light else TUBE_SIDES)
+        self._write_connectivity()
+        self.lines.Modified()
 
     def _attachment_points(self) -> np.ndarray:
         return np.array([self._polylines[c][i] for c in self.central for i in (0, -1)])

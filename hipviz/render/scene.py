@@ -186,6 +186,7 @@ class HipScene:
                 owner=fibres.owner,
                 central=fibres.central,
                 radius_scale=radius_scale(fibres),
+                drag=fibres.drag_lines(),
             )
             self.footprints = FootprintLayer(plotter, bones, fibres, solution.transforms)
             self.update(solution, render=False)
@@ -281,7 +282,8 @@ class HipScene:
 
         On a software renderer a full frame (smooth edges by FXAA, every bone triangle)
         takes a large part of a second. While dragging, the bones are drawn with about a
-        quarter of their triangles and without FXAA; ``False`` (the release) brings full
+        quarter of their triangles and without FXAA, and each muscle's fan with its central
+        and edge fibres only, in thinner-sided tubes; ``False`` (the release) brings full
         detail back, and the still picture is exactly as before. Pose, colours, camera
         and everything else are the same at both levels.
         """
@@ -299,6 +301,8 @@ class HipScene:
             mappers = self._full_mappers
         for name, actor in self.bone_actors.items():
             actor.SetMapper(mappers[name])
+        if self.muscles is not None:  # a lighter fan too; the still frame draws it whole
+            self.muscles.set_light(interactive)
         if render and not interactive:  # the drag's next change renders the light frame
             self.render()
 
