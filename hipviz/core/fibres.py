@@ -118,13 +118,18 @@ class Surface:
         )
         part_of = self.parts[np.argmin(d2, axis=1)]
         for q, (p, fq, part) in enumerate(zip(points, f, part_of, strict=True)):
-            a, e1, e2, n, x_sorted = self._triangles(int(part))
+            a, e1, e2, n, low, high, width = self._triangles(int(part))
             # that bone's triangles in the box the reach spans (a slab of x first), facing
             # the way asked; then Moller-Trumbore on those at once
-            lo, hi = np.searchsorted(x_sorted, [p[0] - REACH_MM - 10, p[0] + REACH_MM + 10])
+            # the box round the ray's reach, widened by a triangle's size
+            # the triangles whose bounding boxes meet the box round the ray's reach (a
+            # slab of x first: they are sorted by their lowest x)
+            ends = np.array([p - REACH_MM * fq, p + REACH_MM * fq])
+            box_lo, box_hi = ends.min(0) - 0.1, ends.max(0) + 0.1
+            lo, hi = np.searchsorted(low[:, 0], [box_lo[0] - width, box_hi[0]])
             sl = slice(int(lo), int(hi))
-            near = (np.abs(a[sl] - p) < REACH_MM + 10).all(axis=1) & (n[sl] @ fq > 0.2)
-            near = np.flatnonzero(near) + int(lo)
+            meets = ((high[sl] > box_lo) & (low[sl] < box_hi)).all(axis=1)
+            near = np.flatnonzero(meets & (n[sl] @ fq > 0.2)) + int(lo)
             if not len(near):
                 continue
             pvec = np.cross(fq, e2[near])
@@ -144,18 +149,22 @@ class Surface:
                 normals[q] = n[near[best]]
         return feet, normals
 
-    def _triangles(self, part: int) -> tuple[np.ndarray, ...]:
-        """One bone's triangles, sorted by their first corner's x: first corners, two edges,
-        unit normals, and those x (computed once)."""
+    def _triangles(self, part: int) -> tuple:
+        """One bone's triangles, sorted by their lowest x: first corners, two edges, unit
+        normals, bounding boxes (low and high corners) and the widest box's x extent,
+        computed once."""
         cache = self.__dict__.setdefault("_tri", {})  # frozen: a cache, not state
         if part not in cache:
             faces = self.faces[self.parts[self.faces[:, 0]] == part]
-            a, b, c = (self.vertices[faces[:, k]] for k in range(3))
-            order = np.argsort(a[:, 0])
-            a, b, c = a[order], b[order], c[order]
+            corners = self.vertices[faces]  # (t, 3, 3)
+            low, high = corners.min(axis=1), corners.max(axis=1)
+            order = np.argsort(low[:, 0])
+            corners, low, high = corners[order], low[order], high[order]
+            a, b, c = corners[:, 0], corners[:, 1], corners[:, 2]
             n = np.cross(b - a, c - a)
             n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
-            cache[part] = (a, b - a, c - a, n, a[:, 0].copy())
+            width = float((high[:, 0] - low[:, 0]).max())
+            cache[part] = (a, b - a, c - a, n, low, high, width)
         return cache[part]
 
 
@@ -530,12 +539,12 @@ def footprint_faces(
     selected = np.zeros(len(faces), dtype=bool)
     if not len(near):
         return selected
-    d2 = ((centroids[near, None, :] - line[None, :, :]) ** 2).sum(-1)
+    d2 = _squared_distances(centroids[near], line)
     closest = np.argmin(d2, axis=1)
     within = d2[np.arange(len(near)), closest] < margin_mm**2
     # the bone's outward direction under each point of the line: its nearest vertex's normal
     box = np.flatnonzero(((vertices > lo) & (vertices < hi)).all(axis=1))
-    v2 = ((line[:, None, :] - vertices[None, box, :]) ** 2).sum(-1)
+    v2 = _squared_distances(line, vertices[box])
     facing = normals[box[np.argmin(v2, axis=1)]]
     face_n = np.cross(
         vertices[faces[near, 1]] - vertices[faces[near, 0]],
@@ -559,6 +568,11 @@ def _every_mm(ends: np.ndarray) -> np.ndarray:
 
 def line_distance(points: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Distance (n,) mm of points (n, 3) from the polyline through ``ends`` (k, 3)."""
-    line = _every_mm(ends)
-    d2 = ((np.asarray(points)[:, None, :] - line[None, :, :]) ** 2).sum(-1)
-    return np.sqrt(d2.min(axis=1))
+    d2 = _squared_distances(np.asarray(points, float), _every_mm(ends))
+    return np.sqrt(np.maximum(d2.min(axis=1), 0.0))
+
+
+def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(n, m) squared distances between points a (n, 3) and b (m, 3), by one matrix
+    product (no (n, m, 3) temporary)."""
+    return (a * a).sum(1)[:, None] - 2.0 * a @ b.T + (b * b).sum(1)[None, :]

@@ -50,8 +50,11 @@ THICKNESS_NOTE = "Tube thickness: muscle size (cross-sectional area, PCSA)"
 #: the point array of the tube radius, mm
 RADIUS = "radius_mm"
 TUBE_SIDES = 14
-#: tube sides while dragging (:meth:`MuscleLayer.set_light`)
-DRAG_TUBE_SIDES = 8
+#: while dragging (:meth:`MuscleLayer.set_light`): tube sides, points per wrap arc and
+#: per rounded corner (a frame with about as many triangles as before the fans)
+DRAG_TUBE_SIDES = 6
+DRAG_ARC_SAMPLES = 8
+DRAG_CORNER_SAMPLES = 5
 #: thin-line mode width, pixels
 LINE_WIDTH_PX = 3.0
 #: attachment sphere radius, mm (a compartment's own path ends; the footprints show the areas)

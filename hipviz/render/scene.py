@@ -15,6 +15,7 @@ from vtkmodules.vtkFiltersCore import vtkQuadricDecimation
 from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 
 from hipviz.core.fibres import muscle_of, radius_scale
+from hipviz.core.muscles import CORNER_SAMPLES
 from hipviz.core.pose import Pose
 from hipviz.io.figure_files import png_bytes, write_atomically
 from hipviz.io.meshes import BONE_BODIES, Bone
@@ -22,7 +23,13 @@ from hipviz.io.model_files import load_model
 from hipviz.render.colours import COLOUR_SCALES, DEFAULT_LIMIT_PCT
 from hipviz.render.footprints import FootprintLayer
 from hipviz.render.landmarks import LandmarkLabels
-from hipviz.render.muscle_layer import ARC_SAMPLES, CORNER_MM, MuscleLayer
+from hipviz.render.muscle_layer import (
+    ARC_SAMPLES,
+    CORNER_MM,
+    DRAG_ARC_SAMPLES,
+    DRAG_CORNER_SAMPLES,
+    MuscleLayer,
+)
 from hipviz.render.overlay import OverlayLayer  # trigger points, self-care ball
 from hipviz.render.views import DEFAULT_VIEW, VIEWS, camera_position
 from hipviz.state import NAMES, DisplayState
@@ -167,6 +174,7 @@ class HipScene:
         self._watch_camera_drags()
         self.muscles: MuscleLayer | None = None
         self.footprints: FootprintLayer | None = None
+        self._drawn: Solution | None = None  # the solution the muscles show
         self.landmarks = LandmarkLabels(plotter, landmarks) if landmarks is not None else None
         # teaching overlays (hipviz/render/overlay.py): built when first shown
         self.overlay = (
@@ -252,6 +260,7 @@ class HipScene:
             if not np.array_equal(self._bone_transforms.get(name), transform):  # a GT step
                 self.set_bone_transform(name, transform)  # moves one femur, not the pelvis
         if self.muscles is not None and self.model is not None:
+            self._drawn = solution
             # the moment arms cost a few more poses: only read while they are the colours
             values = self.model.fibre_values(solution)
             arms = values.moment_arms_mm if self.muscles.colour_by != "length" else None
@@ -266,9 +275,14 @@ class HipScene:
             self.render()
 
     def _fibre_lines(self, solution: Solution) -> list[np.ndarray]:
-        """Every fibre as drawn: wrap arcs sampled densely, via-point corners rounded."""
+        """Every fibre as drawn: wrap arcs sampled densely, via-point corners rounded
+        (more coarsely while dragging)."""
+        light = self.interactive
         return self.model.fibres.muscles.polylines(
-            solution.transforms, samples=ARC_SAMPLES, corner_mm=CORNER_MM
+            solution.transforms,
+            samples=DRAG_ARC_SAMPLES if light else ARC_SAMPLES,
+            corner_mm=CORNER_MM,
+            corner_samples=DRAG_CORNER_SAMPLES if light else CORNER_SAMPLES,
         )
 
     @property
@@ -301,8 +315,13 @@ class HipScene:
             mappers = self._full_mappers
         for name, actor in self.bone_actors.items():
             actor.SetMapper(mappers[name])
-        if self.muscles is not None:  # a lighter fan too; the still frame draws it whole
+        if self.muscles is not None and self.model is not None:
+            # a lighter fan too; the still frame draws it whole, as before the drag
             self.muscles.set_light(interactive)
+            solution = self._drawn if self._drawn is not None else self.model.solution
+            values = self.model.fibre_values(solution)
+            arms = values.moment_arms_mm if self.muscles.colour_by != "length" else None
+            self.muscles.update(self._fibre_lines(solution), values.change_pct, arms)
         if render and not interactive:  # the drag's next change renders the light frame
             self.render()
 
