@@ -348,13 +348,15 @@ class MuscleSet:
         samples: int = 12,
         corner_mm: float = 0.0,
         corner_samples: int = CORNER_SAMPLES,
-    ) -> list[np.ndarray]:
+        only: np.ndarray | None = None,
+    ) -> list[np.ndarray | None]:
         """Each path as drawn (one pose): (m, 3) points with wrap arcs sampled.
 
         The same points as :func:`sphere_wrap_points` path by path (``samples`` per arc),
         with every wrap of every path worked out at once: this runs on every slider step.
         ``corner_mm`` > 0 rounds the corner at each via point (:func:`round_corners`), for
         drawing only: the lengths are the paths' (:meth:`lengths`), never the drawing's.
+        ``only`` (n_paths,) bool: the paths to draw; the others come back as None.
         """
         rows = self._rows(transforms, self._length_rows)
         p, q, centre = (rows[..., part, :] for part in self._parts[2:])
@@ -376,8 +378,11 @@ class MuscleSet:
         lines = []
         points = self.world_points(transforms)
         wrap_of = iter(range(len(self._wrap_seg)))
-        for path, pts in zip(self.paths, points, strict=True):
+        for k, (path, pts) in enumerate(zip(self.paths, points, strict=True)):
             wrapped = {w.segment: next(wrap_of) for w in path.wraps}
+            if only is not None and not only[k]:
+                lines.append(None)
+                continue
             parts = [pts[:1]]
             corners, n = [], 1
             for i in range(len(pts) - 1):

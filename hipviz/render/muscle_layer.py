@@ -285,6 +285,11 @@ class MuscleLayer:
         shown = self._visible[self.owner]
         return shown & self._drag if self.light else shown
 
+    @property
+    def drawn_while_light(self) -> np.ndarray:
+        """(n_lines,) bool: the lines drawn while dragging."""
+        return self._drag.copy()
+
     def set_light(self, light: bool) -> None:
         """While dragging (``True``): draw only the ``drag`` lines (each fan's central and
         edge fibres) with :data:`DRAG_TUBE_SIDES` sides, so a drag frame costs no more
@@ -296,6 +301,7 @@ class MuscleLayer:
         self.tube_filter.SetNumberOfSides(DRAG_TUBE_SIDES if light else TUBE_SIDES)
         self._write_connectivity()
         self.lines.Modified()
+        self._write_highlight()
 
     def _attachment_points(self) -> np.ndarray:
         return np.array([self._polylines[c][i] for c in self.central for i in (0, -1)])
@@ -316,7 +322,8 @@ class MuscleLayer:
     def _write_highlight(self, rebuild: bool = False) -> None:
         key = self.highlighted
         index = self.keys.index(key) if key is not None else 0
-        lines = [self._polylines[i] for i in np.flatnonzero(self.owner == index)]
+        mine = (self.owner == index) & (self._drag if self.light else True)
+        lines = [self._polylines[i] for i in np.flatnonzero(mine)]
         points = np.vstack(lines)
         if rebuild or len(points) != self.highlight_line.n_points:
             self.highlight_line.points = points
@@ -346,7 +353,11 @@ class MuscleLayer:
         drawing fibres) is needed while colouring by a moment arm and not read otherwise
         (the model computes them only when asked).
         """
-        self._polylines = [np.asarray(p, dtype=float) for p in polylines]
+        # a line given as None (not drawn while dragging) keeps its last points
+        self._polylines = [
+            old if p is None else np.asarray(p, dtype=float)
+            for old, p in zip(self._polylines, polylines, strict=True)
+        ]
         self._change = np.asarray(change_pct, dtype=float).copy()
         self._take_moment_arms(moment_arms)
         self._write_lines()
@@ -506,7 +517,7 @@ class MuscleLayer:
         Returns ``None`` when no path's centre line passes within ``tolerance_px``.
         Occlusion by bone is ignored: the paths run over the bones' surfaces.
         """
-        shown = [i for i, c in enumerate(self.owner) if self._visible[c]]
+        shown = list(np.flatnonzero(self._shown_lines()))
         if not shown:
             return None
         # one projection for all points (this runs on every mouse move)

@@ -283,6 +283,8 @@ class HipScene:
             samples=DRAG_ARC_SAMPLES if light else ARC_SAMPLES,
             corner_mm=CORNER_MM,
             corner_samples=DRAG_CORNER_SAMPLES if light else CORNER_SAMPLES,
+            # while dragging only the fibres drawn then; the others keep their last points
+            only=self.muscles.drawn_while_light if light and self.muscles is not None else None,
         )
 
     @property
