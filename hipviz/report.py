@@ -198,20 +198,29 @@ def format_fibres(model: HipModel, solution: Solution, fmt: str) -> str:
         writer.writeheader()
         writer.writerows(rows)
         return out.getvalue()
-    lines = [f"Fibres ({CENTRAL_NOTE}; * the central fibre)", ""]
-    width = max(len(r["fibre"]) for r in rows) + 2
-    heads = ["Neutral mm", "Length mm", "Change mm", "Change %"] + [
-        f"{ACTION_LABELS[a]} arm mm" for a in ("flexion", "abduction", "rotation")
+    lines = [
+        "Fibres: " + CENTRAL_NOTE.replace("; ", ";\n"),
+        "Fibre 1 is the anterior (or upper) edge of each compartment's share of the fan;",
+        "* marks the central fibre.",
+        "",
     ]
-    lines.append("Fibre".ljust(width) + "  ".join(h.rjust(12) for h in heads))
-    for r in rows:
+    names = [f"{muscle_label(r['muscle'])}, {side_label(r['side'])}" for r in rows]
+    width = max(len(n) for n in names) + 2
+    heads = ["Fibre", "Neutral mm", "Length mm", "Change mm", "Change %"] + [
+        f"{ACTION_LABELS[a]} MA mm" for a in ("flexion", "abduction", "rotation")
+    ]
+    cell = max(len(h) for h in heads)
+    lines.append("Muscle".ljust(width) + "  ".join(h.rjust(cell) for h in heads))
+    for name, r in zip(names, rows, strict=True):
         cells = [r["rest_length_mm"], r["length_mm"], r["change_mm"], r["change_pct"]] + [
             r[c] for c in MOMENT_COLUMNS
         ]
-        name = r["fibre"] + (" *" if r["central"] else "")
+        fibre = f"{r['index'] + 1}{' *' if r['central'] else '  '}"
         lines.append(
             name.ljust(width)
-            + "  ".join(number(v, 2, sign=i >= 2, width=12) for i, v in enumerate(cells))
+            + fibre.rjust(cell)
+            + "  "
+            + "  ".join(number(v, 2, sign=i >= 2, width=cell) for i, v in enumerate(cells))
         )
     return "\n".join(lines) + "\n"
 
