@@ -90,10 +90,10 @@ def test_fibre_ends_sit_on_the_bone(model, anatomy):
             assert -0.5 < gap < 3.0, (path.key, i, gap)
 
 
-#: the fibres' deepest contact with bone over the corner poses (every other one), mm: the
-#: central fibres are the compartments (test_clearance.py holds them to 3.3 / 3.5 mm); the
-#: fibres between compartments inherit their wraps and measured 3.42 mm, the edge fibres
-#: beyond the first and last compartments (extrapolated) 4.05 mm
+#: the fibres' deepest contact with bone over the corner poses, mm: the central fibres are
+#: the compartments (test_clearance.py holds them to 3.3 / 3.5 mm; measured 3.42); over all
+#: 162 corners the fibres between compartments, inheriting their wraps, measured 3.24 mm,
+#: the edge fibres beyond the first and last compartments (extrapolated) 3.83 mm
 FIBRE_WORST_MM = 4.2
 
 
