@@ -77,6 +77,20 @@ def test_a_fan_spreads_across_its_footprint_and_joins_its_compartments(model):
                 assert (np.diff(origins[:, 0]) < 2.0).all(), (side, muscle)
 
 
+def test_left_fans_mirror_the_right_ones_fibre_by_fibre(model):
+    fibres = model.fibres
+    mirror = np.diag([1.0, 1.0, -1.0])  # z is the subject's right
+    for i, key in enumerate(fibres.keys):
+        if key.startswith("right."):
+            j = fibres.keys.index("left." + key[len("right.") :])
+            gap = np.abs(fibres.paths[i].points - fibres.paths[j].points @ mirror).max()
+            assert gap < 0.5, (key, gap)
+    piriformis = [
+        p.points[0] for p, k in zip(fibres.paths, fibres.keys, strict=True) if "right.piri" in k
+    ]
+    assert piriformis[0][1] > piriformis[-1][1]  # fibre 1 is the upper edge
+
+
 def test_fibre_ends_sit_on_the_bone(model, anatomy):
     bones, _ = anatomy
     clearance = Clearance(bones)

@@ -467,7 +467,8 @@ def _spread(
     queue: _Projections,
 ) -> MusclePath:
     """A one-compartment muscle's fibre: its ends moved ``offset`` of the footprint width
-    across the line of action, on the bone surface; via points and wraps unchanged."""
+    across the line of action, on the bone surface (negative offsets towards the upper,
+    else the anterior, edge); via points and wraps unchanged."""
     points = path.points.copy()
     for (idx, inward), width in zip(((0, 1), (-1, -2)), SPREAD_MM, strict=True):
         p = path.points[idx]
@@ -482,6 +483,11 @@ def _spread(
         if np.linalg.norm(across) < 1e-9:
             across = np.cross(along, [0.0, 1.0, 0.0])
         across /= np.linalg.norm(across)
+        # fibre 0 at the upper (else the anterior) edge on both sides: a cross product
+        # turns over in the mirror image, so the sign is set by the anatomy, not by it
+        lead = across[1] if abs(across[1]) > 0.3 else across[0]
+        if lead > 0:  # negative offsets (the first fibres) go up, else forward
+            across = -across
         points[idx] = p + offset * width * across
         if surface is not None:
             queue.add(surface, points, idx % len(points), normal, height)
