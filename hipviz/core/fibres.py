@@ -223,6 +223,9 @@ class FibreSet:
         Bone surfaces (neutral frame) to put the interpolated ends on.
     per_compartment : int, default: :data:`FIBRES_PER_COMPARTMENT`
         Odd.
+    state : dict, optional
+        The fibres' points and wraps as :meth:`state` gave them (kept from an earlier
+        run): used instead of working them out; ValueError if they do not fit ``paths``.
     """
 
     def __init__(
@@ -230,12 +233,15 @@ class FibreSet:
         paths: tuple[MusclePath, ...],
         surfaces: dict[str, Surface] | None = None,
         per_compartment: int = FIBRES_PER_COMPARTMENT,
+        state: dict[str, np.ndarray] | None = None,
     ):
         if per_compartment < 1 or per_compartment % 2 == 0:
             raise ValueError(f"fibres per compartment must be odd, got {per_compartment}")
         self.compartments = tuple(paths)
         self.compartment_keys = tuple(p.key for p in paths)
-        fibres, paths_out = fan_paths(paths, surfaces, per_compartment)
+        fibres, paths_out = fan_paths(paths, None if state else surfaces, per_compartment)
+        if state is not None:
+            paths_out = _with_state(paths_out, state)
         self.fibres = tuple(fibres)
         self.keys = tuple(f.key for f in fibres)
         #: (n_fibres,) int: each fibre's compartment
@@ -254,6 +260,16 @@ class FibreSet:
 
     def __len__(self) -> int:
         return len(self.fibres)
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Every fibre's points and wrap spheres as plain arrays (to keep and rebuild from):
+        ``points`` (n, 3), ``wrap_centres`` (m, 3), ``wrap_radii`` (m,) mm, in fibre order."""
+        wraps = [w for p in self.paths for w in p.wraps]
+        return {
+            "points": np.vstack([p.points for p in self.paths]),
+            "wrap_centres": np.array([w.centre for w in wraps]).reshape(-1, 3),
+            "wrap_radii": np.array([w.radius for w in wraps], dtype=float),
+        }
 
     def drag_lines(self) -> np.ndarray:
         """(n_fibres,) bool: each fan's central fibre and its two edge fibres (a lighter
@@ -322,6 +338,41 @@ def fan_paths(
             out.append(fibre_path)
     queue.run()  # writes into the new fibres' point arrays, before anything reads them
     return fibres, out
+
+
+def _with_state(paths: list[MusclePath], state: dict[str, np.ndarray]) -> list[MusclePath]:
+    """``paths`` with the points and wraps of :meth:`FibreSet.state`."""
+    points, centres = np.asarray(state["points"], float), np.asarray(state["wrap_centres"])
+    radii = np.asarray(state["wrap_radii"], float)
+    n_points = sum(len(p.points) for p in paths)
+    n_wraps = sum(len(p.wraps) for p in paths)
+    if points.shape != (n_points, 3) or centres.shape != (n_wraps, 3) or radii.shape != (n_wraps,):
+        raise ValueError("kept fibres do not fit these muscle paths")
+    out, i, k = [], 0, 0
+    for p in paths:
+        wraps = []
+        for w in p.wraps:
+            wraps.append(replace(w, centre=centres[k].copy(), radius=float(radii[k])))
+            k += 1
+        out.append(replace(p, points=points[i : i + len(p.points)].copy(), wraps=tuple(wraps)))
+        i += len(p.points)
+    return out
+
+
+def fan_key(paths: tuple[MusclePath, ...]) -> bytes:
+    """Everything the fibres of ``paths`` are made from, besides the bones (to name kept
+    fibres): the paths' points, bodies and wraps and this module's settings."""
+    parts = [
+        repr((FIBRES_PER_COMPARTMENT, SPREAD_MM, EDGE_SPACING, REACH_MM, NEAR_BONE_MM)).encode()
+    ]
+    for p in paths:
+        parts.append(
+            repr((p.key, p.bodies, [(w.segment, w.body, w.radius) for w in p.wraps])).encode()
+        )
+        parts.append(np.ascontiguousarray(p.points, dtype="<f8").tobytes())
+        for w in p.wraps:
+            parts.append(np.ascontiguousarray(w.centre, dtype="<f8").tobytes())
+    return b"".join(parts)
 
 
 def _same_shape(a: MusclePath, b: MusclePath) -> bool:

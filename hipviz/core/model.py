@@ -17,8 +17,8 @@ import numpy as np
 
 from hipviz.core import kinematics as kin
 from hipviz.core.contact import ContactCheck, FemurPair
-from hipviz.core.fibres import FibreSet, Surface
-from hipviz.core.muscles import MuscleSet, load_muscles
+from hipviz.core.fibres import FibreSet
+from hipviz.core.muscles import MusclePath, MuscleSet, load_muscles
 from hipviz.core.pose import (
     ANGLE_KEYS,
     GT_KEYS,
@@ -202,10 +202,11 @@ class HipModel:
     muscles : MuscleSet
     contact : ContactCheck, optional
         Stops the femurs where they touch (:meth:`solve`); without it nothing stops them.
-    surfaces : callable, optional
-        Called once, when the fibres are first needed (:attr:`fibres`), for the bone
-        surfaces (body -> :class:`~hipviz.core.fibres.Surface`) their ends are put on;
-        None: the fibres' ends are interpolated without them.
+    fibres : callable, optional
+        Called once, with the muscle paths, when the fibres are first needed
+        (:attr:`fibres`), for their :class:`~hipviz.core.fibres.FibreSet` (its ends put on
+        the bones, or kept from an earlier run); None: the fibres' ends are interpolated
+        without the bones.
     """
 
     def __init__(
@@ -213,12 +214,12 @@ class HipModel:
         anatomy: kin.Anatomy,
         muscles: MuscleSet,
         contact: ContactCheck | None = None,
-        surfaces: Callable[[], dict[str, Surface]] | None = None,
+        fibres: Callable[[tuple[MusclePath, ...]], FibreSet] | None = None,
     ):
         self.anatomy = anatomy
         self.muscles = muscles
         self.contact = contact
-        self._surfaces = surfaces
+        self._make_fibres = fibres
         self._fibres: FibreSet | None = None
         self._fibre_values: tuple[Solution, FibreValues] | None = None  # the last asked for
         self._pose = Pose()
@@ -231,14 +232,14 @@ class HipModel:
         landmarks: Mapping[str, dict],
         muscles_path: Path | None = None,
         femurs: Callable[[], FemurPair] | None = None,
-        surfaces: Callable[[], dict[str, Surface]] | None = None,
+        fibres: Callable[[tuple[MusclePath, ...]], FibreSet] | None = None,
     ) -> HipModel:
         """The model of these landmarks (``landmarks.json``'s data) and muscle data file
         (default: the package's).
 
         ``femurs``: called once, when the thighs first come close, for the femur pair the
         contact check measures (:func:`hipviz.io.femur_contact.load_femur_pair`); None: no
-        contact check.
+        contact check. ``fibres``: see the class.
         """
         anatomy = kin.Anatomy.from_landmarks(landmarks)
         contact = None
@@ -246,16 +247,17 @@ class HipModel:
             knees = {s: landmarks[s]["knee_centre"] for s in SIDES}
             contact = ContactCheck(anatomy.hip_centre, knees, femurs)
         muscles = MuscleSet(load_muscles(muscles_path, anatomy.hip_centre))
-        return cls(anatomy, muscles, contact, surfaces)
+        return cls(anatomy, muscles, contact, fibres)
 
     # --- fibres ----------------------------------------------------------------------------
     @property
     def fibres(self) -> FibreSet:
         """Every compartment's fan of fibres (built on first use, then kept)."""
         if self._fibres is None:
-            surfaces = self._surfaces() if self._surfaces is not None else None
-            self._fibres = FibreSet(self.muscles.paths, surfaces)
-            self._surfaces = None  # the bone arrays are not needed again
+            paths = self.muscles.paths
+            make = self._make_fibres
+            self._fibres = make(paths) if make is not None else FibreSet(paths)
+            self._make_fibres = None
         return self._fibres
 
     def fibre_values(self, solution: Solution, moment_arms: bool = True) -> FibreValues:

@@ -10,9 +10,11 @@ import functools
 import logging
 from pathlib import Path
 
-from hipviz.core.fibres import Surface
+from hipviz.core.fibres import FibreSet, Surface, fan_key
 from hipviz.core.model import HipModel
+from hipviz.core.muscles import MusclePath
 from hipviz.io.femur_contact import load_femur_pair
+from hipviz.io.kept_arrays import kept, mesh_key
 from hipviz.io.meshes import BONE_BODIES, load_bones, load_landmarks
 
 log = logging.getLogger(__name__)
@@ -41,8 +43,24 @@ def model_from_landmarks(
         landmarks,
         muscles_path,
         femurs=lambda: load_femur_pair(mesh_dir),
-        surfaces=lambda: bone_surfaces(mesh_dir),
+        fibres=lambda paths: kept_fibres(paths, mesh_dir),
     )
+
+
+def kept_fibres(paths: tuple[MusclePath, ...], mesh_dir: Path | None = None) -> FibreSet:
+    """The fibre fans of ``paths`` on ``mesh_dir``'s bones: kept from an earlier run
+    (:mod:`hipviz.io.kept_arrays`; working them out takes a few tenths of a second), else
+    worked out on the bones' surfaces and kept."""
+    state = kept(
+        "fibres",
+        mesh_key(mesh_dir) + fan_key(paths),
+        lambda: FibreSet(paths, bone_surfaces(mesh_dir)).state(),
+    )
+    try:
+        return FibreSet(paths, state=state)
+    except ValueError as exc:  # a kept entry of another layout: work them out
+        log.info("kept fibres not used (%s)", exc)
+        return FibreSet(paths, bone_surfaces(mesh_dir))
 
 
 @functools.lru_cache(maxsize=4)

@@ -1,13 +1,15 @@
 """Attachment footprints: tinted patches of bone surface where each muscle's fan arises and
 inserts, on both sides, posed with their bone.
 
-Built once from the bone meshes and the fibres' ends (:func:`hipviz.core.fibres.footprint_faces`):
-one data set per body holding all its patches, placed each frame by the body's transform
-(like the bones, through the actor's matrix), so a pose change writes no points.
+Built once from the bone meshes and the fibres' ends (:func:`hipviz.core.fibres.footprint_faces`,
+kept for the next start by :mod:`hipviz.io.kept_arrays`): one data set per body holding all
+its patches, placed each frame by the body's transform (like the bones, through the
+actor's matrix), so a pose change writes no points.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 import numpy as np
@@ -36,15 +38,71 @@ def tint_of(muscle: str) -> str:
     return TINTS[(groups.index(muscle) if muscle in groups else len(groups)) % len(TINTS)]
 
 
+def footprint_patches(bones: dict[str, Bone], fibres: FibreSet) -> dict[str, np.ndarray]:
+    """The footprint patches as plain arrays (to keep and draw from): per body,
+    ``BODY.points`` (n, 3), ``BODY.faces`` (m, 3) and ``BODY.patch`` (m,) int, an index
+    into ``patches``, the ``side|muscle|end`` each triangle belongs to."""
+    normals = {name: vertex_normals(b.vertices, b.faces) for name, b in bones.items()}
+    names: list[str] = []
+    pieces: dict[str, list] = {}  # body -> [(points, faces, patch index)]
+    for (side, muscle, end), (body, ends) in fibres.ends().items():
+        for name, bone in bones.items():
+            if BONE_BODIES[name] != body:
+                continue
+            # the faces round the band, then cut along the band's edge: a smooth outline
+            # instead of the triangles' saw teeth
+            mask = footprint_faces(
+                bone.vertices, bone.faces, ends, MARGIN_MM[end] + EDGE_MM, normals[name]
+            )
+            if not mask.any():
+                continue
+            used, local = np.unique(bone.faces[mask], return_inverse=True)
+            patch = pv.PolyData.from_regular_faces(
+                bone.vertices[used] + LIFT_MM * normals[name][used], local.reshape(-1, 3)
+            )
+            patch.point_data["d"] = line_distance(bone.vertices[used], ends)
+            cut = patch.clip_scalar(scalars="d", value=MARGIN_MM[end]).triangulate()
+            if cut.n_cells:
+                key = f"{side}|{muscle}|{end}"
+                if key not in names:
+                    names.append(key)
+                faces = np.asarray(cut.faces).reshape(-1, 4)[:, 1:]
+                pieces.setdefault(body, []).append(
+                    (np.asarray(cut.points), faces, names.index(key))
+                )
+    out: dict[str, np.ndarray] = {"patches": np.array(names, dtype=str)}
+    for body, parts in pieces.items():
+        offsets = np.cumsum([0] + [len(p) for p, _, _ in parts[:-1]])
+        out[f"{body}.points"] = np.vstack([p for p, _, _ in parts])
+        out[f"{body}.faces"] = np.vstack(
+            [f + o for (_, f, _), o in zip(parts, offsets, strict=True)]
+        )
+        out[f"{body}.patch"] = np.concatenate([np.full(len(f), i) for _, f, i in parts])
+    return out
+
+
+def patches_key(bones: dict[str, Bone], fibres: FibreSet) -> bytes:
+    """Everything the patches are made from: the bones, the fibres' ends, the settings."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((MARGIN_MM, EDGE_MM, LIFT_MM)).encode())
+    for name in sorted(bones):
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(bones[name].vertices, dtype="<f8").tobytes())
+        digest.update(np.ascontiguousarray(bones[name].faces, dtype="<i8").tobytes())
+    for key, (body, ends) in sorted(fibres.ends().items()):
+        digest.update(repr((key, body)).encode())
+        digest.update(np.ascontiguousarray(ends, dtype="<f8").tobytes())
+    return digest.digest()
+
+
 class FootprintLayer:
     """The footprint patches of a scene.
 
     Parameters
     ----------
     plotter : pyvista.Plotter
-    bones : dict of str to Bone
-        The bone meshes (neutral frame), keyed by part name.
-    fibres : FibreSet
+    patches : dict
+        From :func:`footprint_patches` (or kept from an earlier run).
     transforms : dict body -> (4, 4) float
         Where the bodies are now.
     """
@@ -52,60 +110,29 @@ class FootprintLayer:
     def __init__(
         self,
         plotter: pv.Plotter,
-        bones: dict[str, Bone],
-        fibres: FibreSet,
+        patches: dict[str, np.ndarray],
         transforms: dict[str, np.ndarray],
     ):
         self.plotter = plotter
+        names = [tuple(str(k).split("|")) for k in patches["patches"]]
         #: (side, muscle, end) -> (body, cell ids in that body's data set)
-        self.patches: dict[tuple[str, str, str], tuple[str, np.ndarray]] = {}
-        pieces: dict[str, list] = {}  # body -> [(points, faces, rgb per face, patch key)]
-        normals = {name: vertex_normals(b.vertices, b.faces) for name, b in bones.items()}
-        for (side, muscle, end), (body, ends) in fibres.ends().items():
-            for name, bone in bones.items():
-                if BONE_BODIES[name] != body:
-                    continue
-                # the faces round the band, then cut along the band's edge: a smooth
-                # outline instead of the triangles' saw teeth
-                mask = footprint_faces(
-                    bone.vertices, bone.faces, ends, MARGIN_MM[end] + EDGE_MM, normals[name]
-                )
-                if not mask.any():
-                    continue
-                used, local = np.unique(bone.faces[mask], return_inverse=True)
-                patch = pv.PolyData.from_regular_faces(
-                    bone.vertices[used] + LIFT_MM * normals[name][used], local.reshape(-1, 3)
-                )
-                patch.point_data["d"] = line_distance(bone.vertices[used], ends)
-                cut = patch.clip_scalar(scalars="d", value=MARGIN_MM[end]).triangulate()
-                if cut.n_cells:
-                    faces = np.asarray(cut.faces).reshape(-1, 4)[:, 1:]
-                    pieces.setdefault(body, []).append(
-                        (np.asarray(cut.points), faces, (side, muscle, end))
-                    )
+        self.patches: dict[tuple[str, ...], tuple[str, np.ndarray]] = {}
         self.meshes: dict[str, pv.PolyData] = {}
         self.actors: dict[str, pv.Actor] = {}
         self._faces: dict[str, np.ndarray] = {}
-        self._owner: dict[str, list[tuple[str, str, str]]] = {}
-        for body, parts in pieces.items():
-            points, faces, colours, owners, offset = [], [], [], [], 0
-            for patch_points, f, key in parts:
-                points.append(patch_points)
-                faces.append(f + offset)
-                rgb = np.array(pv.Color(tint_of(key[1])).int_rgb, dtype=np.uint8)
-                colours.append(np.repeat(rgb[None], len(f), 0))
-                owners += [key] * len(f)
-                offset += len(patch_points)
-            all_faces = np.vstack(faces)
-            mesh = pv.PolyData.from_regular_faces(np.vstack(points), all_faces)
-            mesh.cell_data["tint"] = np.vstack(colours)
-            self.meshes[body] = mesh
-            self._faces[body] = all_faces
+        self._owner: dict[str, list[tuple[str, ...]]] = {}
+        bodies = [k[: -len(".points")] for k in patches if k.endswith(".points")]
+        for body in bodies:
+            faces = np.asarray(patches[f"{body}.faces"], dtype=int)
+            owners = [names[i] for i in patches[f"{body}.patch"]]
+            mesh = pv.PolyData.from_regular_faces(np.asarray(patches[f"{body}.points"]), faces)
             self._owner[body] = owners
+            self._faces[body] = faces
+            mesh.cell_data["tint"] = self._tints(body)
+            self.meshes[body] = mesh
             for key in dict.fromkeys(owners):
-                cells = np.flatnonzero([o == key for o in owners])
-                self.patches[key] = (body, cells)
-            actor = plotter.add_mesh(
+                self.patches[key] = (body, np.flatnonzero([o == key for o in owners]))
+            self.actors[body] = plotter.add_mesh(
                 mesh,
                 scalars="tint",
                 rgb=True,
@@ -117,7 +144,6 @@ class FootprintLayer:
                 render=False,
                 pickable=False,
             )
-            self.actors[body] = actor
         self._shown = set(self.patches)
         self.update(transforms)
 

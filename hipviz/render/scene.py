@@ -18,10 +18,11 @@ from hipviz.core.fibres import muscle_of, radius_scale
 from hipviz.core.muscles import CORNER_SAMPLES
 from hipviz.core.pose import Pose
 from hipviz.io.figure_files import png_bytes, write_atomically
+from hipviz.io.kept_arrays import kept
 from hipviz.io.meshes import BONE_BODIES, Bone
 from hipviz.io.model_files import load_model
 from hipviz.render.colours import COLOUR_SCALES, DEFAULT_LIMIT_PCT
-from hipviz.render.footprints import FootprintLayer
+from hipviz.render.footprints import FootprintLayer, footprint_patches, patches_key
 from hipviz.render.landmarks import LandmarkLabels
 from hipviz.render.muscle_layer import (
     ARC_SAMPLES,
@@ -196,7 +197,12 @@ class HipScene:
                 radius_scale=radius_scale(fibres),
                 drag=fibres.drag_lines(),
             )
-            self.footprints = FootprintLayer(plotter, bones, fibres, solution.transforms)
+            patches = kept(
+                "footprints",
+                patches_key(bones, fibres),
+                lambda: footprint_patches(bones, fibres),
+            )
+            self.footprints = FootprintLayer(plotter, patches, solution.transforms)
             self.update(solution, render=False)
             subscribe_weakly(model, self.update)
         self._apply(NAMES)  # the whole state, once
