@@ -291,8 +291,8 @@ class MuscleLayer:
         return self._drag.copy()
 
     def set_light(self, light: bool) -> None:
-        """While dragging (``True``): draw only the ``drag`` lines (each fan's central and
-        edge fibres) with :data:`DRAG_TUBE_SIDES` sides, so a drag frame costs no more
+        """While dragging (``True``): draw only the ``drag`` lines (each compartment's
+        central fibre) with :data:`DRAG_TUBE_SIDES` sides, so a drag frame costs no more
         than before the fans; ``False`` draws every fibre again, exactly as before."""
         light = bool(light)
         if light == self.light:

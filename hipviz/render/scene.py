@@ -304,8 +304,8 @@ class HipScene:
 
         On a software renderer a full frame (smooth edges by FXAA, every bone triangle)
         takes a large part of a second. While dragging, the bones are drawn with about a
-        quarter of their triangles and without FXAA, and each muscle's fan with its central
-        and edge fibres only, in thinner-sided tubes; ``False`` (the release) brings full
+        quarter of their triangles and without FXAA, and each compartment's fan by its
+        central fibre only, in fewer-sided tubes; ``False`` (the release) brings full
         detail back, and the still picture is exactly as before. Pose, colours, camera
         and everything else are the same at both levels.
         """
