@@ -145,12 +145,16 @@ class FootprintLayer:
                 pickable=False,
             )
         self._shown = set(self.patches)
+        self._placed: dict[str, np.ndarray] = {}
         self.update(transforms)
 
     def update(self, transforms: dict[str, np.ndarray]) -> None:
-        """Pose the patches with their bones (no points are written)."""
+        """Pose the patches with their bones (no points are written; a body that did not
+        move, the pelvis during a trochanter drag, is left alone)."""
         for body, actor in self.actors.items():
-            actor.user_matrix = transforms[body]
+            if not np.array_equal(self._placed.get(body), transforms[body]):
+                actor.user_matrix = transforms[body]
+                self._placed[body] = np.array(transforms[body], dtype=float)
 
     def set_shown(self, shown: set[tuple[str, str]], visible: bool = True) -> None:
         """Show the patches of these ``(side, muscle)`` pairs (none when not ``visible``)."""
