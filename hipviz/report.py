@@ -166,7 +166,7 @@ def _table(solution: Solution, rows: list[dict], columns: tuple[str, ...]) -> st
     return "\n".join(lines) + "\n"
 
 
-FIBRE_COLUMNS = ("fibre", "central", "fan_position") + COLUMNS[2:]
+FIBRE_COLUMNS = ("fibre", "muscle", "side", "index", "central", "fan_position") + COLUMNS[2:]
 #: what the compartment rows mean, said wherever fibres are listed
 CENTRAL_NOTE = (
     "compartment numbers are its central fibre's (the compartment's own path); the other "
