@@ -62,8 +62,8 @@ def test_interactive_level_is_lighter_and_release_restores_the_exact_picture(ana
         model.set(GT_UP, 8.0)
         light = scene.screenshot()
         # the same picture, a little coarser (each fan by its central fibre, as the
-        # muscles were drawn before the fans): differences are small and local
-        assert np.abs(light.astype(int) - still).mean() < 6.0
+        # muscles were drawn before the fans; measured 1.5): differences are small and local
+        assert np.abs(light.astype(int) - still).mean() < 3.0
 
         scene.set_interactive(False)
         assert plotter.renderer.GetUseFXAA()
