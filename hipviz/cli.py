@@ -321,6 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="JSON with each path's points (mm, anatomical frame) and each bone's 4x4 "
         "placement, to check clearance or plot paths in other tools",
     )
+    p.add_argument(
+        "--fibres",
+        action="store_true",
+        help="every fibre of every muscle's fan too (a compartment's numbers are its "
+        "central fibre's)",
+    )
 
     _add_position_parser(sub)
 
@@ -639,7 +645,11 @@ def _run(args: argparse.Namespace) -> int:
 
         if args.geometry and args.format not in (None, "json"):
             raise UsageError(f"--geometry writes JSON; leave out --format {args.format}")
-        return print_report(_pose(args), args.format or "table", geometry=args.geometry)
+        if args.geometry and args.fibres:
+            raise UsageError("--geometry and --fibres: ask for one at a time")
+        return print_report(
+            _pose(args), args.format or "table", geometry=args.geometry, fibres=args.fibres
+        )
     if command == "position":
         return _position(args)
     if command == "validate":

@@ -1,5 +1,9 @@
 """``hipviz report``: the pose reached and every muscle's length, as a table, JSON or CSV;
-with ``--geometry``, also each path's points and each bone's placement (JSON)."""
+with ``--geometry``, also each path's points and each bone's placement (JSON); with
+``--fibres``, every fibre of every muscle's fan.
+
+A compartment's numbers (the ``muscles`` rows) are those of its central fibre, which is
+exactly the compartment's path."""
 
 from __future__ import annotations
 
@@ -162,11 +166,81 @@ def _table(solution: Solution, rows: list[dict], columns: tuple[str, ...]) -> st
     return "\n".join(lines) + "\n"
 
 
+FIBRE_COLUMNS = ("fibre", "muscle", "side", "index", "central", "fan_position") + COLUMNS[2:]
+#: what the compartment rows mean, said wherever fibres are listed
+CENTRAL_NOTE = (
+    "compartment numbers are its central fibre's (the compartment's own path); the other "
+    "fibres spread across the muscle's origin and insertion footprints"
+)
+
+
+def format_fibres(model: HipModel, solution: Solution, fmt: str) -> str:
+    """Every fibre's numbers in ``solution``'s pose, as ``table``, ``json`` or ``csv``."""
+    values = model.fibre_values(solution)
+    rows = [
+        {k: v + 0.0 if isinstance(v, float) else v for k, v in row.items()} for row in values.rows()
+    ]
+    if fmt == "json":
+        record = {
+            "pose": pose_record(solution),
+            "note": CENTRAL_NOTE,
+            "muscles": [
+                {k: v + 0.0 if isinstance(v, float) else v for k, v in row.items()}
+                for row in solution.rows()
+            ],
+            "fibres": rows,
+        }
+        return json.dumps(record, indent=2) + "\n"
+    columns = FIBRE_COLUMNS + MOMENT_COLUMNS
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        return out.getvalue()
+    lines = [
+        "Fibres: " + CENTRAL_NOTE.replace("; ", ";\n"),
+        "Fibre 1 is the anterior (or upper) edge of each compartment's share of the fan;",
+        "* marks the central fibre.",
+        "",
+    ]
+    names = [f"{muscle_label(r['muscle'])}, {side_label(r['side'])}" for r in rows]
+    width = max(len(n) for n in names) + 2
+    heads = ["Fibre", "Neutral mm", "Length mm", "Change mm", "Change %"] + [
+        f"{ACTION_LABELS[a]} MA mm" for a in ("flexion", "abduction", "rotation")
+    ]
+    cell = max(len(h) for h in heads)
+    lines.append("Muscle".ljust(width) + "  ".join(h.rjust(cell) for h in heads))
+    for name, r in zip(names, rows, strict=True):
+        cells = [r["rest_length_mm"], r["length_mm"], r["change_mm"], r["change_pct"]] + [
+            r[c] for c in MOMENT_COLUMNS
+        ]
+        fibre = f"{r['index'] + 1}{' *' if r['central'] else '  '}"
+        lines.append(
+            name.ljust(width)
+            + fibre.rjust(cell)
+            + "  "
+            + "  ".join(number(v, 2, sign=i >= 2, width=cell) for i, v in enumerate(cells))
+        )
+    return "\n".join(lines) + "\n"
+
+
 def print_report(
-    pose: Pose, fmt: str = "table", out: TextIO | None = None, geometry: bool = False
+    pose: Pose,
+    fmt: str = "table",
+    out: TextIO | None = None,
+    geometry: bool = False,
+    fibres: bool = False,
 ) -> int:
-    """Solve ``pose`` and print the report (with ``geometry``: JSON with the geometry)."""
+    """Solve ``pose`` and print the report (with ``geometry``: JSON with the geometry;
+    with ``fibres``: every fibre's numbers, after the compartments' in a table)."""
     out = sys.stdout if out is None else out
     model = load_model()
-    out.write(format_report(model.solve(pose), fmt, model if geometry else None))
+    solution = model.solve(pose)
+    if fibres:
+        if fmt == "table":
+            out.write(format_report(solution, fmt) + "\n")
+        out.write(format_fibres(model, solution, fmt))
+        return 0
+    out.write(format_report(solution, fmt, model if geometry else None))
     return 0

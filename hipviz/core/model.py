@@ -17,7 +17,8 @@ import numpy as np
 
 from hipviz.core import kinematics as kin
 from hipviz.core.contact import ContactCheck, FemurPair
-from hipviz.core.muscles import MuscleSet, load_muscles
+from hipviz.core.fibres import FibreSet
+from hipviz.core.muscles import MusclePath, MuscleSet, load_muscles
 from hipviz.core.pose import (
     ANGLE_KEYS,
     GT_KEYS,
@@ -138,6 +139,60 @@ class Solution:
         return rows
 
 
+@dataclass(frozen=True)
+class FibreValues:
+    """Every fibre's numbers for one pose (see :mod:`hipviz.core.fibres`).
+
+    A compartment's numbers (:class:`Solution`) are those of its central fibre.
+
+    Attributes
+    ----------
+    fibres : FibreSet
+    lengths_mm, rest_lengths_mm, change_mm, change_pct : (n_fibres,) float
+    moment_arms_mm : mapping action -> (n_fibres,) float
+        As :attr:`Solution.moment_arms_mm`, computed when first read.
+    """
+
+    fibres: FibreSet
+    lengths_mm: np.ndarray
+    rest_lengths_mm: np.ndarray
+    moment_arms_mm: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return self.fibres.keys
+
+    @property
+    def change_mm(self) -> np.ndarray:
+        return self.lengths_mm - self.rest_lengths_mm
+
+    @property
+    def change_pct(self) -> np.ndarray:
+        return 100.0 * self.change_mm / self.rest_lengths_mm
+
+    def rows(self) -> list[dict]:
+        """One dict per fibre: its compartment, its place in the fan and its numbers."""
+        rows = []
+        for i, fibre in enumerate(self.fibres.fibres):
+            side, muscle, index = fibre.key.split(".")
+            row = {
+                "fibre": fibre.key,
+                "muscle": muscle,
+                "side": side,
+                "index": int(index),
+                "central": fibre.central,
+                "fan_position": round(fibre.position, 3),
+                "rest_length_mm": round(float(self.rest_lengths_mm[i]), 3),
+                "length_mm": round(float(self.lengths_mm[i]), 3),
+                "change_mm": round(float(self.change_mm[i]), 3),
+                "change_pct": round(float(self.change_pct[i]), 3),
+            }
+            for action, values in self.moment_arms_mm.items():
+                row[f"moment_arm_{action}_mm"] = round(float(values[i]), 3)
+            rows.append(row)
+        return rows
+
+
 class HipModel:
     """Anatomy + muscles + the current pose, with change notification.
 
@@ -147,14 +202,26 @@ class HipModel:
     muscles : MuscleSet
     contact : ContactCheck, optional
         Stops the femurs where they touch (:meth:`solve`); without it nothing stops them.
+    fibres : callable, optional
+        Called once, with the muscle paths, when the fibres are first needed
+        (:attr:`fibres`), for their :class:`~hipviz.core.fibres.FibreSet` (its ends put on
+        the bones, or kept from an earlier run); None: the fibres' ends are interpolated
+        without the bones.
     """
 
     def __init__(
-        self, anatomy: kin.Anatomy, muscles: MuscleSet, contact: ContactCheck | None = None
+        self,
+        anatomy: kin.Anatomy,
+        muscles: MuscleSet,
+        contact: ContactCheck | None = None,
+        fibres: Callable[[tuple[MusclePath, ...]], FibreSet] | None = None,
     ):
         self.anatomy = anatomy
         self.muscles = muscles
         self.contact = contact
+        self._make_fibres = fibres
+        self._fibres: FibreSet | None = None
+        self._fibre_values: tuple[Solution, FibreValues] | None = None  # the last asked for
         self._pose = Pose()
         self._solution: Solution | None = None
         self._subscribers: list[Callable[[Solution], None]] = []
@@ -165,20 +232,53 @@ class HipModel:
         landmarks: Mapping[str, dict],
         muscles_path: Path | None = None,
         femurs: Callable[[], FemurPair] | None = None,
+        fibres: Callable[[tuple[MusclePath, ...]], FibreSet] | None = None,
     ) -> HipModel:
         """The model of these landmarks (``landmarks.json``'s data) and muscle data file
         (default: the package's).
 
         ``femurs``: called once, when the thighs first come close, for the femur pair the
         contact check measures (:func:`hipviz.io.femur_contact.load_femur_pair`); None: no
-        contact check.
+        contact check. ``fibres``: see the class.
         """
         anatomy = kin.Anatomy.from_landmarks(landmarks)
         contact = None
         if femurs is not None:
             knees = {s: landmarks[s]["knee_centre"] for s in SIDES}
             contact = ContactCheck(anatomy.hip_centre, knees, femurs)
-        return cls(anatomy, MuscleSet(load_muscles(muscles_path, anatomy.hip_centre)), contact)
+        muscles = MuscleSet(load_muscles(muscles_path, anatomy.hip_centre))
+        return cls(anatomy, muscles, contact, fibres)
+
+    # --- fibres ----------------------------------------------------------------------------
+    @property
+    def fibres(self) -> FibreSet:
+        """Every compartment's fan of fibres (built on first use, then kept)."""
+        if self._fibres is None:
+            paths = self.muscles.paths
+            make = self._make_fibres
+            self._fibres = make(paths) if make is not None else FibreSet(paths)
+            self._make_fibres = None
+        return self._fibres
+
+    def fibre_values(self, solution: Solution, moment_arms: bool = True) -> FibreValues:
+        """Every fibre's lengths (and moment arms, computed when first read) in the pose of
+        ``solution``."""
+        cached = self._fibre_values
+        if (
+            cached is not None
+            and cached[0] is solution
+            and (isinstance(cached[1].moment_arms_mm, MomentArms) or not moment_arms)
+        ):
+            return cached[1]
+        fibres = self.fibres
+        lengths = fibres.lengths(solution.transforms)
+        arms: Mapping[str, np.ndarray] = {}
+        if moment_arms:
+            pelvis, angles = solution.transforms["pelvis"], solution.angles_deg
+            arms = MomentArms(lambda: self._moment_arms(pelvis, angles, fibres.muscles))
+        values = FibreValues(fibres, lengths, fibres.rest_lengths, arms)
+        self._fibre_values = (solution, values)
+        return values
 
     # --- state -----------------------------------------------------------------------------
     @property
@@ -363,8 +463,14 @@ class HipModel:
             neutral = kin.MIRROR @ neutral
         return float(gt[1] - neutral[1]), float(gt[0] - neutral[0])
 
-    def _moment_arms(self, pelvis: np.ndarray, angles_deg: dict[str, np.ndarray]) -> dict:
-        """-dL/d(angle) by central differences on a 7-pose batch (both sides at once)."""
+    def _moment_arms(
+        self,
+        pelvis: np.ndarray,
+        angles_deg: dict[str, np.ndarray],
+        muscles: MuscleSet | None = None,
+    ) -> dict:
+        """-dL/d(angle) by central differences on a 7-pose batch (both sides at once), of
+        ``muscles`` (default: the compartments)."""
         h = ANGLE_STEP_RAD
         steps = np.array(
             [[0, 0, 0], [h, 0, 0], [-h, 0, 0], [0, h, 0], [0, -h, 0], [0, 0, h], [0, 0, -h]]
@@ -380,7 +486,7 @@ class HipModel:
                 -(abd + steps[:, 1]),
                 rot + steps[:, 2],
             )
-        lengths = self.muscles.lengths(transforms)
+        lengths = (self.muscles if muscles is None else muscles).lengths(transforms)
         d = lambda i: -(lengths[2 * i + 1] - lengths[2 * i + 2]) / (2 * h)  # noqa: E731
         return {"flexion": d(0), "abduction": d(1), "rotation": d(2)}
 

@@ -43,6 +43,8 @@ GROUPS = {
 #: follow. They are always in the tables, plots and reports.
 HIDDEN_BY_DEFAULT = GROUPS["gluteus_maximus"] + GROUPS["tensor_fasciae_latae"]
 BODIES = ("pelvis", "femur_right", "femur_left")
+#: points drawn round a rounded via-point corner (:func:`round_corners`)
+CORNER_SAMPLES = 15
 
 
 @dataclass(frozen=True)
@@ -352,11 +354,21 @@ class MuscleSet:
             seg[..., self._wrap_seg] = np.where(arc > 0.0, wrapped, seg[..., self._wrap_seg])
         return np.add.reduceat(seg, self._seg_starts, axis=-1)
 
-    def polylines(self, transforms: dict[str, np.ndarray], samples: int = 12) -> list[np.ndarray]:
+    def polylines(
+        self,
+        transforms: dict[str, np.ndarray],
+        samples: int = 12,
+        corner_mm: float = 0.0,
+        corner_samples: int = CORNER_SAMPLES,
+        only: np.ndarray | None = None,
+    ) -> list[np.ndarray | None]:
         """Each path as drawn (one pose): (m, 3) points with wrap arcs sampled.
 
         The same points as :func:`sphere_wrap_points` path by path (``samples`` per arc),
         with every wrap of every path worked out at once: this runs on every slider step.
+        ``corner_mm`` > 0 rounds the corner at each via point (:func:`round_corners`), for
+        drawing only: the lengths are the paths' (:meth:`lengths`), never the drawing's.
+        ``only`` (n_paths,) bool: the paths to draw; the others come back as None.
         """
         rows = self._rows(transforms, self._length_rows)
         p, q, centre = (rows[..., part, :] for part in self._parts[2:])
@@ -378,13 +390,55 @@ class MuscleSet:
         lines = []
         points = self.world_points(transforms)
         wrap_of = iter(range(len(self._wrap_seg)))
-        for path, pts in zip(self.paths, points, strict=True):
+        for k, (path, pts) in enumerate(zip(self.paths, points, strict=True)):
             wrapped = {w.segment: next(wrap_of) for w in path.wraps}
+            if only is not None and not only[k]:
+                lines.append(None)
+                continue
             parts = [pts[:1]]
+            corners, n = [], 1
             for i in range(len(pts) - 1):
                 w = wrapped.get(i)
                 if w is not None and engaged[w]:
                     parts.append(arcs[w])
+                    n += samples
                 parts.append(pts[i + 1 : i + 2])
-            lines.append(np.concatenate(parts))
+                corners.append(n)
+                n += 1
+            line = np.concatenate(parts)
+            if corner_mm > 0 and len(corners) > 1:
+                line = round_corners(line, corners[:-1], corner_mm, corner_samples)
+            lines.append(line)
         return lines
+
+
+def round_corners(
+    line: np.ndarray, corners: list[int], radius_mm: float, samples: int = CORNER_SAMPLES
+) -> np.ndarray:
+    """A polyline (m, 3) with the corner at each index of ``corners`` replaced by a
+    quadratic Bezier curve of ``samples`` points, tangent to both sides.
+
+    The curve starts and ends ``radius_mm`` (at most 0.45 of either side's segment) from
+    the corner, so a path does not hook like bent wire where it turns at a via point.
+    """
+    out, last = [], 0
+    t = np.linspace(0.0, 1.0, samples)[:, None]
+    for c in corners:
+        p = line[c]
+        # the neighbours that differ from the corner (a wrap arc may start right at it)
+        i, j = c - 1, c + 1
+        while i > 0 and np.sum((line[i] - p) ** 2) < 1e-12:
+            i -= 1
+        while j < len(line) - 1 and np.sum((line[j] - p) ** 2) < 1e-12:
+            j += 1
+        a, b = line[i] - p, line[j] - p
+        la, lb = np.sqrt(a @ a), np.sqrt(b @ b)
+        d = min(radius_mm, 0.45 * la, 0.45 * lb)
+        if d <= 1e-9 or c < last:
+            continue
+        start, end = p + a * (d / la), p + b * (d / lb)
+        out.append(line[last : i + 1])
+        out.append((1 - t) ** 2 * start + 2 * (1 - t) * t * p + t**2 * end)
+        last = j
+    out.append(line[last:])
+    return np.concatenate(out)

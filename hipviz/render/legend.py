@@ -38,6 +38,8 @@ END_CHAR_PX = 10.5
 REFERENCE_HEIGHT_PX = 800
 PANEL_OPACITY = 0.72
 N_TICKS = 5
+#: a line above the title saying what the tubes' thickness means, pixels at nominal size
+NOTE_H = 22
 
 
 def tick_values(limit_pct: float) -> np.ndarray:
@@ -69,7 +71,12 @@ def layout(width: int, height: int, end_text_px: tuple[float, float] | None = No
         ``scale``, ``panel`` (x0, y0, x1, y1), ``bar`` (x0, y0, x1, y1), ``fonts``.
     """
     s = float(np.clip(height / REFERENCE_HEIGHT_PX, 0.5, 3.0))
-    fonts = {"title": round(20 * s), "end": round(19 * s), "tick": round(16 * s)}
+    fonts = {
+        "title": round(20 * s),
+        "end": round(19 * s),
+        "tick": round(16 * s),
+        "note": round(16 * s),
+    }
     if end_text_px is None:
         end_text_px = (len(SHORTENED_TEXT) * END_CHAR_PX, len(LENGTHENED_TEXT) * END_CHAR_PX)
     left_w, right_w = (w * s for w in end_text_px)
@@ -78,7 +85,7 @@ def layout(width: int, height: int, end_text_px: tuple[float, float] | None = No
         np.clip(0.26 * width, 220 * s, max(width - left_w - right_w - 2 * (gap + margin) - 20, 40))
     )
     panel_w = left_w + right_w + bar_w + 2 * (gap + margin)
-    panel_h = 96 * s
+    panel_h = (96 + NOTE_H) * s
     x0, y0 = (width - panel_w) / 2, 8 * s
     bar_x0 = x0 + margin + left_w + gap
     bar_y0 = y0 + 34 * s
@@ -123,7 +130,10 @@ class Legend:
         self.shortened = self._text(SHORTENED_TEXT, bold=True)
         self.lengthened = self._text(LENGTHENED_TEXT, bold=True)
         self.ticks = [self._text("") for _ in range(N_TICKS)]
-        self.texts = [self.title, self.shortened, self.lengthened, *self.ticks]
+        #: what else the drawing encodes (the tube thickness), in a line above the title
+        self.note = self._text("")
+        self.note.GetTextProperty().SetItalic(True)
+        self.texts = [self.title, self.shortened, self.lengthened, *self.ticks, self.note]
         for actor in (self.panel, self.bar, *self.texts):
             plotter.add_actor(
                 actor, reset_camera=False, pickable=False, render=False, name=f"legend-{id(actor)}"
@@ -155,6 +165,10 @@ class Legend:
     @property
     def actors(self) -> list:
         return [self.panel, self.bar, *self.texts]
+
+    def set_note(self, text: str) -> None:
+        """The line above the title (what the tubes' thickness means)."""
+        self.note.SetInput(text)
 
     def set_limit(self, limit_pct: float) -> None:
         """Label the ticks for the range ``±limit_pct``."""
@@ -244,6 +258,7 @@ class Legend:
             actor.SetPosition(x, y)
 
         place(self.title, (x0 + x1) / 2, by1 + 7 * s, fonts["title"], "centre", "bottom")
+        place(self.note, (x0 + x1) / 2, y1 - 6 * s, fonts["note"], "centre", "top")
         place(self.shortened, bx0 - 10 * s, mid_y, fonts["end"], "right", "centre")
         place(self.lengthened, bx1 + 10 * s, mid_y, fonts["end"], "left", "centre")
         for actor, x in zip(self.ticks, np.linspace(bx0, bx1, N_TICKS), strict=True):

@@ -1,5 +1,11 @@
 """Muscle paths on a pyvista plotter: tubes or thin lines, attachments, highlight, legend.
 
+Each compartment is drawn as its fan of fibres (:mod:`hipviz.core.fibres`): every fibre a
+line of its own, coloured by its own length change or moment arm, with a tube radius
+shared by its muscle's fibres (the muscle's PCSA, :func:`hipviz.core.fibres.radius_scale`).
+Showing, hiding, highlighting and picking act on compartments; the compartment's numbers
+are its central fibre's.
+
 Every actor is built once. A pose change only writes new point coordinates and length
 changes into the arrays the VTK pipelines read (one polyline data set holding all paths
 -> ``vtkTubeFilter`` -> mapper) and marks them modified; nothing is removed or re-added.
@@ -33,13 +39,26 @@ from hipviz.render.projection import distance_to_polyline, world_to_display
 
 log = logging.getLogger(__name__)
 
-#: tube radius, mm (a real gluteus medius is far thicker; this keeps the bones visible)
+#: tube radius of the thickest fibres (gluteus medius), mm; other muscles' fibres are
+#: thinner by their PCSA (a real gluteus medius is far thicker; this keeps the bones visible)
 TUBE_RADIUS_MM = 2.5
+#: radius of the wrap arcs and via-point corners as drawn: rounded, never a sharp hook
+ARC_SAMPLES = 16
+CORNER_MM = 6.0
+#: what the tube thickness means, for the legend
+THICKNESS_NOTE = "Tube thickness: muscle size (cross-sectional area, PCSA)"
+#: the point array of the tube radius, mm
+RADIUS = "radius_mm"
 TUBE_SIDES = 14
+#: while dragging (:meth:`MuscleLayer.set_light`): tube sides, points per wrap arc and
+#: per rounded corner (a frame with about as many triangles as before the fans)
+DRAG_TUBE_SIDES = 6
+DRAG_ARC_SAMPLES = 8
+DRAG_CORNER_SAMPLES = 5
 #: thin-line mode width, pixels
 LINE_WIDTH_PX = 3.0
-#: attachment sphere radius, mm
-ATTACHMENT_RADIUS_MM = 3.2
+#: attachment sphere radius, mm (a compartment's own path ends; the footprints show the areas)
+ATTACHMENT_RADIUS_MM = 2.4
 ATTACHMENT_COLOUR = "#1d2731"
 #: highlight: a wider tube drawn with its front faces culled, so only a rim shows round the
 #: muscle; its radius, mm, for each muscle style
@@ -106,13 +125,22 @@ class MuscleLayer:
     ----------
     plotter : pyvista.Plotter
     keys : sequence of str
-        Path keys (``"right.piriformis"``, ...), in the order of the polylines.
+        Compartment keys (``"right.piriformis"``, ...).
     polylines : list of (m, 3) float
-        Each path's points in the room (from ``MuscleSet.polylines``), at the start pose.
-    change_pct : (n_paths,) float
-        Length change of each path, % of neutral.
+        Each drawn line's points in the room (from ``MuscleSet.polylines``), at the start
+        pose: one per compartment, or one per fibre with ``owner``.
+    change_pct : (n_lines,) float
+        Length change of each line, % of neutral.
     limit_pct : float, default: 10.0
         Half-width of the symmetric colour range.
+    owner : (n_lines,) int, optional
+        Each line's compartment (index into ``keys``); default: line i is compartment i.
+    central : (n_compartments,) int, optional
+        Each compartment's central line (its own numbers); default: ``arange``.
+    radius_scale : (n_lines,) float, optional
+        Each line's tube radius as a fraction of the tube radius; default: all 1.
+    drag : (n_lines,) bool, optional
+        The lines still drawn while the user drags (:meth:`set_light`); default: all.
     """
 
     def __init__(
@@ -122,9 +150,21 @@ class MuscleLayer:
         polylines: list[np.ndarray],
         change_pct: np.ndarray,
         limit_pct: float = DEFAULT_LIMIT_PCT,
+        owner: np.ndarray | None = None,
+        central: np.ndarray | None = None,
+        radius_scale: np.ndarray | None = None,
+        drag: np.ndarray | None = None,
     ):
         self.plotter = plotter
         self.keys = tuple(keys)
+        n = len(polylines)
+        self.owner = np.arange(n) if owner is None else np.asarray(owner, dtype=int)
+        self.central = np.arange(len(self.keys)) if central is None else np.asarray(central)
+        self.radius_scale = np.ones(n) if radius_scale is None else np.asarray(radius_scale)
+        self._radius_mm = TUBE_RADIUS_MM
+        self._drag = np.ones(n, dtype=bool) if drag is None else np.asarray(drag, dtype=bool)
+        #: True while dragging: only the ``drag`` lines, with fewer tube sides
+        self.light = False
         self.limit_pct = float(limit_pct)
         self.style = "tubes"
         self.highlighted: str | None = None
@@ -138,7 +178,7 @@ class MuscleLayer:
         #: what the colours show: a key of :data:`~hipviz.render.colours.COLOUR_SCALES`
         self.colour_by = "length"
         self.moment_arm_range_mm = DEFAULT_MOMENT_ARM_RANGE_MM
-        self._arms = np.full(len(self.keys), np.nan)  # the coloured moment arm, mm
+        self._arms = np.full(n, np.nan)  # each line's coloured moment arm, mm
         self.moment_arm_lut = lookup_table(self.moment_arm_range_mm, "moment_arm_rotation")
 
         self.lines = pv.PolyData()
@@ -146,6 +186,9 @@ class MuscleLayer:
         self.tube_filter = vtkTubeFilter()
         self.tube_filter.SetInputData(self.lines)
         self.tube_filter.SetRadius(TUBE_RADIUS_MM)
+        # each fibre's radius from the point array RADIUS (the lines' active scalars; the
+        # colours come from named arrays, so this does not touch them)
+        self.tube_filter.SetVaryRadiusToVaryRadiusByAbsoluteScalar()
         self.tube_filter.SetNumberOfSides(TUBE_SIDES)
         self.tube_filter.CappingOn()
         self.tube_filter.SidesShareVerticesOn()
@@ -177,12 +220,14 @@ class MuscleLayer:
         self.highlight_actor.prop.lighting = False
         self.highlight_actor.visibility = False
 
-        # the isolated path: its own copy of the arrays, drawn opaque over the faded rest
+        # the isolated compartment's fibres: their own copy of the arrays, drawn opaque over
+        # the faded rest
         self.focus_line = pv.PolyData()
         self._write_focus(rebuild=True)
         self.focus_filter = vtkTubeFilter()
         self.focus_filter.SetInputData(self.focus_line)
         self.focus_filter.SetRadius(TUBE_RADIUS_MM)
+        self.focus_filter.SetVaryRadiusToVaryRadiusByAbsoluteScalar()
         self.focus_filter.SetNumberOfSides(TUBE_SIDES)
         self.focus_filter.CappingOn()
         self.focus_filter.SidesShareVerticesOn()
@@ -193,6 +238,8 @@ class MuscleLayer:
         self._show_focus()
 
         self.legend = Legend(plotter, self.limit_pct)
+        if len(np.unique(np.round(self.radius_scale, 6))) > 1:  # thickness carries meaning
+            self.legend.set_note(THICKNESS_NOTE)
 
     # --- building (once) ---------------------------------------------------------------------
     def _add_coloured(self, source, name: str) -> pv.Actor:
@@ -225,6 +272,7 @@ class MuscleLayer:
         arrays = {
             SCALARS: np.repeat(self._change, counts),
             MOMENT_ARM_SCALARS: np.repeat(self._arms, counts),
+            RADIUS: np.repeat(self._radius_mm * self.radius_scale, counts),
         }
         if rebuild or len(points) != self.lines.n_points:
             # the number of points changed (a wrap engaged): same data set, new arrays
@@ -232,6 +280,7 @@ class MuscleLayer:
             self.lines.points = points
             for name, values in arrays.items():
                 self.lines.point_data[name] = values
+            self.lines.point_data.active_scalars_name = RADIUS
             self._write_connectivity()
         else:
             if not np.array_equal(counts, self._counts):
@@ -246,10 +295,9 @@ class MuscleLayer:
 
     def _write_connectivity(self) -> None:
         starts = np.concatenate([[0], np.cumsum(self._counts)[:-1]])
-        # the isolated path is drawn by its own actors, not under the faded rest
-        drawn = self._visible.copy()
-        if self.isolated is not None:
-            drawn[self.keys.index(self.isolated)] = False
+        drawn = self._shown_lines()
+        if self.isolated is not None:  # drawn by its own actors, not under the faded rest
+            drawn &= self.owner != self.keys.index(self.isolated)
         cells = [
             np.concatenate([[n], np.arange(s, s + n)])
             for n, s, shown in zip(self._counts, starts, drawn, strict=True)
@@ -257,8 +305,32 @@ class MuscleLayer:
         ]
         self.lines.lines = np.concatenate(cells) if cells else np.empty(0, dtype=int)
 
+    def _shown_lines(self) -> np.ndarray:
+        shown = self._visible[self.owner]
+        return shown & self._drag if self.light else shown
+
+    @property
+    def drawn_while_light(self) -> np.ndarray:
+        """(n_lines,) bool: the lines drawn while dragging."""
+        return self._drag.copy()
+
+    def set_light(self, light: bool) -> None:
+        """While dragging (``True``): draw only the ``drag`` lines (each compartment's
+        central fibre) with :data:`DRAG_TUBE_SIDES` sides, so a drag frame costs no more
+        than before the fans; ``False`` draws every fibre again, exactly as before."""
+        light = bool(light)
+        if light == self.light:
+            return
+        self.light = light
+        for tubes in (self.tube_filter, self.focus_filter):
+            tubes.SetNumberOfSides(DRAG_TUBE_SIDES if light else TUBE_SIDES)
+        self._write_connectivity()
+        self.lines.Modified()
+        self._write_highlight()
+        self._write_focus()
+
     def _attachment_points(self) -> np.ndarray:
-        return np.array([p[i] for p in self._polylines for i in (0, -1)])
+        return np.array([self._polylines[c][i] for c in self.central for i in (0, -1)])
 
     def _write_attachments(self, rebuild: bool = False) -> None:
         points = self._attachment_points()
@@ -273,29 +345,41 @@ class MuscleLayer:
             self.attachments.GetPointData().GetArray("scale").Modified()
         self.attachments.Modified()
 
+    def _lines_of(self, key: str | None) -> np.ndarray:
+        """Indices of the lines drawn now for compartment ``key`` (``None``: the first)."""
+        mine = self.owner == (self.keys.index(key) if key is not None else 0)
+        return np.flatnonzero(mine & self._drag if self.light else mine)
+
+    def _write_subset(self, data: pv.PolyData, lines: np.ndarray, rebuild: bool) -> bool:
+        """Write ``lines``' points into ``data`` (its own copy; cells rebuilt when their
+        lengths change); True when the arrays must be set anew."""
+        counts = [len(self._polylines[i]) for i in lines]
+        points = np.vstack([self._polylines[i] for i in lines])
+        cells = np.concatenate([np.r_[n, np.arange(s, s + n)] for n, s in zip(counts, np.cumsum([0, *counts[:-1]]), strict=True)])
+        if rebuild or len(points) != data.n_points or not np.array_equal(cells, data.lines):
+            data.points = points
+            data.lines = cells
+            return True
+        data.points[:] = points
+        data.GetPoints().Modified()
+        return False
+
     def _write_highlight(self, rebuild: bool = False) -> None:
-        key = self.highlighted
-        points = self._polylines[self.keys.index(key)] if key is not None else self._polylines[0]
-        if rebuild or len(points) != self.highlight_line.n_points:
-            self.highlight_line.points = points
-            self.highlight_line.lines = np.concatenate([[len(points)], np.arange(len(points))])
-        else:
-            self.highlight_line.points[:] = points
-            self.highlight_line.GetPoints().Modified()
+        self._write_subset(self.highlight_line, self._lines_of(self.highlighted), rebuild)
         self.highlight_line.Modified()
 
     def _write_focus(self, rebuild: bool = False) -> None:
-        i = self.keys.index(self.isolated) if self.isolated is not None else 0
-        points = self._polylines[i]
+        lines = self._lines_of(self.isolated)
+        counts = [len(self._polylines[i]) for i in lines]
         arrays = {
-            SCALARS: np.full(len(points), self._change[i]),
-            MOMENT_ARM_SCALARS: np.full(len(points), self._arms[i]),
+            SCALARS: np.repeat(self._change[lines], counts),
+            MOMENT_ARM_SCALARS: np.repeat(self._arms[lines], counts),
+            RADIUS: np.repeat(self._radius_mm * self.radius_scale[lines], counts),
         }
-        if rebuild or len(points) != self.focus_line.n_points:
-            self.focus_line.points = points
-            self.focus_line.lines = np.concatenate([[len(points)], np.arange(len(points))])
+        if self._write_subset(self.focus_line, lines, rebuild):
             for name, values in arrays.items():
                 self.focus_line.point_data[name] = values
+            self.focus_line.point_data.active_scalars_name = RADIUS
         else:
             self.focus_line.points[:] = points
             self.focus_line.GetPoints().Modified()
@@ -332,12 +416,18 @@ class MuscleLayer:
         change_pct: np.ndarray,
         moment_arms: Mapping[str, np.ndarray] | None = None,
     ) -> None:
-        """New path points (same order as :attr:`keys`) and length changes (%); in place.
+        """New line points (the order given at construction) and length changes (%); in
+        place.
 
-        ``moment_arms`` (``Solution.moment_arms_mm``) is needed while colouring by a moment
-        arm and not read otherwise (the model computes them only when asked).
+        ``moment_arms`` (``Solution.moment_arms_mm``, or ``FibreValues.moment_arms_mm`` when
+        drawing fibres) is needed while colouring by a moment arm and not read otherwise
+        (the model computes them only when asked).
         """
-        self._polylines = [np.asarray(p, dtype=float) for p in polylines]
+        # a line given as None (not drawn while dragging) keeps its last points
+        self._polylines = [
+            old if p is None else np.asarray(p, dtype=float)
+            for old, p in zip(self._polylines, polylines, strict=True)
+        ]
         self._change = np.asarray(change_pct, dtype=float).copy()
         self._take_moment_arms(moment_arms)
         self._write_lines()
@@ -348,12 +438,22 @@ class MuscleLayer:
 
     @property
     def polylines(self) -> list[np.ndarray]:
-        """Each path's points as currently drawn, (m, 3) mm."""
+        """Each compartment's (central fibre's) points as currently drawn, (m, 3) mm."""
+        return [self._polylines[i] for i in self.central]
+
+    @property
+    def fibre_polylines(self) -> list[np.ndarray]:
+        """Every drawn line's points (each fibre), (m, 3) mm."""
         return list(self._polylines)
 
     @property
     def change_pct(self) -> np.ndarray:
-        """Each path's length change as currently coloured, %."""
+        """Each compartment's (central fibre's) length change as currently coloured, %."""
+        return self._change[self.central].copy()
+
+    @property
+    def fibre_change_pct(self) -> np.ndarray:
+        """Every drawn line's length change as currently coloured, %."""
         return self._change.copy()
 
     def set_style(self, style: str) -> None:
@@ -367,11 +467,15 @@ class MuscleLayer:
         self._show_focus()
 
     def set_tube_radius(self, radius_mm: float) -> None:
-        """Tube radius, mm (default :data:`TUBE_RADIUS_MM`; thicker reads better on a projector)."""
+        """Tube radius of the thickest fibres, mm (default :data:`TUBE_RADIUS_MM`; thicker
+        reads better on a projector); the others keep their proportion."""
         if not radius_mm > 0:
             raise ValueError(f"tube radius must be a positive number of mm, got {radius_mm}")
-        self.tube_filter.SetRadius(float(radius_mm))
-        self.focus_filter.SetRadius(float(radius_mm))
+        self._radius_mm = float(radius_mm)
+        self.tube_filter.SetRadius(self._radius_mm)
+        self.focus_filter.SetRadius(self._radius_mm)
+        self._write_lines()
+        self._write_focus()
 
     def set_limit(self, limit_pct: float) -> None:
         """Colour range ``-limit_pct .. +limit_pct`` (% of neutral), shared by the legend."""
@@ -434,13 +538,14 @@ class MuscleLayer:
 
     @property
     def moment_arm_mm(self) -> np.ndarray:
-        """Each path's moment arm as currently coloured, mm (NaN while colouring by length)."""
-        return self._arms.copy()
+        """Each compartment's (central fibre's) moment arm as currently coloured, mm (NaN
+        while colouring by length)."""
+        return self._arms[self.central].copy()
 
     def _take_moment_arms(self, moment_arms: Mapping[str, np.ndarray] | None) -> None:
         action = COLOUR_SCALES[self.colour_by].action
         if action is None:
-            self._arms = np.full(len(self.keys), np.nan)
+            self._arms = np.full(len(self.owner), np.nan)
         elif moment_arms is None or action not in moment_arms:
             raise ValueError(
                 f"colouring by the {action} moment arm needs the solution's moment arms"
@@ -494,7 +599,7 @@ class MuscleLayer:
         Returns ``None`` when no path's centre line passes within ``tolerance_px``.
         Occlusion by bone is ignored: the paths run over the bones' surfaces.
         """
-        shown = [i for i, on in enumerate(self._visible) if on]
+        shown = list(np.flatnonzero(self._shown_lines()))
         if not shown:
             return None
         # one projection for all points (this runs on every mouse move)
@@ -503,7 +608,7 @@ class MuscleLayer:
         where = np.array([x, y], dtype=float)
         distances = [distance_to_polyline(line, where) for line in np.split(screen, ends)]
         best = int(np.argmin(distances))
-        return self.keys[shown[best]] if distances[best] <= tolerance_px else None
+        return self.keys[self.owner[shown[best]]] if distances[best] <= tolerance_px else None
 
     def set_legend_colours(self, text, panel) -> None:
         self.legend.set_colours(text, panel)

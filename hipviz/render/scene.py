@@ -14,14 +14,24 @@ from vtkmodules.vtkCommonSystem import vtkTimerLog
 from vtkmodules.vtkFiltersCore import vtkQuadricDecimation
 from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 
+from hipviz.core.fibres import muscle_of, radius_scale
+from hipviz.core.muscles import CORNER_SAMPLES
 from hipviz.core.pose import Pose
 from hipviz.io.figure_files import png_bytes, write_atomically
+from hipviz.io.kept_arrays import kept
 from hipviz.io.meshes import BONE_BODIES, Bone
 from hipviz.io.model_files import load_model
 from hipviz.render.colours import COLOUR_SCALES, DEFAULT_LIMIT_PCT
+from hipviz.render.footprints import FootprintLayer, footprint_patches, patches_key
 from hipviz.render.landmarks import LandmarkLabels
 from hipviz.render.muscle_labels import MuscleLabels, text_box
-from hipviz.render.muscle_layer import MuscleLayer
+from hipviz.render.muscle_layer import (
+    ARC_SAMPLES,
+    CORNER_MM,
+    DRAG_ARC_SAMPLES,
+    DRAG_CORNER_SAMPLES,
+    MuscleLayer,
+)
 from hipviz.render.occlusion import BoneOcclusion
 from hipviz.render.overlay import OverlayLayer  # trigger points, self-care ball
 from hipviz.render.views import DEFAULT_VIEW, VIEWS, camera_position
@@ -172,6 +182,8 @@ class HipScene:
         self.occlusion = BoneOcclusion(
             {name: mapper.GetInput() for name, mapper in self._full_mappers.items()}
         )
+        self.footprints: FootprintLayer | None = None
+        self._drawn: Solution | None = None  # the solution the muscles show
         self.landmarks = LandmarkLabels(plotter, landmarks) if landmarks is not None else None
         if self.landmarks is not None:
             self.landmarks.hidden = self.hidden_points
@@ -185,16 +197,27 @@ class HipScene:
         )
         if model is not None:
             solution = model.solution
+            fibres = model.fibres
             self.muscles = MuscleLayer(
                 plotter,
                 solution.keys,
-                model.muscles.polylines(solution.transforms),
-                solution.change_pct,
+                self._fibre_lines(solution),
+                model.fibre_values(solution).change_pct,
                 colour_limit_pct,
+                owner=fibres.owner,
+                central=fibres.central,
+                radius_scale=radius_scale(fibres),
+                drag=fibres.drag_lines(),
             )
             self.muscle_labels = MuscleLabels(
                 plotter, self.muscles, hidden=self.hidden_points, fixed_boxes=self._label_obstacles
             )
+            patches = kept(
+                "footprints",
+                patches_key(bones, fibres),
+                lambda: footprint_patches(bones, fibres),
+            )
+            self.footprints = FootprintLayer(plotter, patches, solution.transforms)
             self.update(solution, render=False)
             subscribe_weakly(model, self.update)
         self._apply(NAMES)  # the whole state, once
@@ -290,17 +313,32 @@ class HipScene:
             if not np.array_equal(self._bone_transforms.get(name), transform):  # a GT step
                 self.set_bone_transform(name, transform)  # moves one femur, not the pelvis
         if self.muscles is not None and self.model is not None:
+            self._drawn = solution
             # the moment arms cost a few more poses: only read while they are the colours
-            arms = solution.moment_arms_mm if self.muscles.colour_by != "length" else None
-            self.muscles.update(
-                self.model.muscles.polylines(solution.transforms), solution.change_pct, arms
-            )
+            values = self.model.fibre_values(solution)
+            arms = values.moment_arms_mm if self.muscles.colour_by != "length" else None
+            self.muscles.update(self._fibre_lines(solution), values.change_pct, arms)
+        if self.footprints is not None:
+            self.footprints.update(solution.transforms)
         if self.landmarks is not None:
             self.landmarks.update(solution.transforms)
         if self.overlay is not None:  # teaching overlays follow their bones
             self.overlay.update(solution.transforms)
         if render:
             self.render()
+
+    def _fibre_lines(self, solution: Solution) -> list[np.ndarray]:
+        """Every fibre as drawn: wrap arcs sampled densely, via-point corners rounded
+        (more coarsely while dragging)."""
+        light = self.interactive
+        return self.model.fibres.muscles.polylines(
+            solution.transforms,
+            samples=DRAG_ARC_SAMPLES if light else ARC_SAMPLES,
+            corner_mm=CORNER_MM,
+            corner_samples=DRAG_CORNER_SAMPLES if light else CORNER_SAMPLES,
+            # while dragging only the fibres drawn then; the others keep their last points
+            only=self.muscles.drawn_while_light if light and self.muscles is not None else None,
+        )
 
     @property
     def closed(self) -> bool:
@@ -313,7 +351,8 @@ class HipScene:
 
         On a software renderer a full frame (smooth edges by FXAA, every bone triangle)
         takes a large part of a second. While dragging, the bones are drawn with about a
-        quarter of their triangles and without FXAA; ``False`` (the release) brings full
+        quarter of their triangles and without FXAA, and each compartment's fan by its
+        central fibre only, in fewer-sided tubes; ``False`` (the release) brings full
         detail back, and the still picture is exactly as before. Pose, colours, camera
         and everything else are the same at both levels.
         """
@@ -333,6 +372,13 @@ class HipScene:
             mappers = self._full_mappers
         for name, actor in self.bone_actors.items():
             actor.SetMapper(mappers[name])
+        if self.muscles is not None and self.model is not None:
+            # a lighter fan too; the still frame draws it whole, as before the drag
+            self.muscles.set_light(interactive)
+            solution = self._drawn if self._drawn is not None else self.model.solution
+            values = self.model.fibre_values(solution)
+            arms = values.moment_arms_mm if self.muscles.colour_by != "length" else None
+            self.muscles.update(self._fibre_lines(solution), values.change_pct, arms)
         if render and not interactive:  # the drag's next change renders the light frame
             self.render()
 
@@ -413,7 +459,7 @@ class HipScene:
                 layer.set_moment_arm_range(s.moment_arm_range_mm)
             if "colour_by" in names and s.colour_by != layer.colour_by:
                 arms = (
-                    self.model.solution.moment_arms_mm
+                    self.model.fibre_values(self.model.solution).moment_arms_mm
                     if s.colour_by != "length" and self.model is not None
                     else None
                 )
@@ -426,6 +472,9 @@ class HipScene:
                     layer.set_visible(key, key in shown)
             if "attachments" in names:
                 layer.set_attachments_visible(s.attachments)
+            if self.footprints is not None and names & {"muscles", "attachments"}:
+                shown = {(k.split(".")[0], muscle_of(k.split(".")[1])) for k in s.muscles}
+                self.footprints.set_shown(shown, s.attachments)
             if "legend" in names:
                 layer.set_legend_visible(s.legend)
             if "highlight" in names:
