@@ -15,6 +15,9 @@ insertion footprints:
   bone surface, perpendicular to the line of action, by a width per end
   (:data:`SPREAD_MM`); its via points and wraps stay the compartment's.
 
+The left fans are the right ones' mirror images, fibre by fibre, as the left compartments
+are the right ones' (so a symmetric pose gives both sides the same numbers).
+
 Given the bone surfaces, interpolated points near bone are put back at the height above the
 surface their compartments have (origins and insertions 1 mm), so the ends lie on the bone.
 Pure numpy; the surfaces come as arrays.
@@ -33,6 +36,8 @@ from hipviz.core.muscles import GROUPS, MusclePath, MuscleSet, Wrap
 
 log = logging.getLogger(__name__)
 
+#: how the fans are made (raised when that changes, so fibres kept from before are not used)
+FAN_VERSION = 2
 #: fibres in each compartment's fan (odd, so one is the compartment's own path)
 FIBRES_PER_COMPARTMENT = 5
 #: footprint width of a one-compartment muscle, mm, across its line of action:
@@ -313,7 +318,17 @@ def fan_paths(
     fibres: list[Fibre] = []
     out: list[MusclePath] = []
     queue = _Projections()  # the ends to put on bone, all at once at the end
+    mirrors: list[tuple[int, int]] = []  # (left fibre, its right twin), filled in at the end
     for c, path in enumerate(paths):
+        twin = index.get(("right", path.muscle)) if path.side == "left" else None
+        if twin is not None and twin < c:  # the left is the right's mirror image, fibres too
+            for j in range(per_compartment):
+                first = twin * per_compartment + j
+                fibres.append(replace(fibres[first], key=f"{path.key}.{j}", compartment=c))
+                if j != centre:  # the central fibre is the compartment's own path
+                    mirrors.append((len(out), first))
+                out.append(path)
+            continue
         group = muscle_of(path.muscle)
         members = [m for m in GROUPS.get(group, (path.muscle,)) if (path.side, m) in index]
         chain = [paths[index[(path.side, m)]] for m in members]
@@ -334,6 +349,14 @@ def fan_paths(
             fibres.append(Fibre(f"{path.key}.{j}", c, k + offset, j == centre))
             out.append(fibre_path)
     queue.run()  # writes into the new fibres' point arrays, before anything reads them
+    flip = np.array([1.0, 1.0, -1.0])
+    for i, j in mirrors:
+        left, right = out[i], out[j]
+        wraps = tuple(
+            replace(w, centre=r.centre * flip, radius=r.radius)
+            for w, r in zip(left.wraps, right.wraps, strict=True)
+        )
+        out[i] = replace(left, points=right.points * flip, wraps=wraps)
     return fibres, out
 
 
@@ -359,9 +382,8 @@ def _with_state(paths: list[MusclePath], state: dict[str, np.ndarray]) -> list[M
 def fan_key(paths: tuple[MusclePath, ...]) -> bytes:
     """Everything the fibres of ``paths`` are made from, besides the bones (to name kept
     fibres): the paths' points, bodies and wraps and this module's settings."""
-    parts = [
-        repr((FIBRES_PER_COMPARTMENT, SPREAD_MM, EDGE_SPACING, REACH_MM, NEAR_BONE_MM)).encode()
-    ]
+    settings = (FAN_VERSION, FIBRES_PER_COMPARTMENT, SPREAD_MM, EDGE_SPACING, REACH_MM)
+    parts = [repr((*settings, NEAR_BONE_MM)).encode()]
     for p in paths:
         parts.append(
             repr((p.key, p.bodies, [(w.segment, w.body, w.radius) for w in p.wraps])).encode()
