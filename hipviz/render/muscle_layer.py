@@ -355,7 +355,10 @@ class MuscleLayer:
         lengths change); True when the arrays must be set anew."""
         counts = [len(self._polylines[i]) for i in lines]
         points = np.vstack([self._polylines[i] for i in lines])
-        cells = np.concatenate([np.r_[n, np.arange(s, s + n)] for n, s in zip(counts, np.cumsum([0, *counts[:-1]]), strict=True)])
+        starts = np.cumsum([0, *counts[:-1]])
+        cells = np.concatenate(
+            [np.r_[n, np.arange(s, s + n)] for n, s in zip(counts, starts, strict=True)]
+        )
         if rebuild or len(points) != data.n_points or not np.array_equal(cells, data.lines):
             data.points = points
             data.lines = cells
@@ -381,8 +384,6 @@ class MuscleLayer:
                 self.focus_line.point_data[name] = values
             self.focus_line.point_data.active_scalars_name = RADIUS
         else:
-            self.focus_line.points[:] = points
-            self.focus_line.GetPoints().Modified()
             for name, values in arrays.items():
                 self.focus_line.point_data[name][:] = values
                 self.focus_line.GetPointData().GetArray(name).Modified()
