@@ -474,7 +474,7 @@ MOMENT_ARM_CLAIMS = [
     ("13_gluteus_maximus", "right.gluteus_maximus_superior", "abduction", 23),
     ("13_gluteus_maximus", "right.gluteus_maximus_middle", "abduction", 6),
     ("13_gluteus_maximus", "right.gluteus_maximus_inferior", "abduction", -54),
-    ("13_gluteus_maximus", "right.gluteus_maximus_superior", "flexion", -40),
+    ("13_gluteus_maximus", "right.gluteus_maximus_superior", "flexion", -41),
     ("13_gluteus_maximus", "right.gluteus_maximus_middle", "flexion", -63),
     ("13_gluteus_maximus", "right.gluteus_maximus_inferior", "flexion", -75),
     ("14_tensor_fasciae_latae", "right.tensor_fasciae_latae", "flexion", 43),
