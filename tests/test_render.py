@@ -228,7 +228,8 @@ def test_pose_change_updates_muscles_in_place(scene):
     before = np.array(lines.points)
     scene.model.set("right.gt_superior_mm", 12.0)
     assert scene.muscles.lines is lines and scene.muscles.tube_actor is tube
-    assert not np.allclose(np.array(lines.points), before)
+    after = np.array(lines.points)  # a wrap that engages or lets go changes the count
+    assert after.shape != before.shape or not np.allclose(after, before)
     change = np.array(lines.point_data["change_pct"])
     assert change.min() < -1.0  # right paths shortened: the colours follow
     np.testing.assert_allclose(
