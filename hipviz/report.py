@@ -102,12 +102,16 @@ def format_report(solution: Solution, fmt: str, geometry_of: HipModel | None = N
     if fmt == "json":
         return json.dumps({"pose": pose_record(solution), "muscles": rows}, indent=2) + "\n"
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-        return out.getvalue()
+        return _csv(rows, columns)
     return _table(solution, rows, columns)
+
+
+def _csv(rows: list[dict], columns: tuple[str, ...]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 def _table(solution: Solution, rows: list[dict], columns: tuple[str, ...]) -> str:
@@ -193,11 +197,7 @@ def format_fibres(model: HipModel, solution: Solution, fmt: str) -> str:
         return json.dumps(record, indent=2) + "\n"
     columns = FIBRE_COLUMNS + MOMENT_COLUMNS
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-        return out.getvalue()
+        return _csv(rows, columns)
     lines = [
         "Fibres: " + CENTRAL_NOTE.replace("; ", ";\n"),
         "Fibre 1 is the anterior (or upper) edge of each compartment's share of the fan;",

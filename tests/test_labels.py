@@ -9,7 +9,6 @@ import pytest
 import pyvista
 
 from hipviz.core.pose import Pose
-from hipviz.io.meshes import load_bones, load_landmarks
 from hipviz.io.model_files import load_model
 from hipviz.io.scene import Display, Scene, SceneError, parse_scene, read_scene, write_scene
 from hipviz.names import GROUP_LABELS
@@ -21,18 +20,9 @@ PROJECTOR = (1920, 1080)
 DESK = (1366, 768)
 
 
-@pytest.fixture(scope="module")
-def bones():
-    return load_bones()
-
-
-@pytest.fixture(scope="module")
-def landmarks():
-    return load_landmarks()
-
-
 @pytest.fixture
-def make_scene(bones, landmarks):
+def make_scene(anatomy):
+    bones, landmarks = anatomy  # loaded once for the session (conftest.py)
     plotters = []
 
     def make(size=DESK, view="posterior", pose: Pose | None = None, **state):
@@ -274,9 +264,10 @@ def test_a_bad_label_key_is_a_clear_error(line, words):
     assert "\n" not in str(info.value)
 
 
-def test_a_figure_of_a_scene_with_labels_names_the_muscles(bones, landmarks):
+def test_a_figure_of_a_scene_with_labels_names_the_muscles(anatomy):
     from hipviz.render.export import FigureOptions, FigureRenderer
 
+    bones, landmarks = anatomy
     scene = Scene(display=Display(muscle_labels=True, isolated="right.piriformis"))
     with FigureRenderer(bones, load_model(), landmarks) as figure:
         figure.show(scene, FigureOptions(size=PROJECTOR))

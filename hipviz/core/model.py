@@ -77,8 +77,36 @@ class MomentArms(Mapping):
         return (dict, (self._resolved(),))
 
 
+class _Lengths:
+    """What a set of lengths says: change against rest, and a path's numbers as a row."""
+
+    lengths_mm: np.ndarray
+    rest_lengths_mm: np.ndarray
+    moment_arms_mm: Mapping[str, np.ndarray]
+
+    @property
+    def change_mm(self) -> np.ndarray:
+        return self.lengths_mm - self.rest_lengths_mm
+
+    @property
+    def change_pct(self) -> np.ndarray:
+        return 100.0 * self.change_mm / self.rest_lengths_mm
+
+    def _numbers(self, i: int) -> dict:
+        """Path ``i``'s lengths, change and moment arms, rounded to 0.001."""
+        row = {
+            "rest_length_mm": round(float(self.rest_lengths_mm[i]), 3),
+            "length_mm": round(float(self.lengths_mm[i]), 3),
+            "change_mm": round(float(self.change_mm[i]), 3),
+            "change_pct": round(float(self.change_pct[i]), 3),
+        }
+        for action, values in self.moment_arms_mm.items():
+            row[f"moment_arm_{action}_mm"] = round(float(values[i]), 3)
+        return row
+
+
 @dataclass(frozen=True)
-class Solution:
+class Solution(_Lengths):
     """Everything the model says about one pose.
 
     Attributes
@@ -112,35 +140,17 @@ class Solution:
     rest_lengths_mm: np.ndarray
     moment_arms_mm: Mapping[str, np.ndarray] = field(default_factory=dict)
 
-    @property
-    def change_mm(self) -> np.ndarray:
-        return self.lengths_mm - self.rest_lengths_mm
-
-    @property
-    def change_pct(self) -> np.ndarray:
-        return 100.0 * self.change_mm / self.rest_lengths_mm
-
     def rows(self) -> list[dict]:
         """One dict per path: muscle, side, lengths, change and moment arms."""
         rows = []
         for i, key in enumerate(self.keys):
             side, muscle = key.split(".")
-            row = {
-                "muscle": muscle,
-                "side": side,
-                "rest_length_mm": round(float(self.rest_lengths_mm[i]), 3),
-                "length_mm": round(float(self.lengths_mm[i]), 3),
-                "change_mm": round(float(self.change_mm[i]), 3),
-                "change_pct": round(float(self.change_pct[i]), 3),
-            }
-            for action, values in self.moment_arms_mm.items():
-                row[f"moment_arm_{action}_mm"] = round(float(values[i]), 3)
-            rows.append(row)
+            rows.append({"muscle": muscle, "side": side, **self._numbers(i)})
         return rows
 
 
 @dataclass(frozen=True)
-class FibreValues:
+class FibreValues(_Lengths):
     """Every fibre's numbers for one pose (see :mod:`hipviz.core.fibres`).
 
     A compartment's numbers (:class:`Solution`) are those of its central fibre.
@@ -162,14 +172,6 @@ class FibreValues:
     def keys(self) -> tuple[str, ...]:
         return self.fibres.keys
 
-    @property
-    def change_mm(self) -> np.ndarray:
-        return self.lengths_mm - self.rest_lengths_mm
-
-    @property
-    def change_pct(self) -> np.ndarray:
-        return 100.0 * self.change_mm / self.rest_lengths_mm
-
     def rows(self) -> list[dict]:
         """One dict per fibre: its compartment, its place in the fan and its numbers."""
         rows = []
@@ -182,13 +184,8 @@ class FibreValues:
                 "index": int(index),
                 "central": fibre.central,
                 "fan_position": round(fibre.position, 3),
-                "rest_length_mm": round(float(self.rest_lengths_mm[i]), 3),
-                "length_mm": round(float(self.lengths_mm[i]), 3),
-                "change_mm": round(float(self.change_mm[i]), 3),
-                "change_pct": round(float(self.change_pct[i]), 3),
+                **self._numbers(i),
             }
-            for action, values in self.moment_arms_mm.items():
-                row[f"moment_arm_{action}_mm"] = round(float(values[i]), 3)
             rows.append(row)
         return rows
 

@@ -183,19 +183,7 @@ class MuscleLayer:
 
         self.lines = pv.PolyData()
         self._write_lines(rebuild=True)
-        self.tube_filter = vtkTubeFilter()
-        self.tube_filter.SetInputData(self.lines)
-        self.tube_filter.SetRadius(TUBE_RADIUS_MM)
-        # each fibre's radius from the point array RADIUS (the lines' active scalars; the
-        # colours come from named arrays, so this does not touch them)
-        self.tube_filter.SetVaryRadiusToVaryRadiusByAbsoluteScalar()
-        self.tube_filter.SetNumberOfSides(TUBE_SIDES)
-        self.tube_filter.CappingOn()
-        self.tube_filter.SidesShareVerticesOn()
-        self.tube_actor = self._add_coloured(self.tube_filter, "muscle_tubes")
-        self.line_actor = self._add_coloured(self.lines, "muscle_lines")
-        self.line_actor.prop.line_width = LINE_WIDTH_PX
-        self.line_actor.prop.lighting = False
+        self.tube_filter, self.tube_actor, self.line_actor = self._add_fibres(self.lines, "muscle")
         self.line_actor.visibility = False
 
         self.attachments = pv.PolyData()
@@ -224,17 +212,9 @@ class MuscleLayer:
         # the faded rest
         self.focus_line = pv.PolyData()
         self._write_focus(rebuild=True)
-        self.focus_filter = vtkTubeFilter()
-        self.focus_filter.SetInputData(self.focus_line)
-        self.focus_filter.SetRadius(TUBE_RADIUS_MM)
-        self.focus_filter.SetVaryRadiusToVaryRadiusByAbsoluteScalar()
-        self.focus_filter.SetNumberOfSides(TUBE_SIDES)
-        self.focus_filter.CappingOn()
-        self.focus_filter.SidesShareVerticesOn()
-        self.focus_tube_actor = self._add_coloured(self.focus_filter, "muscle_focus_tubes")
-        self.focus_line_actor = self._add_coloured(self.focus_line, "muscle_focus_lines")
-        self.focus_line_actor.prop.line_width = LINE_WIDTH_PX
-        self.focus_line_actor.prop.lighting = False
+        self.focus_filter, self.focus_tube_actor, self.focus_line_actor = self._add_fibres(
+            self.focus_line, "muscle_focus"
+        )
         self._show_focus()
 
         self.legend = Legend(plotter, self.limit_pct)
@@ -242,6 +222,25 @@ class MuscleLayer:
             self.legend.set_note(THICKNESS_NOTE)
 
     # --- building (once) ---------------------------------------------------------------------
+    def _add_fibres(
+        self, lines: pv.PolyData, name: str
+    ) -> tuple[vtkTubeFilter, pv.Actor, pv.Actor]:
+        """Tubes and thin lines of ``lines``, coloured: (tube filter, tube actor, line actor)."""
+        tubes = vtkTubeFilter()
+        tubes.SetInputData(lines)
+        tubes.SetRadius(TUBE_RADIUS_MM)
+        # each fibre's radius from the point array RADIUS (the lines' active scalars; the
+        # colours come from named arrays, so this does not touch them)
+        tubes.SetVaryRadiusToVaryRadiusByAbsoluteScalar()
+        tubes.SetNumberOfSides(TUBE_SIDES)
+        tubes.CappingOn()
+        tubes.SidesShareVerticesOn()
+        tube_actor = self._add_coloured(tubes, f"{name}_tubes")
+        line_actor = self._add_coloured(lines, f"{name}_lines")
+        line_actor.prop.line_width = LINE_WIDTH_PX
+        line_actor.prop.lighting = False
+        return tubes, tube_actor, line_actor
+
     def _add_coloured(self, source, name: str) -> pv.Actor:
         mapper = vtkPolyDataMapper()
         if isinstance(source, pv.DataSet):
