@@ -45,7 +45,7 @@ from hipviz.names import SIDE_LABELS, isolated_label, path_label, quantity_headi
 from hipviz.web.classroom import Classroom, MessageError, cameras, control_specs, controls_of
 from hipviz.web.gate import Gate
 from hipviz.web.handout import legend_spec
-from hipviz.web.payload import bone_meshes
+from hipviz.web.payload import bone_meshes, view_line_sets
 from hipviz.web.wire import MAX_REQUEST_BYTES, shown
 
 log = logging.getLogger(__name__)
@@ -63,12 +63,14 @@ TABLE_FIELDS = (
 )
 #: the view's background (the app's slate, darkest end), as a JS array
 BACKGROUND = "[0.10, 0.13, 0.17]"
-#: muscle line width, pixels (vtk.js draws wide lines itself; WebGL alone gives one pixel)
-LINE_WIDTH_PX = 6
+#: what the muscle lines' widths mean, under the legend (the desktop's legend says it of
+#: its tubes)
+THICKNESS_NOTE = "Line thickness: muscle size (cross-sectional area, PCSA)"
 #: each browser's own state: the page keeps it, the server never reads it from there
 CLIENT_ONLY = (
     "pose",
     "muscles",
+    "muscle_sets",
     "matrices",
     "rows",
     "status",
@@ -170,7 +172,11 @@ def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
             "instructor": False,
             # each browser starts from the first scene; these are its own from then on
             "pose": first["controls"],
+            # the muscle lines as the server sends them, and as the view draws them: one
+            # line set per width class (the page's script turns the one into the other)
             "muscles": first["muscles"],
+            "muscle_sets": view_line_sets(first["muscles"], len(classroom.line_widths)),
+            "line_widths": classroom.line_widths,
             "matrices": first["matrices"],
             "rows": first["rows"],
             "status": first["status"],
@@ -356,24 +362,27 @@ def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
                                     polys=(f"bones.{bone}.polys",),
                                     connectivity="manual",
                                 )
-                        with vtk_widgets.VtkGeometryRepresentation(
-                            property=(f"{{ lineWidth: {LINE_WIDTH_PX}, lighting: false }}",),
-                            mapper=("{ colorMode: 0, scalarMode: 0 }",),
-                        ):
-                            with vtk_widgets.VtkPolyData(
-                                "muscles",
-                                points=("muscles.points",),
-                                lines=("muscles.lines",),
-                                connectivity="manual",
+                        # each muscle's fibres as lines as wide as its PCSA says (vtk.js
+                        # draws wide lines itself; one width per set of lines)
+                        for k, width in enumerate(classroom.line_widths):
+                            with vtk_widgets.VtkGeometryRepresentation(
+                                property=(f"{{ lineWidth: {width:g}, lighting: false }}",),
+                                mapper=("{ colorMode: 0, scalarMode: 0 }",),
                             ):
-                                with vtk_widgets.VtkPointData():
-                                    vtk_widgets.VtkDataArray(
-                                        registration="setScalars",
-                                        name="colour",
-                                        type="Uint8Array",
-                                        number_of_components=("3",),
-                                        values=("muscles.colours",),
-                                    )
+                                with vtk_widgets.VtkPolyData(
+                                    f"muscles{k}",
+                                    points=(f"muscle_sets[{k}].points",),
+                                    lines=(f"muscle_sets[{k}].lines",),
+                                    connectivity="manual",
+                                ):
+                                    with vtk_widgets.VtkPointData():
+                                        vtk_widgets.VtkDataArray(
+                                            registration="setScalars",
+                                            name="colour",
+                                            type="Uint8Array",
+                                            number_of_components=("3",),
+                                            values=(f"muscle_sets[{k}].colours",),
+                                        )
                     with html.Div(classes="legend", id="legend"):
                         html.Div("{{ legends[scene_index].title }}", classes="legend-title")
                         html.Div(
@@ -385,6 +394,7 @@ def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
                         with html.Div(classes="legend-ends"):
                             html.Span("{{ legends[scene_index].negative }}")
                             html.Span("{{ legends[scene_index].positive }}")
+                        html.Div(THICKNESS_NOTE, classes="legend-note", id="thickness-note")
                 with html.Table(classes="numbers", id="numbers"):
                     with html.Thead():
                         with html.Tr():
@@ -590,8 +600,8 @@ def make_app(classroom: Classroom, page, allow_origins: tuple[str, ...] = ()):
     www = Path(page._www)
     index = index_html(www)
 
-    def lead(token, message, scene=None, view=None):
-        result = classroom.set_lead(token, message, scene, view)
+    def lead(token, message, scene=None, view=None, fans=True):
+        result = classroom.set_lead(token, message, scene, view, fans)
         gate.publish_lead(result)
         return result
 
