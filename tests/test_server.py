@@ -420,7 +420,8 @@ def test_follow_mode_copies_the_instructor_and_a_bad_message_changes_nothing(chr
         assert "got 0 argument" in call(chrome, "hipviz_solve")["error"]
         # a page may scribble on its own copy of the lead; the server takes none of it
         chrome.execute_script("window.trame.state.set('lead', {seq: 999, rows: []})")
-        assert "got 3 argument" in call(chrome, "hipviz_solve", {}, 0, 1)["error"]
+        assert "got 4 argument" in call(chrome, "hipviz_solve", {}, 0, True, 1)["error"]
+        assert "fans must be true or false" in call(chrome, "hipviz_solve", {}, 0, 1)["error"]
         assert state(teacher, "lead")["seq"] == lead_seq
         assert state(chrome, "rows") == rows
 
