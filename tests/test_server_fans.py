@@ -240,3 +240,32 @@ def test_the_page_draws_every_fibre_and_a_drag_draws_the_central_ones(chrome, se
     assert "fans must be true or false" in answer["error"]
     answer = call(chrome, "hipviz_solve", {}, TWO_SIDED, True, "more")
     assert "takes (pose, scene number, whole fans true or false)" in answer["error"]
+
+
+def test_a_follower_sees_the_instructors_drag_light_and_the_rested_pose_whole(chrome, server):
+    from browser import chromium
+    from selenium.webdriver.common.by import By
+
+    open_page(chrome, server.url)
+    with chromium() as teacher:
+        open_page(teacher, server.instructor_url)
+        chrome.find_element(By.ID, "follow").click()
+        chrome.execute_script(
+            "window.__fans = []; new MutationObserver(() => window.__fans.push("
+            "document.body.dataset.fans)).observe(document.body, {attributes: true, "
+            "attributeFilter: ['data-fans']});"
+        )
+        seq = (state(teacher, "lead") or {}).get("seq", 0)
+        teacher.execute_script(  # one drag step of the instructor's slider
+            "const p = {...window.trame.state.get('pose')}; p['left.gt_anterior_mm'] = 7;"
+            "window.trame.state.set('pose', p); window.hipviz.poseChanged();"
+        )
+        wait_for(
+            lambda: chrome.execute_script("return window.__fans.join(',')").endswith("false,true"),
+            what="the follower's light drawing and then the whole fans",
+        )
+        assert state(chrome, "pose")["left.gt_anterior_mm"] == 7.0
+        assert state(teacher, "lead")["seq"] >= seq + 2  # the drag step, then the rested pose
+        sets = state(chrome, "muscle_sets")
+        drawn = sum(sum(1 for _ in _cells(s["lines"])) for s in sets)
+        assert drawn == FIBRES_PER_COMPARTMENT * len(state(chrome, "muscle_keys"))
