@@ -167,6 +167,31 @@ def test_the_fans_switch_takes_only_true_or_false(room, fans):
     assert room.updates == before
 
 
+def test_each_scene_shows_the_footprints_of_the_muscles_it_draws(model):
+    from dataclasses import replace
+
+    from hipviz.io.meshes import load_bones
+    from hipviz.web.server import page_footprints
+
+    neutral = read_scene(SCENES[0])
+    maximus = read_scene(ROOT / "scenes" / "13_gluteus_maximus.toml")
+    bare = replace(neutral, display=replace(neutral.display, attachments=False))
+    room = Classroom(model, [("neutral", neutral), ("maximus", maximus), ("bare", bare)])
+    pieces, shown = page_footprints(room, load_bones())
+    assert len(pieces) == 2 * 2 * 5  # each side's origin and insertion of five muscles
+    drawn = [{(pieces[i]["side"], pieces[i]["muscle"], pieces[i]["end"]) for i in s} for s in shown]
+    assert drawn[0] == {
+        (side, muscle, end)
+        for side in ("right", "left")
+        for muscle in ("gluteus_medius", "gluteus_minimus", "piriformis")
+        for end in ("origin", "insertion")
+    }
+    assert {m for _, m, _ in drawn[1]} == {"gluteus_maximus"} and len(drawn[1]) == 4
+    assert drawn[2] == set()  # a scene that hides the attachments
+    pelvis = [p for p in pieces if p["body"] == "pelvis"]
+    assert {p["end"] for p in pelvis} == {"origin"} and len(pelvis) == 10
+
+
 # --- a real page --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def server():
@@ -220,6 +245,10 @@ def test_the_page_draws_every_fibre_and_a_drag_draws_the_central_ones(chrome, se
     flat = image.reshape(-1, 3)
     seen = [c for c in sent if (np.abs(flat.astype(int) - c).max(axis=1) <= 1).sum() >= 12]
     assert len(seen) > 2 * len(keys), f"{len(seen)} fibre colours on screen"
+    # the footprints tinted on the bone (gluteus medius and minimus: ochre)
+    r, g, b = (image[..., i].astype(int) for i in range(3))
+    ochre = (r > 150) & (g > 90) & (g < 175) & (b < 70) & (r > g + 40)
+    assert ochre.sum() > 300, "no footprints on the bone"
 
     # a drag step brings each compartment's central fibre; the rested pose the whole fans
     chrome.execute_script(

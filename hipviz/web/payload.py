@@ -179,6 +179,44 @@ def view_line_sets(lines: dict, n_sets: int) -> list[dict]:
     return sets
 
 
+def footprint_pieces(patches: dict[str, np.ndarray], tints: dict[str, str]) -> list[dict]:
+    """Each attachment footprint for the browser, once: its side, muscle and body, its
+    triangles (points and VTK cells, the body's neutral frame; a pose places them by the
+    body's matrix, as it places the bones) and its tint.
+
+    Parameters
+    ----------
+    patches : dict
+        :func:`hipviz.render.footprints.footprint_patches`' arrays.
+    tints : dict of str to str
+        Each muscle's tint, ``"#rrggbb"``.
+    """
+    names = [str(k).split("|") for k in patches["patches"]]
+    out = []
+    bodies = [k[: -len(".points")] for k in patches if k.endswith(".points")]
+    for body in bodies:
+        points = np.asarray(patches[f"{body}.points"], dtype=float)
+        faces = np.asarray(patches[f"{body}.faces"], dtype=int)
+        owner = np.asarray(patches[f"{body}.patch"], dtype=int)
+        for i in np.unique(owner):
+            used, local = np.unique(faces[owner == i], return_inverse=True)
+            local = local.reshape(-1, 3)  # numpy 2 keeps the faces' shape, 1 flattens
+            cells = np.column_stack([np.full(len(local), 3), local])
+            side, muscle, end = names[i]
+            out.append(
+                {
+                    "side": side,
+                    "muscle": muscle,
+                    "end": end,
+                    "body": body,
+                    "points": typed_array(points[used].astype(np.float32).ravel()),
+                    "polys": typed_array(cells.astype(np.int32).ravel()),
+                    "colour": hex_to_rgb(tints[muscle]),
+                }
+            )
+    return out
+
+
 def table_rows(solution: Solution) -> list[dict]:
     """The numbers table: one row per path, values rounded for display; ``side`` and
     ``muscle`` are ids, ``side_label`` and ``muscle_label`` what a student reads

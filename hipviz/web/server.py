@@ -37,7 +37,10 @@ from pathlib import Path
 
 import numpy as np
 
-from hipviz.io.meshes import load_bones
+from hipviz.core.fibres import muscle_of
+from hipviz.core.muscles import GROUPS
+from hipviz.io.kept_arrays import kept
+from hipviz.io.meshes import BONE_BODIES, load_bones
 from hipviz.io.model_files import load_model
 from hipviz.io.scene import read_scene
 from hipviz.io.scene_folder import scene_files
@@ -45,7 +48,7 @@ from hipviz.names import SIDE_LABELS, isolated_label, path_label, quantity_headi
 from hipviz.web.classroom import Classroom, MessageError, cameras, control_specs, controls_of
 from hipviz.web.gate import Gate
 from hipviz.web.handout import legend_spec
-from hipviz.web.payload import bone_meshes, view_line_sets
+from hipviz.web.payload import bone_meshes, footprint_pieces, view_line_sets
 from hipviz.web.wire import MAX_REQUEST_BYTES, shown
 
 log = logging.getLogger(__name__)
@@ -139,6 +142,31 @@ def load_scenes(paths: list[Path]) -> list:
     return [(Path(p).stem, read_scene(p)) for p in paths]
 
 
+def page_footprints(classroom: Classroom, bones) -> tuple[list[dict], list[list[int]]]:
+    """The attachment footprints for the page (sent once, as the bones are) and, for each
+    served scene, which of them it shows: those of the muscles it draws, unless it hides
+    the attachments. The same patches as the window's (kept from an earlier run)."""
+    from hipviz.render.footprints import footprint_patches, patches_key, tint_of
+
+    fibres = classroom.model.fibres
+    patches = kept(
+        "footprints", patches_key(bones, fibres), lambda: footprint_patches(bones, fibres)
+    )
+    pieces = footprint_pieces(patches, {m: tint_of(m) for m in GROUPS})
+    shown = []
+    for served in classroom.scenes:
+        state = served.state
+        drawn = {(k.split(".")[0], muscle_of(k.split(".")[1])) for k in state.muscles}
+        shown.append(
+            [
+                i
+                for i, piece in enumerate(pieces)
+                if state.attachments and (piece["side"], piece["muscle"]) in drawn
+            ]
+        )
+    return pieces, shown
+
+
 def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
     """The trame server object holding the classroom page and its first state (never
     started: :func:`make_app` serves what it built)."""
@@ -157,6 +185,9 @@ def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
     bones = load_bones() if bones is None else bones
 
     first = classroom.open_scene(0)
+    footprints, footprints_shown = page_footprints(classroom, bones)
+    # each footprint moves with its body: placed by the matrix of one of that body's bones
+    placed_by = {body: name for name, body in reversed(BONE_BODIES.items())}
     state.client_only(*CLIENT_ONLY)
     state.update(
         {
@@ -177,6 +208,12 @@ def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
             "muscles": first["muscles"],
             "muscle_sets": view_line_sets(first["muscles"], len(classroom.line_widths)),
             "line_widths": classroom.line_widths,
+            # the attachment areas, tinted, and which each served scene shows
+            "footprints": [
+                {"points": f["points"], "polys": f["polys"], "colour": f["colour"]}
+                for f in footprints
+            ],
+            "footprints_shown": footprints_shown,
             "matrices": first["matrices"],
             "rows": first["rows"],
             "status": first["status"],
@@ -360,6 +397,24 @@ def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
                                     bone,
                                     points=(f"bones.{bone}.points",),
                                     polys=(f"bones.{bone}.polys",),
+                                    connectivity="manual",
+                                )
+                        for i, piece in enumerate(footprints):
+                            bone = placed_by[piece["body"]]
+                            with vtk_widgets.VtkGeometryRepresentation(
+                                actor=(
+                                    f"{{ userMatrix: matrices.{bone}, visibility: "
+                                    f"footprints_shown[scene_index].includes({i}) }}",
+                                ),
+                                property=(
+                                    f"{{ color: footprints[{i}].colour, ambient: 0.25, "
+                                    "diffuse: 0.75, specular: 0.1 }",
+                                ),
+                            ):
+                                vtk_widgets.VtkPolyData(
+                                    f"footprint{i}",
+                                    points=(f"footprints[{i}].points",),
+                                    polys=(f"footprints[{i}].polys",),
                                     connectivity="manual",
                                 )
                         # each muscle's fibres as lines as wide as its PCSA says (vtk.js
