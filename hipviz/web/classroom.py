@@ -49,8 +49,8 @@ CONTROL_NAMES = ("gt_superior_mm", "gt_anterior_mm", "iliac_crest_superior_mm", 
 CONTROL_KEYS = tuple(f"{side}.{name}" for side in SIDES for name in CONTROL_NAMES)
 #: a message longer than this (characters of its text form) is refused unread
 MAX_MESSAGE_CHARS = 2000
-#: answers kept for the poses asked for most recently (about 25 kB each, 60 kB with the
-#: whole fans: 6-15 MB at most, so memory stays flat however many poses pages ask for)
+#: answers kept for the poses asked for most recently (about 35 kB each, 65 kB with the
+#: whole fans: 9-17 MB at most, so memory stays flat however many poses pages ask for)
 POSES_KEPT = 256
 
 
