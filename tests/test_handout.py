@@ -104,6 +104,7 @@ def test_the_page_shows_bones_coloured_muscles_and_its_text(page):
         "lengthened",
         "+10",
         "\N{MINUS SIGN}10",
+        "Tube thickness: muscle size",  # each muscle's fibres as thick as its PCSA
     ):
         assert words in legend.text
 
