@@ -46,6 +46,7 @@ class Page:
 
     def __init__(self, ws):
         self.ws, self.count, self.waiting, self.on_publish = ws, 0, {}, None
+        self.answer_bytes = 0
         self.reader = asyncio.create_task(self._read())
 
     @classmethod
@@ -79,6 +80,7 @@ class Page:
             if rpcid.startswith("publish:") and self.on_publish:
                 self.on_publish(content["result"])
             elif rpcid in self.waiting:
+                self.answer_bytes = len(packed)  # the answer as it came on the wire
                 self.waiting.pop(rpcid).set_result(content)
 
     async def call(self, method, args=(), rpcid=None):
@@ -100,11 +102,16 @@ class Page:
 
 
 async def load(
-    server, draggers: int, followers: int, seconds: float, distinct: bool = False
+    server,
+    draggers: int,
+    followers: int,
+    seconds: float,
+    distinct: bool = False,
+    fans: bool = False,
 ) -> dict:
     ws_url = server.url.replace("http", "ws", 1) + "ws"
     token = server.instructor_url.split("token=")[1]
-    answers, delays, sent_at = [], [], {}
+    answers, delays, sent_at, sizes = [], [], {}, []
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         drag_pages = [await Page.open(session, ws_url) for _ in range(draggers)]
         follow_pages = [await Page.open(session, ws_url) for _ in range(followers)]
@@ -135,8 +142,10 @@ async def load(
                 t += 1
                 start = time.perf_counter()
                 pose = {"right.gt_superior_mm": round(20 * np.sin(t / 15) * 2) / 2, **other}
-                await page.trigger("hipviz_solve", pose, 0)
+                # while dragging a page asks for the central fibres (fans: the whole fans)
+                await page.trigger("hipviz_solve", pose, 0, fans)
                 answers.append(time.perf_counter() - start)
+                sizes.append(page.answer_bytes)
                 await asyncio.sleep(max(0.0, 1 / DRAG_HZ - (time.perf_counter() - start)))
 
         async def lead():
@@ -147,7 +156,7 @@ async def load(
                 if seq is not None:
                     sent_at[seq + 1] = start
                 pose = {"left.gt_anterior_mm": round(15 * np.sin(t / 10) * 2) / 2}
-                answer = await teacher.trigger("hipviz_lead", token, pose, None, None)
+                answer = await teacher.trigger("hipviz_lead", token, pose, None, None, fans)
                 seq = answer["seq"]
                 await asyncio.sleep(max(0.0, 1 / LEAD_HZ - (time.perf_counter() - start)))
 
@@ -162,6 +171,7 @@ async def load(
         for page in [*drag_pages, *follow_pages, teacher]:
             await page.close()
     ms = lambda xs, q: round(1000 * float(np.percentile(xs, q)), 1)  # noqa: E731
+    bytes_per_update = round(float(np.mean(sizes))) if sizes else None
     return {
         "draggers": draggers,
         "followers": followers,
@@ -171,6 +181,8 @@ async def load(
         # updates the model solved (the rest were poses already solved for another page)
         "solved_share": round(solved / max(updates, 1), 2),
         "poses": "each page its own" if distinct else "every page the same swing, in step",
+        "lines": "whole fans" if fans else "central fibres (dragging)",
+        "bytes_per_update": bytes_per_update,
         "server_cpu_ms_per_update": round(1000 * cpu / max(updates, 1), 2),
         "server_cpu_share_of_one_core": round(cpu / seconds, 2),
         # share of the time some process on the machine was ready to run but had no core
@@ -238,6 +250,12 @@ def main(argv: list[str] | None = None) -> int:
         "(where Linux groups processes by session, autogroup, the group's nice is set too: "
         "nice alone would only rank the server against this tool)",
     )
+    parser.add_argument(
+        "--fans",
+        action="store_true",
+        help="every request asks for the whole fans of fibres (what a page asks for once its "
+        "pose rests), not the central fibres a dragging page asks for: the worst case",
+    )
     args = parser.parse_args(argv)
     group = Path("/proc/self/autogroup")  # shared with the shell that started this
     group_nice = None
@@ -259,7 +277,7 @@ def run(args) -> int:
     load_before = [round(x, 2) for x in os.getloadavg()]
     with running_server() as server:
         result = asyncio.run(
-            load(server, args.draggers, args.followers, args.seconds, args.distinct)
+            load(server, args.draggers, args.followers, args.seconds, args.distinct, args.fans)
         )
         result["server_nice"] = args.server_nice
         if args.cycles:

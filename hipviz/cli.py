@@ -258,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
         "opens offline in any current browser: the bones and coloured muscles in "
         "3D (drag to rotate, scroll to zoom, buttons for the standard views), with "
         "the title, caption, colour legend, pose and muscle table as text. About "
-        "3 MB; nothing is fetched from the network.",
+        "4 MB; nothing is fetched from the network.",
     )
     p.add_argument(
         "scene_file",

@@ -27,7 +27,8 @@ from hipviz.web.handout import write_handout
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENE = ROOT / "scenes" / "02_two_sided_case.toml"
-#: "a few MB at most": the page is about 3.2 MB (1 MB of it the vtk.js viewer)
+#: "a few MB at most": the page is about 3.8 MB (1 MB of it the vtk.js viewer, 0.5 MB
+#: every fibre of the fans as a tube)
 MAX_BYTES = 4_000_000
 
 
@@ -103,6 +104,7 @@ def test_the_page_shows_bones_coloured_muscles_and_its_text(page):
         "lengthened",
         "+10",
         "\N{MINUS SIGN}10",
+        "Tube thickness: muscle size",  # each muscle's fibres as thick as its PCSA
     ):
         assert words in legend.text
 
@@ -149,6 +151,64 @@ def test_the_page_shows_bones_coloured_muscles_and_its_text(page):
     assert not [u for u in urls if re.match(r"\s*(https?:)?//", u)]
     severe = [e["message"] for e in console_log(page) if e.get("level") == "SEVERE"]
     assert not severe
+
+
+def test_the_view_draws_every_fibre_of_each_fan_in_its_own_colour(page):
+    """Each compartment a fan of fibres, each fibre a tube coloured by its own length
+    change, as the window and the figures draw them; footprints tinted on the bone."""
+    from selenium.webdriver.common.by import By
+    from test_server import project
+
+    from hipviz.core.fibres import FIBRES_PER_COMPARTMENT
+    from hipviz.web.handout import TUBE_SIDES
+
+    muscles = page.execute_script(
+        "for (const actor of sceneRenderer().getActors()) {"
+        "  const data = actor.getMapper().getInputData();"
+        "  const values = data.getPointData().getArrayByName('change_pct');"
+        "  if (values) return {strips: data.getStrips().getNumberOfCells(),"
+        "    values: Array.from(new Set(Array.from(values.getData(), v => v.toFixed(3))))};"
+        "}"
+        "return null;"
+    )
+    footprints = page.execute_script(
+        "return sceneRenderer().getActors().map(a => a.getMapper().getInputData())"
+        ".filter(d => d.getCellData().getArrayByName('tint'))"
+        ".reduce((n, d) => n + d.getPolys().getNumberOfCells(), 0)"
+    )
+    scene = read_scene(SCENE)
+    shown = [k for k in load_model().muscles.keys if k in scene.display.muscles]
+    fibres = FIBRES_PER_COMPARTMENT * len(shown)
+    assert muscles is not None, "no muscle tubes in the view"
+    # a tube per fibre: its sides and its two end caps as triangle strips
+    assert muscles["strips"] == (TUBE_SIDES + 2) * fibres
+    assert len(muscles["values"]) > 3 * len(shown)  # each fibre its own length change
+    assert footprints > 500  # attachment areas, tinted, on the bone
+
+    # across the right gluteus medius fan the colour runs from red (its anterior fibres
+    # long) to grey (its posterior fibres), as in the window
+    model = load_model()
+    solution = model.solve(scene.pose)
+    lines = model.fibres.polylines(solution.transforms)
+    medius = [
+        i for i, f in enumerate(model.fibres.fibres) if f.key.startswith("right.gluteus_medius")
+    ]
+    view = page.find_element(By.ID, "view")
+    size = (view.size["width"], view.size["height"])
+    camera = json.loads(page.find_element(By.ID, "handout-settings").get_attribute("textContent"))[
+        "views"
+    ]["posterior"]
+    pixels = view_pixels(page)
+    scale = pixels.shape[1] / size[0]  # device pixels per CSS pixel
+
+    def redness(i: int) -> float:
+        p = lines[i]
+        x, y = project(p[0] + 0.6 * (p[-1] - p[0]), camera, size)
+        x, y = int(x * scale), int(y * scale)
+        patch = pixels[y - 2 : y + 3, x - 2 : x + 3].astype(int)
+        return float(np.median(patch[..., 0] - patch[..., 2]))
+
+    assert redness(medius[0]) > redness(medius[-1]) + 50
 
 
 def test_view_buttons_keys_and_a_drag_turn_the_camera(page):

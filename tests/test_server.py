@@ -68,10 +68,13 @@ def test_a_pose_message_is_solved_for_that_page_only(classroom, model):
         "femur_left",
     }
     muscles = update["muscles"]
-    # flat x, y, z and r, g, b: one colour per point
-    assert len(muscles["points"]) == len(muscles["colours"]) > 0
-    assert len(muscles["points"]) % 3 == 0
-    assert len(json.dumps(update)) < 12_000  # a slider step is a few kB, not geometry
+    # flat x, y, z per point, a point count and an r, g, b per line: every fibre of the fans
+    assert len(muscles["points"]) == 3 * sum(muscles["counts"]) > 0
+    assert len(muscles["rgb"]) == 3 * len(muscles["counts"]) and muscles["fans"]
+    assert len(json.dumps(update)) < 20_000  # a still pose is a few kB, not geometry
+    step = classroom.solve({"right.gt_anterior_mm": -20.0}, 0, False)  # while dragging
+    assert len(json.dumps(step)) < 12_000 and not step["muscles"]["fans"]
+    assert step["rows"] == update["rows"]
 
 
 def test_a_pose_asked_again_is_answered_as_solved_and_memory_stays_bounded(model):
@@ -141,18 +144,17 @@ def test_a_page_colours_its_muscles_as_its_scene_does(classroom, model):
     scene = read_scene(SCENES[2])  # piriformis at 90 deg flexion: rotation moment arms
     opened = classroom.open_scene(2)
     shown = [key for key in model.solution.keys if key in scene.display.muscles]
-    lines, drawn, i = opened["muscles"]["lines"], 0, 0
-    while i < len(lines):  # VTK cell array: count, ids..., count, ids...
-        drawn, i = drawn + 1, i + lines[i] + 1
-    assert drawn == len(shown) == 6  # only the scene's muscles
+    drawn = sorted(set(opened["muscles"]["owner"]))  # each line's compartment
+    assert len(drawn) == len(shown) == 6  # only the scene's muscles
+    assert opened["keys"] == shown
     solution = model.solve(scene.pose)
     arm = solution.moment_arms_mm["rotation"][solution.keys.index(PIRIFORMIS)]
     assert arm > 10.0  # flexed: piriformis turns the thigh in
     expected = rgb_uint8(colour_for_moment_arm(arm, scene.display.moment_arm_range_mm))
-    colours = np.array(opened["muscles"]["colours"]).reshape(-1, 3)
-    assert any((colours == expected).all(axis=1)), "no point in piriformis' green"
+    colours = np.array(opened["muscles"]["rgb"]).reshape(-1, 3)
+    assert any((colours == expected).all(axis=1)), "no line in piriformis' green"
     moved = classroom.solve({"right.hip_flexion_deg": 0.0}, scene=2)  # straight: turns it out
-    assert not any((np.array(moved["muscles"]["colours"]).reshape(-1, 3) == expected).all(axis=1))
+    assert not any((np.array(moved["muscles"]["rgb"]).reshape(-1, 3) == expected).all(axis=1))
 
 
 def test_only_the_token_leads(classroom):
@@ -418,7 +420,8 @@ def test_follow_mode_copies_the_instructor_and_a_bad_message_changes_nothing(chr
         assert "got 0 argument" in call(chrome, "hipviz_solve")["error"]
         # a page may scribble on its own copy of the lead; the server takes none of it
         chrome.execute_script("window.trame.state.set('lead', {seq: 999, rows: []})")
-        assert "got 3 argument" in call(chrome, "hipviz_solve", {}, 0, 1)["error"]
+        assert "got 4 argument" in call(chrome, "hipviz_solve", {}, 0, True, 1)["error"]
+        assert "fans must be true or false" in call(chrome, "hipviz_solve", {}, 0, 1)["error"]
         assert state(teacher, "lead")["seq"] == lead_seq
         assert state(chrome, "rows") == rows
 

@@ -47,7 +47,11 @@ def room(chrome):
             "window.trame.state.set('pose', p); window.hipviz.poseChanged();"
         )
         deadline = time.monotonic() + 20
-        while not teacher.execute_script("return window.trame.state.get('lead')"):
+        # the drag step's lead, then (the pose at rest) the lead with the whole fans: the
+        # pages show what they will show from then on
+        while not teacher.execute_script(
+            "return window.trame.state.get('lead') && document.body.dataset.fans === 'true'"
+        ):
             assert time.monotonic() < deadline, "the instructor's lead never came back"
             time.sleep(0.05)
         server.port = int(server.url.rsplit(":", 1)[1].strip("/"))

@@ -241,15 +241,13 @@ def test_the_classroom_carries_gluteus_maximus_and_tfl():
     keys = {f"{r['side']}.{r['muscle']}" for r in neutral["rows"]}
     assert {f"{s}.{m}" for s in ("right", "left") for m in HIDDEN_BY_DEFAULT} <= keys
 
-    # scene 13 draws its six gluteus maximus paths; the neutral scene none of them
-    def lines(update) -> int:  # the VTK cell array: count, ids..., count, ids...
-        cells, i = 0, 0
-        flat = update["muscles"]["lines"]
-        while i < len(flat):
-            cells, i = cells + 1, i + 1 + flat[i]
-        return cells
+    # scene 13 draws its six gluteus maximus paths (each a fan of fibres); the neutral
+    # scene none of them
+    def lines(update) -> int:  # the compartments drawn
+        return len(set(update["muscles"]["owner"]))
 
     assert lines(maximus) == 6 and lines(neutral) == 14
+    assert maximus["keys"] == [k for k in room.model.muscles.keys if "maximus" in k]
     found = room.position("gluteus_maximus_inferior", "right", "lengthen", PAGE_POSE)
     assert found["position"]["key"] == "right.gluteus_maximus_inferior"
     assert found["position"]["change_mm"] > 0

@@ -1,6 +1,8 @@
 // hipviz classroom page: each browser keeps its own pose and asks the server for it.
 // At most one request is in flight; moves made meanwhile are sent as one when it returns,
-// so a fast slider never queues work on the server.
+// so a fast slider never queues work on the server. While the page drags it asks for each
+// compartment's central fibre only (as the desktop draws while dragging); once the pose
+// has rested SETTLE_MS it asks for the whole fans of fibres.
 window.hipviz = (() => {
   const trame = () => window.trame;
   const get = (key) => trame().state.get(key);
@@ -11,29 +13,40 @@ window.hipviz = (() => {
   let lastSeq = 0;
   let positionStart = null; // the pose before the last stretch / release position
   const GLIDE_MS = 600;
+  const SETTLE_MS = 250;
+  let settleTimer = null;
+  const cancelSettle = () => { clearTimeout(settleTimer); settleTimer = null; };
   const api = {
     token,
     updates: 0,
     latencies: [],
-    async poseChanged() {
+    // fans: ask for the whole fans (the pose has settled) rather than the central fibres
+    async poseChanged(fans = false) {
       if (get("follow")) return;
+      cancelSettle();
       if (inFlight) { pending = true; return; }
       inFlight = true;
+      let whole = Boolean(fans);
+      let sentWhole = whole;
       try {
         do {
           pending = false;
+          sentWhole = whole;
+          whole = false; // a move made meanwhile is a drag again
           const pose = { ...get("pose") };
           const start = performance.now();
           // the instructor's move is solved once, as the lead everyone following sees
           const update = token
-            ? await trame().trigger("hipviz_lead", [token, pose, get("scene_index"), null])
-            : await trame().trigger("hipviz_solve", [pose, get("scene_index")]);
+            ? await trame().trigger("hipviz_lead", [token, pose, get("scene_index"), null,
+                                                    sentWhole])
+            : await trame().trigger("hipviz_solve", [pose, get("scene_index"), sentWhole]);
           api.apply(update, false);
           api.latencies.push(performance.now() - start);
           if (api.latencies.length > 2000) api.latencies.shift();
         } while (pending);
       } finally {
         inFlight = false;
+        if (!sentWhole) settleTimer = setTimeout(() => api.poseChanged(true), SETTLE_MS);
       }
     },
     apply(update, setPose) {
@@ -44,8 +57,10 @@ window.hipviz = (() => {
       }
       api.rawMuscles = update.muscles;
       const keys = update.keys || get("muscle_keys");
-      const values = { matrices: update.matrices, muscles: api.faded(update.muscles, keys),
+      const values = { matrices: update.matrices, muscles: update.muscles,
+                       muscle_sets: api.lineSets(update.muscles, keys),
                        rows: update.rows, status: update.status, error: "" };
+      document.body.dataset.fans = String(Boolean(update.muscles.fans));
       if (update.labels) values.labels = update.labels;
       if (update.keys) values.muscle_keys = update.keys;
       if (setPose) values.pose = update.controls;
@@ -79,6 +94,7 @@ window.hipviz = (() => {
       positionStart = from;
       await api.glide(from, update.controls);
       await api.settled(); // no answer of the glide lands after the position's own
+      cancelSettle(); // the position's answer has the whole fans, and its own caption
       api.apply(update, true);
       trame().state.update({ scene_caption: update.position.caption, position_back: true });
     },
@@ -113,6 +129,7 @@ window.hipviz = (() => {
     },
     async openScene(index) {
       if (get("follow")) return;
+      cancelSettle();
       const update = await trame().trigger("hipviz_scene", [index]);
       api.isolated = null; // a new case shows every muscle
       api.apply(update, true);
@@ -223,20 +240,33 @@ window.hipviz = (() => {
   api.rawMuscles = null;
   const FADE_TO = [120, 126, 134];
   const FADE = 0.8;
-  api.faded = (muscles, keys) => {
-    if (!api.isolated || !muscles || !keys) return muscles;
-    const colours = muscles.colours.slice();
-    const lines = muscles.lines;
-    for (let i = 0, cell = 0; i < lines.length; i += lines[i] + 1, cell += 1) {
-      if (keys[cell] === api.isolated) continue;
-      for (let k = 1; k <= lines[i]; k += 1) {
-        const p = 3 * lines[i + k];
-        for (let c = 0; c < 3; c += 1) {
-          colours[p + c] = Math.round((1 - FADE) * colours[p + c] + FADE * FADE_TO[c]);
-        }
+  // the server's muscle columns (payload.fan_lines: whole hundredths of a mm, a point count,
+  // colour, compartment and width class per line) as the view draws them: one line set per
+  // width class (payload.view_line_sets does the same); all but the isolated muscle faded
+  const UNIT = 100;
+  api.lineSets = (m, keys) => {
+    const n = (get("line_widths") || [1]).length;
+    const sets = Array.from({ length: n }, () => ({ points: [], lines: [], colours: [] }));
+    if (!m || !m.counts) return sets;
+    for (let i = 0, p = 0; i < m.counts.length; i += 1) {
+      const count = m.counts[i];
+      const set = sets[m.width[i]] || sets[0];
+      let rgb = [m.rgb[3 * i], m.rgb[3 * i + 1], m.rgb[3 * i + 2]];
+      if (api.isolated && keys && keys[m.owner[i]] !== api.isolated) {
+        rgb = rgb.map((c, k) => Math.round((1 - FADE) * c + FADE * FADE_TO[k]));
+      }
+      const first = set.points.length / 3;
+      set.lines.push(count);
+      for (let k = 0; k < count; k += 1, p += 3) {
+        set.lines.push(first + k);
+        set.points.push(m.points[p] / UNIT, m.points[p + 1] / UNIT, m.points[p + 2] / UNIT);
+        set.colours.push(rgb[0], rgb[1], rgb[2]);
       }
     }
-    return { ...muscles, colours };
+    for (const set of sets) {
+      if (!set.points.length) { set.points = [0, 0, 0]; set.colours = [0, 0, 0]; }
+    }
+    return sets;
   };
   // the view's camera as a projection to the view's pixels (origin bottom left)
   const projector = (camera, width, height) => {
@@ -256,19 +286,18 @@ window.hipviz = (() => {
               ((dot(d, up) / (z * t) + 1) / 2) * height];
     };
   };
-  // each drawn muscle line on screen, with its path key
+  // each drawn muscle line (each fibre) on screen, with its compartment's key
   const screenLines = (toScreen) => {
     const m = get("muscles");
     const keys = get("muscle_keys") || [];
     const out = [];
-    if (!m || !m.lines) return out;
-    for (let i = 0, cell = 0; i < m.lines.length; i += m.lines[i] + 1, cell += 1) {
+    if (!m || !m.counts) return out;
+    for (let i = 0, p = 0; i < m.counts.length; i += 1) {
       const pts = [];
-      for (let k = 1; k <= m.lines[i]; k += 1) {
-        const p = 3 * m.lines[i + k];
-        pts.push(toScreen([m.points[p], m.points[p + 1], m.points[p + 2]]));
+      for (let k = 0; k < m.counts[i]; k += 1, p += 3) {
+        pts.push(toScreen([m.points[p] / UNIT, m.points[p + 1] / UNIT, m.points[p + 2] / UNIT]));
       }
-      out.push({ key: keys[cell], pts });
+      out.push({ key: keys[m.owner[i]], pts });
     }
     return out;
   };
@@ -298,7 +327,7 @@ window.hipviz = (() => {
     api.isolated = key || null;
     const raw = api.rawMuscles || get("muscles");
     api.rawMuscles = raw;
-    trame().state.set("muscles", api.faded(raw, get("muscle_keys")));
+    trame().state.set("muscle_sets", api.lineSets(raw, get("muscle_keys")));
     document.body.dataset.isolated = api.isolated || "";
     lastLayout = "";
   };

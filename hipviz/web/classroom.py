@@ -26,6 +26,7 @@ import numpy as np
 
 from hipviz.core.caption import caption_for
 from hipviz.core.explain import gt_move_text
+from hipviz.core.fibres import radius_scale
 from hipviz.core.kinematics import Anatomy
 from hipviz.core.model import HipModel, Solution
 from hipviz.core.muscles import MUSCLES
@@ -38,7 +39,7 @@ from hipviz.render.colours import COLOUR_SCALES
 from hipviz.render.muscle_labels import label_specs
 from hipviz.render.views import VIEWS, camera_position
 from hipviz.state import DisplayState
-from hipviz.web.payload import bone_matrices, muscle_lines, table_rows
+from hipviz.web.payload import bone_matrices, fan_lines, line_widths, table_rows
 from hipviz.web.wire import shown
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,8 @@ CONTROL_NAMES = ("gt_superior_mm", "gt_anterior_mm", "iliac_crest_superior_mm", 
 CONTROL_KEYS = tuple(f"{side}.{name}" for side in SIDES for name in CONTROL_NAMES)
 #: a message longer than this (characters of its text form) is refused unread
 MAX_MESSAGE_CHARS = 2000
-#: answers kept for the poses asked for most recently (about 25 kB each: 6 MB at most,
-#: so memory stays flat however many poses pages ask for)
+#: answers kept for the poses asked for most recently (about 35 kB each, 65 kB with the
+#: whole fans: 9-17 MB at most, so memory stays flat however many poses pages ask for)
 POSES_KEPT = 256
 
 
@@ -86,6 +87,14 @@ def check_pose_message(message) -> Pose:
         return Pose.from_dict(message)
     except PoseError as exc:
         raise MessageError(str(exc)) from None
+
+
+def check_fans(fans) -> bool:
+    """Whether a page asks for the whole fans (True) or the central fibres (False); nothing
+    else is taken (MessageError)."""
+    if not isinstance(fans, bool):
+        raise MessageError(f"fans must be true or false; got {shown(fans, 40)}")
+    return fans
 
 
 @dataclass(frozen=True)
@@ -171,15 +180,24 @@ class Classroom:
         self._gt_meaning = functools.lru_cache(maxsize=2048)(
             functools.partial(gt_move_text, model.anatomy)
         )
+        # the fans now (their ends put on the bones, or read back), not on the first answer
+        fibres = model.fibres
+        self._central = np.asarray(fibres.central, dtype=int)
+        #: each width class's line width, pixels (thickest first), and each fibre's class
+        self.line_widths, self._width_class = line_widths(radius_scale(fibres))
         # the contact fields now, not on the first student's drag into contact
         if getattr(model, "contact", None) is not None:
             for field in model.contact.pair.fields.values():
                 field.cell_least  # noqa: B018
 
     # -- what a browser asks -------------------------------------------------------------
-    def solve(self, message, scene=0) -> dict:
+    def solve(self, message, scene=0, fans=True) -> dict:
         """The update for one browser's pose message, coloured as served scene ``scene``
         colours its muscles (MessageError if either is refused).
+
+        ``fans``: True for every fibre of each compartment's fan, False for each
+        compartment's central fibre only (the lighter drawing a page asks for while it
+        drags, as the desktop draws while dragging; the numbers are the same).
 
         A pose a page asked for recently, in the same scene, is answered from
         :data:`POSES_KEPT` kept answers instead of solved again: a class doing what the
@@ -188,11 +206,12 @@ class Classroom:
         """
         pose = check_pose_message(message)
         served = self.scene(scene)
+        fans = check_fans(fans)
         start = time.perf_counter()
-        key = (served.index, pose)
+        key = (served.index, pose, fans)
         update = self._kept.get(key)
         if update is None:
-            update = self.update_for(self.model.solve(pose), served.state)
+            update = self.update_for(self.model.solve(pose), served.state, fans)
             # the page's title and caption for this pose: the scene's only on the scene's pose
             update["scene"] = served.summary(pose)
             self._kept[key] = update
@@ -206,27 +225,46 @@ class Classroom:
         del self.solve_seconds[:-1000]
         return dict(update)  # the caller's own top level; the values are only read
 
-    def update_for(self, solution: Solution, state: DisplayState) -> dict:
+    def update_for(self, solution: Solution, state: DisplayState, fans: bool = True) -> dict:
         """What a browser shows for a solution: bone matrices, the muscles ``state`` shows
-        in its colouring, table, status."""
+        in its colouring (every fibre of their fans, or with ``fans`` False each
+        compartment's central fibre), table, status.
+
+        The table, the labels and a central fibre's colour are the compartment's own
+        numbers (its central fibre is its path)."""
         action = COLOUR_SCALES[state.colour_by].action
-        values = solution.change_pct if action is None else solution.moment_arms_mm[action]
         shown = np.array([key in state.muscles for key in solution.keys])
         polylines = self.model.muscles.polylines(solution.transforms)
+        if fans:
+            fibres = self.model.fibres
+            lines = fibres.polylines(solution.transforms)
+            # each fibre's own length change or moment arm (moment arms only when coloured
+            # by one: they cost a few more poses)
+            each = self.model.fibre_values(solution, moment_arms=action is not None)
+            values = each.change_pct if action is None else each.moment_arms_mm[action]
+            owner, width = fibres.owner, self._width_class
+        else:
+            lines = polylines
+            values = solution.change_pct if action is None else solution.moment_arms_mm[action]
+            owner, width = np.arange(len(polylines)), self._width_class[self._central]
         return {
             "controls": controls_of(solution.reached),
             "matrices": bone_matrices(solution),
-            "muscles": muscle_lines(
-                polylines,
+            "muscles": fan_lines(
+                lines,
                 values,
-                shown,
+                shown[owner],
+                owner,
+                width,
                 state.colour_by,
                 state.colour_limit,
+                fans,
             ),
             "rows": table_rows(solution),
             "status": status_text(solution, meaning=self._gt_meaning),
             # the page lays its muscle labels out itself: texts (the server's own words)
-            # and anchors, and which path each drawn line is (for a click to isolate one)
+            # and anchors, and which compartment each drawn line is (for a click to isolate
+            # one): the keys of the lines' ``owner``
             "labels": label_specs(solution.keys, polylines, shown),
             "keys": [key for key, on in zip(solution.keys, shown, strict=True) if on],
         }
@@ -307,14 +345,17 @@ class Classroom:
         if not hmac.compare_digest(given, self.token.encode("utf-8")):
             raise MessageError("not the instructor: the token is wrong")
 
-    def set_lead(self, token, message, scene=None, view=None) -> dict:
+    def set_lead(self, token, message, scene=None, view=None, fans=True) -> dict:
         """The instructor's pose (and scene, view) for followers; MessageError if refused.
 
-        Without a scene the lead keeps the one it had (the first at the start)."""
+        Without a scene the lead keeps the one it had (the first at the start). ``fans``
+        as for :meth:`solve`: the instructor's page leads with the lighter drawing while it
+        drags and with the whole fans once the pose settles, so followers get both as the
+        instructor sees them."""
         self.check_token(token)
         if scene is None:
             scene = (self.lead or {}).get("scene", {}).get("index", 0)
-        update = self.solve(message, scene)
+        update = self.solve(message, scene, fans)
         lead = {
             **update,
             "seq": (self.lead or {}).get("seq", 0) + 1,

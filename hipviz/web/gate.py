@@ -44,10 +44,16 @@ log = logging.getLogger(__name__)
 
 #: what a page may ask: trigger name -> (arguments at least, at most, what they are)
 REQUESTS = {
-    "hipviz_solve": (1, 2, "(pose, scene number)"),
+    # the last argument of a pose: whole fans (true) or each compartment's central fibre
+    # (false, while the page drags); only true or false is taken (Classroom.solve)
+    "hipviz_solve": (1, 3, "(pose, scene number, whole fans true or false)"),
     "hipviz_scene": (1, 1, "(scene number)"),
     "hipviz_position": (4, 5, "(muscle, side, goal, pose, scene number)"),
-    "hipviz_lead": (2, 4, "(token, pose, scene number or null, view or null)"),
+    "hipviz_lead": (
+        2,
+        5,
+        "(token, pose, scene number or null, view or null, whole fans true or false)",
+    ),
     "hipviz_follow": (1, 1, "(true or false)"),
 }
 #: requests a page's code sends that change nothing and are answered with nothing

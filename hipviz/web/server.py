@@ -37,7 +37,10 @@ from pathlib import Path
 
 import numpy as np
 
-from hipviz.io.meshes import load_bones
+from hipviz.core.fibres import muscle_of
+from hipviz.core.muscles import GROUPS
+from hipviz.io.kept_arrays import kept
+from hipviz.io.meshes import BONE_BODIES, load_bones
 from hipviz.io.model_files import load_model
 from hipviz.io.scene import read_scene
 from hipviz.io.scene_folder import scene_files
@@ -45,7 +48,7 @@ from hipviz.names import SIDE_LABELS, isolated_label, path_label, quantity_headi
 from hipviz.web.classroom import Classroom, MessageError, cameras, control_specs, controls_of
 from hipviz.web.gate import Gate
 from hipviz.web.handout import legend_spec
-from hipviz.web.payload import bone_meshes
+from hipviz.web.payload import bone_meshes, footprint_pieces, view_line_sets
 from hipviz.web.wire import MAX_REQUEST_BYTES, shown
 
 log = logging.getLogger(__name__)
@@ -63,12 +66,14 @@ TABLE_FIELDS = (
 )
 #: the view's background (the app's slate, darkest end), as a JS array
 BACKGROUND = "[0.10, 0.13, 0.17]"
-#: muscle line width, pixels (vtk.js draws wide lines itself; WebGL alone gives one pixel)
-LINE_WIDTH_PX = 6
+#: what the muscle lines' widths mean, under the legend (the desktop's legend says it of
+#: its tubes)
+THICKNESS_NOTE = "Line thickness: muscle size (cross-sectional area, PCSA)"
 #: each browser's own state: the page keeps it, the server never reads it from there
 CLIENT_ONLY = (
     "pose",
     "muscles",
+    "muscle_sets",
     "matrices",
     "rows",
     "status",
@@ -137,6 +142,31 @@ def load_scenes(paths: list[Path]) -> list:
     return [(Path(p).stem, read_scene(p)) for p in paths]
 
 
+def page_footprints(classroom: Classroom, bones) -> tuple[list[dict], list[list[int]]]:
+    """The attachment footprints for the page (sent once, as the bones are) and, for each
+    served scene, which of them it shows: those of the muscles it draws, unless it hides
+    the attachments. The same patches as the window's (kept from an earlier run)."""
+    from hipviz.render.footprints import footprint_patches, patches_key, tint_of
+
+    fibres = classroom.model.fibres
+    patches = kept(
+        "footprints", patches_key(bones, fibres), lambda: footprint_patches(bones, fibres)
+    )
+    pieces = footprint_pieces(patches, {m: tint_of(m) for m in GROUPS})
+    shown = []
+    for served in classroom.scenes:
+        state = served.state
+        drawn = {(k.split(".")[0], muscle_of(k.split(".")[1])) for k in state.muscles}
+        shown.append(
+            [
+                i
+                for i, piece in enumerate(pieces)
+                if state.attachments and (piece["side"], piece["muscle"]) in drawn
+            ]
+        )
+    return pieces, shown
+
+
 def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
     """The trame server object holding the classroom page and its first state (never
     started: :func:`make_app` serves what it built)."""
@@ -155,6 +185,9 @@ def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
     bones = load_bones() if bones is None else bones
 
     first = classroom.open_scene(0)
+    footprints, footprints_shown = page_footprints(classroom, bones)
+    # each footprint moves with its body: placed by the matrix of one of that body's bones
+    placed_by = {body: name for name, body in reversed(BONE_BODIES.items())}
     state.client_only(*CLIENT_ONLY)
     state.update(
         {
@@ -170,7 +203,17 @@ def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
             "instructor": False,
             # each browser starts from the first scene; these are its own from then on
             "pose": first["controls"],
+            # the muscle lines as the server sends them, and as the view draws them: one
+            # line set per width class (the page's script turns the one into the other)
             "muscles": first["muscles"],
+            "muscle_sets": view_line_sets(first["muscles"], len(classroom.line_widths)),
+            "line_widths": classroom.line_widths,
+            # the attachment areas, tinted, and which each served scene shows
+            "footprints": [
+                {"points": f["points"], "polys": f["polys"], "colour": f["colour"]}
+                for f in footprints
+            ],
+            "footprints_shown": footprints_shown,
             "matrices": first["matrices"],
             "rows": first["rows"],
             "status": first["status"],
@@ -356,24 +399,45 @@ def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
                                     polys=(f"bones.{bone}.polys",),
                                     connectivity="manual",
                                 )
-                        with vtk_widgets.VtkGeometryRepresentation(
-                            property=(f"{{ lineWidth: {LINE_WIDTH_PX}, lighting: false }}",),
-                            mapper=("{ colorMode: 0, scalarMode: 0 }",),
-                        ):
-                            with vtk_widgets.VtkPolyData(
-                                "muscles",
-                                points=("muscles.points",),
-                                lines=("muscles.lines",),
-                                connectivity="manual",
+                        for i, piece in enumerate(footprints):
+                            bone = placed_by[piece["body"]]
+                            with vtk_widgets.VtkGeometryRepresentation(
+                                actor=(
+                                    f"{{ userMatrix: matrices.{bone}, visibility: "
+                                    f"footprints_shown[scene_index].includes({i}) }}",
+                                ),
+                                property=(
+                                    f"{{ color: footprints[{i}].colour, ambient: 0.25, "
+                                    "diffuse: 0.75, specular: 0.1 }",
+                                ),
                             ):
-                                with vtk_widgets.VtkPointData():
-                                    vtk_widgets.VtkDataArray(
-                                        registration="setScalars",
-                                        name="colour",
-                                        type="Uint8Array",
-                                        number_of_components=("3",),
-                                        values=("muscles.colours",),
-                                    )
+                                vtk_widgets.VtkPolyData(
+                                    f"footprint{i}",
+                                    points=(f"footprints[{i}].points",),
+                                    polys=(f"footprints[{i}].polys",),
+                                    connectivity="manual",
+                                )
+                        # each muscle's fibres as lines as wide as its PCSA says (vtk.js
+                        # draws wide lines itself; one width per set of lines)
+                        for k, width in enumerate(classroom.line_widths):
+                            with vtk_widgets.VtkGeometryRepresentation(
+                                property=(f"{{ lineWidth: {width:g}, lighting: false }}",),
+                                mapper=("{ colorMode: 0, scalarMode: 0 }",),
+                            ):
+                                with vtk_widgets.VtkPolyData(
+                                    f"muscles{k}",
+                                    points=(f"muscle_sets[{k}].points",),
+                                    lines=(f"muscle_sets[{k}].lines",),
+                                    connectivity="manual",
+                                ):
+                                    with vtk_widgets.VtkPointData():
+                                        vtk_widgets.VtkDataArray(
+                                            registration="setScalars",
+                                            name="colour",
+                                            type="Uint8Array",
+                                            number_of_components=("3",),
+                                            values=(f"muscle_sets[{k}].colours",),
+                                        )
                     with html.Div(classes="legend", id="legend"):
                         html.Div("{{ legends[scene_index].title }}", classes="legend-title")
                         html.Div(
@@ -385,6 +449,7 @@ def build_page(classroom: Classroom, bones=None, name: str = "hipviz"):
                         with html.Div(classes="legend-ends"):
                             html.Span("{{ legends[scene_index].negative }}")
                             html.Span("{{ legends[scene_index].positive }}")
+                        html.Div(THICKNESS_NOTE, classes="legend-note", id="thickness-note")
                 with html.Table(classes="numbers", id="numbers"):
                     with html.Thead():
                         with html.Tr():
@@ -590,8 +655,8 @@ def make_app(classroom: Classroom, page, allow_origins: tuple[str, ...] = ()):
     www = Path(page._www)
     index = index_html(www)
 
-    def lead(token, message, scene=None, view=None):
-        result = classroom.set_lead(token, message, scene, view)
+    def lead(token, message, scene=None, view=None, fans=True):
+        result = classroom.set_lead(token, message, scene, view, fans)
         gate.publish_lead(result)
         return result
 
