@@ -71,9 +71,11 @@ def test_a_pose_message_is_solved_for_that_page_only(classroom, model):
     # flat x, y, z per point, a point count and an r, g, b per line: every fibre of the fans
     assert len(muscles["points"]) == 3 * sum(muscles["counts"]) > 0
     assert len(muscles["rgb"]) == 3 * len(muscles["counts"]) and muscles["fans"]
-    assert len(json.dumps(update)) < 20_000  # a still pose is a few kB, not geometry
+    # a still pose is tens of kB as JSON (about 13 kB as the packed message), not geometry (MBs)
+    assert len(json.dumps(update)) < 25_000
     step = classroom.solve({"right.gt_anterior_mm": -20.0}, 0, False)  # while dragging
-    assert len(json.dumps(step)) < 12_000 and not step["muscles"]["fans"]
+    # the central fibres only: lighter than the whole fans
+    assert len(json.dumps(step)) < 0.7 * len(json.dumps(update)) and not step["muscles"]["fans"]
     assert step["rows"] == update["rows"]
 
 
