@@ -456,19 +456,24 @@ def test_the_classroom_page_names_the_muscles_and_a_click_isolates_one(chrome):
             assert not (
                 legend[0] < right and left < legend[2] and legend[1] < bottom and top < legend[3]
             )
-        # a click on the right piriformis isolates it, on this page only
+        # a click on the right piriformis isolates it, on this page only: the lines as the
+        # server sent them (whole hundredths of a mm, a point count and compartment each)
         muscles, keys = get("muscles"), get("muscle_keys")
-        points = np.array(muscles["points"]).reshape(-1, 3)
-        lines, cell, i = muscles["lines"], 0, 0
-        while keys[cell] != "right.piriformis":
-            i, cell = i + lines[i] + 1, cell + 1
-        ids = lines[i + 1 : i + 1 + lines[i]]
-        middle = points[ids[len(ids) // 2]]
+        points = np.array(muscles["points"]).reshape(-1, 3) / 100.0
+        starts = np.cumsum([0, *muscles["counts"][:-1]])
+        mine = [i for i, o in enumerate(muscles["owner"]) if keys[o] == "right.piriformis"]
+        central = mine[len(mine) // 2]
+        line = points[starts[central] : starts[central] + muscles["counts"][central]]
+        middle = line[len(line) // 5]  # near the sacrum, away from the gluteal fans
         box = chrome.find_element(By.CSS_SELECTOR, ".view-box")
         size = (box.size["width"], box.size["height"])
         camera = chrome.execute_script("return window.trame.refs.view.getCamera()")
         x, y = _screen(middle, camera, size)
-        before = list(muscles["colours"])
+
+        def colours() -> np.ndarray:
+            return np.concatenate([np.array(s["colours"]) for s in get("muscle_sets")])
+
+        before = colours()
         ActionChains(chrome).move_to_element_with_offset(
             box, round(x - size[0] / 2), round(y - size[1] / 2)
         ).click().perform()
@@ -478,10 +483,11 @@ def test_the_classroom_page_names_the_muscles_and_a_click_isolates_one(chrome):
         )
         name = chrome.find_element(By.CSS_SELECTOR, ".view-box .isolated-name")
         assert name.is_displayed() and name.text == "Piriformis (right)"
-        after = get("muscles")["colours"]
-        kept = [3 * p + c for p in ids for c in range(3)]
-        assert all(after[k] == before[k] for k in kept)
-        assert sum(abs(a - b) for a, b in zip(after, before, strict=True)) > 1000  # the rest faded
+        after = colours()
+        # the piriformis fibres keep their colours, every other line is faded
+        kept = 3 * sum(muscles["counts"][i] for i in mine)
+        assert (after == before).sum() == kept
+        assert np.abs(after - before).sum() > 1000
         assert [r[0] for r in chrome.execute_script(PAGE_LABELS_JS)] == ["Piriformis"]
         # the server heard nothing of it: no refusal in its log
         assert "refused" not in server.log()
