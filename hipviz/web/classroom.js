@@ -390,18 +390,7 @@ window.hipviz = (() => {
     }
     const placed = window.hipvizLabels.place(
       anchors, sizes, width, height, samples, 5, Math.max(4, height / 160), fixed);
-    const segments = [];
-    elements.forEach((el, i) => {
-      const p = placed[i];
-      el.hidden = !p;
-      if (!p) return;
-      el.style.left = `${p.box[0]}px`;
-      el.style.top = `${height - p.box[3]}px`;
-      segments.push(`M${p.end[0].toFixed(1)},${(height - p.end[1]).toFixed(1)}` +
-                    `L${anchors[i][0].toFixed(1)},${(height - anchors[i][1]).toFixed(1)}`);
-    });
-    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-    svg.querySelector("path").setAttribute("d", segments.join(""));
+    window.hipvizLabels.pin(elements, placed, anchors, width, height, svg);
     box.dataset.labelsPlaced = String((Number(box.dataset.labelsPlaced) || 0) + 1);
   };
   api.drawLabels = drawLabels;

@@ -115,7 +115,14 @@ window.hipvizLabels = (() => {
     const elements = Array.from(box.querySelectorAll(".muscle-label"));
     const anchors = elements.map((el) => toScreen(spec.labels[Number(el.dataset.label)].anchor));
     const sizes = elements.map((el) => [el.offsetWidth, el.offsetHeight]);
-    const placed = place(anchors, sizes, width, height, samples, 5, gap);
+    pin(elements, place(anchors, sizes, width, height, samples, 5, gap), anchors, width,
+        height, svg);
+    frame.dataset.labelsPlaced = String((Number(frame.dataset.labelsPlaced) || 0) + 1);
+  }
+
+  // each label element at its placed box (hidden where none fitted), and the leader lines
+  // from the boxes to their anchors in the view's SVG (y of the boxes and anchors upwards)
+  function pin(elements, placed, anchors, width, height, svg) {
     const segments = [];
     elements.forEach((el, i) => {
       const p = placed[i];
@@ -128,8 +135,7 @@ window.hipvizLabels = (() => {
     });
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.querySelector("path").setAttribute("d", segments.join(""));
-    frame.dataset.labelsPlaced = String((Number(frame.dataset.labelsPlaced) || 0) + 1);
   }
 
-  return { place, sample, draw };
+  return { place, sample, draw, pin };
 })();
