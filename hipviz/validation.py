@@ -1071,8 +1071,10 @@ def _maximus_tfl_section(literature: dict, model) -> list[str]:
         "bones, one chosen per compartment by the rule of the section above, a trochanter "
         "exit point and a hip-centred sphere wrap designed over the control ranges (where "
         "the capsule's sphere is not enough, one as large as the bony envelope of the "
-        "trochanter and ischial tuberosity that gluteus maximus runs over: the wraps are "
-        "listed in the data file's provenance), and the left side the exact mirror of the "
+        "trochanter and ischial tuberosity that gluteus maximus runs over; where no pelvis "
+        "sphere is enough, the path held to the pelvis further along and a sphere over the "
+        "greater trochanter, fixed to the femur, instead: the wraps are listed in the data "
+        "file's provenance), and the left side the exact mirror of the "
         "right. Gluteus maximus has the three compartments of "
         "both source models (superior, middle, inferior: from the posterior ilium near the "
         "crest, from beside the PSIS and from the side of the lower sacrum, past the back of "
@@ -1171,6 +1173,12 @@ def _clearance_section() -> list[str]:
         for m in data["muscles"]
         if m["side"] == "right" and any(w["name"] == "ilium" for w in m.get("wraps", []))
     ]
+    held = [
+        label(m["muscle"])
+        for m in data["muscles"]
+        if m["side"] == "right"
+        and any(w["name"] == "greater trochanter" for w in m.get("wraps", []))
+    ]
     return lines + [
         "",
         "Each path keeps clear by a femur via point where it leaves the greater trochanter "
@@ -1184,11 +1192,26 @@ def _clearance_section() -> list[str]:
             if ilium
             else ""
         )
-        + ". The path meets every wrap tangentially, without a kink.",
+        + ". The path meets every wrap tangentially, without a kink."
+        + (
+            f" Where no pelvis sphere keeps a path clear ({' and '.join(held)}: its femur "
+            "via point sits behind the femur and swings into the ischium when the hip "
+            "extends and turns out, while the stretch to it cuts the greater trochanter in "
+            "deep flexion with abduction), the build holds the path to the pelvis further "
+            "along its neutral line (a pelvis via point instead of the trochanter exit) and "
+            "wraps the rest of the stretch over a sphere fixed to the femur, over the "
+            "greater trochanter. Its line at neutral, and so its neutral moment arms, are "
+            "unchanged; away from neutral it bends at that point instead of passing "
+            "through bone. The point is a modelling device (the sheet of muscle lies "
+            "behind the hip there, but nothing in the source models fixes it to the "
+            "pelvis), so this path's lengths far from neutral are the least certain."
+            if held
+            else ""
+        ),
         "",
         *_clearance_defects(rec, label),
-        "A trochanter exit point can come closer to the hip than its capsule sphere's "
-        "radius in some poses (the sphere is fixed to the pelvis, the point to the femur): "
+        "A wrapped segment's end can come closer to its sphere's centre than the radius in "
+        "some poses (the sphere is fixed to one bone, the point to the other): "
         f"by up to {max(-rec['wrap_end_margin_mm'], 0.0):.1f} mm in these poses. The wrap "
         "then shrinks the sphere to pass through that point, so the length still goes "
         "round and never skips the gap (tests/test_clearance.py).",
@@ -1239,8 +1262,9 @@ def _limits_section() -> list[str]:
         "(26 adults). A client's bones, torsion and tilt differ; so do their numbers.",
         "* The bones are made symmetric on purpose: real pelvises are not, so a left-right "
         "difference on screen always comes from the pose, never from the skeleton.",
-        "* The bone a path runs over is one sphere per path (the hip capsule, or the ilium "
-        "beside the origin) and each muscle leaves the trochanter at one fixed point. Real "
+        "* The bone a path runs over is one sphere per path (the hip capsule, the ilium "
+        "beside the origin, or the greater trochanter) and each muscle leaves the trochanter "
+        "or is held to the pelvis at one fixed point. Real "
         "muscles slide over bone and each other and flatten against it; near the ends of "
         "the ranges the modelled length can be a few millimetres off.",
         "* Moment arms say which way a muscle turns the hip and with how much leverage, "

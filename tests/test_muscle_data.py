@@ -100,10 +100,10 @@ def test_the_vendored_gait2392_sites_carry_source_and_licence():
 def test_paths_run_from_pelvis_to_femur(data):
     for m in data["muscles"]:
         pts = m["points"]
-        # every source site, plus the trochanter exit point the wrap design adds
-        assert [p["name"] for p in pts if not p["name"].endswith("_trochanter_exit")] == m[
-            "source_sites"
-        ]
+        # every source site, plus the one point the wrap design adds: a trochanter exit, or
+        # for a path held to the pelvis further along, a pelvis via point
+        added = ("_trochanter_exit", "_pelvis_via")
+        assert [p["name"] for p in pts if not p["name"].endswith(added)] == m["source_sites"]
         assert len(pts) == len(m["source_sites"]) + 1
         assert (pts[0]["body"], pts[0]["role"]) == ("pelvis", "origin")
         assert (pts[-1]["body"], pts[-1]["role"]) == ("femur", "insertion")

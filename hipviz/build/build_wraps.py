@@ -15,7 +15,15 @@ flexed, rotated or tilted far. Each path gets what the real muscle has:
 - where no such sphere is enough (an origin in a hollow of the ilium, which the path
   would cut as it leaves), a sphere through the segment's pelvis end instead, under
   the bone the path would cut, so the path leaves its origin along the bone and over
-  it.
+  it;
+- where neither keeps the path clear (a femur via point that sits behind the femur, in
+  the gap between the femur and the ischium, swings into the ischium when the hip
+  extends and turns out, and the stretch from the pelvis to it cuts the greater
+  trochanter in deep flexion with abduction), the path is held to the pelvis further
+  along its neutral line (a pelvis via point part of the way from its last pelvis point
+  to its first femur point, where the muscle sheet lies behind the hip) and the rest of
+  that stretch wraps over a sphere fixed to the femur (the greater trochanter), with no
+  trochanter exit point.
 
 For each path (every one in the data file, the same way) the exit, offset and spheres
 are chosen by a deterministic search that first keeps the literature's actions (the
@@ -63,7 +71,14 @@ CAPSULE_GRID_MM = (
     tuple(float(z) for z in range(-70, 25, 5)),
     tuple(float(r) for r in range(20, 82, 3)),
 )
-START = {"exit": 15.0, "offset": 3.0, "capsule": (0.0, 0.0, 0.0, 32.0), "ilium": None}
+START = {
+    "exit": 15.0,
+    "offset": 3.0,
+    "capsule": (0.0, 0.0, 0.0, 32.0),
+    "ilium": None,
+    "pelvis_via": None,
+    "trochanter": None,
+}
 #: the ilium sphere passes through the crossing segment's pelvis end (this far inside
 #: it, mm, so the wrap starts there along the sphere), its centre found by steps (mm) from
 #: starts this deep under the bone where the capsule-only path cuts it deepest
@@ -71,6 +86,13 @@ ILIUM_GAP_MM = 0.05
 ILIUM_DEPTHS_MM = (5.0, 8.0, 12.0)
 ILIUM_STEPS_MM = (-4.0, -2.0, -1.0, -0.5, 0.5, 1.0, 2.0, 4.0)
 SPHERE_RADIUS_MM = (8.0, 90.0)
+#: the last resort: the pelvis via point's place on the neutral crossing segment (the
+#: fraction of the way from its pelvis end to its femur end), and the femur-fixed sphere
+#: started under the bone where the path would cut the femur deepest, at these radii (mm),
+#: then moved by these steps (mm)
+PELVIS_VIA_FRACTIONS = (0.5, 0.6, 0.7)
+TROCHANTER_RADII_MM = (10.0, 15.0, 20.0, 25.0, 30.0)
+TROCHANTER_STEPS_MM = (4.0, 2.0, 1.0)
 PASSES = 4
 #: at neutral both ends of a wrapped segment stay at least this far outside its spheres
 #: (mm); an origin sits 1 mm outside bone, so a sphere that follows the bone under it
@@ -179,6 +201,8 @@ class _Designer:
     def trial(self, c: dict):
         """The source path with the trochanter exit and the wraps of choice ``c``."""
         path, k = self.path, self.k
+        if c.get("pelvis_via") is not None:
+            return self._held_to_pelvis(c)
         if c["ilium"] is None:
             wraps = [Wrap(k, "pelvis", *self._sphere(c["capsule"]))]
         else:  # through the segment's pelvis end (just inside it)
@@ -200,6 +224,43 @@ class _Designer:
             wraps=tuple(wraps),
         )
 
+    def _held_to_pelvis(self, c: dict):
+        """The source path with a pelvis via point ``pelvis_via`` of the way along its neutral
+        crossing segment, and the rest of that segment over a femur-fixed sphere
+        ``trochanter`` (centre offset from the hip centre, radius; mm), or straight."""
+        path, k = self.path, self.k
+        via = path.points[k] + c["pelvis_via"] * (path.points[k + 1] - path.points[k])
+        femur = path.bodies[k + 1]
+        wraps = (
+            () if c["trochanter"] is None else (Wrap(k + 1, femur, *self._sphere(c["trochanter"])),)
+        )
+        return replace(
+            path,
+            names=(*path.names[: k + 1], f"{path.muscle}_pelvis_via", *path.names[k + 1 :]),
+            roles=(*path.roles[: k + 1], "via", *path.roles[k + 1 :]),
+            bodies=(*path.bodies[: k + 1], "pelvis", *path.bodies[k + 1 :]),
+            points=np.vstack([path.points[: k + 1], via, path.points[k + 1 :]]),
+            wraps=wraps,
+        )
+
+    def trochanter_starts(self, c: dict) -> list[tuple[float, ...]]:
+        """Femur-fixed spheres to start from (hip-relative centre, radius): under the bone
+        where choice ``c``'s path, without a sphere, cuts the femur deepest."""
+        deepest = self.sweep.deepest_in_femur(self.trial({**c, "trochanter": None}))
+        part = f"femur_{self.path.side}"
+        normal = self.clearance.gradient(part, deepest)
+        surface = deepest - normal * self.clearance.signed_distance(part, deepest[None])[0]
+        return [
+            (
+                *(
+                    round(float(v), 1)
+                    for v in (surface - normal * (r - 1.0) - self.hip) * self.side_sign
+                ),
+                r,
+            )
+            for r in TROCHANTER_RADII_MM
+        ]
+
     def score(self, c: dict) -> tuple:
         """(actions lost, depth past the aim, neutral length change, deepest): lower is better."""
         key = repr(sorted(c.items()))
@@ -207,11 +268,12 @@ class _Designer:
             return self._cache[key]
         trial = self.trial(c)
         (wrap,) = trial.wraps
-        ends = (
-            trial.points[self.k : self.k + 2]
-            if c["ilium"] is None
-            else trial.points[self.k + 1 :][:1]
-        )
+        if c.get("pelvis_via") is not None:  # the femur-fixed sphere's segment
+            ends = trial.points[self.k + 1 : self.k + 3]
+        elif c["ilium"] is None:
+            ends = trial.points[self.k : self.k + 2]
+        else:
+            ends = trial.points[self.k + 1 :][:1]
         ok = SPHERE_RADIUS_MM[0] <= wrap.radius <= SPHERE_RADIUS_MM[1] and all(
             np.linalg.norm(p - wrap.centre) > wrap.radius + END_MARGIN_MM for p in ends
         )
@@ -255,6 +317,27 @@ class _Designer:
                 break
         return c, s
 
+    def sphere_search(self, c: dict) -> tuple[dict, tuple]:
+        """The femur-fixed sphere's centre and radius, by shrinking steps from choice ``c``."""
+        s = self.score(c)
+        for step in TROCHANTER_STEPS_MM:
+            for _ in range(PASSES):
+                before = s
+                for i in range(4):
+                    for d in (-step, step):
+                        option = {
+                            **c,
+                            "trochanter": tuple(
+                                round(v + d * (i == j), 2) for j, v in enumerate(c["trochanter"])
+                            ),
+                        }
+                        t = self.score(option)
+                        if t < s:
+                            c, s = option, t
+                if s == before:
+                    break
+        return c, s
+
     def pattern_search(self, c: dict) -> tuple[dict, tuple]:
         """The ilium sphere's centre and the trochanter exit, by steps from choice ``c``."""
         s = self.score(c)
@@ -282,7 +365,9 @@ class _Designer:
 
 def _search(designer: _Designer) -> tuple[dict, tuple]:
     """A capsule sphere if one keeps the path clear; else the better of that and a sphere
-    through the crossing segment's pelvis end, under the bone the capsule's path cuts."""
+    through the crossing segment's pelvis end, under the bone the capsule's path cuts; if
+    neither does, the best of those and the path held to the pelvis further along with a
+    femur-fixed sphere beyond."""
     best, s = designer.grid_search(dict(START))
     log.info("%s, capsule only: %s %s", designer.path.muscle, best, s)
     if s[0] == 0 and s[1] == 0.0:
@@ -290,6 +375,18 @@ def _search(designer: _Designer) -> tuple[dict, tuple]:
     for centre in designer.ilium_starts(best):
         c, t = designer.pattern_search({**best, "capsule": None, "ilium": centre})
         log.info("%s, with an ilium sphere: %s %s", designer.path.muscle, c, t)
+        if t < s:
+            best, s = c, t
+        if s[0] == 0 and s[1] == 0.0:
+            break
+    if s[0] == 0 and s[1] == 0.0:
+        return best, s
+    for fraction in PELVIS_VIA_FRACTIONS:
+        held = {**START, "pelvis_via": fraction}
+        starts = designer.trochanter_starts(held)
+        c = min(({**held, "trochanter": t} for t in starts), key=designer.score)
+        c, t = designer.sphere_search(c)
+        log.info("%s, held to the pelvis: %s %s", designer.path.muscle, c, t)
         if t < s:
             best, s = c, t
         if s[0] == 0 and s[1] == 0.0:
@@ -318,7 +415,7 @@ def design(model: HipModel, clearance: Clearance) -> tuple[HipModel, list[dict]]
             {
                 "muscle": trial.muscle,
                 "point": ", ".join(n for n in trial.names if n.startswith(f"{trial.muscle}_")),
-                "action": _describe(choice, trial.wraps[0].radius),
+                "action": _describe(choice, trial.wraps[0].radius, trial.muscle),
                 "design_poses": len(poses),
                 "estimated_deepest_contact_mm": s[3],
                 "actions_lost": s[0],
@@ -347,7 +444,17 @@ def _where(s) -> str:
     )
 
 
-def _describe(c: dict, radius: float) -> str:
+def _describe(c: dict, radius: float, muscle: str = "") -> str:
+    if c.get("pelvis_via") is not None:
+        return (
+            f"added a pelvis via point on the neutral line, {c['pelvis_via']:g} of the way from "
+            "its last pelvis point to its first femur point (the sheet held behind the hip), and "
+            f"a wrap fixed to the femur over the greater trochanter ({_where(c['trochanter'])}) "
+            "on the segment from it to the femur, instead of a trochanter exit and a pelvis "
+            "sphere: no pelvis sphere kept the path clear (its femur via point, behind the femur, "
+            "swings into the ischium when the hip extends and turns out, and the stretch to it "
+            "cuts the greater trochanter in deep flexion with abduction); unchanged at neutral"
+        )
     where = (
         f"a hip-capsule wrap ({_where(c['capsule'])})"
         if c["ilium"] is None
@@ -396,12 +503,14 @@ def add_wraps(json_path, mesh_dir) -> list[dict]:
         ]
         entry["wraps"] = [
             {
-                "name": "ilium"
+                "name": "greater trochanter"
+                if w.body != "pelvis"
+                else "ilium"
                 if abs(np.linalg.norm(path.points[w.segment] - w.centre) - w.radius) < 0.1
                 else "hip capsule",
                 "segment": w.segment,
-                "body": "pelvis",
-                "centre_mm": [round(float(c), 2) + 0.0 for c in w.centre],
+                "body": "pelvis" if w.body == "pelvis" else "femur",
+                "centre_mm": [round(float(c), 2) + 0.0 for c in local(w.body, w.centre)],
                 "radius_mm": round(float(w.radius), 3),
             }
             for w in path.wraps

@@ -115,6 +115,12 @@ class PoseSweep:
         distance = np.min([grid(samples) for grid in self.pelvis_grids], axis=0)
         return samples.reshape(-1, 3)[np.argmin(distance)]
 
+    def deepest_in_femur(self, path: MusclePath) -> np.ndarray:
+        """The point of ``path`` deepest inside the femur over the poses (3,), femur frame."""
+        t = self.pelvis_in_femur
+        local = np.einsum("nij,nmj->nmi", t[:, :3, :3], self.samples(path)) + t[:, None, :3, 3]
+        return local.reshape(-1, 3)[np.argmin(self.femur_grid(local))]
+
     def samples(self, path: MusclePath) -> np.ndarray:
         """Points along ``path`` at most :data:`SPACING_MM` apart, pelvis frame: (n, m, 3)."""
         n = len(self.femur_in_pelvis)
@@ -130,9 +136,11 @@ class PoseSweep:
         for j in range(len(path.points) - 1):
             w = wraps.get(j)
             if w is not None:
-                if w.body != "pelvis":
-                    raise ValueError(f"{path.key}: the design wraps over pelvis spheres only")
-                parts.append(_arc(points[:, j], points[:, j + 1], w.centre, w.radius))
+                centre = w.centre
+                if w.body != "pelvis":  # a sphere fixed to the femur, placed per pose
+                    t = self.femur_in_pelvis
+                    centre = t[:, :3, :3] @ w.centre + t[:, :3, 3]
+                parts.append(_arc(points[:, j], points[:, j + 1], centre, w.radius))
             parts.append(points[:, j + 1 : j + 2])
         line = np.concatenate(parts, axis=1)
         out = [line[:, :1]]
@@ -146,9 +154,11 @@ class PoseSweep:
 
 
 def _arc(p: np.ndarray, q: np.ndarray, centre: np.ndarray, radius: float) -> np.ndarray:
-    """The wrap arc from p to q (n, 3) over a sphere, :data:`ARC_SAMPLES` points per pose
-    (n, s, 3); where the segment misses the sphere, points on the straight line instead.
+    """The wrap arc from p to q (n, 3) over a sphere (centre (3,), or (n, 3) for a sphere
+    that moves with the femur), :data:`ARC_SAMPLES` points per pose (n, s, 3); where the
+    segment misses the sphere, points on the straight line instead.
     Follows :meth:`hipviz.core.muscles.MuscleSet.polylines`."""
+    centre = np.broadcast_to(centre, p.shape)
     with np.errstate(invalid="ignore", divide="ignore"):  # p, q, centre in line: not engaged
         a, b = p - centre, q - centre
         da = np.linalg.norm(a, axis=-1)[:, None]
@@ -161,6 +171,8 @@ def _arc(p: np.ndarray, q: np.ndarray, centre: np.ndarray, radius: float) -> np.
         e2 = b - (b * e1).sum(-1)[:, None] * e1
         e2 /= np.linalg.norm(e2, axis=-1)[:, None]
         angles = np.linspace(ta[:, 0], (gamma - tb)[:, 0], ARC_SAMPLES, axis=-1)[..., None]
-        arc = centre + r[..., None] * (np.cos(angles) * e1[:, None] + np.sin(angles) * e2[:, None])
+        arc = centre[:, None] + r[..., None] * (
+            np.cos(angles) * e1[:, None] + np.sin(angles) * e2[:, None]
+        )
     straight = p[:, None] + np.linspace(0.0, 1.0, ARC_SAMPLES)[None, :, None] * (q - p)[:, None]
     return np.where(engaged[:, None, None], arc, straight)
