@@ -37,7 +37,7 @@ from hipviz.core.muscles import GROUPS, MusclePath, MuscleSet, Wrap
 log = logging.getLogger(__name__)
 
 #: how the fans are made (raised when that changes, so fibres kept from before are not used)
-FAN_VERSION = 2
+FAN_VERSION = 3
 #: fibres in each compartment's fan (odd, so one is the compartment's own path)
 FIBRES_PER_COMPARTMENT = 5
 #: footprint width of a one-compartment muscle, mm, across its line of action:
@@ -423,13 +423,14 @@ def _interpolated(
         mask[[0, -1]] = True
     _onto_surface(points, base.bodies, heights, mask, surfaces, queue)
     wraps = []
+    g = min(max(f, 0.0), 1.0)  # beyond the first or last compartment: its own sphere
     for w in base.wraps:
         wa, wb = _matching_wrap(a, w), _matching_wrap(b, w)
         if wa is not None and wb is not None:
             w = replace(
                 w,
-                centre=(1 - f) * wa.centre + f * wb.centre,
-                radius=float(max((1 - f) * wa.radius + f * wb.radius, 1.0)),
+                centre=(1 - g) * wa.centre + g * wb.centre,
+                radius=float(max((1 - g) * wa.radius + g * wb.radius, 1.0)),
             )
         wraps.append(w)
     return replace(base, points=points, wraps=tuple(wraps))
