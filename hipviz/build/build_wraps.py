@@ -294,6 +294,16 @@ class _Designer:
         self._cache[key] = result
         return result
 
+    def exit_steps(self, c: dict, s: tuple) -> tuple[dict, tuple]:
+        """Each trochanter exit distance, then each offset, from choice ``c`` (score ``s``),
+        kept where it scores better."""
+        for name, values in (("exit", EXIT_MM), ("offset", OFFSET_MM)):
+            for v in values:
+                t = self.score({**c, name: v})
+                if t < s:
+                    c, s = {**c, name: v}, t
+        return c, s
+
     def grid_search(self, c: dict) -> tuple[dict, tuple]:
         """The capsule sphere and trochanter exit, one value at a time over fixed grids."""
         s = self.score(c)
@@ -308,11 +318,7 @@ class _Designer:
                     t = self.score(option)
                     if t < s:
                         c, s = option, t
-            for name, values in (("exit", EXIT_MM), ("offset", OFFSET_MM)):
-                for v in values:
-                    t = self.score({**c, name: v})
-                    if t < s:
-                        c, s = {**c, name: v}, t
+            c, s = self.exit_steps(c, s)
             if s == before:
                 break
         return c, s
@@ -353,11 +359,7 @@ class _Designer:
                         t = self.score(option)
                         if t < s:
                             c, s = option, t
-            for name, values in (("exit", EXIT_MM), ("offset", OFFSET_MM)):
-                for v in values:
-                    t = self.score({**c, name: v})
-                    if t < s:
-                        c, s = {**c, name: v}, t
+            c, s = self.exit_steps(c, s)
             if s == before:
                 break
         return c, s
