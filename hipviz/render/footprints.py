@@ -120,18 +120,22 @@ class FootprintLayer:
         self.meshes: dict[str, pv.PolyData] = {}
         self.actors: dict[str, pv.Actor] = {}
         self._faces: dict[str, np.ndarray] = {}
-        self._owner: dict[str, list[tuple[str, ...]]] = {}
+        #: each face's patch: an index into ``names``
+        self._owner: dict[str, np.ndarray] = {}
+        self._names = names
+        #: each patch's tint, 0-255
+        self._tint = np.array([pv.Color(tint_of(n[1])).int_rgb for n in names], dtype=np.uint8)
         bodies = [k[: -len(".points")] for k in patches if k.endswith(".points")]
         for body in bodies:
             faces = np.asarray(patches[f"{body}.faces"], dtype=int)
-            owners = [names[i] for i in patches[f"{body}.patch"]]
+            owner = np.asarray(patches[f"{body}.patch"], dtype=int)
             mesh = pv.PolyData.from_regular_faces(np.asarray(patches[f"{body}.points"]), faces)
-            self._owner[body] = owners
+            self._owner[body] = owner
             self._faces[body] = faces
-            mesh.cell_data["tint"] = self._tints(body)
+            mesh.cell_data["tint"] = self._tint[owner]
             self.meshes[body] = mesh
-            for key in dict.fromkeys(owners):
-                self.patches[key] = (body, np.flatnonzero([o == key for o in owners]))
+            for i in np.unique(owner):
+                self.patches[names[i]] = (body, np.flatnonzero(owner == i))
             self.actors[body] = plotter.add_mesh(
                 mesh,
                 scalars="tint",
@@ -162,19 +166,15 @@ class FootprintLayer:
         if keys == self._shown:
             return
         self._shown = keys
+        wanted = np.array([n in keys for n in self._names], dtype=bool)
         for body, mesh in self.meshes.items():
-            keep = np.array([o in keys for o in self._owner[body]], dtype=bool)
+            keep = wanted[self._owner[body]]
             self.actors[body].visibility = bool(keep.any())
             if not keep.any():  # hidden whole: the data set keeps its last patches
                 continue
             faces = self._faces[body][keep]
             mesh.faces = np.column_stack([np.full(len(faces), 3), faces]).ravel()
-            mesh.cell_data["tint"] = self._tints(body)[keep]
-
-    def _tints(self, body: str) -> np.ndarray:
-        return np.array(
-            [pv.Color(tint_of(o[1])).int_rgb for o in self._owner[body]], dtype=np.uint8
-        )
+            mesh.cell_data["tint"] = self._tint[self._owner[body][keep]]
 
     def all_actors(self) -> list:
         return list(self.actors.values())
