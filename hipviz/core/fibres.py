@@ -9,11 +9,12 @@ insertion footprints:
   fan: fibre ``j`` of compartment ``i`` sits at fan position ``t = i + (j - c) / n``
   (``n`` fibres a compartment, ``c`` the central one), its points interpolated linearly
   between compartment ``i`` and its neighbour (extrapolated a little beyond the first and
-  last compartments), wrap centres and radii too, so each fibre keeps the compartments'
-  via points and wrapping rules;
-- a muscle of one compartment (piriformis) spreads its origin and insertion across the
-  bone surface, perpendicular to the line of action, by a width per end
-  (:data:`SPREAD_MM`); its via points and wraps stay the compartment's.
+  last compartments), wrap centres and radii too (beyond the first and last compartment,
+  that compartment's own sphere), so each fibre keeps the compartments' via points and
+  wrapping rules;
+- a muscle of one compartment (piriformis, tensor fasciae latae) spreads its origin and
+  insertion across the bone surface, perpendicular to the line of action, by a width per
+  end (:data:`SPREAD_MM`); its via points and wraps stay the compartment's.
 
 The left fans are the right ones' mirror images, fibre by fibre, as the left compartments
 are the right ones' (so a symmetric pose gives both sides the same numbers).
@@ -124,11 +125,9 @@ class Surface:
         part_of = self.parts[np.argmin(d2, axis=1)]
         for q, (p, fq, part) in enumerate(zip(points, f, part_of, strict=True)):
             a, e1, e2, n, low, high, width = self._triangles(int(part))
-            # that bone's triangles in the box the reach spans (a slab of x first), facing
-            # the way asked; then Moller-Trumbore on those at once
-            # the box round the ray's reach, widened by a triangle's size
-            # the triangles whose bounding boxes meet the box round the ray's reach (a
-            # slab of x first: they are sorted by their lowest x)
+            # that bone's triangles whose bounding boxes meet the box round the ray's reach
+            # (a slab of x first: they are sorted by their lowest x) and that face the way
+            # asked; then Moller-Trumbore on those at once
             ends = np.array([p - REACH_MM * fq, p + REACH_MM * fq])
             box_lo, box_hi = ends.min(0) - 0.1, ends.max(0) + 0.1
             lo, hi = np.searchsorted(low[:, 0], [box_lo[0] - width, box_hi[0]])
