@@ -188,6 +188,8 @@ def test_isolating_a_muscle_fades_the_others(make_scene):
     assert drawn > 60
     assert np.abs(pixel(faded, after) - pixel(faded, bare)).sum() < 0.5 * drawn
     assert layer.tube_actor.prop.opacity < 0.5 and layer.focus_tube_actor.visibility
+    # its footprints alone on the bone
+    assert {k[:2] for k in scene.footprints.shown} == {("right", "gluteus_medius")}
     # and named in large type, top left
     name = scene.muscle_labels.name_actor
     assert name.GetVisibility() and "Gluteus medius, posterior fibres (right)" in name.GetInput()
@@ -196,6 +198,7 @@ def test_isolating_a_muscle_fades_the_others(make_scene):
         > 2 * layer.legend.texts[1].GetTextProperty().GetFontSize() * 0.8
     )
     scene.state.update(isolated=None)
+    assert len({k[:2] for k in scene.footprints.shown}) == 6  # 3 default muscles, 2 sides
     again = scene.screenshot().astype(int)
     assert np.abs(again - before).mean() < 1.0
     assert not name.GetVisibility()

@@ -160,6 +160,11 @@ class FootprintLayer:
                 actor.user_matrix = transforms[body]
                 self._placed[body] = np.array(transforms[body], dtype=float)
 
+    @property
+    def shown(self) -> set[tuple[str, ...]]:
+        """The ``(side, muscle, end)`` patches drawn now."""
+        return set(self._shown)
+
     def set_shown(self, shown: set[tuple[str, str]], visible: bool = True) -> None:
         """Show the patches of these ``(side, muscle)`` pairs (none when not ``visible``)."""
         keys = {k for k in self.patches if visible and (k[0], k[1]) in shown}

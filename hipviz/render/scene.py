@@ -472,8 +472,10 @@ class HipScene:
                     layer.set_visible(key, key in shown)
             if "attachments" in names:
                 layer.set_attachments_visible(s.attachments)
-            if self.footprints is not None and names & {"muscles", "attachments"}:
-                shown = {(k.split(".")[0], muscle_of(k.split(".")[1])) for k in s.muscles}
+            if self.footprints is not None and names & {"muscles", "attachments", "isolated"}:
+                # an isolated muscle's footprints alone, with the other muscles faded
+                keys = [s.isolated] if s.isolated in s.muscles else s.muscles
+                shown = {(k.split(".")[0], muscle_of(k.split(".")[1])) for k in keys}
                 self.footprints.set_shown(shown, s.attachments)
             if "legend" in names:
                 layer.set_legend_visible(s.legend)
