@@ -267,7 +267,7 @@ def right_values(model, actions) -> dict[tuple[str, str, int], float]:
 
 def chosen_sources() -> dict[str, str]:
     """``muscle -> "gait2392" | "rajagopal2016"``: the source each shipped path was carried from."""
-    data = json.loads(resources.files("hipviz.data").joinpath("muscles.json").read_text())
+    data = _muscle_data()
     return {
         m["muscle"]: "gait2392" if m.get("source", "").startswith("gait2392") else "rajagopal2016"
         for m in data["muscles"]
@@ -352,7 +352,7 @@ def attachment_shifts(model, models_dir: Path | None = None) -> dict[str, dict[s
 
 
 def _registration_scales() -> dict[str, float]:
-    data = json.loads(resources.files("hipviz.data").joinpath("muscles.json").read_text())
+    data = _muscle_data()
     reg = data.get("provenance", {}).get("registration_rms_mm", {})
     return {
         "pelvis": float(reg.get("pelvis", {}).get("scale", 1.0)),
@@ -362,7 +362,7 @@ def _registration_scales() -> dict[str, float]:
 
 def _path_adjustments_for_moment_arms() -> list[str]:
     """Provenance entries of ``muscles.json`` that say a path was changed for its moment arms."""
-    data = json.loads(resources.files("hipviz.data").joinpath("muscles.json").read_text())
+    data = _muscle_data()
     found = []
     for a in data.get("provenance", {}).get("adjustments", []):
         text = json.dumps(a).lower()
@@ -825,9 +825,13 @@ def origins_restored_values(model, shifts: dict) -> dict:
     return model_values(HipModel(model.anatomy, MuscleSet(tuple(paths))))
 
 
+def _muscle_data() -> dict:
+    """The shipped ``hipviz/data/muscles.json``."""
+    return json.loads(resources.files("hipviz.data").joinpath("muscles.json").read_text())
+
+
 def _provenance() -> dict:
-    data = json.loads(resources.files("hipviz.data").joinpath("muscles.json").read_text())
-    return data.get("provenance", {})
+    return _muscle_data().get("provenance", {})
 
 
 def _arms_cell(arms: dict) -> str:
@@ -837,7 +841,7 @@ def _arms_cell(arms: dict) -> str:
 def _source_choice_section() -> list[str]:
     prov = _provenance()
     rows = prov.get("source_evaluation", [])
-    data = json.loads(resources.files("hipviz.data").joinpath("muscles.json").read_text())
+    data = _muscle_data()
     chosen = {m["muscle"]: m for m in data["muscles"] if m["side"] == "right"}
     lines = [
         "## Which source, and why",
@@ -1062,19 +1066,19 @@ def _maximus_tfl_section(literature: dict, model) -> list[str]:
         return []
     dostal = straight_line_model_values(literature)
     table = literature.get("dostal1986_tables", {}).get("at_0_deg", {}).get("gluteus_maximus", {})
-    data = json.loads(resources.files("hipviz.data").joinpath("muscles.json").read_text())
+    data = _muscle_data()
     chosen = {m["muscle"]: m for m in data["muscles"] if m["side"] == "right"}
     lines = [
         "## Gluteus maximus and tensor fasciae latae",
         "",
         "These were added the way the other muscles were: both sources carried onto our "
         "bones, one chosen per compartment by the rule of the section above, a trochanter "
-        "exit point and a hip-centred sphere wrap designed over the control ranges (where "
-        "the capsule's sphere is not enough, one as large as the bony envelope of the "
-        "trochanter and ischial tuberosity that gluteus maximus runs over; where no pelvis "
-        "sphere is enough, the path held to the pelvis further along and a sphere over the "
-        "greater trochanter, fixed to the femur, instead: the wraps are listed in the data "
-        "file's provenance), and the left side the exact mirror of the "
+        "exit point and a sphere wrap chosen by the same search over dense poses as every "
+        "other path (for gluteus maximus, spheres as large as the bony envelope of the "
+        "trochanter and ischial tuberosity it runs over; where no pelvis sphere is enough, "
+        "the path held to the pelvis further along and a sphere over the greater "
+        "trochanter, fixed to the femur, instead: the wraps are listed in the data file's "
+        "provenance), and the left side the exact mirror of the "
         "right. Gluteus maximus has the three compartments of "
         "both source models (superior, middle, inferior: from the posterior ilium near the "
         "crest, from beside the PSIS and from the side of the lower sacrum, past the back of "
@@ -1167,7 +1171,7 @@ def _clearance_section() -> list[str]:
         part = muscle[len(group_of(muscle)) :].strip("_")
         return GROUP_LABELS[group_of(muscle)].lower() + (f" ({part} fibres)" if part else "")
 
-    data = json.loads(resources.files("hipviz.data").joinpath("muscles.json").read_text())
+    data = _muscle_data()
     ilium = [
         label(m["muscle"])
         for m in data["muscles"]
@@ -1209,7 +1213,6 @@ def _clearance_section() -> list[str]:
             else ""
         ),
         "",
-        *_clearance_defects(rec, label),
         "A wrapped segment's end can come closer to its sphere's centre than the radius in "
         "some poses (the sphere is fixed to one bone, the point to the other): "
         f"by up to {max(-rec['wrap_end_margin_mm'], 0.0):.1f} mm in these poses. The wrap "
@@ -1217,38 +1220,6 @@ def _clearance_section() -> list[str]:
         "round and never skips the gap (tests/test_clearance.py).",
         "",
     ]
-
-
-#: why a path the build could not keep clear goes into bone (muscle -> the reason)
-CLEARANCE_REASONS = {
-    "gluteus_maximus_middle": (
-        "it runs on behind the femur (Rajagopal's site glmax2-P3, below and behind the "
-        "trochanter): with the hip flexed and turned out that femur-fixed stretch passes "
-        "through the ischial tuberosity, an ischiofemoral squeeze that one sphere on the "
-        "segment crossing the joint cannot prevent, and in deep flexion with abduction that "
-        "segment cuts the trochanter"
-    ),
-}
-
-
-def _clearance_defects(rec: dict, label) -> list[str]:
-    """A paragraph for each path that is the deepest in bone beyond the allowance, and why."""
-    worst: dict[str, list[str]] = {}
-    for mode, words in (("gt", "GT mode"), ("angles", "joint-angle mode")):
-        r = rec[mode]
-        if r["deepest_mm"] > 0.5:
-            muscle = r["where"].split(" ")[0].split(".")[1]
-            worst.setdefault(muscle, []).append(f"{r['deepest_mm']:.1f} mm in {words}")
-    out = []
-    for muscle, depths in worst.items():
-        reason = CLEARANCE_REASONS.get(muscle, "its wrapping does not keep it clear there")
-        out += [
-            f"**Not met**: {label(muscle)} goes into bone by up to {' and '.join(depths)} "
-            f"(where: the table above): {reason}. The test suite holds it to that measured "
-            "bound (tests/test_clearance.py) until its wrapping is mended.",
-            "",
-        ]
-    return out
 
 
 def _limits_section() -> list[str]:
