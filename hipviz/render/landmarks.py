@@ -43,6 +43,22 @@ MARKER_RADIUS_MM = 3.0
 MARKER_COLOUR = "#ffd84d"
 
 
+def boxed_text(colour: str, box: str, opacity: float, bold: bool = True) -> vtkTextActor:
+    """A 2D text actor in Arial, ``colour`` on a ``box`` backing of ``opacity``, anchored at
+    its bottom left (its position is the box's corner)."""
+    actor = vtkTextActor()
+    prop = actor.GetTextProperty()
+    prop.SetFontFamilyToArial()
+    prop.SetBold(bold)
+    prop.SetShadow(False)
+    prop.SetColor(pv.Color(colour).float_rgb)
+    prop.SetBackgroundColor(pv.Color(box).float_rgb)
+    prop.SetBackgroundOpacity(opacity)
+    prop.SetJustificationToLeft()
+    prop.SetVerticalJustificationToBottom()
+    return actor
+
+
 class LandmarkLabels:
     """Labelled landmark markers, hidden until switched on.
 
@@ -99,16 +115,8 @@ class LandmarkLabels:
 
     @staticmethod
     def _text(label: str) -> vtkTextActor:
-        actor = vtkTextActor()
+        actor = boxed_text(TEXT_COLOUR, BOX_COLOUR, BOX_OPACITY)
         actor.SetInput(f" {label} ")  # the spaces pad the backing box
-        prop = actor.GetTextProperty()
-        prop.SetFontFamilyToArial()
-        prop.SetBold(True)
-        prop.SetShadow(False)
-        prop.SetColor(pv.Color(TEXT_COLOUR).float_rgb)
-        prop.SetBackgroundColor(pv.Color(BOX_COLOUR).float_rgb)
-        prop.SetBackgroundOpacity(BOX_OPACITY)
-        prop.SetVerticalJustificationToBottom()
         return actor
 
     def update(self, transforms: dict[str, np.ndarray]) -> None:

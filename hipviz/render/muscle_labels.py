@@ -24,6 +24,7 @@ from vtkmodules.vtkRenderingCore import vtkActor2D, vtkPolyDataMapper2D, vtkText
 from hipviz.core.pose import SIDES
 from hipviz.names import GROUP_LABELS, group_of, isolated_label
 from hipviz.render.label_layout import place_labels, sample_polylines
+from hipviz.render.landmarks import boxed_text
 from hipviz.render.projection import world_to_display
 
 log = logging.getLogger(__name__)
@@ -49,17 +50,7 @@ NAME_MARGIN_PX = 14
 
 
 def _text_actor(bold: bool = True) -> vtkTextActor:
-    actor = vtkTextActor()
-    prop = actor.GetTextProperty()
-    prop.SetFontFamilyToArial()
-    prop.SetBold(bold)
-    prop.SetShadow(False)
-    prop.SetColor(pv.Color(TEXT_COLOUR).float_rgb)
-    prop.SetBackgroundColor(pv.Color(BOX_COLOUR).float_rgb)
-    prop.SetBackgroundOpacity(BOX_OPACITY)
-    prop.SetJustificationToLeft()
-    prop.SetVerticalJustificationToBottom()
-    return actor
+    return boxed_text(TEXT_COLOUR, BOX_COLOUR, BOX_OPACITY, bold)
 
 
 def _along(line: np.ndarray, fractions: np.ndarray) -> np.ndarray:
