@@ -323,23 +323,27 @@ class _Designer:
                 break
         return c, s
 
+    def coordinate_steps(self, c: dict, s: tuple, name: str, steps) -> tuple[dict, tuple]:
+        """Each coordinate of ``c[name]`` moved by each of ``steps`` in turn, from choice
+        ``c`` (score ``s``), kept where it scores better."""
+        for i in range(len(c[name])):
+            for d in steps:
+                option = {
+                    **c,
+                    name: tuple(round(v + d * (i == j), 2) for j, v in enumerate(c[name])),
+                }
+                t = self.score(option)
+                if t < s:
+                    c, s = option, t
+        return c, s
+
     def sphere_search(self, c: dict) -> tuple[dict, tuple]:
         """The femur-fixed sphere's centre and radius, by shrinking steps from choice ``c``."""
         s = self.score(c)
         for step in TROCHANTER_STEPS_MM:
             for _ in range(PASSES):
                 before = s
-                for i in range(4):
-                    for d in (-step, step):
-                        option = {
-                            **c,
-                            "trochanter": tuple(
-                                round(v + d * (i == j), 2) for j, v in enumerate(c["trochanter"])
-                            ),
-                        }
-                        t = self.score(option)
-                        if t < s:
-                            c, s = option, t
+                c, s = self.coordinate_steps(c, s, "trochanter", (-step, step))
                 if s == before:
                     break
         return c, s
@@ -349,16 +353,7 @@ class _Designer:
         s = self.score(c)
         for _ in range(PASSES):
             before = s
-            for name in ("ilium",):
-                for i in range(len(c[name])):
-                    for d in ILIUM_STEPS_MM:
-                        option = {
-                            **c,
-                            name: tuple(round(v + d * (i == j), 2) for j, v in enumerate(c[name])),
-                        }
-                        t = self.score(option)
-                        if t < s:
-                            c, s = option, t
+            c, s = self.coordinate_steps(c, s, "ilium", ILIUM_STEPS_MM)
             c, s = self.exit_steps(c, s)
             if s == before:
                 break
