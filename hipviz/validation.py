@@ -1162,7 +1162,10 @@ def _clearance_section() -> list[str]:
         "| Mode | Poses | Deepest point inside bone | Where |",
         "|---|---|---|---|",
     ]
-    for mode, label in (("gt", "GT position drives"), ("angles", "joint angles drive")):
+    rows = [("gt", "GT position drives"), ("angles", "joint angles drive")]
+    if "fibres" in rec:
+        rows.append(("fibres", "every fibre of the fans, both modes' corners"))
+    for mode, label in rows:
         r = rec[mode]
         lines.append(f"| {label} | {r['poses']} | {r['deepest_mm']:.2f} mm | {r['where']} |")
     from hipviz.names import GROUP_LABELS, group_of
@@ -1213,11 +1216,38 @@ def _clearance_section() -> list[str]:
             else ""
         ),
         "",
+        *_fibre_wraps_paragraph(data),
         "A wrapped segment's end can come closer to its sphere's centre than the radius in "
         "some poses (the sphere is fixed to one bone, the point to the other): "
         f"by up to {max(-rec['wrap_end_margin_mm'], 0.0):.1f} mm in these poses. The wrap "
         "then shrinks the sphere to pass through that point, so the length still goes "
         "round and never skips the gap (tests/test_clearance.py).",
+        "",
+    ]
+
+
+def _fibre_wraps_paragraph(data: dict) -> list[str]:
+    """How the fibres between the compartments keep clear (the build's fibre_wraps)."""
+    from hipviz.names import GROUP_LABELS, group_of
+
+    own = [
+        (GROUP_LABELS[group_of(m["muscle"])].lower(), w)
+        for m in data["muscles"]
+        if m["side"] == "right"
+        for w in m.get("fibre_wraps", [])
+    ]
+    if not own:
+        return []
+    muscles = sorted({name for name, _ in own})
+    over_ilium = sum(w["name"] == "ilium" for _, w in own)
+    return [
+        "The fibres of each fan between and beyond the compartments wrap over spheres "
+        "interpolated from their compartments'. Where that sphere would let a fibre cut "
+        f"bone over the design poses, the build gave the fibre its own: {len(own)} fibres "
+        f"on each side ({', '.join(muscles)}), {over_ilium} of them over the bone beside "
+        "their origin, the rest over their compartment's sphere moved, each keeping every "
+        "action its interpolated path has at neutral and at 90° flexion "
+        "(`hipviz/build/fibre_wraps.py`; each fibre's record in the data file's provenance).",
         "",
     ]
 

@@ -182,6 +182,7 @@ def test_the_page_names_each_source_truly_and_keeps_its_candour():
     assert "Rajagopal" in page and "opensim-org/opensim-models" in page
     assert "CC BY 3.0" in page
     assert "gait2392 paths read from myo-sim" not in page
+    assert "| every fibre of the fans, both modes' corners | 162 |" in page  # not only paths
     for heading in (
         "## Which source, and why",
         "## Flexion, and abduction away from 0°",

@@ -904,7 +904,7 @@ def mirror_entry(entry: dict) -> dict:
     for p in out["points"]:
         p["name"] = name(p["name"])
         p["position_mm"][2] = -p["position_mm"][2] + 0.0
-    for w in out.get("wraps", []):
+    for w in out.get("wraps", []) + out.get("fibre_wraps", []):
         w["centre_mm"][2] = -w["centre_mm"][2] + 0.0
     return out
 
@@ -1178,10 +1178,12 @@ def main(out: Path | str | None = None, mesh_dir: Path | str | None = None) -> i
         Exit status (0).
     """
     from hipviz.build.build_wraps import add_wraps, record_clearance
+    from hipviz.build.fibre_wraps import add_fibre_wraps
     from hipviz.io.meshes import default_mesh_dir
 
     report = build_muscles(mesh_dir or default_mesh_dir(), out or default_out_path())
     wraps = add_wraps(report["out_path"], mesh_dir or default_mesh_dir())
+    fibre_wraps = add_fibre_wraps(report["out_path"], mesh_dir or default_mesh_dir())
     clearance = record_clearance(report["out_path"], mesh_dir or default_mesh_dir())
     print(f"wrote {report['out_path']}")
     for bone, rep in report["registration"].items():
@@ -1221,10 +1223,10 @@ def main(out: Path | str | None = None, mesh_dir: Path | str | None = None) -> i
             f"{row['bone']}: {row['inside_length_mm']:.1f} mm inside, "
             f"max depth {row['max_depth_mm']:.1f} mm"
         )
-    for mode in ("gt", "angles"):
+    for mode, what in (("gt", "gt mode"), ("angles", "angles mode"), ("fibres", "fibres")):
         c = clearance[mode]
         print(
-            f"deepest point inside bone, {mode} mode ({c['poses']} poses): "
+            f"deepest point inside bone, {what} ({c['poses']} poses): "
             f"{c['deepest_mm']:.2f} mm ({c['where']})"
         )
     print("adjusted so no path enters bone across the control ranges:")
@@ -1232,6 +1234,14 @@ def main(out: Path | str | None = None, mesh_dir: Path | str | None = None) -> i
         print(
             f"  {row['muscle']}: {row['action']}; deepest contact "
             f"{row['estimated_deepest_contact_mm']:.2f} mm (grid estimate), neutral length "
+            f"{row['neutral_length_change_mm']:+.2f} mm"
+        )
+    print("fibres given their own wrap where the interpolated one cut bone:")
+    for row in fibre_wraps:
+        depth = row["estimated_deepest_contact_mm"]
+        print(
+            f"  {row['fibre']}: {row['action']}; deepest contact {depth['interpolated']:.2f} -> "
+            f"{depth['own']:.2f} mm (grid estimate), neutral length "
             f"{row['neutral_length_change_mm']:+.2f} mm"
         )
     return 0

@@ -139,6 +139,18 @@ def crossing_segment(path) -> int:
     raise ValueError(f"{path.key}: no segment runs from the pelvis to the femur")
 
 
+def under_deepest_cut(clearance: Clearance, sweep: PoseSweep, path) -> list[np.ndarray]:
+    """Points (pelvis neutral frame) :data:`ILIUM_DEPTHS_MM` under the bone surface where
+    ``path`` cuts the pelvis deepest over the sweep's poses: where to start a sphere over
+    the bone beside its origin."""
+    deepest = sweep.deepest_in_pelvis(path)
+    parts = [f"pelvis_{path.side}", "sacrum"]
+    part = min(parts, key=lambda n: clearance.signed_distance(n, deepest[None])[0])
+    normal = clearance.gradient(part, deepest)
+    surface = deepest - normal * clearance.signed_distance(part, deepest[None])[0]
+    return [surface - normal * r for r in ILIUM_DEPTHS_MM]
+
+
 class _Designer:
     """Builds and scores trial wraps for one source path (right side).
 
@@ -185,14 +197,9 @@ class _Designer:
     def ilium_starts(self, c: dict) -> list[tuple[float, float, float]]:
         """Where to start the ilium sphere's centre (hip-relative): under the bone where
         choice ``c``'s path cuts the pelvis deepest, at :data:`ILIUM_DEPTHS_MM`."""
-        deepest = self.sweep.deepest_in_pelvis(self.trial(c))
-        parts = [f"pelvis_{self.path.side}", "sacrum"]
-        part = min(parts, key=lambda n: self.clearance.signed_distance(n, deepest[None])[0])
-        normal = self.clearance.gradient(part, deepest)
-        surface = deepest - normal * self.clearance.signed_distance(part, deepest[None])[0]
         return [
-            tuple(round(float(v), 1) for v in (surface - normal * r - self.hip) * self.side_sign)
-            for r in ILIUM_DEPTHS_MM
+            tuple(round(float(v), 1) for v in (point - self.hip) * self.side_sign)
+            for point in under_deepest_cut(self.clearance, self.sweep, self.trial(c))
         ]
 
     def _sphere(self, s) -> tuple[np.ndarray, float]:
@@ -488,30 +495,16 @@ def add_wraps(json_path, mesh_dir) -> list[dict]:
         if entry["side"] != "right":
             continue
         path = by_key["right", entry["muscle"]]
-        local = lambda body, p: p if body == "pelvis" else p - hip  # noqa: E731
         entry["points"] = [
             {
                 "name": n,
                 "role": r,
                 "body": "pelvis" if b == "pelvis" else "femur",
-                "position_mm": [round(float(c), 2) + 0.0 for c in local(b, p)],
+                "position_mm": file_mm(p if b == "pelvis" else p - hip),
             }
             for n, r, b, p in zip(path.names, path.roles, path.bodies, path.points, strict=True)
         ]
-        entry["wraps"] = [
-            {
-                "name": "greater trochanter"
-                if w.body != "pelvis"
-                else "ilium"
-                if abs(np.linalg.norm(path.points[w.segment] - w.centre) - w.radius) < 0.1
-                else "hip capsule",
-                "segment": w.segment,
-                "body": "pelvis" if w.body == "pelvis" else "femur",
-                "centre_mm": [round(float(c), 2) + 0.0 for c in local(w.body, w.centre)],
-                "radius_mm": round(float(w.radius), 3),
-            }
-            for w in path.wraps
-        ]
+        entry["wraps"] = [wrap_entry(path, w, hip) for w in path.wraps]
         right[entry["muscle"]] = entry
     data["muscles"] = [
         e if e["side"] == "right" else mirror_entry(right[e["muscle"]]) for e in data["muscles"]
@@ -522,17 +515,64 @@ def add_wraps(json_path, mesh_dir) -> list[dict]:
     return records
 
 
+def _deepest(worst: list, poses: int) -> dict:
+    """The record of the deepest contact of :meth:`Clearance.worst` over ``poses`` poses."""
+    deepest = worst[0] if worst else None
+    return {
+        "poses": poses,
+        "deepest_mm": round(deepest.depth_mm, 2) if deepest else 0.0,
+        "where": (
+            f"{deepest.path} in {deepest.bone} at "
+            + ", ".join(
+                f"{k} {v:g}" for k, v in deepest.pose.as_dict().items() if v and k[0] == "r"
+            )
+            if deepest
+            else "nowhere"
+        ),
+    }
+
+
+def through_start(path, w: Wrap) -> bool:
+    """The wrap's sphere passes through its segment's first point (a wrap over the bone
+    beside a pelvis point, as the search places an ilium sphere)."""
+    return bool(abs(np.linalg.norm(path.points[w.segment] - w.centre) - w.radius) < 0.1)
+
+
+def file_mm(v) -> list[float]:
+    """Coordinates as the data file holds them (0.01 mm, no negative zero)."""
+    return [round(float(c), 2) + 0.0 for c in v]
+
+
+def wrap_entry(path, w: Wrap, hip: np.ndarray) -> dict:
+    """A wrap of a right-side path as the data file holds it (femur spheres relative to
+    the hip centre ``hip``), named for what it stands for."""
+    return {
+        "name": "greater trochanter"
+        if w.body != "pelvis"
+        else "ilium"
+        if through_start(path, w)
+        else "hip capsule",
+        "segment": w.segment,
+        "body": "pelvis" if w.body == "pelvis" else "femur",
+        "centre_mm": file_mm(w.centre if w.body == "pelvis" else w.centre - hip),
+        "radius_mm": round(float(w.radius), 3),
+    }
+
+
 def record_clearance(json_path, mesh_dir) -> dict:
     """Measure the deepest point of any path inside bone, per mode, and record it.
 
     Over each mode's corners (:func:`range_poses`, :func:`angle_poses`) and
-    :data:`CLEARANCE_RANDOM_POSES` seeded random poses (:func:`random_poses`); written to
-    the provenance of ``json_path`` as ``clearance`` (read by the validation page).
+    :data:`CLEARANCE_RANDOM_POSES` seeded random poses (:func:`random_poses`), and of any
+    fibre of the right fans over both modes' corners; written to the provenance of
+    ``json_path`` as ``clearance`` (read by the validation page).
     """
     import json
     from pathlib import Path
 
+    from hipviz.core.fibres import FibreSet
     from hipviz.io.meshes import load_bones
+    from hipviz.io.model_files import bone_surfaces
 
     json_path = Path(json_path)
     model = load_model(mesh_dir, json_path)
@@ -541,22 +581,20 @@ def record_clearance(json_path, mesh_dir) -> dict:
     margin = np.inf
     for mode, corners in (("gt", range_poses()), ("angles", angle_poses())):
         poses = corners + random_poses(CLEARANCE_RANDOM_POSES, mode)
-        worst = clearance.worst(model, poses)
-        deepest = worst[0] if worst else None
-        record[mode] = {
-            "poses": len(poses),
-            "deepest_mm": round(deepest.depth_mm, 2) if deepest else 0.0,
-            "where": (
-                f"{deepest.path} in {deepest.bone} at "
-                + ", ".join(
-                    f"{k} {v:g}" for k, v in deepest.pose.as_dict().items() if v and k[0] == "r"
-                )
-                if deepest
-                else "nowhere"
-            ),
-        }
+        record[mode] = _deepest(clearance.worst(model, poses), len(poses))
         margin = min(margin, wrap_end_margin(model, poses))
     record["wrap_end_margin_mm"] = round(float(margin), 2)
+    # every fibre of the right fans (the left mirror them) at both modes' corners, each
+    # named by its fibre key
+    fibres = FibreSet(model.muscles.paths, bone_surfaces(mesh_dir))
+    named = [
+        replace(p, muscle=k.split(".", 1)[1])
+        for p, k in zip(fibres.paths, fibres.keys, strict=True)
+    ]
+    right = [i for i, p in enumerate(named) if p.side == "right"]
+    corners = range_poses() + angle_poses()
+    fibre_model = HipModel(model.anatomy, MuscleSet(tuple(named)), model.contact)
+    record["fibres"] = _deepest(clearance.worst(fibre_model, corners, right), len(corners))
     data = json.loads(json_path.read_text())
     data["provenance"]["clearance"] = record
     json_path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")

@@ -11,7 +11,8 @@ insertion footprints:
   between compartment ``i`` and its neighbour (extrapolated a little beyond the first and
   last compartments), wrap centres and radii too (beyond the first and last compartment,
   that compartment's own sphere), so each fibre keeps the compartments' via points and
-  wrapping rules;
+  wrapping rules; where that sphere would let the fibre cut bone, the build designed the
+  fibre its own (``MusclePath.fibre_wraps``, :mod:`hipviz.build.fibre_wraps`), used instead;
 - a muscle of one compartment (piriformis, tensor fasciae latae) spreads its origin and
   insertion across the bone surface, perpendicular to the line of action, by a width per
   end (:data:`SPREAD_MM`); its via points and wraps stay the compartment's.
@@ -345,6 +346,9 @@ def fan_paths(
             else:
                 offset = (j - centre) / max(2 * centre, 1)  # -0.5 .. 0.5 across the width
                 fibre_path = _spread(path, offset, surfaces, queue)
+            if j != centre:  # its own spheres where the build designed them
+                own = tuple(w for i, w in path.fibre_wraps if i == j)
+                fibre_path = replace(fibre_path, wraps=own or fibre_path.wraps, fibre_wraps=())
             fibres.append(Fibre(f"{path.key}.{j}", c, k + offset, j == centre))
             out.append(fibre_path)
     queue.run()  # writes into the new fibres' point arrays, before anything reads them
@@ -380,15 +384,18 @@ def _with_state(paths: list[MusclePath], state: dict[str, np.ndarray]) -> list[M
 
 def fan_key(paths: tuple[MusclePath, ...]) -> bytes:
     """Everything the fibres of ``paths`` are made from, besides the bones (to name kept
-    fibres): the paths' points, bodies and wraps and this module's settings."""
+    fibres): the paths' points, bodies, wraps and fibres' own wraps and this module's
+    settings."""
     settings = (FAN_VERSION, FIBRES_PER_COMPARTMENT, SPREAD_MM, EDGE_SPACING, REACH_MM)
     parts = [repr((*settings, NEAR_BONE_MM)).encode()]
     for p in paths:
+        wraps = [*p.wraps, *(w for _, w in p.fibre_wraps)]
+        fibres = [i for i, _ in p.fibre_wraps]
         parts.append(
-            repr((p.key, p.bodies, [(w.segment, w.body, w.radius) for w in p.wraps])).encode()
+            repr((p.key, p.bodies, fibres, [(w.segment, w.body, w.radius) for w in wraps])).encode()
         )
         parts.append(np.ascontiguousarray(p.points, dtype="<f8").tobytes())
-        for w in p.wraps:
+        for w in wraps:
             parts.append(np.ascontiguousarray(w.centre, dtype="<f8").tobytes())
     return b"".join(parts)
 

@@ -246,6 +246,12 @@ class HipModel:
         muscles = MuscleSet(load_muscles(muscles_path, anatomy.hip_centre))
         return cls(anatomy, muscles, contact, fibres)
 
+    def twin(self) -> HipModel:
+        """A model of the same anatomy, muscles, contact check and fibre fans (built once,
+        for both), with a pose of its own: a figure renderer's, so drawing a figure never
+        moves the caller's sliders."""
+        return HipModel(self.anatomy, self.muscles, self.contact, lambda _paths: self.fibres)
+
     # --- fibres ----------------------------------------------------------------------------
     @property
     def fibres(self) -> FibreSet:

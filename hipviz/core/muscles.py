@@ -73,6 +73,10 @@ class MusclePath:
     points : (k, 3) float
         Points in the neutral frame, mm.
     wraps : tuple of Wrap
+    fibre_wraps : tuple of (int, Wrap)
+        Spheres the build designed for single fibres of this compartment's fan, by the
+        fibre's index in the fan: that fibre wraps over these instead of the spheres
+        interpolated from the compartments (:mod:`hipviz.core.fibres`).
     """
 
     muscle: str
@@ -82,6 +86,7 @@ class MusclePath:
     bodies: tuple[str, ...]
     points: np.ndarray
     wraps: tuple[Wrap, ...] = ()
+    fibre_wraps: tuple[tuple[int, Wrap], ...] = ()
 
     @property
     def key(self) -> str:
@@ -123,15 +128,15 @@ def muscle_paths(
 
         bodies = tuple("pelvis" if p["body"] == "pelvis" else f"femur_{side}" for p in m["points"])
         points = np.array([to_neutral(p["body"], p["position_mm"]) for p in m["points"]])
-        wraps = tuple(
-            Wrap(
+
+        def wrap(w: dict, side: str = side) -> Wrap:
+            return Wrap(
                 int(w["segment"]),
                 "pelvis" if w["body"] == "pelvis" else f"femur_{side}",
                 to_neutral(w["body"], w["centre_mm"]),
                 float(w["radius_mm"]),
             )
-            for w in m.get("wraps", [])
-        )
+
         paths.append(
             MusclePath(
                 m["muscle"],
@@ -140,7 +145,8 @@ def muscle_paths(
                 tuple(p["role"] for p in m["points"]),
                 bodies,
                 points,
-                wraps,
+                tuple(wrap(w) for w in m.get("wraps", [])),
+                tuple((int(w["fibre"]), wrap(w)) for w in m.get("fibre_wraps", [])),
             )
         )
     order = {

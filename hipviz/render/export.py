@@ -361,7 +361,7 @@ class FigureRenderer:
 
         base = model if model is not None else load_model()
         # a model of its own, so rendering a figure never moves the caller's sliders
-        self.model = HipModel(base.anatomy, base.muscles, base.contact)
+        self.model = base.twin()
         self.plotter = pv.Plotter(off_screen=True, window_size=list(DEFAULT_SIZE))
         #: what the figure shows; :meth:`show` restores a scene into it
         self.state = DisplayState()
