@@ -128,14 +128,16 @@ def _cells(flat: list[int]):
 
 
 def test_a_still_pose_costs_few_bytes_on_the_wire(room):
-    """The fans travel as compact columns: a still pose with five times the lines is no
-    larger on the wire than one line per compartment was (14.1 kB, points as floats)."""
+    """The fans travel as compact columns: a still pose with five times the lines is about
+    as large on the wire as one line per compartment was (14.1 kB, points as floats):
+    15.0 kB measured (14.2 kB before 13 fibres a side got wrap spheres of their own, which
+    engage in more poses and so add arc points)."""
     import msgpack
 
     pose = {"right.gt_superior_mm": 7.5}
     whole = len(msgpack.packb(room.solve(pose, 0, True)))
     light = len(msgpack.packb(room.solve(pose, 0, False)))
-    assert light < whole < 15_000
+    assert light < whole < 15_500
 
 
 def test_a_scene_coloured_by_moment_arm_colours_each_fibre_by_its_own(model):

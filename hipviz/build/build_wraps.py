@@ -139,6 +139,42 @@ def crossing_segment(path) -> int:
     raise ValueError(f"{path.key}: no segment runs from the pelvis to the femur")
 
 
+def action_arms(model: HipModel, path) -> np.ndarray:
+    """Moment arms (flexion, abduction, rotation) of ``path`` alone at
+    :data:`ACTION_POSES`: (poses, 3) mm."""
+    alone = HipModel(model.anatomy, MuscleSet((path,)))
+    out = []
+    for values in ACTION_POSES:
+        arms = alone.solve(Pose.from_dict(values)).moment_arms_mm
+        out.append([float(arms[a][0]) for a in ("flexion", "abduction", "rotation")])
+    return np.array(out)
+
+
+def actions_lost(before: np.ndarray, after: np.ndarray) -> int:
+    """How many clear actions (moment arms of at least :data:`ACTION_MM`) in ``before``
+    a trial's arms ``after`` lose: the sign turned, or the lever shorter than that."""
+    kept = np.abs(before) >= ACTION_MM
+    turned = (np.sign(after) != np.sign(before)) | (np.abs(after) < ACTION_MM)
+    return int((kept & turned).sum())
+
+
+def sphere_fits(wrap: Wrap, ends) -> bool:
+    """A trial sphere's radius is within :data:`SPHERE_RADIUS_MM` and the ends of its
+    segment (those that must lie outside it) stay :data:`END_MARGIN_MM` outside."""
+    return SPHERE_RADIUS_MM[0] <= wrap.radius <= SPHERE_RADIUS_MM[1] and all(
+        np.linalg.norm(p - wrap.centre) > wrap.radius + END_MARGIN_MM for p in ends
+    )
+
+
+def ranked(lost: int, depths: np.ndarray, trial, rest: float) -> tuple:
+    """A trial's score, lower is better: (actions lost, depth past the aim, neutral length
+    change from ``rest``, deepest), from its depth in each design pose (mm)."""
+    deepest = float(depths.max())
+    change = abs(MuscleSet((trial,)).rest_lengths[0] - rest)
+    aim = TOLERANCE_MM - DESIGN_MARGIN_MM
+    return (lost, round(max(deepest - aim, 0.0), 2), round(change, 1), round(deepest, 2))
+
+
 def under_deepest_cut(clearance: Clearance, sweep: PoseSweep, path) -> list[np.ndarray]:
     """Points (pelvis neutral frame) :data:`ILIUM_DEPTHS_MM` under the bone surface where
     ``path`` cuts the pelvis deepest over the sweep's poses: where to start a sphere over
@@ -166,18 +202,9 @@ class _Designer:
         self.hip = model.anatomy.hip_centre[path.side]
         self.side_sign = np.array([1.0, 1.0, 1.0 if path.side == "right" else -1.0])
         self.rest = MuscleSet((path,)).rest_lengths[0]
-        self.source_arms = self.arms(path)
+        self.source_arms = action_arms(model, path)
         self._cache: dict = {}
         self._exits: dict = {}
-
-    def arms(self, path) -> np.ndarray:
-        """Moment arms (flexion, abduction, rotation) at :data:`ACTION_POSES`: (poses, 3) mm."""
-        model = HipModel(self.model.anatomy, MuscleSet((path,)))
-        out = []
-        for values in ACTION_POSES:
-            arms = model.solve(Pose.from_dict(values)).moment_arms_mm
-            out.append([float(arms[a][0]) for a in ("flexion", "abduction", "rotation")])
-        return np.array(out)
 
     def femur_exit(self, exit_mm: float, offset: float) -> np.ndarray:
         """The trochanter exit: on the neutral line, pushed out to ``offset`` outside bone."""
@@ -281,23 +308,15 @@ class _Designer:
             ends = trial.points[self.k : self.k + 2]
         else:
             ends = trial.points[self.k + 1 :][:1]
-        ok = SPHERE_RADIUS_MM[0] <= wrap.radius <= SPHERE_RADIUS_MM[1] and all(
-            np.linalg.norm(p - wrap.centre) > wrap.radius + END_MARGIN_MM for p in ends
-        )
-        if not ok:
+        if not sphere_fits(wrap, ends):
             result = (np.inf,) * 4
         else:
-            deepest = float(self.sweep.depth(trial).max())
-            arms = self.arms(trial)
+            arms = action_arms(self.model, trial)
             # at neutral, where the straight line has a clear action, the wrap keeps it
-            src, now = self.source_arms[0], arms[0]
-            kept = np.abs(src) >= ACTION_MM
-            lost = int((kept & ((np.sign(now) != np.sign(src)) | (np.abs(now) < ACTION_MM))).sum())
+            lost = actions_lost(self.source_arms[:1], arms[:1])
             if self.path.muscle in FLIP_WITH_FLEXION:
                 lost += int(arms[0, 2] >= -ACTION_MM) + int(arms[1, 2] <= ACTION_MM)
-            change = abs(MuscleSet((trial,)).rest_lengths[0] - self.rest)
-            aim = TOLERANCE_MM - DESIGN_MARGIN_MM
-            result = (lost, round(max(deepest - aim, 0.0), 2), round(change, 1), round(deepest, 2))
+            result = ranked(lost, self.sweep.depth(trial), trial, self.rest)
         self._cache[key] = result
         return result
 

@@ -31,14 +31,14 @@ from pathlib import Path
 import numpy as np
 
 from hipviz.build.build_wraps import (
-    ACTION_MM,
-    ACTION_POSES,
     DESIGN_MARGIN_MM,
-    END_MARGIN_MM,
     ILIUM_GAP_MM,
     PASSES,
-    SPHERE_RADIUS_MM,
+    action_arms,
+    actions_lost,
     design_poses,
+    ranked,
+    sphere_fits,
     through_start,
     under_deepest_cut,
     wrap_entry,
@@ -48,7 +48,6 @@ from hipviz.build.sweep_clearance import PoseSweep
 from hipviz.core.fibres import FibreSet, Surface
 from hipviz.core.model import HipModel
 from hipviz.core.muscles import MusclePath, MuscleSet
-from hipviz.core.pose import Pose
 from hipviz.io.meshes import load_bones
 from hipviz.io.model_files import bone_surfaces, load_model
 
@@ -69,17 +68,8 @@ class _FibreDesigner:
         self.model, self.sweep, self.path = model, sweep, path
         self.guide_through = w.body == "pelvis" and through_start(guide, guide.wraps[0])
         self.rest = MuscleSet((path,)).rest_lengths[0]
-        self.start_arms = self.arms(path)
+        self.start_arms = action_arms(model, path)
         self._cache: dict = {}
-
-    def arms(self, path: MusclePath) -> np.ndarray:
-        """Moment arms (flexion, abduction, rotation) at the action poses: (poses, 3) mm."""
-        model = HipModel(self.model.anatomy, MuscleSet((path,)))
-        out = []
-        for values in ACTION_POSES:
-            arms = model.solve(Pose.from_dict(values)).moment_arms_mm
-            out.append([float(arms[a][0]) for a in ("flexion", "abduction", "rotation")])
-        return np.array(out)
 
     def trial(self, c: tuple) -> MusclePath:
         centre, radius = np.array(c[:3]), c[3]
@@ -99,24 +89,12 @@ class _FibreDesigner:
         (wrap,) = trial.wraps
         k = wrap.segment
         ends = trial.points[k + 1 : k + 2] if c[4] else trial.points[k : k + 2]
-        ok = SPHERE_RADIUS_MM[0] <= wrap.radius <= SPHERE_RADIUS_MM[1] and all(
-            np.linalg.norm(p - wrap.centre) > wrap.radius + END_MARGIN_MM for p in ends
-        )
-        if not ok:
+        if not sphere_fits(wrap, ends):
             result = (np.inf,) * 4
         else:
-            deepest = float(self.sweep.depth(trial).max())
-            arms = self.arms(trial)
-            kept = np.abs(self.start_arms) >= ACTION_MM
-            lost = kept & ((np.sign(arms) != np.sign(self.start_arms)) | (np.abs(arms) < ACTION_MM))
-            change = float(abs(MuscleSet((trial,)).rest_lengths[0] - self.rest))
-            aim = TOLERANCE_MM - DESIGN_MARGIN_MM
-            result = (
-                int(lost.sum()),
-                round(max(deepest - aim, 0.0), 2),
-                round(change, 1),
-                round(deepest, 2),
-            )
+            # every clear action the interpolated fibre has, at neutral and at 90 deg flexion
+            lost = actions_lost(self.start_arms, action_arms(self.model, trial))
+            result = ranked(lost, self.sweep.depth(trial), trial, self.rest)
         self._cache[c] = result
         return result
 
