@@ -7,10 +7,15 @@ paths, not for the fibres beside them: an edge fibre whose origin lies further b
 ilium than its compartment's leaves it through the bone. So each fibre that the
 interpolated sphere does not keep clear over the design poses (both modes,
 :func:`hipviz.build.build_wraps.design_poses`, distances from sampled grids) gets its own
-sphere, found by a deterministic search from the interpolated one:
+sphere, found by a deterministic search:
 
-- the sphere's centre (and its radius, or, for a wrap over the ilium beside the origin, the
-  radius that keeps it through the fibre's own pelvis end) moved by shrinking steps;
+- the interpolated sphere's centre (and its radius, or, for a wrap over the ilium beside
+  the origin, the radius that keeps it through the fibre's own pelvis end) moved by
+  shrinking steps;
+- where the wrapped segment leaves the pelvis, also spheres through the fibre's own pelvis
+  end (over the ilium beside its origin), started under the bone where the first search's
+  best cuts deepest and moved the same way (unless that best is already clear without
+  changing the neutral length); the better of the two is kept;
 - a choice is ranked first by the actions it keeps (every moment arm of at least 5 mm the
   interpolated fibre has at neutral and at 90 deg flexion keeps its sign and size), then
   by how deep it cuts bone past the aim, then by how far its neutral length moves.
@@ -64,9 +69,9 @@ class _FibreDesigner:
     the origin)."""
 
     def __init__(self, model: HipModel, sweep: PoseSweep, path: MusclePath, guide: MusclePath):
-        (self.wrap,) = (w,) = path.wraps
+        (self.wrap,) = path.wraps
         self.model, self.sweep, self.path = model, sweep, path
-        self.guide_through = w.body == "pelvis" and through_start(guide, guide.wraps[0])
+        self.guide_through = self.wrap.body == "pelvis" and through_start(guide, guide.wraps[0])
         self.rest = MuscleSet((path,)).rest_lengths[0]
         self.start_arms = action_arms(model, path)
         self._cache: dict = {}
