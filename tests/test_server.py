@@ -220,6 +220,17 @@ def call(driver, trigger: str, *args):
     )
 
 
+def move_control(driver, key: str, value: float) -> None:
+    """One step of a page's slider, as the page's own control sends it: the pose with
+    ``key`` at ``value``, then the page's pose-changed handler."""
+    driver.execute_script(
+        "const p = {...window.trame.state.get('pose')}; p[arguments[0]] = arguments[1];"
+        "window.trame.state.set('pose', p); window.hipviz.poseChanged();",
+        key,
+        value,
+    )
+
+
 def state(driver, key: str):
     return driver.execute_script("return window.trame.state.get(arguments[0])", key)
 
@@ -372,10 +383,7 @@ def test_two_pages_keep_their_own_poses(chrome, server):
     with chromium() as other:
         open_page(other, server.url)
         call(chrome, "hipviz_solve", {"right.gt_superior_mm": 12.0})
-        chrome.execute_script(
-            "const p = {...window.trame.state.get('pose')}; p['right.gt_superior_mm'] = 12;"
-            "window.trame.state.set('pose', p); window.hipviz.poseChanged();"
-        )
+        move_control(chrome, "right.gt_superior_mm", 12)
         wait_for(
             lambda: (
                 abs(
@@ -402,10 +410,7 @@ def test_follow_mode_copies_the_instructor_and_a_bad_message_changes_nothing(chr
     with chromium() as teacher:
         open_page(teacher, server.instructor_url)
         chrome.find_element(By.ID, "follow").click()
-        teacher.execute_script(
-            "const p = {...window.trame.state.get('pose')}; p['left.gt_anterior_mm'] = 9;"
-            "window.trame.state.set('pose', p); window.hipviz.poseChanged();"
-        )
+        move_control(teacher, "left.gt_anterior_mm", 9)
         wait_for(
             lambda: state(chrome, "pose")["left.gt_anterior_mm"] == 9.0, what="the student's pose"
         )

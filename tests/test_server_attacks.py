@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_server import move_control
 from wire_client import RawPage
 
 SCENES = [Path("scenes/01_neutral.toml"), Path("scenes/02_two_sided_case.toml")]
@@ -42,10 +43,7 @@ def room(chrome):
         chrome.get(server.url)
         wait_loaded(chrome, ".view-box")
         # the instructor leads once, so both pages show a lead worth forging
-        teacher.execute_script(
-            "const p = {...window.trame.state.get('pose')}; p['right.gt_superior_mm'] = 5;"
-            "window.trame.state.set('pose', p); window.hipviz.poseChanged();"
-        )
+        move_control(teacher, "right.gt_superior_mm", 5)
         deadline = time.monotonic() + 20
         # the drag step's lead, then (the pose at rest) the lead with the whole fans: the
         # pages show what they will show from then on

@@ -13,7 +13,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_server import call, next_frame, open_page, project, state, view_pixels, wait_for
+from test_server import (
+    call,
+    move_control,
+    next_frame,
+    open_page,
+    project,
+    state,
+    view_pixels,
+    wait_for,
+)
 
 from hipviz.core.fibres import FIBRES_PER_COMPARTMENT, muscle_of
 from hipviz.core.pose import Pose
@@ -287,10 +296,7 @@ def test_a_follower_sees_the_instructors_drag_light_and_the_rested_pose_whole(ch
             "attributeFilter: ['data-fans']});"
         )
         seq = (state(teacher, "lead") or {}).get("seq", 0)
-        teacher.execute_script(  # one drag step of the instructor's slider
-            "const p = {...window.trame.state.get('pose')}; p['left.gt_anterior_mm'] = 7;"
-            "window.trame.state.set('pose', p); window.hipviz.poseChanged();"
-        )
+        move_control(teacher, "left.gt_anterior_mm", 7)  # one drag step of the instructor's slider
         wait_for(
             lambda: chrome.execute_script("return window.__fans.join(',')").endswith("false,true"),
             what="the follower's light drawing and then the whole fans",
